@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Configure and build pchat.  Usage: scripts/build.sh [release|asan]   (default: release)
+#   release -> build/release (RelWithDebInfo)
+#   asan    -> build/asan    (Debug, AddressSanitizer + UBSan)
+# Binaries land in build/<kind>/bin/ (pchatd, pchatctl).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KIND=${1:-release}
+
+case "$KIND" in
+  release) CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan)    CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Debug -DPCHAT_SANITIZE=ON) ;;
+  -h|--help)
+    echo "usage: $0 [release|asan]"; exit 0 ;;
+  *)
+    echo "build.sh: unknown build kind '$KIND' (expected 'release' or 'asan')" >&2
+    exit 2 ;;
+esac
+
+BUILD_DIR="$REPO/build/$KIND"
+JOBS=${PCHAT_JOBS:-$(nproc)}
+
+echo "build.sh: configuring $KIND build in $BUILD_DIR"
+cmake -G Ninja -S "$REPO" -B "$BUILD_DIR" "${CMAKE_ARGS[@]}"
+echo "build.sh: building with ninja -j$JOBS"
+ninja -C "$BUILD_DIR" -j"$JOBS"
+echo "build.sh: $KIND build ready: $BUILD_DIR/bin/"

@@ -1,0 +1,45 @@
+// Child processes: spawn (optionally as another OS user), run to completion with
+// captured output, and signal by PID. Never by name.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace pchat {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;  // argv[0] is an absolute path
+  std::optional<uid_t> uid;       // switch to this user (requires root)
+  std::optional<gid_t> gid;
+  int stdout_fd = -1;                  // -1: /dev/null
+  int stderr_fd = -1;                  // -1: same as stdout
+  int parent_death_signal = 0;         // 0: none; else delivered when we die
+  std::string cwd;                     // "" keeps ours
+  std::vector<std::string> extra_env;  // "NAME=value" added to a minimal env
+};
+
+// fork+exec. Returns the child's pid; the child reports exec failure as exit 127.
+Result<pid_t> spawn_process(const SpawnOptions& options);
+
+// Runs to completion, capturing stdout+stderr (output truncated at 64 KiB).
+// Returns the exit code (128+signal when killed) and sets *output.
+Result<int> run_process(SpawnOptions options, std::string* output);
+
+// Blocking wait; returns exit code or 128+signal.
+int wait_process(pid_t pid);
+
+bool process_alive(pid_t pid);
+
+// Looks up an OS user; fails with kNotFound.
+struct OsUser {
+  uid_t uid;
+  gid_t gid;
+};
+Result<OsUser> lookup_user(const std::string& name);
+
+}  // namespace pchat

@@ -1,0 +1,63 @@
+// A channel (room) as clients see it: members with their prefixes, topic, modes.
+// Lives on the event loop; no locks. Messages themselves are in the store.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pchat::server {
+
+class Session;
+
+struct Membership {
+  bool op = false;     // '@' (+o)
+  bool voice = false;  // '+' (+v)
+};
+
+class Channel {
+ public:
+  explicit Channel(std::string name, int64_t created_at);
+
+  const std::string& name() const { return name_; }
+  const std::string& key() const { return folded_; }
+
+  // Members in join order would need more state; NAMES and WHO list by session id,
+  // which is stable and cheap.
+  std::map<Session*, Membership> members;
+  std::set<std::string> invited;  // folded nicks invited (+i)
+
+  std::string topic;
+  std::string topic_setter;
+  int64_t topic_time = 0;
+  int64_t created_at = 0;
+
+  // Modes.
+  bool invite_only = false;  // +i
+  bool secret = false;       // +s
+  bool moderated = false;    // +m
+  bool topic_ops = true;     // +t
+  bool no_external = true;   // +n
+  std::string channel_key;   // +k (empty: none)
+  int limit = 0;             // +l (0: none)
+
+  // Sequence (store id) of the last message fanned out here: JOIN replays stop there.
+  int64_t last_seq = 0;
+
+  Membership* member(Session* s) {
+    auto it = members.find(s);
+    return it == members.end() ? nullptr : &it->second;
+  }
+  // "+ntk key" style, with parameters only when `show_params`.
+  std::string mode_string(bool show_params) const;
+  // Highest prefix ("@", "+", ""), or all of them with multi_prefix.
+  static std::string prefix_of(const Membership& m, bool multi_prefix);
+
+ private:
+  std::string name_;
+  std::string folded_;
+};
+
+}  // namespace pchat::server

@@ -1,0 +1,160 @@
+// Joining and leaving channels: JOIN, PART, NAMES (RFC 2812 3.2.1, 3.2.2, 3.2.5;
+// IRCv3 extended-join, away-notify, multi-prefix, userhost-in-names).
+#include "irc/casemap.h"
+#include "irc/numerics.h"
+#include "server/server.h"
+
+namespace pchat::server {
+
+namespace {
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    out.push_back(s.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+void announce_join(Server& srv, Session& s, Channel& c) {
+  irc::Message plain{{}, s.prefix(), "JOIN", {c.name()}};
+  irc::Message extended{
+      {}, s.prefix(), "JOIN", {c.name(), s.account_.empty() ? "*" : s.account_, s.realname_}};
+  if (!s.account_.empty()) {
+    plain.tags.push_back({"account", s.account_});
+    extended.tags.push_back({"account", s.account_});
+  }
+  irc::Message away{{}, s.prefix(), "AWAY", {s.away_}};
+  for (auto& [member, mb] : c.members) {
+    if (member->closing()) continue;
+    member->send(member->has_cap(kCapExtendedJoin) ? extended : plain);
+    if (member != &s && !s.away_.empty() && member->has_cap(kCapAwayNotify)) member->send(away);
+  }
+  (void)srv;
+}
+
+void send_topic(Server& srv, Channel& c, const ResponsePtr& r) {
+  if (c.topic.empty()) return;
+  srv.numeric(r, irc::kRplTopic, {c.name(), c.topic});
+  srv.numeric(r, irc::kRplTopicWhoTime, {c.name(), c.topic_setter, std::to_string(c.topic_time)});
+}
+
+void part_all(Server& srv, Session& s, const ResponsePtr& r) {
+  auto chans = s.channels_;
+  for (Channel* c : chans) {
+    irc::Message part{{}, s.prefix(), "PART", {c->name()}};
+    srv.broadcast(*c, part, &s);
+    r->add(part);
+    srv.part_channel(s, *c);
+  }
+}
+
+void join_one(Server& srv, Session& s, const std::string& name, const std::string& key,
+              const ResponsePtr& r) {
+  if (!irc::is_valid_channel_name(name)) {
+    srv.numeric(r, irc::kErrNoSuchChannel, {name, "No such channel (invalid channel name)"});
+    return;
+  }
+  if (s.account_.empty() && !srv.config().allow_guests) {
+    srv.numeric(r, irc::kErrNeedReggedNick,
+                {name, "You need to be logged in to an account (SASL) to join rooms"});
+    return;
+  }
+  Channel* c = srv.find_channel(name);
+  if (c != nullptr && c->member(&s) != nullptr) return;  // already there
+  if (static_cast<int>(s.channels_.size()) >= srv.config().max_channels_per_client) {
+    srv.numeric(r, irc::kErrTooManyChannels, {name, "You have joined too many channels"});
+    return;
+  }
+  bool created = false;
+  if (c == nullptr) {
+    c = &srv.create_channel(name);
+    created = true;
+  } else {
+    const bool invited = c->invited.count(irc::fold(s.nick_)) > 0;
+    if (!c->channel_key.empty() && key != c->channel_key && !invited) {
+      srv.numeric(r, irc::kErrBadChannelKey, {c->name(), "Cannot join channel (+k)"});
+      return;
+    }
+    if (c->limit > 0 && static_cast<int>(c->members.size()) >= c->limit && !invited) {
+      srv.numeric(r, irc::kErrChannelIsFull, {c->name(), "Cannot join channel (+l)"});
+      return;
+    }
+    if (c->invite_only && !invited) {
+      srv.numeric(r, irc::kErrInviteOnlyChan, {c->name(), "Cannot join channel (+i)"});
+      return;
+    }
+  }
+  c->invited.erase(irc::fold(s.nick_));
+  Membership mb;
+  mb.op = created;
+  c->members.emplace(&s, mb);
+  s.channels_.push_back(c);
+  announce_join(srv, s, *c);
+  send_topic(srv, *c, r);
+  srv.send_names(s, *c, r);
+  if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c);
+}
+
+void handle_join(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (m.params[0] == "0") {
+    part_all(srv, s, r);
+    return;
+  }
+  auto names = split_commas(m.params[0]);
+  auto keys = m.params.size() >= 2 ? split_commas(m.params[1]) : std::vector<std::string>{};
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) continue;
+    join_one(srv, s, names[i], i < keys.size() ? keys[i] : std::string(), r);
+  }
+}
+
+void handle_part(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  std::string reason = m.params.size() >= 2 ? m.params[1] : std::string();
+  for (const auto& name : split_commas(m.params[0])) {
+    if (name.empty()) continue;
+    Channel* c = srv.find_channel(name);
+    if (c == nullptr || (c->secret && c->member(&s) == nullptr)) {
+      srv.numeric(r, irc::kErrNoSuchChannel, {name, "No such channel"});
+      continue;
+    }
+    if (c->member(&s) == nullptr) {
+      srv.numeric(r, irc::kErrNotOnChannel, {c->name(), "You're not on that channel"});
+      continue;
+    }
+    irc::Message part{{}, s.prefix(), "PART", {c->name()}};
+    if (!reason.empty()) part.params.push_back(reason);
+    srv.broadcast(*c, part, &s);
+    r->add(part);
+    srv.part_channel(s, *c);
+  }
+}
+
+void handle_names(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (m.params.empty()) {
+    srv.numeric(r, irc::kRplEndOfNames, {"*", "End of /NAMES list."});
+    return;
+  }
+  for (const auto& name : split_commas(m.params[0])) {
+    Channel* c = srv.find_channel(name);
+    if (c == nullptr || (c->secret && c->member(&s) == nullptr)) {
+      srv.numeric(r, irc::kRplEndOfNames, {name, "End of /NAMES list."});
+      continue;
+    }
+    srv.send_names(s, *c, r);
+  }
+}
+
+}  // namespace
+
+void register_channel_commands(std::unordered_map<std::string, CommandSpec>& t) {
+  t["JOIN"] = {1, true, handle_join};
+  t["PART"] = {1, true, handle_part};
+  t["NAMES"] = {0, true, handle_names};
+}
+
+}  // namespace pchat::server

@@ -1,0 +1,294 @@
+// Connection registration and upkeep: CAP, PASS, NICK, USER, AUTHENTICATE (SASL),
+// PING, PONG, QUIT. (RFC 2812 section 3.1, IRCv3 capability negotiation 3.2,
+// IRCv3 SASL 3.1/3.2.)
+#include <sodium.h>
+
+#include "irc/casemap.h"
+#include "irc/numerics.h"
+#include "server/server.h"
+#include "store/accounts.h"
+
+namespace pchat::server {
+
+namespace {
+
+constexpr size_t kSaslChunk = 400;
+constexpr size_t kSaslMax = 8192;
+
+void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (!s.registered_) s.cap_negotiating_ = true;
+  if (m.params.size() >= 2) {
+    int v = std::atoi(m.params[1].c_str());
+    if (v >= 302) {
+      s.cap_version_ = 302;
+      s.caps_ |= kCapNotify;  // implied by 302
+    }
+  }
+  std::vector<std::string> items;
+  for (const auto& c : all_caps()) {
+    std::string item = c.name;
+    if (s.cap_version_ >= 302 && c.value != nullptr) item += std::string("=") + c.value;
+    items.push_back(std::move(item));
+  }
+  // Lines of at most ~400 bytes of capabilities; all but the last carry '*'.
+  std::vector<std::string> lines(1);
+  for (const auto& it : items) {
+    if (!lines.back().empty() && lines.back().size() + it.size() + 1 > 400) lines.emplace_back();
+    if (!lines.back().empty()) lines.back().push_back(' ');
+    lines.back() += it;
+  }
+  for (size_t i = 0; i < lines.size(); ++i) {
+    irc::Message out{{}, srv.name(), "CAP", {s.nick_or_star(), "LS"}};
+    if (i + 1 < lines.size() && s.cap_version_ >= 302) out.params.push_back("*");
+    out.params.push_back(lines[i]);
+    r->add(std::move(out));
+  }
+}
+
+void cap_list(Server& srv, Session& s, const ResponsePtr& r) {
+  std::string enabled;
+  for (const auto& c : all_caps()) {
+    if (!s.has_cap(c.bit)) continue;
+    if (!enabled.empty()) enabled.push_back(' ');
+    enabled += c.name;
+  }
+  r->add(irc::Message{{}, srv.name(), "CAP", {s.nick_or_star(), "LIST", enabled}});
+}
+
+void cap_req(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (!s.registered_) s.cap_negotiating_ = true;
+  const std::string& want = m.params.size() >= 2 ? m.params[1] : std::string();
+  uint32_t add = 0, remove = 0;
+  bool ok = !want.empty();
+  size_t pos = 0;
+  while (ok && pos < want.size()) {
+    size_t end = want.find(' ', pos);
+    if (end == std::string::npos) end = want.size();
+    std::string_view item(want.data() + pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    bool minus = item[0] == '-';
+    if (minus) item.remove_prefix(1);
+    auto cap = cap_by_name(item);
+    if (!cap) {
+      ok = false;
+      break;
+    }
+    if (minus) {
+      remove |= *cap;
+    } else {
+      add |= *cap;
+    }
+  }
+  if (!ok) {
+    r->add(irc::Message{{}, srv.name(), "CAP", {s.nick_or_star(), "NAK", want}});
+    return;
+  }
+  s.caps_ = (s.caps_ | add) & ~remove;
+  r->add(irc::Message{{}, srv.name(), "CAP", {s.nick_or_star(), "ACK", want}});
+}
+
+void handle_cap(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  std::string sub = m.params[0];
+  for (auto& ch : sub) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (sub == "LS") {
+    cap_ls(srv, s, m, r);
+  } else if (sub == "LIST") {
+    cap_list(srv, s, r);
+  } else if (sub == "REQ") {
+    cap_req(srv, s, m, r);
+  } else if (sub == "END") {
+    if (!s.registered_) {
+      s.cap_negotiating_ = false;
+      srv.try_complete_registration(s);
+    }
+  } else {
+    srv.numeric(r, "410", {m.params[0], "Invalid CAP command"});
+  }
+}
+
+void handle_pass(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (s.registered_) {
+    srv.numeric(r, irc::kErrAlreadyRegistered, {"You may not reregister"});
+    return;
+  }
+  s.pass_ = m.params[0];
+}
+
+void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (m.params.empty() || m.params[0].empty()) {
+    srv.numeric(r, irc::kErrNoNicknameGiven, {"No nickname given"});
+    return;
+  }
+  const std::string& nick = m.params[0];
+  if (!irc::is_valid_nick(nick)) {
+    srv.numeric(r, irc::kErrErroneusNickname, {nick, "Erroneous nickname"});
+    return;
+  }
+  if (nick == s.nick_) return;
+  Session* other = srv.find_nick(nick);
+  if (other != nullptr && other != &s) {
+    srv.numeric(r, irc::kErrNicknameInUse, {nick, "Nickname is already in use"});
+    return;
+  }
+  if (!s.registered_) {
+    srv.rename(s, nick);
+    srv.try_complete_registration(s);
+    return;
+  }
+  irc::Message change{{}, s.prefix(), "NICK", {nick}};
+  srv.rename(s, nick);
+  // The sender sees its own change as a reply (labeled), peers as a notification.
+  r->add(change);
+  srv.broadcast_to_peers(s, change, /*include_self=*/false);
+}
+
+void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (s.registered_ || s.got_user_) {
+    srv.numeric(r, irc::kErrAlreadyRegistered, {"You may not reregister"});
+    return;
+  }
+  std::string user = m.params[0];
+  if (user.empty()) {
+    srv.numeric(r, irc::kErrNeedMoreParams, {"USER", "Not enough parameters"});
+    return;
+  }
+  // No ident lookup: the '~' says the username is unverified, as usual.
+  std::string clean;
+  for (char ch : user) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.') {
+      clean.push_back(ch);
+    }
+  }
+  if (clean.empty()) clean = "user";
+  s.user_ = "~" + clean.substr(0, 17);
+  s.realname_ = m.params[3];
+  s.got_user_ = true;
+  srv.try_complete_registration(s);
+}
+
+void handle_ping(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
+  r->add(irc::Message{{}, srv.name(), "PONG", {srv.name(), m.params[0]}});
+}
+
+void handle_pong(Server&, Session&, const irc::Message&, const ResponsePtr&) {}
+
+void handle_quit(Server&, Session& s, const irc::Message& m, const ResponsePtr&) {
+  std::string reason =
+      m.params.empty() || m.params[0].empty() ? "Client Quit" : "Quit: " + m.params[0];
+  s.close(reason);
+}
+
+// SASL PLAIN: "authzid \0 authcid \0 password", base64, in 400-byte chunks.
+void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
+  std::string decoded(s.sasl_buffer_.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
+                        s.sasl_buffer_.data(), s.sasl_buffer_.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    s.sasl_mech_.clear();
+    srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: invalid base64"});
+    return;
+  }
+  decoded.resize(len);
+  auto z1 = decoded.find('\0');
+  auto z2 = z1 == std::string::npos ? std::string::npos : decoded.find('\0', z1 + 1);
+  s.sasl_mech_.clear();
+  s.sasl_buffer_.clear();
+  if (z2 == std::string::npos) {
+    srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: malformed PLAIN message"});
+    return;
+  }
+  std::string authzid = decoded.substr(0, z1);
+  std::string authcid = decoded.substr(z1 + 1, z2 - z1 - 1);
+  std::string password = decoded.substr(z2 + 1);
+  if (!authzid.empty() && !irc::equal_folded(authzid, authcid)) {
+    srv.numeric(r, irc::kErrSaslFail,
+                {"SASL authentication failed: authorization identity differs"});
+    return;
+  }
+  s.sasl_busy_ = true;
+  std::weak_ptr<Session> weak = s.weak_from_this();
+  bool queued =
+      srv.readers()->submit([&srv, weak, r, authcid, password](Result<pg::Connection*> c) {
+        Result<std::string> res =
+            c ? store::authenticate(**c, authcid, password) : Result<std::string>(c.error());
+        srv.post([&srv, weak, r, res = std::move(res)] {
+          auto s = weak.lock();
+          if (!s || s->closing()) return;
+          s->sasl_busy_ = false;
+          if (res) {
+            srv.login(*s, *res);
+            srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
+          } else if (res.error().kind == ErrorKind::kDenied) {
+            srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
+          } else {
+            srv.numeric(r, irc::kErrSaslFail,
+                        {"SASL authentication failed: the account store is unavailable"});
+          }
+          srv.try_complete_registration(*s);
+        });
+      });
+  if (!queued) {
+    s.sasl_busy_ = false;
+    srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: server busy"});
+  }
+}
+
+void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  const std::string& arg = m.params[0];
+  if (!s.account_.empty()) {
+    srv.numeric(r, irc::kErrSaslAlready, {"You have already authenticated using SASL"});
+    return;
+  }
+  if (s.sasl_busy_) return;  // one verification at a time
+  if (arg == "*") {
+    s.sasl_mech_.clear();
+    s.sasl_buffer_.clear();
+    srv.numeric(r, irc::kErrSaslAborted, {"SASL authentication aborted"});
+    return;
+  }
+  if (s.sasl_mech_.empty()) {
+    std::string mech = arg;
+    for (auto& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (mech != "PLAIN") {
+      srv.numeric(r, irc::kRplSaslMechs, {"PLAIN", "are available SASL mechanisms"});
+      srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
+      return;
+    }
+    s.sasl_mech_ = mech;
+    s.sasl_buffer_.clear();
+    r->add(irc::Message{{}, "", "AUTHENTICATE", {"+"}});
+    return;
+  }
+  if (arg.size() > kSaslChunk) {
+    s.sasl_mech_.clear();
+    s.sasl_buffer_.clear();
+    srv.numeric(r, irc::kErrSaslTooLong, {"SASL message too long"});
+    return;
+  }
+  if (arg != "+") s.sasl_buffer_ += arg;
+  if (s.sasl_buffer_.size() > kSaslMax) {
+    s.sasl_mech_.clear();
+    s.sasl_buffer_.clear();
+    srv.numeric(r, irc::kErrSaslTooLong, {"SASL message too long"});
+    return;
+  }
+  if (arg.size() == kSaslChunk) return;  // more to come
+  sasl_plain(srv, s, r);
+}
+
+}  // namespace
+
+void register_connection_commands(std::unordered_map<std::string, CommandSpec>& t) {
+  t["CAP"] = {1, false, handle_cap};
+  t["PASS"] = {1, false, handle_pass};
+  t["NICK"] = {0, false, handle_nick};
+  t["USER"] = {4, false, handle_user};
+  t["PING"] = {1, false, handle_ping};
+  t["PONG"] = {0, false, handle_pong};
+  t["QUIT"] = {0, false, handle_quit};
+  t["AUTHENTICATE"] = {1, false, handle_authenticate};
+}
+
+}  // namespace pchat::server

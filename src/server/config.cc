@@ -1,0 +1,102 @@
+#include "server/config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <set>
+#include <stdexcept>
+
+namespace pchat::server {
+
+Endpoint parse_endpoint(const std::string& s, const std::string& what) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
+    throw std::invalid_argument(what + ": expected HOST:PORT, got '" + s + "'");
+  }
+  Endpoint ep;
+  ep.host = s.substr(0, colon);
+  if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']') {
+    ep.host = ep.host.substr(1, ep.host.size() - 2);
+  }
+  auto port_s = s.substr(colon + 1);
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
+  if (ec != std::errc() || p != port_s.data() + port_s.size() || port > 65535) {
+    throw std::invalid_argument(what + ": invalid port '" + port_s + "'");
+  }
+  ep.port = static_cast<uint16_t>(port);
+  return ep;
+}
+
+namespace {
+
+std::string where(const std::filesystem::path& file, const toml::node& n, const std::string& key) {
+  return file.string() + ":" + std::to_string(n.source().begin.line) + ": " + key;
+}
+
+template <typename T>
+T get(const std::filesystem::path& file, const toml::node& n, const std::string& key) {
+  auto v = n.value<T>();
+  if (!v) throw std::runtime_error(where(file, n, key) + ": wrong type");
+  return *v;
+}
+
+int get_int(const std::filesystem::path& file, const toml::node& n, const std::string& key, int lo,
+            int hi) {
+  auto v = get<int64_t>(file, n, key);
+  if (v < lo || v > hi) {
+    throw std::runtime_error(where(file, n, key) + ": must be between " + std::to_string(lo) +
+                             " and " + std::to_string(hi));
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                             std::string(e.description()));
+  }
+  for (auto&& [k, node] : t) {
+    const std::string key(k.str());
+    if (key == "data_dir") {
+      c.data_dir = get<std::string>(file, node, key);
+    } else if (key == "irc_listen") {
+      c.irc_listen = parse_endpoint(get<std::string>(file, node, key), where(file, node, key));
+    } else if (key == "http_listen") {
+      c.http_listen = parse_endpoint(get<std::string>(file, node, key), where(file, node, key));
+    } else if (key == "server_name") {
+      c.server_name = get<std::string>(file, node, key);
+    } else if (key == "network_name") {
+      c.network_name = get<std::string>(file, node, key);
+    } else if (key == "motd") {
+      c.motd = get<std::string>(file, node, key);
+    } else if (key == "log_level") {
+      c.log_level = get<std::string>(file, node, key);
+    } else if (key == "allow_guests") {
+      c.allow_guests = get<bool>(file, node, key);
+    } else if (key == "default_chat_history") {
+      c.default_chat_history = get_int(file, node, key, 1, 500);
+    } else if (key == "flood_burst") {
+      c.flood_burst = get_int(file, node, key, 0, 1000000);
+    } else if (key == "flood_rate") {
+      c.flood_rate = get_int(file, node, key, 0, 1000000);
+    } else if (key == "sendq_bytes") {
+      c.sendq_bytes = static_cast<size_t>(get_int(file, node, key, 65536, 1 << 30));
+    } else if (key == "ping_interval") {
+      c.ping_interval = get_int(file, node, key, 5, 3600);
+    } else if (key == "max_channels_per_client") {
+      c.max_channels_per_client = get_int(file, node, key, 1, 10000);
+    } else if (key == "reader_threads") {
+      c.reader_threads = get_int(file, node, key, 1, 64);
+    } else {
+      throw std::runtime_error(where(file, node, key) + ": unknown key");
+    }
+  }
+}
+
+}  // namespace pchat::server

@@ -1,0 +1,49 @@
+// pchatd's configuration: command-line flags, optionally a TOML file
+// (--config FILE), flags winning over the file. Invalid values are refused at
+// start-up with the field and the reason.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace pchat::server {
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+};
+
+// Parses "HOST:PORT" or "[V6]:PORT". Throws std::invalid_argument with a message.
+Endpoint parse_endpoint(const std::string& s, const std::string& what);
+
+struct ServerConfig {
+  std::filesystem::path data_dir = "pchat-data";
+  Endpoint irc_listen{"127.0.0.1", 6667};
+  Endpoint http_listen{"127.0.0.1", 8080};
+  std::string server_name = "pchat.local";
+  std::string network_name = "pchat";
+  std::string motd = "Welcome to pchat: every message you see here is stored durably.";
+  std::string log_level = "info";
+  // Clients without an account may join rooms and post (DESIGN 3a: off by default).
+  bool allow_guests = false;
+  // Messages replayed on JOIN to clients without draft/chathistory (DefaultChatHistory).
+  int default_chat_history = 30;
+  // Flood control: a token bucket of `flood_burst` lines refilled at `flood_rate`
+  // lines per second; a client that overdraws it is disconnected (Excess Flood).
+  // 0 disables.
+  int flood_burst = 400;
+  int flood_rate = 200;
+  // A client whose unsent output exceeds this is disconnected (SendQ exceeded).
+  size_t sendq_bytes = 4 * 1024 * 1024;
+  // Seconds of silence before we PING a client, and again before we drop it.
+  int ping_interval = 120;
+  int max_channels_per_client = 100;
+  int reader_threads = 2;
+};
+
+// Applies a TOML file's keys (same names as the fields) onto `config`. Throws
+// std::runtime_error naming the file, line and key on any error.
+void load_config_file(const std::filesystem::path& file, ServerConfig& config);
+
+}  // namespace pchat::server

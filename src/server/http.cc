@@ -1,0 +1,96 @@
+#include "server/http.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include "server/server.h"
+
+namespace pchat::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+AdminHttp::AdminHttp(asio::io_context& io, Server& server, MetricsRegistry& metrics)
+    : io_(io), server_(server), metrics_(metrics), acceptor_(io) {}
+
+void AdminHttp::listen(const Endpoint& ep) {
+  tcp::endpoint e(asio::ip::make_address(ep.host), ep.port);
+  acceptor_.open(e.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(e);
+  acceptor_.listen();
+  running_ = true;
+  spdlog::info("http: admin API on {}:{}", ep.host, acceptor_.local_endpoint().port());
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+void AdminHttp::stop() {
+  running_ = false;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+asio::awaitable<void> AdminHttp::accept_loop() {
+  while (running_) {
+    boost::system::error_code ec;
+    tcp::socket sock =
+        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!running_) break;
+      continue;
+    }
+    asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+  }
+}
+
+asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
+  beast::flat_buffer buf;
+  for (;;) {
+    http::request<http::string_body> req;
+    boost::system::error_code ec;
+    co_await http::async_read(sock, buf, req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    http::response<http::string_body> res;
+    res.version(req.version());
+    res.keep_alive(req.keep_alive());
+    res.set(http::field::server, "pchatd/" PCHAT_VERSION);
+    std::string target(req.target());
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      res.result(http::status::method_not_allowed);
+      res.set(http::field::content_type, "text/plain");
+      res.body() = "only GET is supported\n";
+    } else if (target == "/healthz") {
+      bool store_ok = server_.writer() == nullptr || server_.writer()->store_available();
+      bool ok = store_ok && server_.accepting();
+      nlohmann::json j = {
+          {"status", ok ? "ok" : "unavailable"},
+          {"store", store_ok ? "ok" : "unreachable"},
+          {"accepting_clients", server_.accepting()},
+          {"connections", server_.user_count()},
+          {"version", PCHAT_VERSION},
+      };
+      res.result(ok ? http::status::ok : http::status::service_unavailable);
+      res.set(http::field::content_type, "application/json");
+      res.body() = j.dump() + "\n";
+    } else if (target == "/metrics") {
+      res.result(http::status::ok);
+      res.set(http::field::content_type, "text/plain; version=0.0.4");
+      res.body() = metrics_.render();
+    } else {
+      res.result(http::status::not_found);
+      res.set(http::field::content_type, "text/plain");
+      res.body() = "not found; try /healthz or /metrics\n";
+    }
+    res.prepare_payload();
+    co_await http::async_write(sock, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !res.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  sock.shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+}  // namespace pchat::server

@@ -1,0 +1,41 @@
+// The admin HTTP API of a pchatd (Boost.Beast), on its own listener:
+//   GET /healthz   200 {"status":"ok",...} when the store is reachable and IRC is
+//                  accepting clients; 503 with the reason otherwise.
+//   GET /metrics   Prometheus text format.
+// One request per connection is enough for probes and scrapers; keep-alive is
+// honoured anyway. Runs on the server's event loop.
+#pragma once
+
+#include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
+
+#include <boost/asio.hpp>
+
+#include <functional>
+#include <string>
+
+#include "core/metrics.h"
+#include "server/config.h"
+
+namespace pchat::server {
+
+class Server;
+
+class AdminHttp {
+ public:
+  AdminHttp(boost::asio::io_context& io, Server& server, MetricsRegistry& metrics);
+  // Binds and starts accepting. Throws boost::system::system_error on bind failure.
+  void listen(const Endpoint& ep);
+  void stop();
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket sock);
+
+  boost::asio::io_context& io_;
+  Server& server_;
+  MetricsRegistry& metrics_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  bool running_ = false;
+};
+
+}  // namespace pchat::server

@@ -1,0 +1,181 @@
+// pchatd: the persistent chat server.
+//
+// Start-up: configuration -> private PostgreSQL (standalone) -> schema migrations ->
+// store writer and readers -> IRC and admin HTTP listeners -> event loop.
+// SIGTERM/SIGINT: stop accepting and reading, let queued messages commit and their
+// acknowledgements go out (up to kDrainTimeout), close every client with ERROR,
+// stop the store threads, stop PostgreSQL.
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
+
+#include <boost/asio.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "server/config.h"
+#include "server/http.h"
+#include "server/server.h"
+#include "store/instance.h"
+#include "store/migrations.h"
+#include "store/reader.h"
+#include "store/writer.h"
+
+namespace {
+
+using namespace pchat;
+namespace asio = boost::asio;
+constexpr auto kDrainTimeout = std::chrono::seconds(5);
+
+int run(server::ServerConfig cfg) {
+  cfg.data_dir = std::filesystem::absolute(cfg.data_dir).lexically_normal();
+  spdlog::info("pchatd {} starting; data directory {}", PCHAT_VERSION, cfg.data_dir.string());
+
+  store::InstanceOptions iopts;
+  iopts.data_dir = cfg.data_dir;
+  store::Instance instance(iopts);
+  if (auto st = instance.start(); !st) {
+    spdlog::critical("cannot start the message store: {}", st.error().message);
+    return 1;
+  }
+  {
+    auto admin = pg::Connection::connect(instance.conninfo("postgres"));
+    if (!admin) {
+      spdlog::critical("cannot connect to the message store: {}", admin.error().message);
+      return 1;
+    }
+    if (auto st = store::ensure_database(*admin, "mgc"); !st) {
+      spdlog::critical("cannot create database mgc: {}", st.error().message);
+      return 1;
+    }
+    auto conn = pg::Connection::connect(instance.conninfo("mgc"));
+    if (!conn) {
+      spdlog::critical("cannot connect to mgc: {}", conn.error().message);
+      return 1;
+    }
+    if (auto st = store::migrate(*conn); !st) {
+      spdlog::critical("schema migration refused: {}", st.error().message);
+      return 1;
+    }
+  }
+
+  asio::io_context io(1);
+  MetricsRegistry metrics;
+  server::Server* srv_ptr = nullptr;
+  store::Writer writer(
+      instance.conninfo("mgc"),
+      [&io, &srv_ptr](std::vector<store::PendingWrite>&& batch, const Status& st) {
+        asio::post(io, [&srv_ptr, batch = std::move(batch), st]() mutable {
+          srv_ptr->on_committed(std::move(batch), st);
+        });
+      },
+      metrics);
+  store::ReaderPool readers(instance.conninfo("mgc"), cfg.reader_threads);
+  server::Server srv(io, cfg, &writer, &readers, metrics);
+  srv_ptr = &srv;
+  server::AdminHttp http(io, srv, metrics);
+  writer.start();
+  readers.start();
+  try {
+    srv.listen();
+    http.listen(cfg.http_listen);
+  } catch (const boost::system::system_error& e) {
+    spdlog::critical("cannot listen: {}", e.what());
+    writer.stop();
+    readers.stop();
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  asio::steady_timer drain_timer(io);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("received signal {}; shutting down", sig);
+    http.stop();
+    srv.stop_accepting();
+    // Give queued messages time to commit and be acknowledged, then close clients.
+    auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+    std::function<void()> wait_drain = [&, deadline] {
+      if (srv.pending_writes() > 0 && std::chrono::steady_clock::now() < deadline) {
+        drain_timer.expires_after(std::chrono::milliseconds(20));
+        drain_timer.async_wait([&](boost::system::error_code) { wait_drain(); });
+        return;
+      }
+      srv.shutdown("Server shutting down");
+      drain_timer.expires_after(std::chrono::milliseconds(300));
+      drain_timer.async_wait([&](boost::system::error_code) { io.stop(); });
+    };
+    wait_drain();
+  });
+  spdlog::info("pchatd ready");
+  io.run();
+  writer.stop();
+  readers.stop();
+  instance.stop();
+  spdlog::info("pchatd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{
+      "pchatd: persistent group chat over IRC, every message stored in PostgreSQL.\n"
+      "With no topology, runs standalone with its own private PostgreSQL in --data-dir."};
+  app.set_version_flag("--version", std::string("pchatd ") + PCHAT_VERSION);
+  server::ServerConfig cfg;
+  std::string config_file, data_dir, irc_listen, http_listen;
+  app.add_option("--config", config_file, "TOML configuration file (flags override it)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--data-dir", data_dir, "Data directory (default ./pchat-data)");
+  app.add_option("--irc-listen", irc_listen, "IRC listener HOST:PORT (default 127.0.0.1:6667)");
+  app.add_option(
+      "--http-listen", http_listen,
+      "Admin HTTP listener HOST:PORT for /healthz and /metrics (default 127.0.0.1:8080)");
+  app.add_option("--server-name", cfg.server_name, "Server name shown to clients");
+  app.add_flag("--allow-guests", cfg.allow_guests,
+               "Let clients without an account join rooms and post (default: off)");
+  app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error or off");
+  app.add_option("--default-chat-history", cfg.default_chat_history,
+                 "Messages replayed on JOIN to clients without chathistory (1-500, default 30)")
+      ->check(CLI::Range(1, 500));
+  app.add_option("--flood-burst", cfg.flood_burst,
+                 "Lines a client may send in a burst (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--flood-rate", cfg.flood_rate, "Lines per second refilled (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--ping-interval", cfg.ping_interval, "Seconds of client silence before PING")
+      ->check(CLI::Range(5, 3600));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    server::ServerConfig merged;
+    if (!config_file.empty()) server::load_config_file(config_file, merged);
+    // Flags given on the command line win over the file.
+    auto given = [&](const char* name) { return app.count(name) > 0; };
+    if (given("--server-name")) merged.server_name = cfg.server_name;
+    if (given("--allow-guests")) merged.allow_guests = cfg.allow_guests;
+    if (given("--log-level")) merged.log_level = cfg.log_level;
+    if (given("--default-chat-history")) merged.default_chat_history = cfg.default_chat_history;
+    if (given("--flood-burst")) merged.flood_burst = cfg.flood_burst;
+    if (given("--flood-rate")) merged.flood_rate = cfg.flood_rate;
+    if (given("--ping-interval")) merged.ping_interval = cfg.ping_interval;
+    if (!data_dir.empty()) merged.data_dir = data_dir;
+    if (!irc_listen.empty()) merged.irc_listen = server::parse_endpoint(irc_listen, "--irc-listen");
+    if (!http_listen.empty()) {
+      merged.http_listen = server::parse_endpoint(http_listen, "--http-listen");
+    }
+    init_logging(merged.log_level);
+    return run(std::move(merged));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pchatd: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,620 @@
+#include "server/server.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "irc/casemap.h"
+#include "irc/numerics.h"
+#include "irc/utf8.h"
+#include "store/history.h"
+
+namespace pchat::server {
+
+namespace {
+
+// Variant index for serialize-once fan-out: which tags a recipient takes.
+constexpr int kVarTags = 1, kVarTime = 2, kVarAccount = 4;
+
+int variant_of(const Session& s) {
+  if (s.has_cap(kCapMessageTags)) return kVarTags;
+  return (s.has_cap(kCapServerTime) ? kVarTime : 0) | (s.has_cap(kCapAccountTag) ? kVarAccount : 0);
+}
+
+// Parses stored client tags ("+a=1;+b") back into Tags.
+std::vector<irc::Tag> parse_stored_tags(std::string_view wire) {
+  std::vector<irc::Tag> out;
+  while (!wire.empty()) {
+    auto semi = wire.find(';');
+    auto item = wire.substr(0, semi);
+    wire = semi == std::string_view::npos ? std::string_view{} : wire.substr(semi + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    irc::Tag t;
+    t.key = std::string(item.substr(0, eq));
+    if (eq != std::string_view::npos) irc::append_unescaped_tag_value(t.value, item.substr(eq + 1));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
+               store::ReaderPool* readers, MetricsRegistry& metrics)
+    : io_(io),
+      config_(std::move(config)),
+      writer_(writer),
+      readers_(readers),
+      metrics_(metrics),
+      acceptor_(io),
+      started_at_(std::chrono::system_clock::now()),
+      connections_(metrics.gauge("pchat_connections", "Connected IRC clients")),
+      connections_total_(metrics.counter("pchat_connections_total", "IRC connections accepted")),
+      lines_in_(metrics.counter("pchat_lines_received_total", "IRC lines received")),
+      deliveries_(metrics.counter("pchat_deliveries_total",
+                                  "Chat messages delivered to recipients (echo included)")) {
+  register_commands();
+}
+
+Server& Server::of(Session& s) {
+  return s.server_;
+}
+
+void Server::register_commands() {
+  register_connection_commands(commands_);
+  register_channel_commands(commands_);
+  register_messaging_commands(commands_);
+  register_query_commands(commands_);
+  register_chathistory_commands(commands_);
+}
+
+void Server::listen() {
+  auto addr = asio::ip::make_address(config_.irc_listen.host);
+  tcp::endpoint ep(addr, config_.irc_listen.port);
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  accepting_ = true;
+  spdlog::info("irc: listening on {}:{}", config_.irc_listen.host,
+               acceptor_.local_endpoint().port());
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+asio::awaitable<void> Server::accept_loop() {
+  while (accepting_) {
+    boost::system::error_code ec;
+    tcp::socket sock =
+        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!accepting_) break;
+      spdlog::warn("irc: accept failed: {}", ec.message());
+      continue;
+    }
+    auto s = std::make_shared<Session>(*this, std::move(sock), next_session_id_++);
+    sessions_[s->id_] = s;
+    connections_.set(static_cast<int64_t>(sessions_.size()));
+    connections_total_.inc();
+    s->start();
+  }
+}
+
+void Server::stop_accepting() {
+  accepting_ = false;
+  reading_ = false;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+void Server::shutdown(const std::string& reason) {
+  stop_accepting();
+  std::vector<std::shared_ptr<Session>> all;
+  for (auto& [id, w] : sessions_) {
+    if (auto s = w.lock()) all.push_back(s);
+  }
+  for (auto& s : all) s->close(reason);
+}
+
+// ---------------------------------------------------------------------------
+// Dispatch
+
+void Server::dispatch(Session& s, irc::Message&& m) {
+  if (!reading_) return;
+  lines_in_.inc();
+  std::string label;
+  if (s.has_cap(kCapLabeledResponse)) {
+    if (const std::string* l = m.tag("label"); l && !l->empty() && l->size() <= 64) label = *l;
+  }
+  auto r = std::make_shared<Response>(s.shared_from_this(), std::move(label));
+  auto it = commands_.find(m.command);
+  if (it == commands_.end()) {
+    if (!s.registered_) {
+      numeric(r, irc::kErrNotRegistered, {"You have not registered"});
+    } else {
+      numeric(r, irc::kErrUnknownCommand, {m.command, "Unknown command"});
+    }
+    return;
+  }
+  const CommandSpec& spec = it->second;
+  if (spec.needs_registration && !s.registered_) {
+    numeric(r, irc::kErrNotRegistered, {"You have not registered"});
+    return;
+  }
+  if (static_cast<int>(m.params.size()) < spec.min_params) {
+    numeric(r, irc::kErrNeedMoreParams, {m.command, "Not enough parameters"});
+    return;
+  }
+  spec.handler(*this, s, m, r);
+}
+
+void Server::on_line_error(Session& s, irc::LineError e) {
+  auto r = std::make_shared<Response>(s.shared_from_this(), "");
+  switch (e) {
+    case irc::LineError::kEmpty:
+      return;
+    case irc::LineError::kInputTooLong:
+      numeric(r, irc::kErrInputTooLong, {"Input line was too long"});
+      return;
+    case irc::LineError::kInvalidUtf8:
+      fail(r, "*", "INVALID_UTF8", {}, "Message rejected: it is not valid UTF-8");
+      return;
+    case irc::LineError::kNulByte:
+    case irc::LineError::kCrOrLf:
+      fail(r, "*", "INVALID_MESSAGE", {}, std::string("Message rejected: ") + irc::to_string(e));
+      return;
+    case irc::LineError::kNoCommand:
+    case irc::LineError::kMalformedTags:
+      fail(r, "*", "INVALID_MESSAGE", {}, std::string("Message rejected: ") + irc::to_string(e));
+      return;
+  }
+}
+
+irc::Message Server::make_numeric(Session& s, const char* code,
+                                  std::vector<std::string> params) const {
+  irc::Message m;
+  m.source = config_.server_name;
+  m.command = code;
+  m.params.reserve(params.size() + 1);
+  m.params.push_back(s.nick_or_star());
+  for (auto& p : params) m.params.push_back(std::move(p));
+  return m;
+}
+
+void Server::numeric(const ResponsePtr& r, const char* code, std::vector<std::string> params) {
+  r->add(make_numeric(r->session(), code, std::move(params)));
+}
+
+void Server::fail(const ResponsePtr& r, const std::string& command, const std::string& code,
+                  std::vector<std::string> context, const std::string& description) {
+  irc::Message m;
+  m.source = config_.server_name;
+  m.command = "FAIL";
+  m.params.push_back(command);
+  m.params.push_back(code);
+  for (auto& c : context) m.params.push_back(std::move(c));
+  m.params.push_back(description);
+  r->add(std::move(m));
+}
+
+// ---------------------------------------------------------------------------
+// Names
+
+Session* Server::find_nick(std::string_view nick) {
+  auto it = nicks_.find(irc::fold(nick));
+  return it == nicks_.end() ? nullptr : it->second;
+}
+
+Channel* Server::find_channel(std::string_view name) {
+  auto it = channels_.find(irc::fold(name));
+  return it == channels_.end() ? nullptr : it->second.get();
+}
+
+Channel& Server::create_channel(const std::string& name) {
+  auto c = std::make_unique<Channel>(name, now_us() / 1000000);
+  auto& ref = *c;
+  channels_[c->key()] = std::move(c);
+  return ref;
+}
+
+void Server::remove_channel_if_empty(Channel& c) {
+  if (!c.members.empty()) return;
+  for (auto& [id, w] : sessions_) {
+    if (auto s = w.lock()) s->held_.erase(&c);
+  }
+  channels_.erase(c.key());
+}
+
+bool Server::rename(Session& s, const std::string& nick) {
+  auto key = irc::fold(nick);
+  auto it = nicks_.find(key);
+  if (it != nicks_.end() && it->second != &s) return false;
+  if (!s.nick_.empty()) nicks_.erase(irc::fold(s.nick_));
+  nicks_[key] = &s;
+  s.nick_ = nick;
+  return true;
+}
+
+void Server::unregister_nick(Session& s) {
+  if (s.nick_.empty()) return;
+  auto it = nicks_.find(irc::fold(s.nick_));
+  if (it != nicks_.end() && it->second == &s) nicks_.erase(it);
+}
+
+void Server::part_channel(Session& s, Channel& c) {
+  c.members.erase(&s);
+  s.held_.erase(&c);
+  std::erase(s.channels_, &c);
+  remove_channel_if_empty(c);
+}
+
+void Server::on_session_closed(Session& s, const std::string& reason) {
+  if (s.registered_) {
+    irc::Message quit{{}, s.prefix(), "QUIT", {reason}};
+    broadcast_to_peers(s, quit, /*include_self=*/false);
+  }
+  auto chans = s.channels_;
+  for (Channel* c : chans) part_channel(s, *c);
+  unregister_nick(s);
+  sessions_.erase(s.id_);
+  connections_.set(static_cast<int64_t>(sessions_.size()));
+}
+
+// ---------------------------------------------------------------------------
+// Fan-out
+
+void Server::broadcast(Channel& c, const irc::Message& m, Session* except, uint32_t need_cap) {
+  std::array<std::string, 8> variants;
+  for (auto& [member, mb] : c.members) {
+    if (member == except || member->closing()) continue;
+    if (need_cap != 0 && (member->caps_ & need_cap) == 0) continue;
+    int v = variant_of(*member);
+    if (variants[v].empty()) {
+      if (v == kVarTags) {
+        irc::append_line(variants[v], m);
+      } else {
+        irc::Message copy = m;
+        std::erase_if(copy.tags, [v](const irc::Tag& t) {
+          return !((t.key == "time" && (v & kVarTime)) ||
+                   (t.key == "account" && (v & kVarAccount)));
+        });
+        irc::append_line(variants[v], copy);
+      }
+    }
+    auto held = member->held_.find(&c);
+    if (held != member->held_.end()) {
+      held->second.push_back(variants[v]);
+    } else {
+      member->send_line(variants[v]);
+    }
+  }
+}
+
+void Server::broadcast_to_peers(Session& s, const irc::Message& m, bool include_self,
+                                uint32_t need_cap, uint32_t exclude_cap) {
+  std::vector<Session*> seen;
+  if (include_self && (need_cap == 0 || s.has_cap(static_cast<Cap>(need_cap)))) s.send(m);
+  seen.push_back(&s);
+  for (Channel* c : s.channels_) {
+    for (auto& [member, mb] : c->members) {
+      if (std::find(seen.begin(), seen.end(), member) != seen.end()) continue;
+      seen.push_back(member);
+      if (need_cap != 0 && !member->has_cap(static_cast<Cap>(need_cap))) continue;
+      if (exclude_cap != 0 && member->has_cap(static_cast<Cap>(exclude_cap))) continue;
+      member->send(m);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Chat messages
+
+std::string Server::new_msgid() {
+  // 128 random bits, base32 (lower case, no padding): 26 characters. Unique across
+  // servers and restarts without coordination.
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  uint64_t a = rng(), b = rng();
+  std::string out(26, '0');
+  for (int i = 0; i < 26; ++i) {
+    int bit = i * 5;
+    uint64_t v;
+    if (bit + 5 <= 64) {
+      v = (a >> bit) & 31;
+    } else if (bit >= 64) {
+      v = (b >> (bit - 64)) & 31;
+    } else {
+      v = ((a >> bit) | (b << (64 - bit))) & 31;
+    }
+    out[static_cast<size_t>(i)] = kAlphabet[v];
+  }
+  return out;
+}
+
+std::string Server::next_batch_ref() {
+  return "b" + std::to_string(next_batch_++);
+}
+
+int64_t Server::now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Server::format_time(int64_t unix_us) {
+  std::chrono::sys_seconds secs{std::chrono::seconds(unix_us / 1000000)};
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", secs, (unix_us / 1000) % 1000);
+}
+
+void Server::submit_message(Session& s, const ResponsePtr& r, std::string command,
+                            std::string target_display, std::string body,
+                            std::vector<irc::Tag> client_tags) {
+  store::PendingWrite w;
+  w.row.msgid = new_msgid();
+  w.row.sender = s.prefix();
+  if (!s.account_.empty()) w.row.account = s.account_;
+  w.row.command = command;
+  w.row.body = std::move(body);
+  w.row.ts_us = now_us();
+  for (const auto& t : client_tags) {
+    if (!w.row.tags.empty()) w.row.tags.push_back(';');
+    w.row.tags += t.key;
+    if (!t.value.empty()) {
+      w.row.tags.push_back('=');
+      irc::append_escaped_tag_value(w.row.tags, t.value);
+    }
+  }
+  std::weak_ptr<Session> recipient;
+  bool is_channel = !target_display.empty() && target_display[0] == '#';
+  if (is_channel) {
+    w.row.target = irc::fold(target_display);
+  } else {
+    Session* t = find_nick(target_display);
+    if (t == nullptr) return;  // REQUIRES: caller checked
+    recipient = t->weak_from_this();
+    auto id_of = [](Session& x) { return irc::fold(x.account_.empty() ? x.nick_ : x.account_); };
+    w.row.target = store::dm_key(id_of(s), id_of(*t));
+    target_display = t->nick_;
+  }
+  w.done = [this, r, recipient, target_display, is_channel](const Status& st,
+                                                            const store::PendingWrite& pw) {
+    Session& sender = r->session();
+    if (!st) {
+      fail(r, pw.row.command, "MESSAGE_NOT_STORED", {target_display},
+           "Message not delivered: it could not be stored (" + st.error().message + ")");
+      return;
+    }
+    irc::Message m;
+    m.tags = parse_stored_tags(pw.row.tags);
+    m.tags.push_back({"msgid", pw.row.msgid});
+    m.tags.push_back({"time", format_time(pw.row.ts_us)});
+    if (pw.row.account) m.tags.push_back({"account", *pw.row.account});
+    m.source = pw.row.sender;
+    m.command = pw.row.command;
+    m.params.push_back(target_display);
+    if (pw.row.command != "TAGMSG") m.params.push_back(pw.row.body);
+    if (is_channel) {
+      if (Channel* c = find_channel(target_display)) {
+        c->last_seq = pw.id;
+        deliveries_.inc(c->members.size() - (c->members.count(&sender) ? 1 : 0));
+        broadcast(*c, m, &sender,
+                  m.command == "TAGMSG" ? static_cast<uint32_t>(kCapMessageTags) : 0u);
+      }
+    } else if (auto t = recipient.lock()) {
+      if (t.get() != &sender && (m.command != "TAGMSG" || t->has_cap(kCapMessageTags))) {
+        t->send(m);
+        deliveries_.inc();
+      }
+    }
+    if (sender.has_cap(kCapEchoMessage) && !sender.closing()) {
+      deliveries_.inc();
+      r->add(std::move(m));
+    }
+  };
+  ++pending_writes_;
+  if (!writer_->submit(std::move(w))) {
+    --pending_writes_;
+    fail(r, command, "MESSAGE_NOT_STORED", {target_display},
+         "Message not delivered: the message store is overloaded or stopping");
+  }
+}
+
+void Server::on_committed(std::vector<store::PendingWrite>&& batch, const Status& st) {
+  pending_writes_ -= batch.size();
+  for (auto& w : batch) w.done(st, w);
+}
+
+// ---------------------------------------------------------------------------
+// Registration and welcome
+
+void Server::try_complete_registration(Session& s) {
+  if (s.registered_ || s.nick_.empty() || !s.got_user_ || s.cap_negotiating_ || s.sasl_busy_) {
+    return;
+  }
+  s.registered_ = true;
+  spdlog::info("client {} registered as {} from {}{}", s.id_, s.nick_, s.host_,
+               s.account_.empty() ? "" : " (account " + s.account_ + ")");
+  send_welcome(s);
+}
+
+void Server::send_welcome(Session& s) {
+  auto r = std::make_shared<Response>(s.shared_from_this(), "");
+  numeric(r, irc::kRplWelcome,
+          {"Welcome to the " + config_.network_name + " IRC Network " + s.prefix()});
+  numeric(r, irc::kRplYourHost,
+          {"Your host is " + config_.server_name + ", running version pchat-" PCHAT_VERSION});
+  numeric(r, irc::kRplCreated,
+          {"This server was created " +
+           format_time(
+               std::chrono::duration_cast<std::chrono::microseconds>(started_at_.time_since_epoch())
+                   .count())});
+  numeric(r, irc::kRplMyInfo, {config_.server_name, "pchat-" PCHAT_VERSION, "i", "imnst", "klov"});
+  send_isupport(s, r);
+  send_lusers(r);
+  send_motd(s, r);
+}
+
+void Server::send_isupport(Session&, const ResponsePtr& r) {
+  const std::vector<std::string> tokens = {
+      "AWAYLEN=390",
+      "CASEMAPPING=ascii",
+      "CHANLIMIT=#:" + std::to_string(config_.max_channels_per_client),
+      "CHANMODES=,k,l,imnst",
+      "CHANNELLEN=64",
+      "CHANTYPES=#",
+      "CHATHISTORY=100",
+      "ELIST=U",
+      "HOSTLEN=64",
+      "KICKLEN=390",
+      "MODES=4",
+      "MSGREFTYPES=msgid,timestamp",
+      "NETWORK=" + config_.network_name,
+      "NICKLEN=30",
+      "PREFIX=(ov)@+",
+      "TARGMAX=PRIVMSG:1,NOTICE:1,TAGMSG:1,JOIN:,PART:,NAMES:1,WHOIS:1,KICK:1",
+      "TOPICLEN=390",
+      "USERLEN=18",
+      "UTF8ONLY",
+      "ACCOUNTLEN=32",
+  };
+  for (size_t i = 0; i < tokens.size(); i += 12) {
+    std::vector<std::string> p(tokens.begin() + static_cast<long>(i),
+                               tokens.begin() + static_cast<long>(std::min(tokens.size(), i + 12)));
+    p.push_back("are supported by this server");
+    numeric(r, irc::kRplISupport, std::move(p));
+  }
+}
+
+void Server::send_lusers(const ResponsePtr& r) {
+  size_t invisible = 0, unknown = 0, users = 0;
+  for (auto& [id, w] : sessions_) {
+    auto s = w.lock();
+    if (!s) continue;
+    if (!s->registered_) {
+      ++unknown;
+      continue;
+    }
+    ++users;
+    if (s->invisible_) ++invisible;
+  }
+  numeric(r, irc::kRplLUserClient,
+          {fmt::format("There are {} users and {} invisible on 1 servers", users - invisible,
+                       invisible)});
+  numeric(r, irc::kRplLUserOp, {"0", "operator(s) online"});
+  if (unknown > 0)
+    numeric(r, irc::kRplLUserUnknown, {std::to_string(unknown), "unknown connection(s)"});
+  numeric(r, irc::kRplLUserChannels, {std::to_string(channels_.size()), "channels formed"});
+  numeric(r, irc::kRplLUserMe, {fmt::format("I have {} clients and 0 servers", users)});
+  numeric(
+      r, irc::kRplLocalUsers,
+      {std::to_string(users), std::to_string(users), fmt::format("Current local users {}", users)});
+  numeric(r, irc::kRplGlobalUsers,
+          {std::to_string(users), std::to_string(users),
+           fmt::format("Current global users {}", users)});
+}
+
+void Server::send_motd(Session&, const ResponsePtr& r) {
+  if (config_.motd.empty()) {
+    numeric(r, irc::kErrNoMotd, {"MOTD File is missing"});
+    return;
+  }
+  numeric(r, irc::kRplMotdStart, {"- " + config_.server_name + " Message of the day - "});
+  std::string_view motd = config_.motd;
+  while (!motd.empty()) {
+    auto nl = motd.find('\n');
+    numeric(r, irc::kRplMotd, {"- " + std::string(motd.substr(0, nl))});
+    motd = nl == std::string_view::npos ? std::string_view{} : motd.substr(nl + 1);
+  }
+  numeric(r, irc::kRplEndOfMotd, {"End of /MOTD command."});
+}
+
+void Server::send_names(Session& s, Channel& c, const ResponsePtr& r) {
+  const bool multi = s.has_cap(kCapMultiPrefix);
+  const bool uhnames = s.has_cap(kCapUserhostInNames);
+  const bool member = c.member(&s) != nullptr;
+  const std::string symbol = c.secret ? "@" : "=";
+  std::string line;
+  auto flush_line = [&] {
+    if (line.empty()) return;
+    numeric(r, irc::kRplNamReply, {symbol, c.name(), line});
+    line.clear();
+  };
+  for (auto& [m, mb] : c.members) {
+    if (!member && m->invisible_) continue;
+    std::string entry = Channel::prefix_of(mb, multi) + (uhnames ? m->prefix() : m->nick_);
+    if (line.size() + entry.size() + 1 > 400) flush_line();
+    if (!line.empty()) line.push_back(' ');
+    line += entry;
+  }
+  flush_line();
+  numeric(r, irc::kRplEndOfNames, {c.name(), "End of /NAMES list."});
+}
+
+void Server::login(Session& s, const std::string& account) {
+  s.account_ = account;
+  auto r = std::make_shared<Response>(s.shared_from_this(), "");
+  std::string mask =
+      (s.nick_.empty() ? "*" : s.nick_) + "!" + (s.user_.empty() ? "*" : s.user_) + "@" + s.host_;
+  numeric(r, irc::kRplLoggedIn, {mask, account, "You are now logged in as " + account});
+  if (s.registered_) {
+    irc::Message m{{}, s.prefix(), "ACCOUNT", {account}};
+    broadcast_to_peers(s, m, false, kCapAccountNotify);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// JOIN replay for clients without chathistory
+
+void Server::replay_history(Session& s, Channel& c) {
+  if (config_.default_chat_history <= 0 || readers_ == nullptr) return;
+  s.held_[&c];  // start holding live lines for this channel
+  const std::string target = c.key();
+  const std::string display = c.name();
+  const int64_t upto = c.last_seq;
+  const int limit = config_.default_chat_history;
+  std::weak_ptr<Session> weak = s.weak_from_this();
+  Channel* chan = &c;
+  bool ok = readers_->submit(
+      [this, weak, chan, target, display, upto, limit](Result<pg::Connection*> conn) {
+        Result<std::vector<store::HistoryRow>> rows =
+            conn ? store::latest_rows(**conn, target, upto, limit)
+                 : Result<std::vector<store::HistoryRow>>(conn.error());
+        post([this, weak, chan, display, rows = std::move(rows)]() mutable {
+          auto s = weak.lock();
+          if (!s || s->closing()) return;
+          auto held = s->held_.find(chan);
+          if (held == s->held_.end()) return;  // parted meanwhile
+          std::vector<std::string> live = std::move(held->second);
+          s->held_.erase(held);
+          if (rows) {
+            for (const auto& row : *rows) {
+              irc::Message m;
+              m.tags = parse_stored_tags(row.tags);
+              m.tags.push_back({"msgid", row.msgid});
+              m.tags.push_back({"time", format_time(row.ts_us)});
+              if (row.account) m.tags.push_back({"account", *row.account});
+              m.source = row.sender;
+              m.command = row.command;
+              m.params.push_back(display);
+              if (row.command != "TAGMSG") m.params.push_back(row.body);
+              if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;
+              s->send(m);
+            }
+          } else {
+            auto r = std::make_shared<Response>(s, "");
+            irc::Message note{{},
+                              config_.server_name,
+                              "NOTE",
+                              {"JOIN", "HISTORY_UNAVAILABLE", display,
+                               "Recent history could not be loaded: " + rows.error().message}};
+            r->add(std::move(note));
+          }
+          for (auto& line : live) s->send_line(line);
+        });
+      });
+  if (!ok) s.held_.erase(&c);
+}
+
+}  // namespace pchat::server

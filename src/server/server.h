@@ -1,0 +1,188 @@
+// pchatd's IRC core: who is connected, which channels exist, how a command is
+// dispatched, and how a committed message reaches its recipients.
+//
+// Threading: everything here runs on one event-loop thread (io_context run by one
+// thread). The store's threads hand results back with post(). No locks.
+//
+// The message path (DESIGN invariant 1):
+//   1. PRIVMSG/NOTICE/TAGMSG is validated and permission-checked here;
+//   2. a row goes to the group-commit Writer; nothing is sent to anyone yet;
+//   3. when the batch commits, on_committed() runs on the loop, in sequence order:
+//      the line is serialized once per capability variant and appended to each
+//      recipient's output; the sender gets its echo (echo-message) or ACK
+//      (labeled-response) only now;
+//   4. if the commit failed, the sender gets FAIL ... MESSAGE_NOT_STORED and no one
+//      sees the message.
+#pragma once
+
+#include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
+
+#include <boost/asio.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/metrics.h"
+#include "irc/message.h"
+#include "server/channel.h"
+#include "server/config.h"
+#include "server/response.h"
+#include "server/session.h"
+#include "store/reader.h"
+#include "store/writer.h"
+
+namespace pchat::server {
+
+class Server;
+
+// One command: name, minimum parameter count, whether registration is required.
+struct CommandSpec {
+  int min_params = 0;
+  bool needs_registration = true;
+  std::function<void(Server&, Session&, const irc::Message&, const ResponsePtr&)> handler;
+};
+
+class Server {
+ public:
+  Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
+         store::ReaderPool* readers, MetricsRegistry& metrics);
+
+  // The Server a session belongs to.
+  static Server& of(Session& s);
+
+  // Listener. REQUIRES: called once.
+  void listen();
+  // Graceful stop, first half: no new clients, no new lines read from clients.
+  void stop_accepting();
+  // Messages submitted whose commit has not completed yet.
+  size_t pending_writes() const { return pending_writes_; }
+  // Graceful stop, second half: send ERROR to everyone, flush, close.
+  void shutdown(const std::string& reason);
+
+  // ---- used by sessions and command handlers ----
+  void dispatch(Session& s, irc::Message&& m);
+  void on_line_error(Session& s, irc::LineError e);
+  void on_session_closed(Session& s, const std::string& reason);
+
+  const std::string& name() const { return config_.server_name; }
+  const ServerConfig& config() const { return config_; }
+  asio::io_context& io() { return io_; }
+  store::Writer* writer() { return writer_; }
+  store::ReaderPool* readers() { return readers_; }
+  MetricsRegistry& metrics() { return metrics_; }
+
+  // Numeric reply to `s`: ":server NNN <nick> params..."
+  void numeric(const ResponsePtr& r, const char* code, std::vector<std::string> params);
+  irc::Message make_numeric(Session& s, const char* code, std::vector<std::string> params) const;
+  // FAIL/WARN/NOTE standard reply.
+  void fail(const ResponsePtr& r, const std::string& command, const std::string& code,
+            std::vector<std::string> context, const std::string& description);
+
+  Session* find_nick(std::string_view nick);
+  Channel* find_channel(std::string_view name);
+  Channel& create_channel(const std::string& name);
+  void remove_channel_if_empty(Channel& c);
+  // Renames `s`; REQUIRES: the new nick is free. Returns false if taken.
+  bool rename(Session& s, const std::string& nick);
+  void unregister_nick(Session& s);
+
+  // Sends `m` to every member of `c` (except `except`), serialized per variant.
+  // Members without `need_cap` (when non-zero) are skipped.
+  void broadcast(Channel& c, const irc::Message& m, Session* except = nullptr,
+                 uint32_t need_cap = 0);
+  // Sends `m` to `s` and to everyone sharing a channel with it, once each; those
+  // without `need_cap` (when non-zero) are skipped.
+  void broadcast_to_peers(Session& s, const irc::Message& m, bool include_self,
+                          uint32_t need_cap = 0, uint32_t exclude_cap = 0);
+
+  // Chat messages: submit to the store; deliver after commit.
+  void submit_message(Session& s, const ResponsePtr& r, std::string command,
+                      std::string target_display, std::string body,
+                      std::vector<irc::Tag> client_tags);
+
+  // Delivers (or fails) a committed batch, in order. Runs on the loop.
+  void on_committed(std::vector<store::PendingWrite>&& batch, const Status& st);
+
+  // Runs `fn` on the loop (for store threads).
+  template <typename F>
+  void post(F&& fn) {
+    asio::post(io_, std::forward<F>(fn));
+  }
+
+  std::string next_batch_ref();
+  std::string new_msgid();
+  // "2026-11-26T04:14:17.123Z"
+  static std::string format_time(int64_t unix_us);
+  static int64_t now_us();
+
+  // Registration completes when NICK+USER are in, CAP is done and SASL is not busy.
+  void try_complete_registration(Session& s);
+  void send_welcome(Session& s);
+  void send_isupport(Session& s, const ResponsePtr& r);
+  void send_motd(Session& s, const ResponsePtr& r);
+  void send_lusers(const ResponsePtr& r);
+  void send_names(Session& s, Channel& c, const ResponsePtr& r);
+  // Removes `s` from `c` (no message sent).
+  void part_channel(Session& s, Channel& c);
+
+  // Accounts: logs `s` in (sends 900, account-notify to peers).
+  void login(Session& s, const std::string& account);
+
+  // Replays the last config().default_chat_history messages of `c` to `s` (for clients
+  // without draft/chathistory), holding live lines until done.
+  void replay_history(Session& s, Channel& c);
+
+  // Counts for LUSERS and metrics.
+  size_t user_count() const { return sessions_.size(); }
+  size_t channel_count() const { return channels_.size(); }
+  std::chrono::system_clock::time_point started_at() const { return started_at_; }
+  const std::unordered_map<uint64_t, std::weak_ptr<Session>>& sessions() const { return sessions_; }
+  const std::unordered_map<std::string, std::unique_ptr<Channel>>& channels() const {
+    return channels_;
+  }
+  bool accepting() const { return accepting_; }
+
+ private:
+  asio::awaitable<void> accept_loop();
+  void register_commands();
+
+  asio::io_context& io_;
+  const ServerConfig config_;
+  store::Writer* writer_;
+  store::ReaderPool* readers_;
+  MetricsRegistry& metrics_;
+  tcp::acceptor acceptor_;
+  bool accepting_ = false;
+  std::chrono::system_clock::time_point started_at_;
+
+  std::unordered_map<std::string, CommandSpec> commands_;
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<std::string, Session*> nicks_;                     // folded nick -> session
+  std::unordered_map<std::string, std::unique_ptr<Channel>> channels_;  // folded name
+  uint64_t next_session_id_ = 1;
+  uint64_t next_batch_ = 1;
+  size_t pending_writes_ = 0;
+  bool reading_ = true;  // false once stopping: lines from clients are ignored
+
+  Gauge& connections_;
+  Counter& connections_total_;
+  Counter& lines_in_;
+  Counter& deliveries_;
+
+  friend class Session;
+};
+
+// Command families, one file each under server/commands/.
+void register_connection_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_channel_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_messaging_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_query_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_chathistory_commands(std::unordered_map<std::string, CommandSpec>& t);
+
+}  // namespace pchat::server

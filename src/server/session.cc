@@ -1,0 +1,206 @@
+#include "server/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "irc/numerics.h"
+#include "server/server.h"
+
+namespace pchat::server {
+
+const std::string Session::kStar = "*";
+
+namespace {
+
+// Which tags a client may receive, given its caps.
+bool tag_allowed(const std::string& key, uint32_t caps) {
+  if (key == "label") return (caps & kCapLabeledResponse) != 0;
+  if (key == "batch") return (caps & kCapBatch) != 0;
+  if (key == "time") return (caps & (kCapServerTime | kCapMessageTags)) != 0;
+  if (key == "account") return (caps & (kCapAccountTag | kCapMessageTags)) != 0;
+  return (caps & kCapMessageTags) != 0;
+}
+
+}  // namespace
+
+Session::Session(Server& server, tcp::socket socket, uint64_t id)
+    : id_(id), server_(server), socket_(std::move(socket)), ping_timer_(server.io()) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  host_ = ec ? "unknown" : ep.address().to_string();
+  socket_.set_option(tcp::no_delay(true), ec);
+  signon_ = std::chrono::system_clock::now();
+  last_active_ = last_input_ = flood_refill_at_ = std::chrono::steady_clock::now();
+  flood_tokens_ = server.config().flood_burst;
+}
+
+Session::~Session() = default;
+
+void Session::start() {
+  asio::co_spawn(
+      server_.io(), [self = shared_from_this()] { return self->read_loop(); }, asio::detached);
+  arm_ping_timer();
+}
+
+void Session::send_line(std::string_view line) {
+  if (closing_) return;
+  if (out_.size() + line.size() > server_.config().sendq_bytes) {
+    spdlog::warn("client {} ({}) dropped: SendQ exceeded", id_, nick_or_star());
+    close("SendQ exceeded");
+    return;
+  }
+  out_.append(line);
+  if (!write_in_flight_) flush();
+}
+
+void Session::send(const irc::Message& m) {
+  if (closing_) return;
+  bool strip = false;
+  for (const auto& t : m.tags) {
+    if (!tag_allowed(t.key, caps_)) {
+      strip = true;
+      break;
+    }
+  }
+  std::string line;
+  if (!strip) {
+    irc::append_line(line, m);
+  } else {
+    irc::Message copy = m;
+    std::erase_if(copy.tags, [this](const irc::Tag& t) { return !tag_allowed(t.key, caps_); });
+    irc::append_line(line, copy);
+  }
+  send_line(line);
+}
+
+void Session::flush() {
+  if (write_in_flight_ || out_.empty() || !socket_.is_open()) return;
+  write_in_flight_ = true;
+  writing_.swap(out_);
+  out_.clear();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                      self->write_in_flight_ = false;
+                      self->writing_.clear();
+                      if (ec) {
+                        if (!self->closing_) self->close("Write error: " + ec.message());
+                        boost::system::error_code ignored;
+                        self->socket_.close(ignored);
+                        return;
+                      }
+                      if (!self->out_.empty()) {
+                        self->flush();
+                      } else if (self->closing_) {
+                        boost::system::error_code ignored;
+                        self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
+                        self->socket_.close(ignored);
+                      }
+                    });
+}
+
+void Session::close(const std::string& reason) {
+  if (closing_) return;
+  // The ERROR line goes out before we stop accepting output.
+  std::string line = "ERROR :Closing link: (" + (user_.empty() ? std::string("*") : user_) + "@" +
+                     host_ + ") [" + reason + "]\r\n";
+  out_.append(line);
+  closing_ = true;
+  ping_timer_.cancel();
+  if (!quit_handled_) {
+    quit_handled_ = true;
+    server_.on_session_closed(*this, reason);
+  }
+  if (!write_in_flight_) {
+    if (!out_.empty() && socket_.is_open()) {
+      flush();
+    } else {
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+    }
+  }
+}
+
+bool Session::take_flood_token() {
+  const auto& cfg = server_.config();
+  if (cfg.flood_burst <= 0 || cfg.flood_rate <= 0) return true;
+  auto now = std::chrono::steady_clock::now();
+  double dt = std::chrono::duration<double>(now - flood_refill_at_).count();
+  flood_refill_at_ = now;
+  flood_tokens_ = std::min<double>(cfg.flood_burst, flood_tokens_ + dt * cfg.flood_rate);
+  flood_tokens_ -= 1;
+  return flood_tokens_ >= 0;
+}
+
+void Session::arm_ping_timer() {
+  if (closing_) return;
+  ping_timer_.expires_after(std::chrono::seconds(server_.config().ping_interval));
+  ping_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closing_) return;
+    auto idle = std::chrono::steady_clock::now() - self->last_input_;
+    if (idle >= std::chrono::seconds(self->server_.config().ping_interval)) {
+      if (self->ping_outstanding_) {
+        self->close("Ping timeout: " + std::to_string(self->server_.config().ping_interval * 2) +
+                    " seconds");
+        return;
+      }
+      self->ping_outstanding_ = true;
+      self->send_line("PING :" + self->server_.name() + "\r\n");
+    }
+    self->arm_ping_timer();
+  });
+}
+
+asio::awaitable<void> Session::read_loop() {
+  auto self = shared_from_this();
+  std::string buf;
+  buf.reserve(1024);
+  char chunk[4096];
+  bool skipping = false;  // inside an overlong line, discarding until its LF
+  try {
+    while (!closing_) {
+      size_t n = co_await socket_.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+      last_input_ = std::chrono::steady_clock::now();
+      ping_outstanding_ = false;
+      size_t start = 0;
+      for (size_t i = 0; i < n && !closing_; ++i) {
+        if (chunk[i] != '\n') continue;
+        if (skipping) {
+          skipping = false;
+          start = i + 1;
+          continue;
+        }
+        buf.append(chunk + start, i - start);
+        start = i + 1;
+        if (!buf.empty() && buf.back() == '\r') buf.pop_back();
+        if (!take_flood_token()) {
+          close("Excess Flood");
+          break;
+        }
+        auto parsed = irc::parse_line(buf);
+        buf.clear();
+        if (parsed) {
+          server_.dispatch(*this, std::move(parsed).value());
+        } else {
+          server_.on_line_error(*this, parsed.error());
+        }
+      }
+      if (closing_) break;
+      if (start < n) {
+        if (!skipping) buf.append(chunk + start, n - start);
+        if (buf.size() > irc::kMaxWireLineBytes) {
+          server_.on_line_error(*this, irc::LineError::kInputTooLong);
+          buf.clear();
+          skipping = true;
+        }
+      }
+    }
+  } catch (const boost::system::system_error& e) {
+    if (!closing_) {
+      bool eof = e.code() == asio::error::eof || e.code() == asio::error::connection_reset;
+      close(eof ? "Connection closed" : "Read error: " + e.code().message());
+    }
+  }
+  co_return;
+}
+
+}  // namespace pchat::server

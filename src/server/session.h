@@ -1,0 +1,111 @@
+// One client connection.
+//
+// Threading: every Session lives on the server's single event-loop thread; all
+// members are touched only there (no locks). Work done elsewhere (store, hashing)
+// comes back through asio::post.
+//
+// Output: lines are appended to `out_`; one async_write is in flight at a time,
+// taking everything appended so far (so many lines go out in one syscall). When
+// more than ServerConfig::sendq_bytes wait, the client is dropped (SendQ exceeded):
+// memory per client is bounded and a slow reader cannot stall anyone else.
+//
+// Input: lines up to irc::kMaxWireLineBytes; a longer one gets ERR_INPUTTOOLONG and
+// is skipped. A token bucket limits lines per second (flood control).
+#pragma once
+
+#include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
+
+#include <boost/asio.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "irc/message.h"
+#include "server/caps.h"
+
+namespace pchat::server {
+
+class Server;
+class Channel;
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server& server, tcp::socket socket, uint64_t id);
+  ~Session();
+
+  // Starts the read loop. REQUIRES: called once, on the event loop.
+  void start();
+
+  // Appends one wire line (with CR LF) to the output. Drops the client if the
+  // output limit is exceeded. No-op once closing.
+  void send_line(std::string_view line);
+  // Serializes `m` for this client (strips tags it cannot take) and sends it.
+  void send(const irc::Message& m);
+
+  // Sends ERROR :reason, flushes, closes. Runs the server's quit handling once.
+  void close(const std::string& reason);
+  bool closing() const { return closing_; }
+
+  bool has_cap(Cap c) const { return (caps_ & c) != 0; }
+
+  // "nick!user@host"
+  std::string prefix() const { return nick_ + "!" + user_ + "@" + host_; }
+  const std::string& nick_or_star() const { return nick_.empty() ? kStar : nick_; }
+
+  // ---- state, owned by the event loop ----
+  const uint64_t id_;
+  std::string nick_;  // as chosen; empty before NICK
+  std::string user_;  // ident from USER (prefixed '~')
+  std::string host_;  // numeric peer address
+  std::string realname_;
+  std::string account_;  // display form; empty when not logged in
+  std::string away_;     // empty when not away
+  std::string pass_;     // PASS given before registration
+  bool got_user_ = false;
+  bool registered_ = false;
+  bool cap_negotiating_ = false;  // CAP LS/REQ seen and no CAP END yet
+  int cap_version_ = 0;           // 302 when the client sent CAP LS 302
+  uint32_t caps_ = 0;
+  bool invisible_ = false;  // user mode +i
+  std::vector<Channel*> channels_;
+  std::chrono::system_clock::time_point signon_;
+  std::chrono::steady_clock::time_point last_active_;  // last PRIVMSG/NOTICE (WHOIS idle)
+
+  // SASL exchange in progress.
+  std::string sasl_mech_;
+  std::string sasl_buffer_;
+  bool sasl_busy_ = false;  // a verification is running off-loop
+
+  // JOIN replays in flight: live channel lines held until the replay is sent.
+  std::unordered_map<Channel*, std::vector<std::string>> held_;
+
+ private:
+  friend class Server;
+  static const std::string kStar;
+  asio::awaitable<void> read_loop();
+  void flush();
+  void arm_ping_timer();
+  bool take_flood_token();
+
+  Server& server_;
+  tcp::socket socket_;
+  std::string out_;      // waiting to be written
+  std::string writing_;  // in flight
+  bool write_in_flight_ = false;
+  bool closing_ = false;
+  bool quit_handled_ = false;
+  asio::steady_timer ping_timer_;
+  bool ping_outstanding_ = false;
+  std::chrono::steady_clock::time_point last_input_;
+  double flood_tokens_ = 0;
+  std::chrono::steady_clock::time_point flood_refill_at_;
+};
+
+}  // namespace pchat::server

@@ -1,0 +1,103 @@
+#include "store/accounts.h"
+
+#include <sodium.h>
+
+#include "irc/casemap.h"
+
+namespace pchat::store {
+
+namespace {
+
+Status check_password(const std::string& password) {
+  if (password.empty()) return make_error(ErrorKind::kInvalidInput, "the password is empty");
+  if (password.size() > 1024) {
+    return make_error(ErrorKind::kInvalidInput, "the password is longer than 1024 bytes");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::string> hash_password(const std::string& password) {
+  if (sodium_init() < 0) return make_error(ErrorKind::kInternal, "libsodium failed to start");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return make_error(ErrorKind::kInternal, "out of memory while hashing the password");
+  }
+  return std::string(out);
+}
+
+bool verify_password(const std::string& hash, const std::string& password) {
+  if (sodium_init() < 0) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+Status validate_account_name(const std::string& name) {
+  if (!irc::is_valid_account_name(name)) {
+    return make_error(ErrorKind::kInvalidInput,
+                      "invalid account name '" + name +
+                          "': 1-32 characters, letters, digits and []\\`_^{|}- , not starting "
+                          "with a digit or '-'");
+  }
+  return ok_status();
+}
+
+Status create_account(pg::Connection& c, const std::string& name, const std::string& password) {
+  auto valid = validate_account_name(name);
+  if (!valid) return valid;
+  auto pw = check_password(password);
+  if (!pw) return pw;
+  auto h = hash_password(password);
+  if (!h) return h.error();
+  auto r = c.exec(
+      "INSERT INTO accounts (name, display_name, password_hash) VALUES ($1, $2, $3) "
+      "ON CONFLICT (name) DO NOTHING",
+      {irc::fold(name), name, *h});
+  if (!r) return r.error();
+  if (r->affected() == 0) {
+    return make_error(ErrorKind::kConflict, "account '" + name + "' already exists");
+  }
+  return ok_status();
+}
+
+Status remove_account(pg::Connection& c, const std::string& name) {
+  auto r = c.exec("DELETE FROM accounts WHERE name = $1", {irc::fold(name)});
+  if (!r) return r.error();
+  if (r->affected() == 0) return make_error(ErrorKind::kNotFound, "no account '" + name + "'");
+  return ok_status();
+}
+
+Status set_password(pg::Connection& c, const std::string& name, const std::string& password) {
+  auto pw = check_password(password);
+  if (!pw) return pw;
+  auto h = hash_password(password);
+  if (!h) return h.error();
+  auto r = c.exec("UPDATE accounts SET password_hash = $2 WHERE name = $1", {irc::fold(name), *h});
+  if (!r) return r.error();
+  if (r->affected() == 0) return make_error(ErrorKind::kNotFound, "no account '" + name + "'");
+  return ok_status();
+}
+
+Result<std::vector<Account>> list_accounts(pg::Connection& c) {
+  auto r = c.exec(
+      "SELECT name, display_name, to_char(created_at AT TIME ZONE 'UTC', "
+      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM accounts ORDER BY name");
+  if (!r) return r.error();
+  std::vector<Account> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back({r->str(i, 0), r->str(i, 1), r->str(i, 2)});
+  return out;
+}
+
+Result<std::string> authenticate(pg::Connection& c, const std::string& name,
+                                 const std::string& password) {
+  auto r =
+      c.exec("SELECT display_name, password_hash FROM accounts WHERE name = $1", {irc::fold(name)});
+  if (!r) return r.error();
+  if (r->rows() == 0 || !verify_password(r->str(0, 1), password)) {
+    return make_error(ErrorKind::kDenied, "invalid account name or password");
+  }
+  return r->str(0, 0);
+}
+
+}  // namespace pchat::store

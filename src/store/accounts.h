@@ -1,0 +1,41 @@
+// Accounts in `mgc`: names (casefolded for identity, displayed as given) and
+// argon2id password hashes (libsodium's crypto_pwhash_str, interactive limits).
+//
+// All functions block on the store and, for hashing/verifying, on CPU (tens of
+// milliseconds and 64 MiB by design): call them off the event loop.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/pg.h"
+
+namespace pchat::store {
+
+struct Account {
+  std::string name;          // casefolded identity
+  std::string display_name;  // as created
+  std::string created_at;    // ISO 8601
+};
+
+// Hashes with argon2id. Fails only when out of memory.
+Result<std::string> hash_password(const std::string& password);
+bool verify_password(const std::string& hash, const std::string& password);
+
+// kInvalidInput (with a message saying what a valid name is) unless `name` is a valid
+// account name. create_account checks this too; callers may check early.
+Status validate_account_name(const std::string& name);
+
+// kInvalidInput for a bad name or an empty password; kConflict if it exists.
+Status create_account(pg::Connection& c, const std::string& name, const std::string& password);
+// kNotFound if missing.
+Status remove_account(pg::Connection& c, const std::string& name);
+Status set_password(pg::Connection& c, const std::string& name, const std::string& password);
+Result<std::vector<Account>> list_accounts(pg::Connection& c);
+// The account's display name when name/password match; kDenied otherwise (also for
+// an unknown account, so callers cannot tell which part was wrong).
+Result<std::string> authenticate(pg::Connection& c, const std::string& name,
+                                 const std::string& password);
+
+}  // namespace pchat::store

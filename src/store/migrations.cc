@@ -1,0 +1,106 @@
+#include "store/migrations.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pchat::store {
+
+namespace {
+
+// Ordering: messages are ordered and paged by `id`, a store-assigned sequence
+// (never by timestamp: equal timestamps at a page edge would skip messages).
+// `target` is the conversation key: a casefolded channel name ("#room"), or for
+// direct messages "dm:<a>:<b>" with the two casefolded participant identities in
+// byte order (see store/history.h).
+constexpr const char* kV1 = R"sql(
+CREATE TABLE accounts (
+  name           text PRIMARY KEY,          -- casefolded
+  display_name   text NOT NULL,
+  password_hash  text NOT NULL,             -- argon2id, libsodium's encoded form
+  created_at     timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE messages (
+  id         bigserial PRIMARY KEY,
+  msgid      text NOT NULL UNIQUE,
+  target     text NOT NULL,
+  sender     text NOT NULL,                 -- nick!user@host at send time
+  account    text,                          -- sender's account, NULL for guests
+  command    text NOT NULL,                 -- PRIVMSG, NOTICE or TAGMSG
+  tags       text NOT NULL DEFAULT '',      -- client-only tags, IRCv3 wire form
+  body       text NOT NULL DEFAULT '',
+  ts         timestamptz NOT NULL
+);
+CREATE INDEX messages_target_id ON messages (target, id);
+CREATE INDEX messages_target_ts ON messages (target, ts);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "accounts and messages", kV1},
+  };
+  return all;
+}
+
+int latest_schema_version() {
+  return migrations().back().version;
+}
+
+Status ensure_database(pg::Connection& admin, const std::string& dbname) {
+  auto r = admin.exec("SELECT 1 FROM pg_database WHERE datname = $1", {dbname});
+  if (!r) return r.error();
+  if (r->rows() > 0) return ok_status();
+  auto c = admin.exec("CREATE DATABASE " + admin.quote_ident(dbname));
+  if (!c && c.error().kind != ErrorKind::kConflict) return c.error();  // raced with a peer
+  spdlog::info("store: created database {}", dbname);
+  return ok_status();
+}
+
+Result<int> schema_version(pg::Connection& conn) {
+  auto r = conn.exec(
+      "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
+      "ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END");
+  if (!r) return r.error();
+  return static_cast<int>(r->i64(0, 0));
+}
+
+Status migrate(pg::Connection& conn) {
+  // Arbitrary constant key: "pchat-migrations".
+  auto lock = conn.exec("SELECT pg_advisory_lock(7305692316)");
+  if (!lock) return lock.error();
+  struct Unlock {
+    pg::Connection& c;
+    ~Unlock() { (void)c.exec("SELECT pg_advisory_unlock(7305692316)"); }
+  } unlock{conn};
+
+  auto base = conn.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version int PRIMARY KEY, name text NOT NULL,"
+      " applied_at timestamptz NOT NULL DEFAULT now())");
+  if (!base) return base.error();
+  auto current = schema_version(conn);
+  if (!current) return current.error();
+  if (*current > latest_schema_version()) {
+    return make_error(ErrorKind::kConflict,
+                      "the store's schema is version " + std::to_string(*current) +
+                          ", newer than this binary's " + std::to_string(latest_schema_version()) +
+                          ": upgrade pchat before using this store");
+  }
+  for (const auto& m : migrations()) {
+    if (m.version <= *current) continue;
+    spdlog::info("store: applying migration {} ({})", m.version, m.name);
+    std::string sql = std::string("BEGIN;\n") + m.sql +
+                      "\nINSERT INTO schema_migrations (version, name) VALUES (" +
+                      std::to_string(m.version) + ", " + conn.quote_literal(m.name) + ");\nCOMMIT;";
+    auto r = conn.exec(sql);
+    if (!r) {
+      (void)conn.exec("ROLLBACK");
+      return make_error(r.error().kind, "migration " + std::to_string(m.version) + " (" + m.name +
+                                            ") failed: " + r.error().message);
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace pchat::store

@@ -1,0 +1,118 @@
+#include "store/pg.h"
+
+#include <charconv>
+
+namespace pchat::pg {
+
+std::optional<std::string> ResultSet::opt_str(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return str(row, col);
+}
+
+int64_t ResultSet::i64(int row, int col) const {
+  auto v = get(row, col);
+  int64_t out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
+}
+
+int64_t ResultSet::affected() const {
+  if (!r_) return 0;
+  const char* t = PQcmdTuples(r_.get());
+  if (t == nullptr || *t == '\0') return 0;
+  int64_t out = 0;
+  std::from_chars(t, t + std::char_traits<char>::length(t), out);
+  return out;
+}
+
+ErrorKind classify_sqlstate(std::string_view s) {
+  if (s.size() != 5) return ErrorKind::kUnavailable;  // no SQLSTATE: connection-level failure
+  auto cls = s.substr(0, 2);
+  if (cls == "08" || cls == "57" || cls == "53" || s == "25006") return ErrorKind::kUnavailable;
+  if (s == "23505" || s == "40001" || s == "40P01") return ErrorKind::kConflict;
+  if (cls == "22" || cls == "23") return ErrorKind::kInvalidInput;
+  return ErrorKind::kInternal;
+}
+
+Result<Connection> Connection::connect(const std::string& conninfo) {
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  if (c == nullptr) return make_error(ErrorKind::kUnavailable, "out of memory connecting");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(c);
+    PQfinish(c);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return make_error(ErrorKind::kUnavailable, msg);
+  }
+  return Connection(c);
+}
+
+Result<ResultSet> Connection::check(PGresult* r) {
+  ResultSet rs(r);
+  if (r == nullptr) {
+    std::string msg = c_ ? PQerrorMessage(c_.get()) : "not connected";
+    return make_error(ErrorKind::kUnavailable, msg);
+  }
+  auto st = PQresultStatus(r);
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY ||
+      st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+    return rs;
+  }
+  const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  std::string msg = PQresultErrorMessage(r);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (msg.empty() && c_) msg = PQerrorMessage(c_.get());
+  ErrorKind kind = classify_sqlstate(state ? state : "");
+  if (c_ && PQstatus(c_.get()) != CONNECTION_OK) kind = ErrorKind::kUnavailable;
+  return make_error(kind, msg);
+}
+
+Result<ResultSet> Connection::exec(const std::string& sql) {
+  if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
+  return check(PQexec(c_.get(), sql.c_str()));
+}
+
+Result<ResultSet> Connection::exec(const std::string& sql, const Params& params) {
+  if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return check(PQexecParams(c_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                            values.data(), nullptr, nullptr, 0));
+}
+
+std::string Connection::quote_ident(std::string_view ident) const {
+  char* q = PQescapeIdentifier(c_.get(), ident.data(), ident.size());
+  std::string out = q ? q : "";
+  PQfreemem(q);
+  return out;
+}
+
+std::string Connection::quote_literal(std::string_view value) const {
+  char* q = PQescapeLiteral(c_.get(), value.data(), value.size());
+  std::string out = q ? q : "";
+  PQfreemem(q);
+  return out;
+}
+
+void append_array_element(std::string& out, const std::optional<std::string>& value) {
+  if (out.size() > 1) out.push_back(',');
+  if (!value) {
+    out += "NULL";
+    return;
+  }
+  out.push_back('"');
+  for (char ch : *value) {
+    if (ch == '"' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  out.push_back('"');
+}
+
+std::string make_text_array(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (const auto& v : values) append_array_element(out, v);
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace pchat::pg

@@ -1,0 +1,173 @@
+#include "store/writer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pchat::store {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kInsertSql = R"sql(
+INSERT INTO messages (msgid, target, sender, account, command, tags, body, ts)
+SELECT m, t, s, a, c, g, b, timestamptz 'epoch' + u * interval '1 microsecond'
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::bigint[]) WITH ORDINALITY AS x(m, t, s, a, c, g, b, u, n)
+ORDER BY n
+RETURNING id, msgid
+)sql";
+
+}  // namespace
+
+Writer::Writer(std::string conninfo, Sink sink, MetricsRegistry& metrics)
+    : conninfo_(std::move(conninfo)),
+      sink_(std::move(sink)),
+      committed_(metrics.counter("pchat_messages_committed_total",
+                                 "Messages durably committed to the store")),
+      failed_(metrics.counter("pchat_messages_not_stored_total",
+                              "Messages refused because the store could not commit them")),
+      batches_(metrics.counter("pchat_commit_batches_total", "Group commits performed")),
+      batch_size_(metrics.histogram("pchat_commit_batch_size", "Messages per group commit",
+                                    {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096})),
+      commit_seconds_(metrics.histogram(
+          "pchat_commit_seconds", "Latency of one group commit",
+          {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
+      queue_depth_(metrics.gauge("pchat_commit_queue_depth", "Messages waiting to be committed")) {}
+
+Writer::~Writer() {
+  stop();
+}
+
+void Writer::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Writer::submit(PendingWrite write) {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_ || queue_.size() >= kMaxQueue) return false;
+    queue_.push_back(std::move(write));
+    queue_depth_.set(static_cast<int64_t>(queue_.size()));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void Writer::ensure_connected() {
+  auto now = std::chrono::steady_clock::now();
+  if (conn_.connected() || now < next_connect_) return;
+  auto c = pg::Connection::connect(conninfo_);
+  if (c) {
+    conn_ = std::move(*c);
+    backoff_ = 100ms;
+    if (!available_.exchange(true)) spdlog::info("store: writer connected");
+    return;
+  }
+  if (available_.exchange(false) || !warned_) {
+    spdlog::error("store: writer cannot reach the store: {}", c.error().message);
+    warned_ = true;
+  }
+  next_connect_ = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(2000));
+}
+
+void Writer::lost_connection(const std::string& why) {
+  available_.store(false);
+  conn_.reset();
+  spdlog::error("store: writer lost its connection: {}", why);
+}
+
+void Writer::run() {
+  ensure_connected();
+  std::vector<PendingWrite> batch;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lk(mu_);
+      bool woken = cv_.wait_for(lk, kIdleCheck, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) break;
+      if (woken) {
+        size_t n = std::min(queue_.size(), kMaxBatch);
+        batch.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        queue_depth_.set(static_cast<int64_t>(queue_.size()));
+      }
+    }
+    ensure_connected();
+    if (batch.empty()) {
+      // Idle: keep /healthz truthful by probing the link.
+      if (conn_.connected()) {
+        auto r = conn_.exec("SELECT 1");
+        if (!r) lost_connection(r.error().message);
+      }
+      continue;
+    }
+    Status st = ok_status();
+    if (!conn_.connected()) {
+      st = make_error(ErrorKind::kUnavailable, "the message store is unavailable");
+    } else {
+      st = commit(batch);
+      if (!st && !conn_.connected()) lost_connection(st.error().message);
+    }
+    if (st) {
+      committed_.inc(batch.size());
+    } else {
+      failed_.inc(batch.size());
+    }
+    sink_(std::move(batch), st);
+    batch = {};
+  }
+}
+
+Status Writer::commit(std::vector<PendingWrite>& batch) {
+  std::string a_msgid = "{", a_target = "{", a_sender = "{", a_account = "{", a_cmd = "{",
+              a_tags = "{", a_body = "{", a_ts = "{";
+  for (const auto& w : batch) {
+    const auto& r = w.row;
+    pg::append_array_element(a_msgid, r.msgid);
+    pg::append_array_element(a_target, r.target);
+    pg::append_array_element(a_sender, r.sender);
+    pg::append_array_element(a_account, r.account);
+    pg::append_array_element(a_cmd, r.command);
+    pg::append_array_element(a_tags, r.tags);
+    pg::append_array_element(a_body, r.body);
+    if (a_ts.size() > 1) a_ts.push_back(',');
+    a_ts += std::to_string(r.ts_us);
+  }
+  for (auto* s : {&a_msgid, &a_target, &a_sender, &a_account, &a_cmd, &a_tags, &a_body, &a_ts}) {
+    s->push_back('}');
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto r =
+      conn_.exec(kInsertSql, {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts});
+  auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!r) return r.error();
+  if (r->rows() != static_cast<int>(batch.size())) {
+    return make_error(ErrorKind::kInternal, "commit returned an unexpected row count");
+  }
+  for (int i = 0; i < r->rows(); ++i) {
+    // RETURNING follows insertion order (ORDER BY n); check rather than trust.
+    if (r->get(i, 1) != batch[static_cast<size_t>(i)].row.msgid) {
+      return make_error(ErrorKind::kInternal, "commit returned rows out of order");
+    }
+    batch[static_cast<size_t>(i)].id = r->i64(i, 0);
+  }
+  batches_.inc();
+  batch_size_.observe(static_cast<double>(batch.size()));
+  commit_seconds_.observe(dt);
+  return ok_status();
+}
+
+}  // namespace pchat::store

@@ -1,0 +1,111 @@
+// The group-commit writer: every chat message reaches `mgc` through here.
+//
+// Design (DESIGN invariants 1 and 2):
+//  1. Callers submit() rows from any thread; submit never blocks on I/O.
+//  2. One writer thread takes everything queued (up to kMaxBatch rows) and commits
+//     it as ONE statement (INSERT ... SELECT FROM unnest(arrays) RETURNING id): one
+//     round trip and one WAL flush for the whole batch. While it commits, new rows
+//     queue up and form the next batch, so batch size grows with load.
+//  3. After the commit returns, the batch goes to the completion sink with the
+//     store-assigned ids (the message sequence). Only then may anything be
+//     acknowledged or delivered. On failure the whole batch carries the error and
+//     nothing in it may be acknowledged. (When the connection breaks during
+//     COMMIT the outcome is unknown: the rows may exist, but are never acknowledged.)
+//  4. When the store is unreachable, queued rows fail at once (kUnavailable) and the
+//     writer reconnects with backoff; it never holds rows hoping for recovery.
+//
+// Ordering: rows of one batch get increasing ids in submission order, and batches
+// complete in order, so delivery in completion order is sequence order.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/result.h"
+#include "store/pg.h"
+
+namespace pchat::store {
+
+struct MessageRow {
+  std::string msgid;
+  std::string target;  // conversation key, see migrations.cc
+  std::string sender;  // nick!user@host
+  std::optional<std::string> account;
+  std::string command;  // PRIVMSG, NOTICE, TAGMSG
+  std::string tags;     // client-only tags, wire form without '@'
+  std::string body;
+  int64_t ts_us = 0;  // unix time, microseconds
+};
+
+struct PendingWrite {
+  MessageRow row;
+  int64_t id = 0;  // set on success
+  // Opaque to the writer; the completion sink knows what it is.
+  std::function<void(const Status& status, const PendingWrite& write)> done;
+};
+
+class Writer {
+ public:
+  static constexpr size_t kMaxBatch = 4096;
+  static constexpr size_t kMaxQueue = 200000;                   // beyond this, submit fails fast
+  static constexpr std::chrono::milliseconds kIdleCheck{1000};  // health probe when idle
+
+  // Runs on the writer thread after each batch; must not block for long (it
+  // normally posts the batch to the owner's event loop).
+  using Sink = std::function<void(std::vector<PendingWrite>&& batch, const Status& status)>;
+
+  Writer(std::string conninfo, Sink sink, MetricsRegistry& metrics);
+  ~Writer();  // stop()
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void start();
+  // Commits what is queued (if the store is up), then ends the thread. Idempotent.
+  void stop();
+
+  // Thread-safe. Returns false (and does not take the write) when the queue is full
+  // or the writer is stopped; the caller reports "not stored" itself.
+  bool submit(PendingWrite write);
+
+  bool store_available() const { return available_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+  Status commit(std::vector<PendingWrite>& batch);
+  // Writer thread only: connect unless connected or backing off.
+  void ensure_connected();
+  void lost_connection(const std::string& why);
+
+  const std::string conninfo_;
+  const Sink sink_;
+  // Writer thread only.
+  pg::Connection conn_;
+  std::chrono::steady_clock::time_point next_connect_{};
+  std::chrono::milliseconds backoff_{100};
+  bool warned_ = false;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<PendingWrite> queue_;  // protected by mu_
+  bool stopping_ = false;           // protected by mu_
+  std::thread thread_;
+  std::atomic<bool> available_{false};
+
+  Counter& committed_;
+  Counter& failed_;
+  Counter& batches_;
+  Histogram& batch_size_;
+  Histogram& commit_seconds_;
+  Gauge& queue_depth_;
+};
+
+}  // namespace pchat::store
