@@ -1,5 +1,7 @@
 #include "store/pg.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 namespace pchat::pg {
@@ -34,6 +36,18 @@ ErrorKind classify_sqlstate(std::string_view s) {
   return ErrorKind::kInternal;
 }
 
+namespace {
+
+// Server notices (e.g. "relation ... already exists, skipping") go to the debug log
+// instead of libpq's default, stderr.
+void log_notice(void* /*arg*/, const char* message) {
+  std::string m = message;
+  while (!m.empty() && m.back() == '\n') m.pop_back();
+  spdlog::debug("store notice: {}", m);
+}
+
+}  // namespace
+
 Result<Connection> Connection::connect(const std::string& conninfo) {
   PGconn* c = PQconnectdb(conninfo.c_str());
   if (c == nullptr) return make_error(ErrorKind::kUnavailable, "out of memory connecting");
@@ -43,6 +57,7 @@ Result<Connection> Connection::connect(const std::string& conninfo) {
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     return make_error(ErrorKind::kUnavailable, msg);
   }
+  PQsetNoticeProcessor(c, log_notice, nullptr);
   return Connection(c);
 }
 

@@ -1,0 +1,42 @@
+// `pchatctl user ...`: account management on a data directory's store.
+//
+// Each command opens the store (ctl/store_access.h: the running one, or a temporary
+// instance), does one statement, and reports on stdout; failures come back as
+// values for main() to print as "pchatctl: error: ...". Passwords never appear on
+// the command line (where `ps` would show them): they are read from stdin.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+
+#include "core/result.h"
+
+namespace pchat::ctl {
+
+struct UserCommandContext {
+  std::filesystem::path data_dir;  // DIR
+  std::ostream* out = nullptr;     // where results go (stdout)
+};
+
+// Reads a new password: when stdin is a terminal, prompts twice on stderr with echo
+// off and requires both entries to match; otherwise takes the first line of stdin
+// (without its line ending). kInvalidInput when empty, missing or mismatched.
+Result<std::string> read_new_password();
+
+// `user add NAME`: validates NAME, reads the password, then creates the account,
+// creating and initializing DIR if it does not exist. kConflict if NAME exists.
+Status user_add(const UserCommandContext& ctx, const std::string& name);
+
+// `user passwd NAME`: reads the password and replaces NAME's. kNotFound if unknown.
+Status user_passwd(const UserCommandContext& ctx, const std::string& name);
+
+// `user remove NAME`. kNotFound if unknown. The account's past messages stay.
+Status user_remove(const UserCommandContext& ctx, const std::string& name);
+
+// `user list`: one line per account, "NAME  CREATED-AT" (name as created, time in
+// UTC ISO 8601), sorted by casefolded name; with `json`, one JSON array of objects
+// {"name", "display_name", "created_at"}.
+Status user_list(const UserCommandContext& ctx, bool json);
+
+}  // namespace pchat::ctl
