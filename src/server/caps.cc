@@ -10,7 +10,6 @@ const std::vector<CapInfo>& all_caps() {
       {kCapBatch, "batch", nullptr},
       {kCapNotify, "cap-notify", nullptr},
       {kCapChathistory, "draft/chathistory", nullptr},
-      {kCapChghost, "chghost", nullptr},
       {kCapEchoMessage, "echo-message", nullptr},
       {kCapExtendedJoin, "extended-join", nullptr},
       {kCapInviteNotify, "invite-notify", nullptr},

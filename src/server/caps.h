@@ -31,7 +31,6 @@ enum Cap : uint32_t {
   kCapStandardReplies = 1u << 14,
   kCapInviteNotify = 1u << 15,
   kCapSetname = 1u << 16,
-  kCapChghost = 1u << 17,
 };
 
 struct CapInfo {

@@ -1,10 +1,25 @@
-// Server queries: MOTD, LUSERS, VERSION (RFC 2812 3.4).
+// Server and user queries, and user state: MOTD, LUSERS, VERSION, WHO (with
+// WHOX), WHOIS, ISON, USERHOST, AWAY, SETNAME (RFC 2812 3.4, 3.6, 4.1, 4.8, 4.9,
+// modern.ircdocs.horse; IRCv3 away-notify, setname, multi-prefix).
+//
+// Visibility, as usual: a secret channel's members and a +i user are shown only
+// to those who share a channel with them (or ask for that exact nick); WHOIS
+// hides secret channels the asker is not on.
+#include "irc/casemap.h"
 #include "irc/numerics.h"
+#include "irc/utf8.h"
 #include "server/server.h"
 
 namespace pchat::server {
 
 namespace {
+
+constexpr size_t kAwayLen = 390;      // ISUPPORT AWAYLEN
+constexpr size_t kRealnameLen = 390;  // what fits a line with the rest
+constexpr size_t kMaxUserhost = 5;    // RFC 2812 4.8
+
+// ---------------------------------------------------------------------------
+// MOTD, LUSERS, VERSION
 
 void handle_motd(Server& srv, Session& s, const irc::Message&, const ResponsePtr& r) {
   srv.send_motd(s, r);
@@ -21,12 +36,296 @@ void handle_version(Server& srv, Session& s, const irc::Message&, const Response
   srv.send_isupport(s, r);
 }
 
+// ---------------------------------------------------------------------------
+// WHO
+
+// Glob match ('*' any run, '?' one byte) of already casefolded strings.
+bool glob_match(std::string_view pat, std::string_view str) {
+  size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
+  while (s < str.size()) {
+    if (p < pat.size() && (pat[p] == '?' || pat[p] == str[s])) {
+      ++p;
+      ++s;
+    } else if (p < pat.size() && pat[p] == '*') {
+      star = p++;
+      mark = s;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      s = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+// Seconds since the user last sent a chat message (WHOIS 317, WHOX 'l').
+int64_t idle_seconds(const Session& u) {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                          u.last_active_)
+      .count();
+}
+
+bool shares_channel(const Session& a, const Session& b) {
+  for (Channel* c : a.channels_) {
+    if (c->members.count(const_cast<Session*>(&b)) > 0) return true;
+  }
+  return false;
+}
+
+// WHOX request: "%<fields>[,<token>]"; fields from "tcuihsnfdlaor".
+struct Whox {
+  bool on = false;
+  std::string fields;
+  std::string token = "0";
+  bool has(char f) const { return fields.find(f) != std::string::npos; }
+};
+
+Whox parse_whox(const irc::Message& m) {
+  Whox w;
+  if (m.params.size() < 2 || m.params[1].empty() || m.params[1][0] != '%') return w;
+  w.on = true;
+  std::string_view spec(m.params[1]);
+  spec.remove_prefix(1);
+  auto comma = spec.find(',');
+  w.fields = std::string(spec.substr(0, comma));
+  if (comma != std::string_view::npos) {
+    std::string token(spec.substr(comma + 1));
+    if (!token.empty() && token.size() <= 3 &&
+        std::all_of(token.begin(), token.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      w.token = token;
+    }
+  }
+  return w;
+}
+
+void who_reply(Server& srv, Session& asker, Session& u, Channel* c, const Whox& w,
+               const ResponsePtr& r) {
+  std::string flags = u.away_.empty() ? "H" : "G";
+  if (c != nullptr) {
+    if (Membership* mb = c->member(&u)) {
+      flags += Channel::prefix_of(*mb, asker.has_cap(kCapMultiPrefix));
+    }
+  }
+  const std::string chan = c != nullptr ? c->name() : "*";
+  if (!w.on) {
+    srv.numeric(r, irc::kRplWhoReply,
+                {chan, u.user_, u.host_, srv.name(), u.nick_, flags, "0 " + u.realname_});
+    return;
+  }
+  std::vector<std::string> p;
+  for (char f : std::string_view("tcuihsnfdlaor")) {
+    if (!w.has(f)) continue;
+    switch (f) {
+      case 't':
+        p.push_back(w.token);
+        break;
+      case 'c':
+        p.push_back(chan);
+        break;
+      case 'u':
+        p.push_back(u.user_);
+        break;
+      case 'i':
+        p.push_back(u.host_);
+        break;
+      case 'h':
+        p.push_back(u.host_);
+        break;
+      case 's':
+        p.push_back(srv.name());
+        break;
+      case 'n':
+        p.push_back(u.nick_);
+        break;
+      case 'f':
+        p.push_back(flags);
+        break;
+      case 'd':
+        p.push_back("0");
+        break;
+      case 'l':
+        p.push_back(std::to_string(idle_seconds(u)));
+        break;
+      case 'a':
+        p.push_back(u.account_.empty() ? "0" : u.account_);
+        break;
+      case 'o':
+        p.push_back("n/a");
+        break;
+      case 'r':
+        p.push_back(u.realname_);
+        break;
+    }
+  }
+  srv.numeric(r, irc::kRplWhoSpcRpl, std::move(p));
+}
+
+void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  std::string mask = m.params.empty() || m.params[0].empty() ? "*" : m.params[0];
+  const Whox w = parse_whox(m);
+  if (mask[0] == '#') {
+    Channel* c = srv.find_channel(mask);
+    if (c != nullptr && (!c->secret || c->member(&s) != nullptr)) {
+      const bool member = c->member(&s) != nullptr;
+      for (auto& [u, mb] : c->members) {
+        if (!member && u->invisible_) continue;
+        who_reply(srv, s, *u, c, w, r);
+      }
+    }
+  } else if (mask.find_first_of("*?") == std::string::npos) {
+    Session* u = srv.find_nick(mask);
+    if (u != nullptr && u->registered_) who_reply(srv, s, *u, nullptr, w, r);
+  } else {
+    const std::string pat = irc::fold(mask == "0" ? "*" : mask);
+    std::vector<Session*> found;
+    for (const auto& [id, weak] : srv.sessions()) {
+      auto u = weak.lock();
+      if (!u || !u->registered_ || u->closing()) continue;
+      if (u->invisible_ && u.get() != &s && !shares_channel(s, *u)) continue;
+      if (glob_match(pat, irc::fold(u->nick_)) || glob_match(pat, irc::fold(u->user_)) ||
+          glob_match(pat, irc::fold(u->host_)) || glob_match(pat, irc::fold(u->realname_))) {
+        found.push_back(u.get());
+      }
+    }
+    std::sort(found.begin(), found.end(),
+              [](const Session* a, const Session* b) { return a->id_ < b->id_; });
+    for (Session* u : found) who_reply(srv, s, *u, nullptr, w, r);
+  }
+  srv.numeric(r, irc::kRplEndOfWho, {mask, "End of WHO list"});
+}
+
+// ---------------------------------------------------------------------------
+// WHOIS
+
+void handle_whois(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  // "WHOIS <nick>" or "WHOIS <server> <nick>"; one target (TARGMAX WHOIS:1).
+  std::string nick = m.params.size() >= 2 ? m.params[1] : m.params[0];
+  if (auto comma = nick.find(','); comma != std::string::npos) nick.resize(comma);
+  if (nick.empty()) {
+    srv.numeric(r, irc::kErrNoNicknameGiven, {"No nickname given"});
+    return;
+  }
+  Session* u = srv.find_nick(nick);
+  if (u == nullptr || !u->registered_) {
+    srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
+    srv.numeric(r, irc::kRplEndOfWhois, {nick, "End of /WHOIS list"});
+    return;
+  }
+  srv.numeric(r, irc::kRplWhoisUser, {u->nick_, u->user_, u->host_, "*", u->realname_});
+  std::string chans;
+  const bool multi = s.has_cap(kCapMultiPrefix);
+  for (Channel* c : u->channels_) {
+    if (c->secret && c->member(&s) == nullptr) continue;
+    if (!chans.empty()) chans.push_back(' ');
+    chans += Channel::prefix_of(c->members.at(u), multi) + c->name();
+  }
+  if (!chans.empty()) srv.numeric(r, irc::kRplWhoisChannels, {u->nick_, chans});
+  srv.numeric(r, irc::kRplWhoisServer, {u->nick_, srv.name(), srv.config().network_name});
+  if (!u->away_.empty()) srv.numeric(r, irc::kRplAway, {u->nick_, u->away_});
+  if (!u->account_.empty()) {
+    srv.numeric(r, irc::kRplWhoisAccount, {u->nick_, u->account_, "is logged in as"});
+  }
+  auto idle = idle_seconds(*u);
+  auto signon =
+      std::chrono::duration_cast<std::chrono::seconds>(u->signon_.time_since_epoch()).count();
+  srv.numeric(
+      r, irc::kRplWhoisIdle,
+      {u->nick_, std::to_string(idle), std::to_string(signon), "seconds idle, signon time"});
+  srv.numeric(r, irc::kRplEndOfWhois, {u->nick_, "End of /WHOIS list"});
+}
+
+// ---------------------------------------------------------------------------
+// ISON, USERHOST
+
+// Nicks from every parameter, split at spaces (clients send them either way).
+std::vector<std::string> nick_words(const irc::Message& m) {
+  std::vector<std::string> out;
+  for (const auto& p : m.params) {
+    size_t pos = 0;
+    while (pos < p.size()) {
+      size_t sp = p.find(' ', pos);
+      if (sp == std::string::npos) sp = p.size();
+      if (sp > pos) out.push_back(p.substr(pos, sp - pos));
+      pos = sp + 1;
+    }
+  }
+  return out;
+}
+
+void handle_ison(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
+  std::string online;
+  for (const auto& nick : nick_words(m)) {
+    Session* u = srv.find_nick(nick);
+    if (u == nullptr || !u->registered_) continue;
+    if (!online.empty()) online.push_back(' ');
+    online += u->nick_;
+  }
+  srv.numeric(r, irc::kRplIsOn, {online});
+}
+
+void handle_userhost(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
+  std::string reply;
+  auto nicks = nick_words(m);
+  if (nicks.size() > kMaxUserhost) nicks.resize(kMaxUserhost);
+  for (const auto& nick : nicks) {
+    Session* u = srv.find_nick(nick);
+    if (u == nullptr || !u->registered_) continue;
+    if (!reply.empty()) reply.push_back(' ');
+    reply += u->nick_ + "=" + (u->away_.empty() ? "+" : "-") + u->user_ + "@" + u->host_;
+  }
+  srv.numeric(r, irc::kRplUserHost, {reply});
+}
+
+// ---------------------------------------------------------------------------
+// AWAY, SETNAME
+
+void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  std::string text =
+      m.params.empty() ? std::string() : std::string(irc::truncate_utf8(m.params[0], kAwayLen));
+  if (text.empty()) {
+    const bool was_away = !s.away_.empty();
+    s.away_.clear();
+    srv.numeric(r, irc::kRplUnAway, {"You are no longer marked as being away"});
+    if (was_away) {
+      srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {}}, false, kCapAwayNotify);
+    }
+    return;
+  }
+  const bool changed = s.away_ != text;
+  s.away_ = text;
+  srv.numeric(r, irc::kRplNowAway, {"You have been marked as being away"});
+  if (changed) {
+    srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {text}}, false, kCapAwayNotify);
+  }
+}
+
+void handle_setname(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  const std::string& name = m.params[0];
+  if (name.empty() || name.size() > kRealnameLen || !irc::is_valid_utf8(name)) {
+    srv.fail(r, "SETNAME", "INVALID_REALNAME", {}, "Realname is not valid");
+    return;
+  }
+  s.realname_ = name;
+  irc::Message change{{}, s.prefix(), "SETNAME", {name}};
+  srv.broadcast_to_peers(s, change, false, kCapSetname);
+  // The client sees its own change as the reply (setname spec), if it asked for it.
+  if (s.has_cap(kCapSetname)) r->add(std::move(change));
+}
+
 }  // namespace
 
 void register_query_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["MOTD"] = {0, true, handle_motd};
   t["LUSERS"] = {0, true, handle_lusers};
   t["VERSION"] = {0, true, handle_version};
+  t["WHO"] = {0, true, handle_who};
+  t["WHOIS"] = {1, true, handle_whois};
+  t["ISON"] = {1, true, handle_ison};
+  t["USERHOST"] = {1, true, handle_userhost};
+  t["AWAY"] = {0, true, handle_away};
+  t["SETNAME"] = {1, true, handle_setname};
 }
 
 }  // namespace pchat::server

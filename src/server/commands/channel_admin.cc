@@ -1,0 +1,501 @@
+// Channel administration: TOPIC, LIST, INVITE, KICK, MODE (channel and user modes).
+// RFC 2812 3.1.5, 3.2.3-3.2.8, as modern servers implement them
+// (modern.ircdocs.horse), with IRCv3 invite-notify and multi-prefix.
+//
+// Channel modes (ISUPPORT CHANMODES=,k,l,imnst PREFIX=(ov)@+ MODES=4):
+//   o v   member prefix, parameter: a nick on the channel (401 / 441 otherwise)
+//   k     key; "+k key" sets, "-k [key]" clears (type B: takes a parameter when
+//         one is there; clients often send "-k *")
+//   l     member limit; "+l N" (N > 0) sets, "-l" clears
+//   i m n s t   flags
+// At most MODES parameter modes are applied per line; the rest are ignored.
+// Only ops change modes (482, once per line). Unknown characters get 472 each and
+// do not stop the rest. What was actually applied is broadcast once, in canonical
+// form: sign written only when it changes, parameters in order ("+ov-k a a *").
+// List queries for bans/exceptions/invite exceptions (b e I, without a parameter)
+// get an empty list, because clients ask for them after JOIN.
+#include <charconv>
+
+#include "irc/casemap.h"
+#include "irc/numerics.h"
+#include "irc/utf8.h"
+#include "server/server.h"
+
+namespace pchat::server {
+
+namespace {
+
+constexpr size_t kTopicLen = 390;  // ISUPPORT TOPICLEN
+constexpr size_t kKickLen = 390;   // ISUPPORT KICKLEN
+constexpr size_t kKeyLen = 23;
+constexpr int kMaxParamModes = 4;  // ISUPPORT MODES
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+// The channel as `s` may see it: secret channels do not exist for non-members.
+Channel* visible_channel(Server& srv, Session& s, const std::string& name) {
+  Channel* c = srv.find_channel(name);
+  if (c == nullptr || (c->secret && c->member(&s) == nullptr)) return nullptr;
+  return c;
+}
+
+bool is_op(Channel& c, Session& s) {
+  Membership* mb = c.member(&s);
+  return mb != nullptr && mb->op;
+}
+
+// ---------------------------------------------------------------------------
+// TOPIC
+
+void handle_topic(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  Channel* c = visible_channel(srv, s, m.params[0]);
+  if (c == nullptr) {
+    srv.numeric(r, irc::kErrNoSuchChannel, {m.params[0], "No such channel"});
+    return;
+  }
+  if (m.params.size() < 2) {
+    if (c->topic.empty()) {
+      srv.numeric(r, irc::kRplNoTopic, {c->name(), "No topic is set"});
+    } else {
+      srv.numeric(r, irc::kRplTopic, {c->name(), c->topic});
+      srv.numeric(r, irc::kRplTopicWhoTime,
+                  {c->name(), c->topic_setter, std::to_string(c->topic_time)});
+    }
+    return;
+  }
+  if (c->member(&s) == nullptr) {
+    srv.numeric(r, irc::kErrNotOnChannel, {c->name(), "You're not on that channel"});
+    return;
+  }
+  if (c->topic_ops && !is_op(*c, s)) {
+    srv.numeric(r, irc::kErrChanOPrivsNeeded, {c->name(), "You're not channel operator"});
+    return;
+  }
+  std::string topic(irc::truncate_utf8(m.params[1], kTopicLen));
+  c->topic = topic;
+  c->topic_setter = topic.empty() ? std::string() : s.prefix();
+  c->topic_time = topic.empty() ? 0 : Server::now_us() / 1000000;
+  irc::Message change{{}, s.prefix(), "TOPIC", {c->name(), topic}};
+  srv.broadcast(*c, change, &s);
+  r->add(std::move(change));
+}
+
+// ---------------------------------------------------------------------------
+// LIST (ELIST=U: "LIST >N" / "LIST <N" filter by user count)
+
+void list_entry(Server& srv, Channel& c, const ResponsePtr& r) {
+  srv.numeric(r, irc::kRplList, {c.name(), std::to_string(c.members.size()), c.topic});
+}
+
+void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  srv.numeric(r, irc::kRplListStart, {"Channel", "Users  Name"});
+  std::vector<std::string> names;
+  size_t min_users = 0, max_users = SIZE_MAX;
+  bool filtered = false;
+  if (!m.params.empty()) {
+    for (const auto& item : split_commas(m.params[0])) {
+      if (item[0] == '>' || item[0] == '<') {
+        size_t n = 0;
+        auto [p, ec] = std::from_chars(item.data() + 1, item.data() + item.size(), n);
+        if (ec != std::errc() || p != item.data() + item.size()) continue;  // ignored
+        if (item[0] == '>') {
+          min_users = std::max(min_users, n + 1);
+        } else {
+          max_users = std::min(max_users, n == 0 ? 0 : n - 1);
+        }
+        filtered = true;
+      } else {
+        names.push_back(item);
+      }
+    }
+  }
+  if (!names.empty()) {
+    for (const auto& name : names) {
+      if (Channel* c = visible_channel(srv, s, name)) list_entry(srv, *c, r);
+    }
+  } else if (m.params.empty() || filtered) {
+    std::vector<Channel*> all;
+    for (const auto& [key, c] : srv.channels()) {
+      if (c->secret && c->member(&s) == nullptr) continue;
+      size_t n = c->members.size();
+      if (n < min_users || n > max_users) continue;
+      all.push_back(c.get());
+    }
+    std::sort(all.begin(), all.end(),
+              [](const Channel* a, const Channel* b) { return a->key() < b->key(); });
+    for (Channel* c : all) list_entry(srv, *c, r);
+  }
+  srv.numeric(r, irc::kRplListEnd, {"End of /LIST"});
+}
+
+// ---------------------------------------------------------------------------
+// INVITE
+
+void handle_invite(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  Session* target = srv.find_nick(m.params[0]);
+  if (target == nullptr || !target->registered_) {
+    srv.numeric(r, irc::kErrNoSuchNick, {m.params[0], "No such nick/channel"});
+    return;
+  }
+  Channel* c = visible_channel(srv, s, m.params[1]);
+  if (c == nullptr) {
+    srv.numeric(r, irc::kErrNoSuchChannel, {m.params[1], "No such channel"});
+    return;
+  }
+  Membership* mb = c->member(&s);
+  if (mb == nullptr) {
+    srv.numeric(r, irc::kErrNotOnChannel, {c->name(), "You're not on that channel"});
+    return;
+  }
+  if (c->member(target) != nullptr) {
+    srv.numeric(r, irc::kErrUserOnChannel, {target->nick_, c->name(), "is already on channel"});
+    return;
+  }
+  if (c->invite_only && !mb->op) {
+    srv.numeric(r, irc::kErrChanOPrivsNeeded, {c->name(), "You're not channel operator"});
+    return;
+  }
+  c->invited.insert(irc::fold(target->nick_));
+  srv.numeric(r, irc::kRplInviting, {target->nick_, c->name()});
+  if (!target->away_.empty()) srv.numeric(r, irc::kRplAway, {target->nick_, target->away_});
+  irc::Message invite{{}, s.prefix(), "INVITE", {target->nick_, c->name()}};
+  target->send(invite);
+  // invite-notify: members who could have sent this invitation themselves (only
+  // ops when +i) learn about it.
+  for (auto& [member, mmb] : c->members) {
+    if (member == &s || member->closing() || !member->has_cap(kCapInviteNotify)) continue;
+    if (c->invite_only && !mmb.op) continue;
+    member->send(invite);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// KICK
+
+void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  const std::string chan_name = m.params[0];
+  Channel* c = visible_channel(srv, s, chan_name);
+  if (c == nullptr) {
+    srv.numeric(r, irc::kErrNoSuchChannel, {chan_name, "No such channel"});
+    return;
+  }
+  if (c->member(&s) == nullptr) {
+    srv.numeric(r, irc::kErrNotOnChannel, {c->name(), "You're not on that channel"});
+    return;
+  }
+  if (!is_op(*c, s)) {
+    srv.numeric(r, irc::kErrChanOPrivsNeeded, {c->name(), "You're not channel operator"});
+    return;
+  }
+  std::string reason = m.params.size() >= 3 && !m.params[2].empty()
+                           ? std::string(irc::truncate_utf8(m.params[2], kKickLen))
+                           : s.nick_;
+  for (const auto& nick : split_commas(m.params[1])) {
+    // A kick can empty the channel (an op kicking itself): look it up again.
+    c = srv.find_channel(chan_name);
+    if (c == nullptr) break;
+    Session* target = srv.find_nick(nick);
+    if (target == nullptr || !target->registered_) {
+      srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
+      continue;
+    }
+    if (c->member(target) == nullptr) {
+      srv.numeric(r, irc::kErrUserNotInChannel,
+                  {target->nick_, c->name(), "They aren't on that channel"});
+      continue;
+    }
+    irc::Message kick{{}, s.prefix(), "KICK", {c->name(), target->nick_, reason}};
+    // A victim whose JOIN replay is still loading would get the KICK held, and
+    // then dropped with the channel's held lines: stop holding first, so the
+    // KICK goes straight out (the replay is abandoned, as on PART).
+    target->held_.erase(c);
+    srv.broadcast(*c, kick, &s);
+    r->add(std::move(kick));
+    srv.part_channel(*target, *c);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// MODE
+
+// Applied changes, rendered canonically.
+struct ModeChanges {
+  std::string modes;
+  std::vector<std::string> params;
+  char sign = 0;
+
+  void add(bool plus, char mode, std::string param = {}) {
+    char want = plus ? '+' : '-';
+    if (sign != want) {
+      modes.push_back(want);
+      sign = want;
+    }
+    modes.push_back(mode);
+    if (!param.empty()) params.push_back(std::move(param));
+  }
+  bool empty() const { return modes.empty(); }
+};
+
+bool valid_key(const std::string& key) {
+  if (key.empty() || key.size() > kKeyLen || key[0] == ':') return false;
+  for (char ch : key) {
+    if (ch == ',' || ch == ' ' || static_cast<unsigned char>(ch) < 0x21) return false;
+  }
+  return true;
+}
+
+void send_channel_modes(Server& srv, Session& s, Channel& c, const ResponsePtr& r) {
+  // Keys and limits are shown to members only.
+  std::string modes = c.mode_string(c.member(&s) != nullptr);
+  std::vector<std::string> params{c.name()};
+  size_t pos = 0;
+  while (pos <= modes.size()) {
+    size_t sp = modes.find(' ', pos);
+    if (sp == std::string::npos) sp = modes.size();
+    params.push_back(modes.substr(pos, sp - pos));
+    pos = sp + 1;
+  }
+  srv.numeric(r, irc::kRplChannelModeIs, std::move(params));
+  srv.numeric(r, irc::kRplCreationTime, {c.name(), std::to_string(c.created_at)});
+}
+
+void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
+                  const ResponsePtr& r) {
+  if (m.params.size() < 2 || m.params[1].empty()) {
+    send_channel_modes(srv, s, c, r);
+    return;
+  }
+  const std::string& modestring = m.params[1];
+  size_t next_arg = 2;
+  auto take_arg = [&](std::string& out) {
+    if (next_arg >= m.params.size()) return false;
+    out = m.params[next_arg++];
+    return true;
+  };
+  const bool op = is_op(c, s);
+  bool denied = false;
+  auto deny = [&] {
+    if (!denied)
+      srv.numeric(r, irc::kErrChanOPrivsNeeded, {c.name(), "You're not channel operator"});
+    denied = true;
+  };
+  int param_modes = 0;
+  bool plus = true;
+  ModeChanges done;
+  for (char ch : modestring) {
+    if (ch == '+' || ch == '-') {
+      plus = ch == '+';
+      continue;
+    }
+    switch (ch) {
+      case 'o':
+      case 'v': {
+        std::string nick;
+        if (!take_arg(nick)) {
+          srv.numeric(r, irc::kErrNeedMoreParams, {"MODE", "Not enough parameters"});
+          break;
+        }
+        if (++param_modes > kMaxParamModes) break;
+        if (!op) {
+          deny();
+          break;
+        }
+        Session* target = srv.find_nick(nick);
+        if (target == nullptr || !target->registered_) {
+          srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
+          break;
+        }
+        Membership* tm = c.member(target);
+        if (tm == nullptr) {
+          srv.numeric(r, irc::kErrUserNotInChannel,
+                      {target->nick_, c.name(), "They aren't on that channel"});
+          break;
+        }
+        bool& flag = ch == 'o' ? tm->op : tm->voice;
+        if (flag != plus) {
+          flag = plus;
+          done.add(plus, ch, target->nick_);
+        }
+        break;
+      }
+      case 'k': {
+        std::string key;
+        bool have = take_arg(key);
+        if (plus && !have) {
+          srv.numeric(r, irc::kErrNeedMoreParams, {"MODE", "Not enough parameters"});
+          break;
+        }
+        if (++param_modes > kMaxParamModes) break;
+        if (!op) {
+          deny();
+          break;
+        }
+        if (plus) {
+          if (!valid_key(key)) {
+            srv.numeric(r, irc::kErrInvalidKey, {c.name(), "Key is not well-formed"});
+            break;
+          }
+          if (c.channel_key != key) {
+            c.channel_key = key;
+            done.add(true, 'k', key);
+          }
+        } else if (!c.channel_key.empty()) {
+          c.channel_key.clear();
+          done.add(false, 'k', "*");
+        }
+        break;
+      }
+      case 'l': {
+        if (plus) {
+          std::string arg;
+          if (!take_arg(arg)) {
+            srv.numeric(r, irc::kErrNeedMoreParams, {"MODE", "Not enough parameters"});
+            break;
+          }
+          if (++param_modes > kMaxParamModes) break;
+          if (!op) {
+            deny();
+            break;
+          }
+          int n = 0;
+          auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+          if (ec != std::errc() || p != arg.data() + arg.size() || n <= 0) {
+            srv.numeric(r, irc::kErrInvalidModeParam,
+                        {c.name(), "l", arg, "Limit must be a positive number"});
+            break;
+          }
+          if (c.limit != n) {
+            c.limit = n;
+            done.add(true, 'l', std::to_string(n));
+          }
+        } else {
+          if (!op) {
+            deny();
+            break;
+          }
+          if (c.limit != 0) {
+            c.limit = 0;
+            done.add(false, 'l');
+          }
+        }
+        break;
+      }
+      case 'i':
+      case 'm':
+      case 'n':
+      case 's':
+      case 't': {
+        if (!op) {
+          deny();
+          break;
+        }
+        bool& flag = ch == 'i'   ? c.invite_only
+                     : ch == 'm' ? c.moderated
+                     : ch == 'n' ? c.no_external
+                     : ch == 's' ? c.secret
+                                 : c.topic_ops;
+        if (flag != plus) {
+          flag = plus;
+          done.add(plus, ch);
+        }
+        break;
+      }
+      case 'b':
+      case 'e':
+      case 'I': {
+        std::string mask;
+        if (take_arg(mask)) {
+          srv.numeric(r, irc::kErrUnknownMode,
+                      {std::string(1, ch), "is unknown mode char to me (no ban lists here)"});
+          break;
+        }
+        if (ch == 'b') {
+          srv.numeric(r, irc::kRplEndOfBanList, {c.name(), "End of channel ban list"});
+        } else if (ch == 'e') {
+          srv.numeric(r, irc::kRplEndOfExceptList, {c.name(), "End of channel exception list"});
+        } else {
+          srv.numeric(r, irc::kRplEndOfInviteList, {c.name(), "End of channel invite list"});
+        }
+        break;
+      }
+      default:
+        srv.numeric(r, irc::kErrUnknownMode, {std::string(1, ch), "is unknown mode char to me"});
+        break;
+    }
+  }
+  if (done.empty()) return;
+  irc::Message change{{}, s.prefix(), "MODE", {c.name(), done.modes}};
+  for (auto& p : done.params) change.params.push_back(std::move(p));
+  srv.broadcast(c, change, &s);
+  r->add(std::move(change));
+}
+
+void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  Session* target = srv.find_nick(m.params[0]);
+  if (target == nullptr || !target->registered_) {
+    srv.numeric(r, irc::kErrNoSuchNick, {m.params[0], "No such nick/channel"});
+    return;
+  }
+  if (target != &s) {
+    srv.numeric(r, irc::kErrUsersDontMatch,
+                {m.params.size() < 2 ? "Can't view modes for other users"
+                                     : "Can't change mode for other users"});
+    return;
+  }
+  if (m.params.size() < 2 || m.params[1].empty()) {
+    srv.numeric(r, irc::kRplUModeIs, {s.invisible_ ? "+i" : "+"});
+    return;
+  }
+  bool plus = true, unknown = false;
+  ModeChanges done;
+  for (char ch : m.params[1]) {
+    if (ch == '+' || ch == '-') {
+      plus = ch == '+';
+    } else if (ch == 'i') {
+      if (s.invisible_ != plus) {
+        s.invisible_ = plus;
+        done.add(plus, 'i');
+      }
+    } else {
+      unknown = true;
+    }
+  }
+  if (unknown) srv.numeric(r, irc::kErrUModeUnknownFlag, {"Unknown MODE flag"});
+  if (!done.empty()) r->add(irc::Message{{}, s.prefix(), "MODE", {s.nick_, done.modes}});
+}
+
+void handle_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  const std::string& target = m.params[0];
+  if (!target.empty() && target[0] == '#') {
+    Channel* c = visible_channel(srv, s, target);
+    if (c == nullptr) {
+      srv.numeric(r, irc::kErrNoSuchChannel, {target, "No such channel"});
+      return;
+    }
+    channel_mode(srv, s, *c, m, r);
+    return;
+  }
+  user_mode(srv, s, m, r);
+}
+
+}  // namespace
+
+void register_channel_admin_commands(std::unordered_map<std::string, CommandSpec>& t) {
+  t["TOPIC"] = {1, true, handle_topic};
+  t["LIST"] = {0, true, handle_list};
+  t["INVITE"] = {2, true, handle_invite};
+  t["KICK"] = {2, true, handle_kick};
+  t["MODE"] = {1, true, handle_mode};
+}
+
+}  // namespace pchat::server
