@@ -9,6 +9,7 @@
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
+#include "server/history_query.h"
 #include "store/history.h"
 
 namespace pchat::server {
@@ -21,23 +22,6 @@ constexpr int kVarTags = 1, kVarTime = 2, kVarAccount = 4;
 int variant_of(const Session& s) {
   if (s.has_cap(kCapMessageTags)) return kVarTags;
   return (s.has_cap(kCapServerTime) ? kVarTime : 0) | (s.has_cap(kCapAccountTag) ? kVarAccount : 0);
-}
-
-// Parses stored client tags ("+a=1;+b") back into Tags.
-std::vector<irc::Tag> parse_stored_tags(std::string_view wire) {
-  std::vector<irc::Tag> out;
-  while (!wire.empty()) {
-    auto semi = wire.find(';');
-    auto item = wire.substr(0, semi);
-    wire = semi == std::string_view::npos ? std::string_view{} : wire.substr(semi + 1);
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    irc::Tag t;
-    t.key = std::string(item.substr(0, eq));
-    if (eq != std::string_view::npos) irc::append_unescaped_tag_value(t.value, item.substr(eq + 1));
-    out.push_back(std::move(t));
-  }
-  return out;
 }
 
 }  // namespace
@@ -66,6 +50,7 @@ Server& Server::of(Session& s) {
 void Server::register_commands() {
   register_connection_commands(commands_);
   register_channel_commands(commands_);
+  register_channel_admin_commands(commands_);
   register_messaging_commands(commands_);
   register_query_commands(commands_);
   register_chathistory_commands(commands_);
@@ -333,6 +318,10 @@ std::string Server::new_msgid() {
   return out;
 }
 
+std::string Server::dm_identity(const Session& s) {
+  return s.account_.empty() ? "~" + irc::fold(s.nick_) : irc::fold(s.account_);
+}
+
 std::string Server::next_batch_ref() {
   return "b" + std::to_string(next_batch_++);
 }
@@ -374,8 +363,7 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
     Session* t = find_nick(target_display);
     if (t == nullptr) return;  // REQUIRES: caller checked
     recipient = t->weak_from_this();
-    auto id_of = [](Session& x) { return irc::fold(x.account_.empty() ? x.nick_ : x.account_); };
-    w.row.target = store::dm_key(id_of(s), id_of(*t));
+    w.row.target = store::dm_key(dm_identity(s), dm_identity(*t));
     target_display = t->nick_;
   }
   w.done = [this, r, recipient, target_display, is_channel](const Status& st,
@@ -473,10 +461,11 @@ void Server::send_isupport(Session&, const ResponsePtr& r) {
       "NETWORK=" + config_.network_name,
       "NICKLEN=30",
       "PREFIX=(ov)@+",
-      "TARGMAX=PRIVMSG:1,NOTICE:1,TAGMSG:1,JOIN:,PART:,NAMES:1,WHOIS:1,KICK:1",
+      "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,NAMES:1,WHOIS:1,KICK:4",
       "TOPICLEN=390",
       "USERLEN=18",
       "UTF8ONLY",
+      "WHOX",
       "ACCOUNTLEN=32",
   };
   for (size_t i = 0; i < tokens.size(); i += 12) {
@@ -590,17 +579,8 @@ void Server::replay_history(Session& s, Channel& c) {
           s->held_.erase(held);
           if (rows) {
             for (const auto& row : *rows) {
-              irc::Message m;
-              m.tags = parse_stored_tags(row.tags);
-              m.tags.push_back({"msgid", row.msgid});
-              m.tags.push_back({"time", format_time(row.ts_us)});
-              if (row.account) m.tags.push_back({"account", *row.account});
-              m.source = row.sender;
-              m.command = row.command;
-              m.params.push_back(display);
-              if (row.command != "TAGMSG") m.params.push_back(row.body);
               if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;
-              s->send(m);
+              s->send(history_message(row, display));
             }
           } else {
             auto r = std::make_shared<Response>(s, "");

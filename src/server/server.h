@@ -115,6 +115,11 @@ class Server {
     asio::post(io_, std::forward<F>(fn));
   }
 
+  // A user's identity in direct-message conversation keys (store::dm_key): the
+  // casefolded account, or "~" + casefolded nick for a guest ('~' is in no account
+  // name, so guests never share an account's conversations).
+  static std::string dm_identity(const Session& s);
+
   std::string next_batch_ref();
   std::string new_msgid();
   // "2026-11-26T04:14:17.123Z"
@@ -181,6 +186,7 @@ class Server {
 // Command families, one file each under server/commands/.
 void register_connection_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_channel_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_channel_admin_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_messaging_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_query_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_chathistory_commands(std::unordered_map<std::string, CommandSpec>& t);

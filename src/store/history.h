@@ -29,14 +29,67 @@ struct HistoryRow {
   int64_t ts_us = 0;
 };
 
-// The DM conversation key of two identities (casefolded account names, or nicks
-// for guests): "dm:<lower>:<higher>" in byte order, so both sides get one key.
+// The DM conversation key of two identities (casefolded account names, or "~nick"
+// for guests: see Server::dm_identity): "dm:<lower>:<higher>" in byte order, so both sides get one
+// key.
 std::string dm_key(std::string_view a, std::string_view b);
 
 // The newest `limit` rows of `target` with id <= max_id (max_id <= 0: no bound),
 // returned oldest first.
 Result<std::vector<HistoryRow>> latest_rows(pg::Connection& c, const std::string& target,
                                             int64_t max_id, int limit);
+
+// A window of one conversation, each bound optional (all empty: everything).
+// Bounds on id are the conversation order; bounds on ts come from timestamp
+// references (results are still ordered by id).
+struct HistoryWindow {
+  std::optional<int64_t> min_id;    // id >= min_id
+  std::optional<int64_t> max_id;    // id <= max_id
+  std::optional<int64_t> from_us;   // ts >= from_us (unix microseconds)
+  std::optional<int64_t> until_us;  // ts <  until_us
+};
+
+// PRIVMSG and NOTICE rows of `target` in `w`: the `limit` oldest (or, with
+// newest_first, the `limit` newest), returned oldest first (ascending id). TAGMSG
+// rows are not returned (they are event-playback material in CHATHISTORY).
+Result<std::vector<HistoryRow>> window_rows(pg::Connection& c, const std::string& target,
+                                            const HistoryWindow& w, bool newest_first, int limit);
+
+// Where a message is: its id and time.
+struct MessagePos {
+  int64_t id = 0;
+  int64_t ts_us = 0;
+};
+
+// The message `msgid` of conversation `target`; nullopt when there is none (also
+// when the msgid exists in another conversation).
+Result<std::optional<MessagePos>> find_message(pg::Connection& c, const std::string& target,
+                                               const std::string& msgid);
+
+// One conversation with activity in a time range, and its latest message time there.
+struct ConversationActivity {
+  std::string target;  // conversation key: folded channel name or DM key
+  int64_t latest_us = 0;
+};
+
+// Conversations with messages whose ts is in [from_us, until_us): the channels in
+// `channel_keys` (folded names) and, unless `identity` is empty, every DM
+// conversation `identity` takes part in. Ordered by latest_us (ascending; with
+// newest_first, descending, so that the limit keeps the newest), at most `limit`.
+// Uses messages_target_ts for channels and the messages_dm_* indexes (migration 2)
+// for DMs.
+Result<std::vector<ConversationActivity>> conversation_activity(
+    pg::Connection& c, const std::vector<std::string>& channel_keys, const std::string& identity,
+    int64_t from_us, int64_t until_us, bool newest_first, int limit);
+
+// The other participant of DM key `key` ("dm:<a>:<b>") as seen by `self`; nullopt if
+// `key` is not a DM key or `self` is not one of its two participants. For a
+// conversation with oneself, that is `self`.
+std::optional<std::string> dm_peer(std::string_view key, std::string_view self);
+
+// Unix microseconds (>= 0, years up to 9999) as "YYYY-MM-DDThh:mm:ss.ffffffZ",
+// exact; how timestamps are passed to queries.
+std::string iso_timestamp_us(int64_t unix_us);
 
 // Shared SELECT list and row decoding for history queries.
 extern const char* const kHistoryColumns;

@@ -34,11 +34,23 @@ CREATE INDEX messages_target_id ON messages (target, id);
 CREATE INDEX messages_target_ts ON messages (target, ts);
 )sql";
 
+// CHATHISTORY TARGETS lists the DM conversations of one identity: find them by
+// either participant of the DM key "dm:<a>:<b>" (identities never contain ':'),
+// with ts second so a time range is part of the index condition. Partial: channel
+// rows are not indexed twice more.
+constexpr const char* kV2 = R"sql(
+CREATE INDEX messages_dm_first ON messages (split_part(target, ':', 2), ts)
+  WHERE target LIKE 'dm:%';
+CREATE INDEX messages_dm_second ON messages (split_part(target, ':', 3), ts)
+  WHERE target LIKE 'dm:%';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, "accounts and messages", kV1},
+      {2, "indexes for DM conversations by participant", kV2},
   };
   return all;
 }
