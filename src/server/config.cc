@@ -36,7 +36,7 @@ std::string where(const std::filesystem::path& file, const toml::node& n, const 
 
 template <typename T>
 T get(const std::filesystem::path& file, const toml::node& n, const std::string& key) {
-  auto v = n.value<T>();
+  auto v = n.value_exact<T>();
   if (!v) throw std::runtime_error(where(file, n, key) + ": wrong type");
   return *v;
 }

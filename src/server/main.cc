@@ -94,23 +94,25 @@ int run(server::ServerConfig cfg) {
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   asio::steady_timer drain_timer(io);
+  // Give queued messages time to commit and be acknowledged, then close clients.
+  // Lives as long as io (the timer callbacks re-enter it).
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::function<void()> wait_drain = [&] {
+    if (srv.pending_writes() > 0 && std::chrono::steady_clock::now() < drain_deadline) {
+      drain_timer.expires_after(std::chrono::milliseconds(20));
+      drain_timer.async_wait([&](boost::system::error_code) { wait_drain(); });
+      return;
+    }
+    srv.shutdown("Server shutting down");
+    drain_timer.expires_after(std::chrono::milliseconds(300));
+    drain_timer.async_wait([&](boost::system::error_code) { io.stop(); });
+  };
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}; shutting down", sig);
     http.stop();
     srv.stop_accepting();
-    // Give queued messages time to commit and be acknowledged, then close clients.
-    auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-    std::function<void()> wait_drain = [&, deadline] {
-      if (srv.pending_writes() > 0 && std::chrono::steady_clock::now() < deadline) {
-        drain_timer.expires_after(std::chrono::milliseconds(20));
-        drain_timer.async_wait([&](boost::system::error_code) { wait_drain(); });
-        return;
-      }
-      srv.shutdown("Server shutting down");
-      drain_timer.expires_after(std::chrono::milliseconds(300));
-      drain_timer.async_wait([&](boost::system::error_code) { io.stop(); });
-    };
+    drain_deadline = std::chrono::steady_clock::now() + kDrainTimeout;
     wait_drain();
   });
   spdlog::info("pchatd ready");
@@ -153,7 +155,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ping-interval", cfg.ping_interval, "Seconds of client silence before PING")
       ->check(CLI::Range(5, 3600));
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help/--version exit 0; usage errors exit 2 (1 is for operational errors).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   try {
     server::ServerConfig merged;

@@ -11,6 +11,9 @@ const std::string Session::kStar = "*";
 
 namespace {
 
+// How long a closing session's pending output may take to drain.
+constexpr auto kCloseGrace = std::chrono::seconds(5);
+
 // Which tags a client may receive, given its caps.
 bool tag_allowed(const std::string& key, uint32_t caps) {
   if (key == "label") return (caps & kCapLabeledResponse) != 0;
@@ -110,13 +113,22 @@ void Session::close(const std::string& reason) {
     server_.on_session_closed(*this, reason);
   }
   if (!write_in_flight_) {
-    if (!out_.empty() && socket_.is_open()) {
-      flush();
-    } else {
+    if (out_.empty() || !socket_.is_open()) {
       boost::system::error_code ignored;
       socket_.close(ignored);
+      return;
     }
+    flush();
   }
+  // A peer that stopped reading (SendQ exceeded) would keep the pending write, and
+  // with it this socket, forever: give the output kCloseGrace to drain, then close.
+  ping_timer_.expires_after(kCloseGrace);
+  ping_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    boost::system::error_code ignored;
+    self->socket_.close(ignored);
+  });
 }
 
 bool Session::take_flood_token() {
