@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/log.h"
+#include "ctl/topology_commands.h"
 #include "ctl/user_commands.h"
 
 namespace {
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
       ->option_text("DIR");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
+  std::string topology_file;
+  app.add_option("--topology", topology_file, "the pool's topology file (TOML)")
+      ->option_text("FILE")
+      ->envname("PCHAT_TOPOLOGY");
 
   // The command to run once parsing succeeded.
   std::function<pchat::Status(const pchat::ctl::UserCommandContext&)> command;
@@ -67,6 +72,24 @@ int main(int argc, char** argv) {
   list->add_flag("--json", json, "print a JSON array of {name, display_name, created_at}");
   list->callback(
       [&] { command = [&](const auto& ctx) { return pchat::ctl::user_list(ctx, json); }; });
+
+  auto* topology = app.add_subcommand("topology", "check and print the topology file (--topology)");
+  topology->require_subcommand(1);
+  auto topology_ctx = [&] {
+    return pchat::ctl::TopologyCommandContext{topology_file, &std::cout, &std::cerr};
+  };
+  auto* validate = topology->add_subcommand(
+      "validate", "report every error and warning in the topology file, with its line");
+  validate->add_flag("--json", json, "print {file, valid, errors, warnings, diagnostics}");
+  validate->footer("Exit code 0 when the file has no error (warnings allowed), 1 otherwise.");
+  validate->callback([&] {
+    command = [&](const auto&) { return pchat::ctl::topology_validate(topology_ctx(), json); };
+  });
+  auto* show = topology->add_subcommand("show", "print the parsed topology, defaults filled in");
+  show->add_flag("--json", json, "print the whole model as one JSON object");
+  show->callback([&] {
+    command = [&](const auto&) { return pchat::ctl::topology_show(topology_ctx(), json); };
+  });
 
   try {
     app.parse(argc, argv);
