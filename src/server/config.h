@@ -40,6 +40,12 @@ struct ServerConfig {
   int ping_interval = 120;
   int max_channels_per_client = 100;
   int reader_threads = 2;
+  // Pool mode (--topology FILE --server NAME): listeners and stores come from the
+  // topology unless the listen flags are given; no private PostgreSQL.
+  std::filesystem::path topology_file;
+  std::string pool_server;
+  bool irc_listen_given = false;
+  bool http_listen_given = false;
 };
 
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws

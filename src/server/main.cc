@@ -16,13 +16,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <thread>
+
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "dr/topology_file.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/server.h"
 #include "store/instance.h"
+#include "store/message_stream.h"
 #include "store/migrations.h"
 #include "store/reader.h"
 #include "store/writer.h"
@@ -32,20 +38,70 @@ namespace {
 using namespace pchat;
 namespace asio = boost::asio;
 constexpr auto kDrainTimeout = std::chrono::seconds(5);
+constexpr auto kStoreWait = std::chrono::seconds(60);
+
+// Connects to `conninfo` (retrying up to kStoreWait: in a pool the store may come up
+// after the servers), applies migrations, and returns the newest message id.
+Result<int64_t> prepare_store(const std::string& conninfo) {
+  auto deadline = std::chrono::steady_clock::now() + kStoreWait;
+  Result<pg::Connection> conn = make_error(ErrorKind::kUnavailable, "not tried");
+  for (auto backoff = std::chrono::milliseconds(200);;) {
+    conn = pg::Connection::connect(conninfo);
+    if (conn || std::chrono::steady_clock::now() + backoff > deadline) break;
+    spdlog::warn("store not reachable yet ({}); retrying", conn.error().message);
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  if (!conn)
+    return make_error(ErrorKind::kUnavailable, "cannot connect to mgc: " + conn.error().message);
+  if (auto st = store::migrate(*conn); !st) {
+    return make_error(st.error().kind, "schema migration refused: " + st.error().message);
+  }
+  // Deliver what commits from now on (history is for CHATHISTORY and replays).
+  auto newest = conn->exec("SELECT coalesce(max(id), 0) FROM messages");
+  if (!newest) return make_error(newest.error().kind, "cannot read mgc: " + newest.error().message);
+  return newest->i64(0, 0);
+}
 
 int run(server::ServerConfig cfg) {
-  cfg.data_dir = std::filesystem::absolute(cfg.data_dir).lexically_normal();
-  spdlog::info("pchatd {} starting; data directory {}", PCHAT_VERSION, cfg.data_dir.string());
-
-  store::InstanceOptions iopts;
-  iopts.data_dir = cfg.data_dir;
-  store::Instance instance(iopts);
-  if (auto st = instance.start(); !st) {
-    spdlog::critical("cannot start the message store: {}", st.error().message);
-    return 1;
-  }
-  {
-    auto admin = pg::Connection::connect(instance.conninfo("postgres"));
+  std::optional<store::Instance> instance;
+  std::string conninfo;
+  if (!cfg.topology_file.empty()) {
+    // Pool member: the published topology names this server's listeners and stores.
+    auto topo = dr::load_topology(cfg.topology_file);
+    if (!topo) {
+      spdlog::critical("{}", topo.error().message);
+      return 1;
+    }
+    const dr::Server* me = topo->find_server(cfg.pool_server);
+    if (me == nullptr) {
+      spdlog::critical("server '{}' is not in topology {}", cfg.pool_server,
+                       cfg.topology_file.string());
+      return 1;
+    }
+    const dr::Store* primary = topo->store(dr::StoreRole::kPrimary);
+    if (primary == nullptr) {
+      spdlog::critical("topology {} has no primary store", cfg.topology_file.string());
+      return 1;
+    }
+    cfg.server_name = me->name;
+    if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
+    if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
+    conninfo = primary->libpq_conninfo();
+    spdlog::info("pchatd {} starting as {} (datacenter {}) of pool {}", PCHAT_VERSION, me->name,
+                 me->datacenter, topo->pool_fqdn);
+  } else {
+    cfg.data_dir = std::filesystem::absolute(cfg.data_dir).lexically_normal();
+    spdlog::info("pchatd {} starting standalone; data directory {}", PCHAT_VERSION,
+                 cfg.data_dir.string());
+    store::InstanceOptions iopts;
+    iopts.data_dir = cfg.data_dir;
+    instance.emplace(iopts);
+    if (auto st = instance->start(); !st) {
+      spdlog::critical("cannot start the message store: {}", st.error().message);
+      return 1;
+    }
+    auto admin = pg::Connection::connect(instance->conninfo("postgres"));
     if (!admin) {
       spdlog::critical("cannot connect to the message store: {}", admin.error().message);
       return 1;
@@ -54,32 +110,39 @@ int run(server::ServerConfig cfg) {
       spdlog::critical("cannot create database mgc: {}", st.error().message);
       return 1;
     }
-    auto conn = pg::Connection::connect(instance.conninfo("mgc"));
-    if (!conn) {
-      spdlog::critical("cannot connect to mgc: {}", conn.error().message);
-      return 1;
-    }
-    if (auto st = store::migrate(*conn); !st) {
-      spdlog::critical("schema migration refused: {}", st.error().message);
-      return 1;
-    }
+    conninfo = instance->conninfo("mgc");
   }
+  auto newest = prepare_store(conninfo);
+  if (!newest) {
+    spdlog::critical("{}", newest.error().message);
+    return 1;
+  }
+  const int64_t stream_after = *newest;
 
   asio::io_context io(1);
   MetricsRegistry metrics;
   server::Server* srv_ptr = nullptr;
   store::Writer writer(
-      instance.conninfo("mgc"),
+      conninfo, cfg.server_name + "/" + std::to_string(getpid()),
       [&io, &srv_ptr](std::vector<store::PendingWrite>&& batch, const Status& st) {
         asio::post(io, [&srv_ptr, batch = std::move(batch), st]() mutable {
           srv_ptr->on_committed(std::move(batch), st);
         });
       },
       metrics);
-  store::ReaderPool readers(instance.conninfo("mgc"), cfg.reader_threads);
+  store::MessageStream stream(
+      conninfo,
+      [&io, &srv_ptr](std::vector<store::HistoryRow>&& rows) {
+        asio::post(io, [&srv_ptr, rows = std::move(rows)]() mutable {
+          srv_ptr->on_stream_rows(std::move(rows));
+        });
+      },
+      metrics);
+  store::ReaderPool readers(conninfo, cfg.reader_threads);
   server::Server srv(io, cfg, &writer, &readers, metrics);
   srv_ptr = &srv;
   server::AdminHttp http(io, srv, metrics);
+  stream.start(stream_after);
   writer.start();
   readers.start();
   try {
@@ -88,6 +151,7 @@ int run(server::ServerConfig cfg) {
   } catch (const boost::system::system_error& e) {
     spdlog::critical("cannot listen: {}", e.what());
     writer.stop();
+    stream.stop();
     readers.stop();
     return 1;
   }
@@ -118,8 +182,9 @@ int run(server::ServerConfig cfg) {
   spdlog::info("pchatd ready");
   io.run();
   writer.stop();
+  stream.stop();
   readers.stop();
-  instance.stop();
+  if (instance) instance->stop();
   spdlog::info("pchatd stopped");
   return 0;
 }
@@ -142,6 +207,11 @@ int main(int argc, char** argv) {
       "--http-listen", http_listen,
       "Admin HTTP listener HOST:PORT for /healthz and /metrics (default 127.0.0.1:8080)");
   app.add_option("--server-name", cfg.server_name, "Server name shown to clients");
+  std::string topology_file, pool_server;
+  app.add_option("--topology", topology_file,
+                 "Pool mode: the published topology file (TOML); needs --server")
+      ->check(CLI::ExistingFile);
+  app.add_option("--server", pool_server, "Pool mode: this server's name in the topology");
   app.add_flag("--allow-guests", cfg.allow_guests,
                "Let clients without an account join rooms and post (default: off)");
   app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error or off");
@@ -175,6 +245,13 @@ int main(int argc, char** argv) {
     if (given("--flood-rate")) merged.flood_rate = cfg.flood_rate;
     if (given("--ping-interval")) merged.ping_interval = cfg.ping_interval;
     if (!data_dir.empty()) merged.data_dir = data_dir;
+    if (topology_file.empty() != pool_server.empty()) {
+      throw std::invalid_argument("--topology and --server go together");
+    }
+    merged.topology_file = topology_file;
+    merged.pool_server = pool_server;
+    merged.irc_listen_given = !irc_listen.empty();
+    merged.http_listen_given = !http_listen.empty();
     if (!irc_listen.empty()) merged.irc_listen = server::parse_endpoint(irc_listen, "--irc-listen");
     if (!http_listen.empty()) {
       merged.http_listen = server::parse_endpoint(http_listen, "--http-listen");

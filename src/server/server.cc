@@ -243,6 +243,15 @@ void Server::on_session_closed(Session& s, const std::string& reason) {
   auto chans = s.channels_;
   for (Channel* c : chans) part_channel(s, *c);
   unregister_nick(s);
+  if (!s.account_.empty()) {
+    auto it = by_account_.find(irc::fold(s.account_));
+    if (it != by_account_.end()) {
+      std::erase(it->second, &s);
+      if (it->second.empty()) by_account_.erase(it);
+    }
+  }
+  // Its messages still in flight are committed or not; either way it cannot be told.
+  std::erase_if(pending_, [&s](const auto& kv) { return &kv.second.response->session() == &s; });
   sessions_.erase(s.id_);
   connections_.set(static_cast<int64_t>(sessions_.size()));
 }
@@ -355,63 +364,87 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
       irc::append_escaped_tag_value(w.row.tags, t.value);
     }
   }
-  std::weak_ptr<Session> recipient;
-  bool is_channel = !target_display.empty() && target_display[0] == '#';
-  if (is_channel) {
+  if (!target_display.empty() && target_display[0] == '#') {
     w.row.target = irc::fold(target_display);
   } else {
     Session* t = find_nick(target_display);
     if (t == nullptr) return;  // REQUIRES: caller checked
-    recipient = t->weak_from_this();
     w.row.target = store::dm_key(dm_identity(s), dm_identity(*t));
     target_display = t->nick_;
   }
-  w.done = [this, r, recipient, target_display, is_channel](const Status& st,
-                                                            const store::PendingWrite& pw) {
-    Session& sender = r->session();
-    if (!st) {
-      fail(r, pw.row.command, "MESSAGE_NOT_STORED", {target_display},
-           "Message not delivered: it could not be stored (" + st.error().message + ")");
-      return;
-    }
-    irc::Message m;
-    m.tags = parse_stored_tags(pw.row.tags);
-    m.tags.push_back({"msgid", pw.row.msgid});
-    m.tags.push_back({"time", format_time(pw.row.ts_us)});
-    if (pw.row.account) m.tags.push_back({"account", *pw.row.account});
-    m.source = pw.row.sender;
-    m.command = pw.row.command;
-    m.params.push_back(target_display);
-    if (pw.row.command != "TAGMSG") m.params.push_back(pw.row.body);
-    if (is_channel) {
-      if (Channel* c = find_channel(target_display)) {
-        c->last_seq = pw.id;
-        deliveries_.inc(c->members.size() - (c->members.count(&sender) ? 1 : 0));
-        broadcast(*c, m, &sender,
-                  m.command == "TAGMSG" ? static_cast<uint32_t>(kCapMessageTags) : 0u);
-      }
-    } else if (auto t = recipient.lock()) {
-      if (t.get() != &sender && (m.command != "TAGMSG" || t->has_cap(kCapMessageTags))) {
-        t->send(m);
-        deliveries_.inc();
-      }
-    }
-    if (sender.has_cap(kCapEchoMessage) && !sender.closing()) {
-      deliveries_.inc();
-      r->add(std::move(m));
-    }
+  const std::string msgid = w.row.msgid;
+  // Only a failure is handled at commit time; success shows up in the message
+  // stream (on_stream_rows), which is where everything is delivered.
+  w.done = [this](const Status& st, const store::PendingWrite& pw) {
+    if (st) return;
+    auto it = pending_.find(pw.row.msgid);
+    if (it == pending_.end()) return;
+    fail(it->second.response, pw.row.command, "MESSAGE_NOT_STORED", {it->second.echo_target},
+         "Message not delivered: it could not be stored (" + st.error().message + ")");
+    pending_.erase(it);
   };
-  ++pending_writes_;
+  pending_.emplace(msgid, PendingMessage{r, target_display});
   if (!writer_->submit(std::move(w))) {
-    --pending_writes_;
+    pending_.erase(msgid);
     fail(r, command, "MESSAGE_NOT_STORED", {target_display},
          "Message not delivered: the message store is overloaded or stopping");
   }
 }
 
 void Server::on_committed(std::vector<store::PendingWrite>&& batch, const Status& st) {
-  pending_writes_ -= batch.size();
   for (auto& w : batch) w.done(st, w);
+}
+
+void Server::on_stream_rows(std::vector<store::HistoryRow>&& rows) {
+  for (const auto& row : rows) deliver(row);
+}
+
+void Server::deliver(const store::HistoryRow& row) {
+  // The sending session, when it is ours and still waiting for its acknowledgement.
+  std::optional<PendingMessage> mine;
+  if (auto it = pending_.find(row.msgid); it != pending_.end()) {
+    mine = std::move(it->second);
+    pending_.erase(it);
+  }
+  Session* sender = mine ? &mine->response->session() : nullptr;
+  const uint32_t need = row.command == "TAGMSG" ? static_cast<uint32_t>(kCapMessageTags) : 0u;
+  if (!row.target.empty() && row.target[0] == '#') {
+    Channel* c = find_channel(row.target);
+    if (c != nullptr) {
+      c->last_seq = row.id;
+      irc::Message m = history_message(row, c->name());
+      deliveries_.inc(c->members.size() - (sender && c->members.count(sender) ? 1 : 0));
+      broadcast(*c, m, sender, need);
+    }
+  } else {
+    // A direct message: to the sessions of the other participant.
+    const std::string from =
+        row.account ? irc::fold(*row.account)
+                    : "~" + irc::fold(std::string_view(row.sender).substr(0, row.sender.find('!')));
+    if (auto to = store::dm_peer(row.target, from); to && *to != from) {
+      for (Session* t : sessions_of_identity(*to)) {
+        if (t == sender || t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;
+        t->send(history_message(row, t->nick_));
+        deliveries_.inc();
+      }
+    }
+  }
+  if (mine && sender->has_cap(kCapEchoMessage) && !sender->closing()) {
+    deliveries_.inc();
+    mine->response->add(history_message(row, mine->echo_target));
+  }
+  // Destroying `mine` releases the Response: the labeled ACK, if any, goes now.
+}
+
+std::vector<Session*> Server::sessions_of_identity(const std::string& identity) {
+  std::vector<Session*> out;
+  if (identity.starts_with('~')) {
+    Session* s = find_nick(std::string_view(identity).substr(1));
+    if (s != nullptr && s->account_.empty()) out.push_back(s);
+    return out;
+  }
+  if (auto it = by_account_.find(identity); it != by_account_.end()) out = it->second;
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -543,6 +576,7 @@ void Server::send_names(Session& s, Channel& c, const ResponsePtr& r) {
 
 void Server::login(Session& s, const std::string& account) {
   s.account_ = account;
+  by_account_[irc::fold(account)].push_back(&s);
   auto r = std::make_shared<Response>(s.shared_from_this(), "");
   std::string mask =
       (s.nick_.empty() ? "*" : s.nick_) + "!" + (s.user_.empty() ? "*" : s.user_) + "@" + s.host_;

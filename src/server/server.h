@@ -7,10 +7,11 @@
 // The message path (DESIGN invariant 1):
 //   1. PRIVMSG/NOTICE/TAGMSG is validated and permission-checked here;
 //   2. a row goes to the group-commit Writer; nothing is sent to anyone yet;
-//   3. when the batch commits, on_committed() runs on the loop, in sequence order:
-//      the line is serialized once per capability variant and appended to each
-//      recipient's output; the sender gets its echo (echo-message) or ACK
-//      (labeled-response) only now;
+//   3. the committed row comes back through the store's message stream
+//      (store/message_stream.h), on every server of the pool, in id order;
+//      on_stream_rows() delivers it: serialized once per capability variant and
+//      appended to each local recipient's output; the sender gets its echo
+//      (echo-message) or ACK (labeled-response) only now;
 //   4. if the commit failed, the sender gets FAIL ... MESSAGE_NOT_STORED and no one
 //      sees the message.
 #pragma once
@@ -34,6 +35,7 @@
 #include "server/config.h"
 #include "server/response.h"
 #include "server/session.h"
+#include "store/history.h"
 #include "store/reader.h"
 #include "store/writer.h"
 
@@ -60,8 +62,8 @@ class Server {
   void listen();
   // Graceful stop, first half: no new clients, no new lines read from clients.
   void stop_accepting();
-  // Messages submitted whose commit has not completed yet.
-  size_t pending_writes() const { return pending_writes_; }
+  // Messages submitted whose acknowledgement has not gone out yet.
+  size_t pending_writes() const { return pending_.size(); }
   // Graceful stop, second half: send ERROR to everyone, flush, close.
   void shutdown(const std::string& reason);
 
@@ -106,8 +108,10 @@ class Server {
                       std::string target_display, std::string body,
                       std::vector<irc::Tag> client_tags);
 
-  // Delivers (or fails) a committed batch, in order. Runs on the loop.
+  // Reports failed commits to their senders. Runs on the loop.
   void on_committed(std::vector<store::PendingWrite>&& batch, const Status& st);
+  // Delivers committed messages from the message stream, in id order. Runs on the loop.
+  void on_stream_rows(std::vector<store::HistoryRow>&& rows);
 
   // Runs `fn` on the loop (for store threads).
   template <typename F>
@@ -155,6 +159,9 @@ class Server {
 
  private:
   asio::awaitable<void> accept_loop();
+  void deliver(const store::HistoryRow& row);
+  // Local sessions whose DM identity (dm_identity) is `identity`.
+  std::vector<Session*> sessions_of_identity(const std::string& identity);
   void register_commands();
 
   asio::io_context& io_;
@@ -172,7 +179,13 @@ class Server {
   std::unordered_map<std::string, std::unique_ptr<Channel>> channels_;  // folded name
   uint64_t next_session_id_ = 1;
   uint64_t next_batch_ = 1;
-  size_t pending_writes_ = 0;
+  // Local messages submitted and not yet delivered, by msgid: whom to acknowledge.
+  struct PendingMessage {
+    ResponsePtr response;
+    std::string echo_target;  // the target as the sender named it
+  };
+  std::unordered_map<std::string, PendingMessage> pending_;
+  std::unordered_map<std::string, std::vector<Session*>> by_account_;  // folded account
   bool reading_ = true;  // false once stopping: lines from clients are ignored
 
   Gauge& connections_;

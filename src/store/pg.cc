@@ -95,6 +95,68 @@ Result<ResultSet> Connection::exec(const std::string& sql, const Params& params)
                             values.data(), nullptr, nullptr, 0));
 }
 
+Result<std::vector<ResultSet>> Connection::exec_pipeline(const std::vector<Statement>& statements) {
+  if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
+  PGconn* c = c_.get();
+  auto broken = [&](const char* what) {
+    std::string msg = std::string(what) + ": " + PQerrorMessage(c);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return make_error(ErrorKind::kUnavailable, msg);
+  };
+  if (PQenterPipelineMode(c) != 1) return broken("cannot enter pipeline mode");
+  for (const auto& st : statements) {
+    std::vector<const char*> values;
+    values.reserve(st.params.size());
+    for (const auto& p : st.params) values.push_back(p ? p->c_str() : nullptr);
+    if (PQsendQueryParams(c, st.sql.c_str(), static_cast<int>(values.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0) != 1) {
+      Error e = broken("cannot send a pipelined statement");
+      PQexitPipelineMode(c);
+      return e;
+    }
+  }
+  if (PQpipelineSync(c) != 1) return broken("cannot send the pipeline sync");
+  std::vector<ResultSet> out;
+  std::optional<Error> first_error;
+  // Each statement yields its result(s) then a NULL; the sync yields PIPELINE_SYNC.
+  for (size_t i = 0; i < statements.size(); ++i) {
+    while (PGresult* r = PQgetResult(c)) {
+      auto st = PQresultStatus(r);
+      if (st == PGRES_PIPELINE_ABORTED) {
+        PQclear(r);
+        continue;
+      }
+      auto checked = check(r);
+      if (!checked) {
+        if (!first_error) first_error = checked.error();
+      } else {
+        out.push_back(std::move(*checked));
+      }
+    }
+    if (PQstatus(c) != CONNECTION_OK) return broken("connection lost in a pipeline");
+  }
+  // The sync point commits; a failed commit reports its error before the sync.
+  bool synced = false;
+  for (int tries = 0; tries < 4 && !synced; ++tries) {
+    PGresult* r = PQgetResult(c);
+    if (r == nullptr) {
+      if (PQstatus(c) != CONNECTION_OK) break;
+      continue;
+    }
+    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+      PQclear(r);
+      synced = true;
+      break;
+    }
+    auto checked = check(r);
+    if (!checked && !first_error) first_error = checked.error();
+  }
+  if (!synced) return broken("pipeline ended without its sync");
+  if (PQexitPipelineMode(c) != 1) return broken("cannot leave pipeline mode");
+  if (first_error) return *first_error;
+  return out;
+}
+
 std::string Connection::quote_ident(std::string_view ident) const {
   char* q = PQescapeIdentifier(c_.get(), ident.data(), ident.size());
   std::string out = q ? q : "";

@@ -65,6 +65,17 @@ class Connection {
   Result<ResultSet> exec(const std::string& sql);
   Result<ResultSet> exec(const std::string& sql, const Params& params);
 
+  // Runs `statements` in pipeline mode, in one round trip, as ONE implicit
+  // transaction committed at the pipeline's sync point (blocking). Returns every
+  // statement's result in order, or the first error (then nothing was committed,
+  // unless the connection broke during the commit itself: then kUnavailable and the
+  // outcome is unknown).
+  struct Statement {
+    std::string sql;
+    Params params;
+  };
+  Result<std::vector<ResultSet>> exec_pipeline(const std::vector<Statement>& statements);
+
   // Escapes for use as an SQL identifier or literal (for statements that cannot take
   // parameters, such as CREATE DATABASE).
   std::string quote_ident(std::string_view ident) const;

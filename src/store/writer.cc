@@ -8,19 +8,31 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Pool-wide: every writer takes this lock before its INSERT, so ids are allocated
+// in commit order and each batch's ids are contiguous (see message_stream.h).
+constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7305692317)";
+
+// One batch: insert in submission order, notify listeners of the id range in the
+// same transaction (NOTIFY is delivered at commit, in commit order).
 constexpr const char* kInsertSql = R"sql(
-INSERT INTO messages (msgid, target, sender, account, command, tags, body, ts)
-SELECT m, t, s, a, c, g, b, timestamptz 'epoch' + u * interval '1 microsecond'
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-            $7::text[], $8::bigint[]) WITH ORDINALITY AS x(m, t, s, a, c, g, b, u, n)
-ORDER BY n
-RETURNING id, msgid
+WITH ins AS (
+  INSERT INTO messages (msgid, target, sender, account, command, tags, body, ts)
+  SELECT m, t, s, a, c, g, b, timestamptz 'epoch' + u * interval '1 microsecond'
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+              $7::text[], $8::bigint[]) WITH ORDINALITY AS x(m, t, s, a, c, g, b, u, n)
+  ORDER BY n
+  RETURNING id, msgid
+), note AS (
+  SELECT pg_notify('pchat_messages', $9 || ' ' || min(id) || ' ' || max(id)) FROM ins
+)
+SELECT ins.id, ins.msgid FROM ins CROSS JOIN note ORDER BY ins.id
 )sql";
 
 }  // namespace
 
-Writer::Writer(std::string conninfo, Sink sink, MetricsRegistry& metrics)
+Writer::Writer(std::string conninfo, std::string writer_id, Sink sink, MetricsRegistry& metrics)
     : conninfo_(std::move(conninfo)),
+      writer_id_(std::move(writer_id)),
       sink_(std::move(sink)),
       committed_(metrics.counter("pchat_messages_committed_total",
                                  "Messages durably committed to the store")),
@@ -150,11 +162,14 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
     s->push_back('}');
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto r =
-      conn_.exec(kInsertSql, {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts});
+  auto results = conn_.exec_pipeline(
+      {{kLockSql, {}},
+       {kInsertSql,
+        {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id_}}});
   auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!r) return r.error();
-  if (r->rows() != static_cast<int>(batch.size())) {
+  if (!results) return results.error();
+  const pg::ResultSet* r = &results->back();
+  if (results->size() != 2 || r->rows() != static_cast<int>(batch.size())) {
     return make_error(ErrorKind::kInternal, "commit returned an unexpected row count");
   }
   for (int i = 0; i < r->rows(); ++i) {

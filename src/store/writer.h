@@ -3,9 +3,11 @@
 // Design (DESIGN invariants 1 and 2):
 //  1. Callers submit() rows from any thread; submit never blocks on I/O.
 //  2. One writer thread takes everything queued (up to kMaxBatch rows) and commits
-//     it as ONE statement (INSERT ... SELECT FROM unnest(arrays) RETURNING id): one
-//     round trip and one WAL flush for the whole batch. While it commits, new rows
-//     queue up and form the next batch, so batch size grows with load.
+//     it as ONE transaction, pipelined in one round trip: the pool-wide message lock
+//     (pg_advisory_xact_lock), then INSERT ... SELECT FROM unnest(arrays) RETURNING
+//     id with a NOTIFY pchat_messages '<writer> <first id> <last id>'. One WAL flush
+//     for the whole batch. While it commits, new rows queue up and form the next
+//     batch, so batch size grows with load.
 //  3. After the commit returns, the batch goes to the completion sink with the
 //     store-assigned ids (the message sequence). Only then may anything be
 //     acknowledged or delivered. On failure the whole batch carries the error and
@@ -14,8 +16,10 @@
 //  4. When the store is unreachable, queued rows fail at once (kUnavailable) and the
 //     writer reconnects with backoff; it never holds rows hoping for recovery.
 //
-// Ordering: rows of one batch get increasing ids in submission order, and batches
-// complete in order, so delivery in completion order is sequence order.
+// Ordering: rows of one batch get increasing, contiguous ids in submission order;
+// the lock makes id order commit order across every writer of the pool. Delivery
+// does not happen here: every server delivers from the committed stream
+// (message_stream.h), in id order.
 #pragma once
 
 #include <chrono>
@@ -63,7 +67,9 @@ class Writer {
   // normally posts the batch to the owner's event loop).
   using Sink = std::function<void(std::vector<PendingWrite>&& batch, const Status& status)>;
 
-  Writer(std::string conninfo, Sink sink, MetricsRegistry& metrics);
+  // `writer_id` names this writer in the commit notifications (for logs and
+  // metrics of the listeners).
+  Writer(std::string conninfo, std::string writer_id, Sink sink, MetricsRegistry& metrics);
   ~Writer();  // stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -86,6 +92,7 @@ class Writer {
   void lost_connection(const std::string& why);
 
   const std::string conninfo_;
+  const std::string writer_id_;
   const Sink sink_;
   // Writer thread only.
   pg::Connection conn_;

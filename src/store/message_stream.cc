@@ -1,0 +1,135 @@
+#include "store/message_stream.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+
+namespace pchat::store {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// The last id of a "<writer> <first> <last>" payload, or -1.
+int64_t last_id_of(std::string_view payload) {
+  auto sp = payload.rfind(' ');
+  if (sp == std::string_view::npos) return -1;
+  int64_t v = -1;
+  auto tail = payload.substr(sp + 1);
+  auto [p, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), v);
+  return ec == std::errc() && p == tail.data() + tail.size() ? v : -1;
+}
+
+}  // namespace
+
+MessageStream::MessageStream(std::string conninfo, Sink sink, MetricsRegistry& metrics)
+    : conninfo_(std::move(conninfo)),
+      sink_(std::move(sink)),
+      rows_(metrics.counter("pchat_stream_rows_total",
+                            "Committed messages read from the store's message stream")),
+      reconnects_(metrics.counter("pchat_stream_connects_total",
+                                  "Times the message stream (re)connected and caught up")) {}
+
+MessageStream::~MessageStream() {
+  stop();
+}
+
+void MessageStream::start(int64_t after_id) {
+  fetched_upto_ = after_id;
+  thread_ = std::thread([this] { run(); });
+}
+
+void MessageStream::stop() {
+  stopping_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+Status MessageStream::fetch(int64_t upto) {
+  for (;;) {
+    std::string sql = std::string("SELECT ") + kHistoryColumns +
+                      " FROM messages WHERE id > $1 AND ($2::bigint < 0 OR id <= $2::bigint)"
+                      " ORDER BY id LIMIT " +
+                      std::to_string(kFetchChunk);
+    auto r = conn_.exec(sql, {std::to_string(fetched_upto_), std::to_string(upto)});
+    if (!r) return r.error();
+    auto rows = decode_history(*r);
+    if (rows.empty()) return ok_status();
+    fetched_upto_ = rows.back().id;
+    const size_t n = rows.size();
+    rows_.inc(n);
+    sink_(std::move(rows));
+    if (n < static_cast<size_t>(kFetchChunk)) return ok_status();
+  }
+}
+
+Status MessageStream::listen_and_catch_up() {
+  auto c = pg::Connection::connect(conninfo_);
+  if (!c) return c.error();
+  conn_ = std::move(*c);
+  if (auto r = conn_.exec("LISTEN pchat_messages"); !r) return r.error();
+  if (fetched_upto_ < 0) {
+    auto r = conn_.exec("SELECT coalesce(max(id), 0) FROM messages");
+    if (!r) return r.error();
+    fetched_upto_ = r->i64(0, 0);
+  }
+  reconnects_.inc();
+  return fetch(-1);
+}
+
+void MessageStream::run() {
+  auto backoff = 100ms;
+  bool warned = false;
+  while (!stopping_.load()) {
+    if (!conn_.connected()) {
+      connected_.store(false);
+      auto st = listen_and_catch_up();
+      if (!st) {
+        if (!warned)
+          spdlog::error("store: message stream cannot follow the store: {}", st.error().message);
+        warned = true;
+        conn_.reset();
+        for (auto waited = 0ms; waited < backoff && !stopping_.load(); waited += 50ms) {
+          std::this_thread::sleep_for(50ms);
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+        continue;
+      }
+      if (warned) spdlog::info("store: message stream following the store again");
+      warned = false;
+      backoff = 100ms;
+      connected_.store(true);
+    }
+    // Notifications that arrived during a fetch are already in libpq's queue and
+    // will not make the socket readable again: take those before waiting.
+    int64_t upto = -1;
+    auto take_notifications = [&] {
+      while (PGnotify* note = PQnotifies(conn_.raw())) {
+        upto = std::max(upto, last_id_of(note->extra));
+        PQfreemem(note);
+      }
+    };
+    take_notifications();
+    if (upto < 0) {
+      pollfd pfd{PQsocket(conn_.raw()), POLLIN, 0};
+      int n = poll(&pfd, 1, 100);
+      if (n <= 0) continue;  // timeout (check stopping_) or EINTR
+      if (PQconsumeInput(conn_.raw()) != 1) {
+        spdlog::error("store: message stream lost its connection");
+        conn_.reset();
+        continue;
+      }
+      take_notifications();
+    }
+    if (upto > fetched_upto_) {
+      if (auto st = fetch(upto); !st) {
+        spdlog::error("store: message stream fetch failed: {}", st.error().message);
+        conn_.reset();
+      }
+    }
+  }
+  connected_.store(false);
+}
+
+}  // namespace pchat::store

@@ -1,0 +1,70 @@
+// The committed-message stream: how every server of a pool (a standalone server is
+// a pool of one) learns what to deliver, in one order everywhere.
+//
+// Why this works:
+//  1. Every writer commits a batch under the same advisory lock and NOTIFYs
+//     pchat_messages '<writer> <first id> <last id>' in that transaction. So ids are
+//     allocated in commit order, and notifications arrive in commit order.
+//  2. This stream LISTENs on its own connection. On a notification for ids up to L,
+//     it reads every row with fetched_upto < id <= L, in id order. Any committed row
+//     below L has committed before L's (the lock), so nothing is skipped, even if an
+//     earlier notification was missed.
+//  3. On (re)connect, after LISTEN is in place, it reads every row past
+//     fetched_upto: whatever committed while it was away. Then it follows
+//     notifications again.
+//  4. Rows go to the sink (which posts them to the event loop) in id order, each
+//     row exactly once per process lifetime.
+// Delivery therefore needs nothing from the writer but the store itself: a message
+// is shown to anyone only after it is committed, and every server shows the same
+// sequence.
+//
+// Thread safety: start/stop from one thread; the sink runs on the stream's thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/metrics.h"
+#include "store/history.h"
+#include "store/pg.h"
+
+namespace pchat::store {
+
+class MessageStream {
+ public:
+  static constexpr int kFetchChunk = 5000;
+  using Sink = std::function<void(std::vector<HistoryRow>&& rows)>;
+
+  MessageStream(std::string conninfo, Sink sink, MetricsRegistry& metrics);
+  ~MessageStream();  // stop()
+  MessageStream(const MessageStream&) = delete;
+  MessageStream& operator=(const MessageStream&) = delete;
+
+  // Starts following rows with id > after_id; after_id < 0 means "the newest id in
+  // the store when first connected" (start-up: no replay of old history).
+  void start(int64_t after_id);
+  void stop();  // idempotent
+  bool connected() const { return connected_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+  Status listen_and_catch_up();
+  // Reads rows fetched_upto_ < id <= upto (upto < 0: no bound) and hands them on.
+  Status fetch(int64_t upto);
+
+  const std::string conninfo_;
+  const Sink sink_;
+  pg::Connection conn_;        // stream thread only
+  int64_t fetched_upto_ = -1;  // stream thread only (set before start)
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> connected_{false};
+  Counter& rows_;
+  Counter& reconnects_;
+};
+
+}  // namespace pchat::store
