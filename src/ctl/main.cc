@@ -8,8 +8,12 @@
 #include <functional>
 #include <iostream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "core/log.h"
+#include "ctl/cmdlet_commands.h"
+#include "ctl/pool_commands.h"
 #include "ctl/topology_commands.h"
 #include "ctl/user_commands.h"
 
@@ -17,6 +21,48 @@ namespace {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
+
+// The seed's cmdlets typed straight after pchatctl (`pchatctl Set-CsPersistentChatState
+// -Identity ... –PoolState FailedOver`), and the words after `pchatctl cmdlet`, are not
+// options for CLI11: rewrite them as `cmdlet [--json] --line=LINE`, LINE being the
+// one word as given, or several joined again (join_cmdlet_args). Global options before them stay as
+// they are.
+std::vector<std::string> rewrite_cmdlet_args(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  size_t i = 1;
+  while (i < args.size()) {
+    const std::string& a = args[i];
+    if (a == "--data-dir" || a == "--log-level" || a == "--topology") {
+      i += 2;
+    } else if (a.starts_with("-")) {
+      ++i;
+    } else {
+      break;
+    }
+  }
+  if (i >= args.size()) return args;
+  bool explicit_cmdlet = args[i] == "cmdlet";
+  if (!explicit_cmdlet && !pchat::ctl::looks_like_cmdlet(args[i])) return args;
+  std::vector<std::string> out(args.begin(), args.begin() + static_cast<long>(i));
+  out.push_back("cmdlet");
+  std::vector<std::string> words;
+  size_t j = explicit_cmdlet ? i + 1 : i;
+  for (; j < args.size(); ++j) {
+    if (args[j] == "--json") {
+      out.push_back("--json");
+    } else {
+      words.push_back(args[j]);
+    }
+  }
+  if (explicit_cmdlet && !words.empty() && words[0].starts_with("--")) {
+    out.insert(out.end(), words.begin(), words.end());  // --file F, --help
+  } else if (words.size() == 1) {
+    out.push_back("--line=" + words[0]);  // the whole line as one argument: verbatim
+  } else if (!words.empty()) {
+    out.push_back("--line=" + pchat::ctl::join_cmdlet_args(words));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -91,8 +137,123 @@ int main(int argc, char** argv) {
     command = [&](const auto&) { return pchat::ctl::topology_show(topology_ctx(), json); };
   });
 
+  auto pool_ctx = [&] {
+    return pchat::ctl::PoolCommandContext{data_dir, topology_file, &std::cout, &std::cerr};
+  };
+  std::string identity;
+  bool dry_run = false;
+  bool force = false;
+
+  auto* pool = app.add_subcommand(
+      "pool", "pool state (Normal/FailedOver, epoch) and active servers, in the store");
+  pool->require_subcommand(1);
+  pool->footer(
+      "With --topology FILE, the topology's primary store; otherwise the --data-dir store.");
+  auto* state = pool->add_subcommand("state",
+                                     "print the pool state, epoch, primary store and "
+                                     "active servers (Get-CsPersistentChatState)");
+  state->add_option("--identity", identity, "check that the store is this pool's")
+      ->option_text("service:FQDN");
+  state->add_flag("--json", json, "print one JSON object");
+  state->callback([&] {
+    command = [&](const auto&) {
+      return pchat::ctl::pool_state_show(pool_ctx(), {.identity = identity, .json = json});
+    };
+  });
+
+  std::string new_state;
+  auto* set_state = pool->add_subcommand(
+      "set-state", "set the pool state (Set-CsPersistentChatState); epoch+1 when it changes");
+  set_state->add_option("STATE", new_state, "Normal or FailedOver")->required();
+  set_state->add_option("--identity", identity, "the pool (with a topology: must be its pool)")
+      ->option_text("service:FQDN");
+  set_state->add_flag("--force", force,
+                      "record the new primary store even if the topology does not declare it");
+  set_state->add_flag("--dry-run", dry_run, "show what would change; change nothing");
+  set_state->add_flag("--json", json, "print {changed, dry_run, before, after}");
+  set_state->footer("FailedOver makes the 'backup' store primary, Normal the 'primary' store.");
+  set_state->callback([&] {
+    command = [&](const auto&) {
+      return pchat::ctl::pool_set_state(pool_ctx(), {.identity = identity,
+                                                     .state = new_state,
+                                                     .force = force,
+                                                     .dry_run = dry_run,
+                                                     .json = json});
+    };
+  });
+
+  pchat::ctl::PoolActiveServersArgs active_args;
+  std::vector<std::string> set_list;
+  auto* active = pool->add_subcommand(
+      "active-servers",
+      "print or change the active-server list (Get-/Set-CsPersistentChatActiveServer)");
+  active->add_option("--add", active_args.add, "add servers (comma-separated)")
+      ->delimiter(',')
+      ->option_text("A,B");
+  active->add_option("--remove", active_args.remove, "remove servers (comma-separated)")
+      ->delimiter(',')
+      ->option_text("A,B");
+  auto* set_opt = active->add_option("--set", set_list, "replace the whole list")
+                      ->delimiter(',')
+                      ->option_text("A,B");
+  active->add_flag("--clear", active_args.clear, "make no server active");
+  active->add_flag("--swap", active_args.swap,
+                   "active servers trade places with the other datacenter's servers");
+  active->add_option("--identity", identity, "the pool (with a topology: must be its pool)")
+      ->option_text("service:FQDN");
+  active->add_flag("--force", force,
+                   "allow servers outside the primary store's datacenter (no low-latency link)");
+  active->add_flag("--dry-run", dry_run, "show what would change; change nothing");
+  active->add_flag("--json", json, "print JSON");
+  active->footer(
+      "With no change given, prints the list. Order of a change: --clear or --set,\n"
+      "then --remove, then --add.");
+  active->callback([&] {
+    if (set_opt->count() > 0) active_args.set = set_list;
+    command = [&](const auto&) {
+      active_args.identity = identity;
+      active_args.force = force;
+      active_args.dry_run = dry_run;
+      active_args.json = json;
+      return pchat::ctl::pool_active_servers(pool_ctx(), active_args);
+    };
+  });
+
+  std::string cmdlet_line;
+  std::string cmdlet_file;
+  auto* cmdlet = app.add_subcommand(
+      "cmdlet", "run one of the seed's cmdlets as written, or a script of them (--file)");
+  cmdlet->add_option("--line", cmdlet_line, "the cmdlet line")->option_text("LINE");
+  cmdlet->add_option("--file", cmdlet_file, "a script: one cmdlet per line")->option_text("FILE");
+  cmdlet->add_flag("--json", json, "JSON output");
+  cmdlet->footer(
+      "Usage: pchatctl [OPTIONS] cmdlet 'LINE' | pchatctl [OPTIONS] CMDLET ARGS... |\n"
+      "       pchatctl [OPTIONS] cmdlet --file FILE\n"
+      "Supported: Get-CsPersistentChatState, Set-CsPersistentChatState,\n"
+      "Get-CsPersistentChatActiveServer, Set-CsPersistentChatActiveServer.\n"
+      "-WhatIf is a dry run. In a POSIX shell quote $null ('$null').");
+  cmdlet->callback([&] {
+    command = [&](const auto&) -> pchat::Status {
+      if (!cmdlet_file.empty() && !cmdlet_line.empty()) {
+        return pchat::make_error(pchat::ErrorKind::kInvalidInput,
+                                 "give a cmdlet line or --file, not both");
+      }
+      if (!cmdlet_file.empty()) {
+        return pchat::ctl::run_cmdlet_script(pool_ctx(), cmdlet_file, json);
+      }
+      if (cmdlet_line.empty()) {
+        return pchat::make_error(pchat::ErrorKind::kInvalidInput,
+                                 "no cmdlet given (pchatctl cmdlet 'LINE' or --file FILE)");
+      }
+      return pchat::ctl::run_cmdlet_line(pool_ctx(), cmdlet_line, json);
+    };
+  });
+
+  std::vector<std::string> args = rewrite_cmdlet_args(argc, argv);
+  std::vector<char*> arg_ptrs;
+  for (auto& a : args) arg_ptrs.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);  // prints help/version (code 0) or the usage error
     return code == 0 ? 0 : kExitUsage;

@@ -45,12 +45,52 @@ CREATE INDEX messages_dm_second ON messages (split_part(target, ':', 3), ts)
   WHERE target LIKE 'dm:%';
 )sql";
 
+// The pool's dynamic state (DESIGN §4, store/pool_state.h): one row, created here.
+// Every change NOTIFYs pchat_pool_state with the new epoch, in the changing
+// transaction (delivered at commit), so servers react at once; the epoch never goes
+// down and the row is never deleted.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE pool_state (
+  id              int PRIMARY KEY CHECK (id = 1),
+  epoch           bigint NOT NULL DEFAULT 1 CHECK (epoch >= 1),
+  pool_state      text NOT NULL DEFAULT 'Normal' CHECK (pool_state IN ('Normal', 'FailedOver')),
+  active_servers  text[] NOT NULL DEFAULT '{}',
+  primary_store   text NOT NULL DEFAULT 'primary',
+  pool_fqdn       text,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  updated_by      text
+);
+INSERT INTO pool_state (id) VALUES (1);
+
+CREATE FUNCTION pool_state_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'the pool_state row cannot be deleted';
+  END IF;
+  IF NEW.epoch < OLD.epoch THEN
+    RAISE EXCEPTION 'pool_state epoch cannot go down (% -> %)', OLD.epoch, NEW.epoch;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER pool_state_guard BEFORE UPDATE OR DELETE ON pool_state
+  FOR EACH ROW EXECUTE FUNCTION pool_state_guard();
+
+CREATE FUNCTION pool_state_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('pchat_pool_state', NEW.epoch::text);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER pool_state_notify AFTER INSERT OR UPDATE ON pool_state
+  FOR EACH ROW EXECUTE FUNCTION pool_state_notify();
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, "accounts and messages", kV1},
       {2, "indexes for DM conversations by participant", kV2},
+      {3, "pool state", kV3},
   };
   return all;
 }
