@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
 #include "ctl/pool_commands.h"
+#include "ctl/status_command.h"
 #include "ctl/topology_commands.h"
 #include "ctl/user_commands.h"
 
@@ -216,6 +217,23 @@ int main(int argc, char** argv) {
       active_args.dry_run = dry_run;
       active_args.json = json;
       return pchat::ctl::pool_active_servers(pool_ctx(), active_args);
+    };
+  });
+
+  pchat::ctl::StatusArgs status_args;
+  auto* status = app.add_subcommand(
+      "status", "the pool at a glance: pool state, and each server's role, clients, store, epoch");
+  status
+      ->add_option("--server-http", status_args.server_http,
+                   "without a topology: a server's admin API to ask (repeatable)")
+      ->option_text("HOST:PORT");
+  status->add_flag("--json", json, "print one JSON object");
+  status->callback([&] {
+    command = [&](const auto&) {
+      status_args.data_dir = data_dir;
+      status_args.topology_file = topology_file;
+      status_args.json = json;
+      return pchat::ctl::pool_status(status_args, std::cout);
     };
   });
 

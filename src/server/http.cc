@@ -72,6 +72,11 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
           {"accepting_clients", server_.accepting()},
           {"connections", server_.user_count()},
           {"version", PCHAT_VERSION},
+          {"server", server_.name()},
+          {"role", server_.active() ? "active" : "idle"},
+          {"pool_state", server_.pool_status()},
+          {"epoch", server_.epoch()},
+          {"active_servers", server_.active_servers()},
       };
       res.result(ok ? http::status::ok : http::status::service_unavailable);
       res.set(http::field::content_type, "application/json");

@@ -1,6 +1,8 @@
 // The admin HTTP API of a pchatd (Boost.Beast), on its own listener:
 //   GET /healthz   200 {"status":"ok",...} when the store is reachable and IRC is
-//                  accepting clients; 503 with the reason otherwise.
+//                  accepting clients; 503 with the reason otherwise. Also says
+//                  the server's role (active/idle), pool state, epoch and the
+//                  active list it follows.
 //   GET /metrics   Prometheus text format.
 // One request per connection is enough for probes and scrapers; keep-alive is
 // honoured anyway. Runs on the server's event loop.

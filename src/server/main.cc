@@ -30,6 +30,7 @@
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
+#include "store/pool_state.h"
 #include "store/reader.h"
 #include "store/writer.h"
 
@@ -63,8 +64,29 @@ Result<int64_t> prepare_store(const std::string& conninfo) {
   return newest->i64(0, 0);
 }
 
+// A pool's first server records the topology's initial active list in pool_state,
+// once (until then updated_by is empty); afterwards only operators change it.
+Status seed_active_servers(const std::string& conninfo, const std::vector<std::string>& initial) {
+  auto conn = pg::Connection::connect(conninfo);
+  if (!conn) return conn.error();
+  store::ActiveServersEdit edit;
+  edit.replace_with = initial;
+  store::PoolStateWrite write;
+  write.by = "topology (initial active servers)";
+  bool first = false;
+  write.check = [&first](const store::PoolState& before, const store::PoolState&) {
+    first = before.updated_by.empty();
+    return first ? ok_status() : Status(make_error(ErrorKind::kConflict, "already recorded"));
+  };
+  auto r = store::update_active_servers(*conn, edit, write);
+  if (!r && r.error().kind != ErrorKind::kConflict) return r.error();
+  if (first) spdlog::info("pool: recorded the topology's initial active servers");
+  return ok_status();
+}
+
 int run(server::ServerConfig cfg) {
   std::optional<store::Instance> instance;
+  std::optional<server::Server::PoolView> pool_view;
   std::string conninfo;
   if (!cfg.topology_file.empty()) {
     // Pool member: the published topology names this server's listeners and stores.
@@ -88,6 +110,12 @@ int run(server::ServerConfig cfg) {
     if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
     conninfo = primary->libpq_conninfo();
+    pool_view.emplace();
+    pool_view->self = me->name;
+    pool_view->topology_active = topo->active_servers;
+    for (const auto& sv : topo->servers) {
+      pool_view->servers.push_back({sv.name, {sv.irc_listen.host, sv.irc_listen.port}});
+    }
     spdlog::info("pchatd {} starting as {} (datacenter {}) of pool {}", PCHAT_VERSION, me->name,
                  me->datacenter, topo->pool_fqdn);
   } else {
@@ -117,6 +145,12 @@ int run(server::ServerConfig cfg) {
     spdlog::critical("{}", newest.error().message);
     return 1;
   }
+  if (pool_view) {
+    if (auto st = seed_active_servers(conninfo, pool_view->topology_active); !st) {
+      spdlog::critical("cannot record the topology's active servers: {}", st.error().message);
+      return 1;
+    }
+  }
   const int64_t stream_after = *newest;
 
   asio::io_context io(1);
@@ -137,10 +171,15 @@ int run(server::ServerConfig cfg) {
           srv_ptr->on_stream_rows(std::move(rows));
         });
       },
+      [&srv_ptr] {
+        if (srv_ptr != nullptr) srv_ptr->refresh_pool_state();
+      },
       metrics);
   store::ReaderPool readers(conninfo, cfg.reader_threads);
   server::Server srv(io, cfg, &writer, &readers, metrics);
+  if (pool_view) srv.set_pool(std::move(*pool_view));
   srv_ptr = &srv;
+  srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
   stream.start(stream_after);
   writer.start();

@@ -11,6 +11,7 @@
 #include "irc/utf8.h"
 #include "server/history_query.h"
 #include "store/history.h"
+#include "store/pool_state.h"
 
 namespace pchat::server {
 
@@ -39,7 +40,11 @@ Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
       connections_total_(metrics.counter("pchat_connections_total", "IRC connections accepted")),
       lines_in_(metrics.counter("pchat_lines_received_total", "IRC lines received")),
       deliveries_(metrics.counter("pchat_deliveries_total",
-                                  "Chat messages delivered to recipients (echo included)")) {
+                                  "Chat messages delivered to recipients (echo included)")),
+      bounced_(metrics.counter("pchat_connections_bounced_total",
+                               "New clients sent to an active server (RPL_BOUNCE)")),
+      active_gauge_(metrics.gauge("pchat_server_active", "1 if this server accepts new clients")),
+      epoch_gauge_(metrics.gauge("pchat_pool_epoch", "Pool-state epoch this server follows")) {
   register_commands();
 }
 
@@ -80,6 +85,10 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     auto s = std::make_shared<Session>(*this, std::move(sock), next_session_id_++);
+    if (!active_) {
+      bounce(std::move(s));
+      continue;
+    }
     sessions_[s->id_] = s;
     connections_.set(static_cast<int64_t>(sessions_.size()));
     connections_total_.inc();
@@ -101,6 +110,65 @@ void Server::shutdown(const std::string& reason) {
     if (auto s = w.lock()) all.push_back(s);
   }
   for (auto& s : all) s->close(reason);
+}
+
+// ---------------------------------------------------------------------------
+// Pool membership
+
+void Server::bounce(std::shared_ptr<Session> s) {
+  bounced_.inc();
+  std::string where;
+  if (pool_) {
+    for (const auto& name : active_list_) {
+      for (const auto& [server, ep] : pool_->servers) {
+        if (!where.empty() || !store::same_server_name(server, name) ||
+            store::same_server_name(server, pool_->self)) {
+          continue;
+        }
+        auto r = std::make_shared<Response>(s, "");
+        numeric(
+            r, irc::kRplBounce,
+            {ep.host, std::to_string(ep.port), "This server is not active; please use " + server});
+        where = server;
+      }
+    }
+  }
+  s->close(where.empty() ? "This server is not active and no active server is known"
+                         : "This server is not active; use " + where);
+}
+
+void Server::refresh_pool_state() {
+  if (readers_ == nullptr) return;
+  (void)readers_->submit([this](Result<pg::Connection*> conn) {
+    if (!conn) return;  // the stream calls again when it reconnects
+    auto st = store::read_pool_state(**conn);
+    if (!st) {
+      spdlog::warn("pool: cannot read pool_state: {}", st.error().message);
+      return;
+    }
+    std::vector<std::string> active = st->active_servers;
+    post([this, epoch = st->epoch, status = std::string(store::to_string(st->state)),
+          active = std::move(active)]() mutable {
+      apply_pool_state(epoch, std::move(status), std::move(active));
+    });
+  });
+}
+
+void Server::apply_pool_state(int64_t epoch, std::string status, std::vector<std::string> active) {
+  bool now_active = true;
+  if (pool_) {
+    now_active = store::contains_server(active, pool_->self);
+  }
+  if (now_active != active_ || epoch != epoch_ || status != pool_status_) {
+    spdlog::info("pool: epoch {} state {}; this server is {}", epoch, status,
+                 now_active ? "active" : "idle (existing clients stay; new ones are bounced)");
+  }
+  active_ = now_active;
+  epoch_ = epoch;
+  pool_status_ = std::move(status);
+  active_list_ = std::move(active);
+  active_gauge_.set(active_ ? 1 : 0);
+  epoch_gauge_.set(epoch_);
 }
 
 // ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -157,8 +158,27 @@ class Server {
   }
   bool accepting() const { return accepting_; }
 
+  // ---- pool membership (DESIGN section 4) ----
+  // A server without a PoolView is a pool of one: always active.
+  struct PoolView {
+    std::string self;                                       // this server's name in the topology
+    std::vector<std::string> topology_active;               // the topology's initial active list
+    std::vector<std::pair<std::string, Endpoint>> servers;  // name -> IRC listener
+  };
+  void set_pool(PoolView view) { pool_ = std::move(view); }
+  // Re-reads pool_state off the loop and applies it on the loop. Any thread.
+  void refresh_pool_state();
+  // Whether this server accepts new clients (in the active list).
+  bool active() const { return active_; }
+  int64_t epoch() const { return epoch_; }
+  const std::string& pool_status() const { return pool_status_; }
+  const std::vector<std::string>& active_servers() const { return active_list_; }
+
  private:
   asio::awaitable<void> accept_loop();
+  // Tells a new client to use an active server (RPL_BOUNCE), then closes it.
+  void bounce(std::shared_ptr<Session> s);
+  void apply_pool_state(int64_t epoch, std::string status, std::vector<std::string> active);
   void deliver(const store::HistoryRow& row);
   // Local sessions whose DM identity (dm_identity) is `identity`.
   std::vector<Session*> sessions_of_identity(const std::string& identity);
@@ -186,12 +206,21 @@ class Server {
   };
   std::unordered_map<std::string, PendingMessage> pending_;
   std::unordered_map<std::string, std::vector<Session*>> by_account_;  // folded account
+
+  std::optional<PoolView> pool_;
+  bool active_ = true;
+  int64_t epoch_ = 0;
+  std::string pool_status_ = "Normal";
+  std::vector<std::string> active_list_;
   bool reading_ = true;  // false once stopping: lines from clients are ignored
 
   Gauge& connections_;
   Counter& connections_total_;
   Counter& lines_in_;
   Counter& deliveries_;
+  Counter& bounced_;
+  Gauge& active_gauge_;
+  Gauge& epoch_gauge_;
 
   friend class Session;
 };

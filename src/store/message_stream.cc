@@ -24,9 +24,11 @@ int64_t last_id_of(std::string_view payload) {
 
 }  // namespace
 
-MessageStream::MessageStream(std::string conninfo, Sink sink, MetricsRegistry& metrics)
+MessageStream::MessageStream(std::string conninfo, Sink sink, PoolStateHook pool_state_hook,
+                             MetricsRegistry& metrics)
     : conninfo_(std::move(conninfo)),
       sink_(std::move(sink)),
+      pool_state_hook_(std::move(pool_state_hook)),
       rows_(metrics.counter("pchat_stream_rows_total",
                             "Committed messages read from the store's message stream")),
       reconnects_(metrics.counter("pchat_stream_connects_total",
@@ -68,7 +70,10 @@ Status MessageStream::listen_and_catch_up() {
   auto c = pg::Connection::connect(conninfo_);
   if (!c) return c.error();
   conn_ = std::move(*c);
-  if (auto r = conn_.exec("LISTEN pchat_messages"); !r) return r.error();
+  if (auto r = conn_.exec("LISTEN pchat_messages; LISTEN pchat_pool_state"); !r) {
+    return r.error();
+  }
+  if (pool_state_hook_) pool_state_hook_();
   if (fetched_upto_ < 0) {
     auto r = conn_.exec("SELECT coalesce(max(id), 0) FROM messages");
     if (!r) return r.error();
@@ -104,14 +109,19 @@ void MessageStream::run() {
     // Notifications that arrived during a fetch are already in libpq's queue and
     // will not make the socket readable again: take those before waiting.
     int64_t upto = -1;
+    bool pool_state_changed = false;
     auto take_notifications = [&] {
       while (PGnotify* note = PQnotifies(conn_.raw())) {
-        upto = std::max(upto, last_id_of(note->extra));
+        if (std::string_view(note->relname) == "pchat_pool_state") {
+          pool_state_changed = true;
+        } else {
+          upto = std::max(upto, last_id_of(note->extra));
+        }
         PQfreemem(note);
       }
     };
     take_notifications();
-    if (upto < 0) {
+    if (upto < 0 && !pool_state_changed) {
       pollfd pfd{PQsocket(conn_.raw()), POLLIN, 0};
       int n = poll(&pfd, 1, 100);
       if (n <= 0) continue;  // timeout (check stopping_) or EINTR
@@ -122,6 +132,7 @@ void MessageStream::run() {
       }
       take_notifications();
     }
+    if (pool_state_changed && pool_state_hook_) pool_state_hook_();
     if (upto > fetched_upto_) {
       if (auto st = fetch(upto); !st) {
         spdlog::error("store: message stream fetch failed: {}", st.error().message);

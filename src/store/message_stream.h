@@ -12,7 +12,10 @@
 //  3. On (re)connect, after LISTEN is in place, it reads every row past
 //     fetched_upto: whatever committed while it was away. Then it follows
 //     notifications again.
-//  4. Rows go to the sink (which posts them to the event loop) in id order, each
+//  4. It also LISTENs on pchat_pool_state and calls the pool-state hook on every
+//     change and (re)connect, so servers follow the active list and the epoch
+//     within a second.
+//  5. Rows go to the sink (which posts them to the event loop) in id order, each
 //     row exactly once per process lifetime.
 // Delivery therefore needs nothing from the writer but the store itself: a message
 // is shown to anyone only after it is committed, and every server shows the same
@@ -38,8 +41,12 @@ class MessageStream {
  public:
   static constexpr int kFetchChunk = 5000;
   using Sink = std::function<void(std::vector<HistoryRow>&& rows)>;
+  // Runs (on the stream's thread) on every (re)connect and on every NOTIFY of
+  // pchat_pool_state: the pool state may have changed.
+  using PoolStateHook = std::function<void()>;
 
-  MessageStream(std::string conninfo, Sink sink, MetricsRegistry& metrics);
+  MessageStream(std::string conninfo, Sink sink, PoolStateHook pool_state_hook,
+                MetricsRegistry& metrics);
   ~MessageStream();  // stop()
   MessageStream(const MessageStream&) = delete;
   MessageStream& operator=(const MessageStream&) = delete;
@@ -58,6 +65,7 @@ class MessageStream {
 
   const std::string conninfo_;
   const Sink sink_;
+  const PoolStateHook pool_state_hook_;
   pg::Connection conn_;        // stream thread only
   int64_t fetched_upto_ = -1;  // stream thread only (set before start)
   std::thread thread_;

@@ -165,3 +165,79 @@ def test_member_follows_the_store_through_a_postgres_restart(server_factory, bas
     finally:
         x.close()
         y.close()
+
+
+def test_inactive_server_bounces_new_clients_and_keeps_old_ones(server_factory, base_dir, unique):
+    import time
+    from pchat_harness import pchatctl as ctl
+
+    owner, members, topo = start_pool(server_factory, base_dir)
+    s1, s2 = members
+    kept = IrcClient("kept").connect(s2.irc_port)
+    kept.register(unique("pk"), caps=CAPS)
+    # The topology's initial list is recorded in pool_state by the first server.
+    r = ctl(owner.data_dir, "--topology", str(topo), "Get-CsPersistentChatActiveServer")
+    assert r.returncode == 0, r.stderr
+    assert s1.name in r.stdout and s2.name in r.stdout, r.stdout
+
+    start = time.monotonic()
+    r = ctl(owner.data_dir, "--topology", str(topo), "Set-CsPersistentChatActiveServer",
+            "-Identity", "service:pool.test.local", "-ActiveServers", f'@{{Remove="{s2.name}"}}')
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    def bounced():
+        c = IrcClient("new")
+        try:
+            c.connect(s2.irc_port)
+            return [m.raw for m in c.wait_closed(5)]
+        finally:
+            c.close()
+
+    deadline = time.monotonic() + 5
+    lines = []
+    while time.monotonic() < deadline:
+        lines = bounced()
+        if any(" 010 " in l for l in lines):
+            break
+        time.sleep(0.1)
+    took = time.monotonic() - start
+    bounce = [l for l in lines if " 010 " in l]
+    assert bounce, lines
+    assert f" 127.0.0.1 {s1.irc_port} " in bounce[0], bounce[0]
+    assert any(l.startswith("ERROR") and "not active" in l for l in lines), lines
+    assert took < 3.0, f"the change took {took:.2f}s to reach the server"
+    # The existing client is still served.
+    kept.send("PING keep")
+    kept.expect("PONG", TIMEOUT)
+    status, body = s2.http_get("/healthz")
+    assert '"role":"idle"' in body, body
+    # pchatctl status shows the pool at a glance, from the store and each server.
+    import json
+    r = ctl(owner.data_dir, "--topology", str(topo), "status", "--json")
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["state"] == "Normal" and st["active_servers"] == [s1.name]
+    rows = {row["name"]: row for row in st["servers"]}
+    assert rows[s1.name]["reachable"] and rows[s1.name]["health"]["role"] == "active"
+    assert rows[s2.name]["health"]["role"] == "idle" and not rows[s2.name]["listed_active"]
+    assert rows[s2.name]["health"]["connections"] >= 1  # the kept client
+    r = ctl(owner.data_dir, "--topology", str(topo), "status")
+    assert r.returncode == 0 and s2.name in r.stdout and "idle" in r.stdout, r.stdout
+    # And back: the server accepts new clients again.
+    r = ctl(owner.data_dir, "--topology", str(topo), "Set-CsPersistentChatActiveServer",
+            "-Identity", "service:pool.test.local", "-ActiveServers", f'@{{Add="{s2.name}"}}')
+    assert r.returncode == 0, r.stdout + r.stderr
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        c = IrcClient("again")
+        try:
+            c.connect(s2.irc_port)
+            c.register(unique("pa"))
+            break
+        except Exception:
+            time.sleep(0.1)
+        finally:
+            c.close()
+    else:
+        raise AssertionError("the server did not become active again")
+    kept.close()

@@ -1,0 +1,38 @@
+// `pchatctl status`: the pool at a glance.
+//
+// With --topology FILE: the pool state from the primary store (epoch, state,
+// active list), then one row per server of the topology, asked over its admin API
+// (GET /healthz, 2 s timeout): datacenter, in the active list or not, what the
+// server itself reports (role, clients, store, epoch it follows), or "unreachable".
+// Without a topology: the standalone store's pool state, and --server-http
+// HOST:PORT (repeatable) rows for servers whose admin API you name.
+// Read-only; exits 1 only when the store cannot be read.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace pchat::ctl {
+
+struct StatusArgs {
+  std::filesystem::path data_dir;
+  std::filesystem::path topology_file;
+  std::vector<std::string> server_http;  // standalone: admin API addresses
+  bool json = false;
+};
+
+Status pool_status(const StatusArgs& args, std::ostream& out);
+
+// GET http://host:port/path with a timeout; the body on 2xx/5xx, an Error otherwise.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::string& path,
+                           int timeout_ms);
+
+}  // namespace pchat::ctl
