@@ -9,7 +9,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KIND=${1:-release}
 
 case "$KIND" in
-  release) CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  release) CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCHAT_BUILD_TESTS=OFF) ;;  # unit tests run in asan
   asan)    CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Debug -DPCHAT_SANITIZE=ON) ;;
   -h|--help)
     echo "usage: $0 [release|asan]"; exit 0 ;;
