@@ -43,9 +43,6 @@ class Channel {
   std::string channel_key;   // +k (empty: none)
   int limit = 0;             // +l (0: none)
 
-  // Sequence (store id) of the last message fanned out here: JOIN replays stop there.
-  int64_t last_seq = 0;
-
   Membership* member(Session* s) {
     auto it = members.find(s);
     return it == members.end() ? nullptr : &it->second;

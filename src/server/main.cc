@@ -178,6 +178,7 @@ int run(server::ServerConfig cfg) {
   store::ReaderPool readers(conninfo, cfg.reader_threads);
   server::Server srv(io, cfg, &writer, &readers, metrics);
   if (pool_view) srv.set_pool(std::move(*pool_view));
+  srv.set_delivered_upto(stream_after);
   srv_ptr = &srv;
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);

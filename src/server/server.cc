@@ -464,7 +464,10 @@ void Server::on_committed(std::vector<store::PendingWrite>&& batch, const Status
 }
 
 void Server::on_stream_rows(std::vector<store::HistoryRow>&& rows) {
-  for (const auto& row : rows) deliver(row);
+  for (const auto& row : rows) {
+    deliver(row);
+    delivered_upto_ = row.id;
+  }
 }
 
 void Server::deliver(const store::HistoryRow& row) {
@@ -479,7 +482,6 @@ void Server::deliver(const store::HistoryRow& row) {
   if (!row.target.empty() && row.target[0] == '#') {
     Channel* c = find_channel(row.target);
     if (c != nullptr) {
-      c->last_seq = row.id;
       irc::Message m = history_message(row, c->name());
       deliveries_.inc(c->members.size() - (sender && c->members.count(sender) ? 1 : 0));
       broadcast(*c, m, sender, need);
@@ -663,7 +665,9 @@ void Server::replay_history(Session& s, Channel& c) {
   s.held_[&c];  // start holding live lines for this channel
   const std::string target = c.key();
   const std::string display = c.name();
-  const int64_t upto = c.last_seq;
+  // Rows up to delivered_upto_ went out before this member joined: replay them.
+  // Later ones reach it live through the stream (held until the replay is sent).
+  const int64_t upto = delivered_upto_;
   const int limit = config_.default_chat_history;
   std::weak_ptr<Session> weak = s.weak_from_this();
   Channel* chan = &c;

@@ -113,6 +113,9 @@ class Server {
   void on_committed(std::vector<store::PendingWrite>&& batch, const Status& st);
   // Delivers committed messages from the message stream, in id order. Runs on the loop.
   void on_stream_rows(std::vector<store::HistoryRow>&& rows);
+  // REQUIRES: before listen(). The newest id at start-up: the stream follows from
+  // there, and JOIN replays read up to what has been delivered.
+  void set_delivered_upto(int64_t id) { delivered_upto_ = id; }
 
   // Runs `fn` on the loop (for store threads).
   template <typename F>
@@ -207,6 +210,7 @@ class Server {
   std::unordered_map<std::string, PendingMessage> pending_;
   std::unordered_map<std::string, std::vector<Session*>> by_account_;  // folded account
 
+  int64_t delivered_upto_ = 0;  // highest message id delivered from the stream
   std::optional<PoolView> pool_;
   bool active_ = true;
   int64_t epoch_ = 0;

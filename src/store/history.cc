@@ -41,7 +41,7 @@ std::vector<HistoryRow> decode_history(const pg::ResultSet& rs) {
 Result<std::vector<HistoryRow>> latest_rows(pg::Connection& c, const std::string& target,
                                             int64_t max_id, int limit) {
   std::string sql = std::string("SELECT ") + kHistoryColumns +
-                    " FROM messages WHERE target = $1 AND ($2::bigint <= 0 OR id <= $2::bigint)"
+                    " FROM messages WHERE target = $1 AND ($2::bigint < 0 OR id <= $2::bigint)"
                     " ORDER BY id DESC LIMIT $3";
   auto r = c.exec(sql, {target, std::to_string(max_id), std::to_string(limit)});
   if (!r) return r.error();

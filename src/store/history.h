@@ -34,7 +34,7 @@ struct HistoryRow {
 // key.
 std::string dm_key(std::string_view a, std::string_view b);
 
-// The newest `limit` rows of `target` with id <= max_id (max_id <= 0: no bound),
+// The newest `limit` rows of `target` with id <= max_id (max_id < 0: no bound),
 // returned oldest first.
 Result<std::vector<HistoryRow>> latest_rows(pg::Connection& c, const std::string& target,
                                             int64_t max_id, int limit);
