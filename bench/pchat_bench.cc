@@ -61,7 +61,7 @@ int64_t now_ns() {
 struct Stats {
   std::vector<int64_t> latencies_ns;  // measured deliveries (after warm-up)
   uint64_t sent = 0, delivered = 0, echoes = 0, errors = 0;
-  int registered = 0, joined = 0, disconnected = 0;
+  int registered = 0, joined = 0, disconnected = 0, echo_clients = 0;
   bool measuring = false;
 };
 
@@ -111,6 +111,12 @@ class Client : public std::enable_shared_from_this<Client> {
         }
       }
       ++st_.registered;
+      if (echo_) ++st_.echo_clients;
+      // Closed loop counts an echo as the acknowledgement; without echo-message a
+      // sender would stall after --window messages, so refuse clearly instead.
+      if (sender && o_.rate == 0 && !echo_) {
+        throw std::runtime_error("--rate 0 needs echo-message, which the server does not offer");
+      }
       co_await write(fmt::format("JOIN {}\r\n", room_));
       for (;;) {
         std::string line = co_await read_line();
@@ -352,9 +358,12 @@ int main(int argc, char** argv) {
   fmt::print("sent={} echoes={} errors={} delivered={} deliveries_per_s={:.0f}\n", st.sent,
              st.echoes, st.errors, st.delivered, rate);
   fmt::print("latency_ms p50={:.3f} p99={:.3f} max={:.3f}\n", p50, p99, maxv);
+  double per_client_kib = rss_after > 0 && rss_before > 0 && st.joined > 0
+                              ? static_cast<double>(rss_after - rss_before) / st.joined
+                              : -1;
   if (o.server_pid && rss_after > 0) {
     fmt::print("server_rss_kib before={} after={} per_client_kib={:.2f}\n", rss_before, rss_after,
-               static_cast<double>(rss_after - rss_before) / std::max(1, st.joined));
+               per_client_kib);
   }
   if (!o.json_out.empty()) {
     std::ofstream out(o.json_out);
@@ -362,9 +371,12 @@ int main(int argc, char** argv) {
         "{{\"scenario\":\"{}\",\"clients\":{},\"rooms\":{},\"senders\":{},\"rate\":{},"
         "\"joined\":{},\"disconnected\":{},\"sent\":{},\"delivered\":{},\"errors\":{},"
         "\"deliveries_per_s\":{:.1f},\"p50_ms\":{:.3f},\"p99_ms\":{:.3f},\"max_ms\":{:.3f},"
-        "\"rss_before_kib\":{},\"rss_after_kib\":{}}}\n",
+        "\"rss_before_kib\":{},\"rss_after_kib\":{},\"per_client_kib\":{:.2f},"
+        "\"duration_s\":{},\"window\":{},\"echoes\":{},\"echo_clients\":{},"
+        "\"connect_s\":{:.3f}}}\n",
         o.scenario, o.clients, o.rooms, o.senders, o.rate, st.joined, st.disconnected, st.sent,
-        st.delivered, st.errors, rate, p50, p99, maxv, rss_before, rss_after);
+        st.delivered, st.errors, rate, p50, p99, maxv, rss_before, rss_after, per_client_kib,
+        o.duration, o.window, st.echoes, st.echo_clients, connect_s);
   }
   return st.joined == o.clients ? 0 : 1;
 }

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from irc_client import IrcError
 
 HISTORY_CAPS = ("draft/chathistory", "batch", "server-time", "message-tags",

@@ -7,28 +7,13 @@ test_irc_queries.py; invite-notify: test_irc_channel_admin.py; standard-replies:
 FAIL in test_irc_queries.py::test_setname.)
 """
 
+from irc_helpers import join, registered, sync
+
 import base64
 import datetime
 import re
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-def registered(irc, unique, prefix="u", **kw):
-    client = irc(name=prefix)
-    client.register(unique(prefix), **kw)
-    return client
-
-
-def join(client, chan):
-    client.send(f"JOIN {chan}")
-    client.expect("366", pred=lambda m: m.params[1].lower() == chan.lower())
-
-
-def sync(client, token="sync"):
-    """Round-trips a PING; returns the lines that arrived before its PONG."""
-    client.send(f"PING :{token}")
-    return client.collect_until("PONG", pred=lambda m: m.last == token)[:-1]
 
 
 def plain_payload(account, password):

@@ -4,29 +4,9 @@ RFC 2812 3.1.5, 3.2.3-3.2.8 as modern servers implement them
 (modern.ircdocs.horse); CHANMODES=,k,l,imnst PREFIX=(ov)@+ MODES=4 ELIST=U.
 """
 
+from irc_helpers import join, mode, registered, sync
+
 import time
-
-
-def registered(irc, unique, prefix="u", **kw):
-    client = irc(name=prefix)
-    client.register(unique(prefix), **kw)
-    return client
-
-
-def join(client, chan, key=""):
-    client.send(f"JOIN {chan} {key}".strip())
-    client.expect("366", pred=lambda m: m.params[1].lower() == chan.lower())
-
-
-def sync(client, token="sync"):
-    """Round-trips a PING; returns the lines that arrived before its PONG."""
-    client.send(f"PING :{token}")
-    return client.collect_until("PONG", pred=lambda m: m.last == token)[:-1]
-
-
-def mode(op, chan, modes):
-    op.send(f"MODE {chan} {modes}")
-    return op.expect("MODE", pred=lambda m: m.params[0] == chan)
 
 
 def channel_modes(client, chan):
@@ -134,7 +114,7 @@ def test_invite_flow_with_invite_notify(irc, unique):
     stranger = registered(irc, unique, "is")
     for c in (op, coop, peon):
         join(c, chan)
-    mode(op, chan, f"+i")
+    mode(op, chan, "+i")
     mode(op, chan, f"+o {coop.nick}")
     guest.send(f"JOIN {chan}")
     assert guest.expect("473").params[1] == chan

@@ -3,27 +3,7 @@
 Channel modes used here are set with MODE (tested in test_irc_channel_admin.py).
 """
 
-
-def registered(irc, unique, prefix="u", server=None, **kw):
-    client = irc(server=server, name=prefix)
-    client.register(unique(prefix), **kw)
-    return client
-
-
-def join(client, chan, key=""):
-    client.send(f"JOIN {chan} {key}".strip())
-    client.expect("366", pred=lambda m: m.params[1].lower() == chan.lower())
-
-
-def sync(client, token="sync"):
-    """Round-trips a PING; returns the lines that arrived before its PONG."""
-    client.send(f"PING :{token}")
-    return client.collect_until("PONG", pred=lambda m: m.last == token)[:-1]
-
-
-def mode(op, chan, modes):
-    op.send(f"MODE {chan} {modes}")
-    return op.expect("MODE", pred=lambda m: m.params[0] == chan)
+from irc_helpers import join, mode, registered, sync
 
 
 def names(client, chan):

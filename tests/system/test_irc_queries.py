@@ -4,29 +4,9 @@ RFC 2812 3.6, 4.1, 4.8, 4.9 as modern servers implement them
 (modern.ircdocs.horse); IRCv3 away-notify, setname, multi-prefix, WHOX.
 """
 
+from irc_helpers import join, mode, registered, sync
+
 import time
-
-
-def registered(irc, unique, prefix="u", **kw):
-    client = irc(name=prefix)
-    client.register(unique(prefix), **kw)
-    return client
-
-
-def join(client, chan):
-    client.send(f"JOIN {chan}")
-    client.expect("366", pred=lambda m: m.params[1].lower() == chan.lower())
-
-
-def sync(client, token="sync"):
-    """Round-trips a PING; returns the lines that arrived before its PONG."""
-    client.send(f"PING :{token}")
-    return client.collect_until("PONG", pred=lambda m: m.last == token)[:-1]
-
-
-def mode(op, chan, modes):
-    op.send(f"MODE {chan} {modes}")
-    return op.expect("MODE", pred=lambda m: m.params[0] == chan)
 
 
 def who(client, mask):

@@ -140,7 +140,7 @@ def test_bad_state_and_bad_parameters_change_nothing(pool):
     pool.fails(pool.ctl("cmdlet", "Set-CsPersistentChatState -PoolState Normal"), "Identity")
     pool.fails(pool.ctl("cmdlet", f"Set-CsPersistentChatState -Identity {IDENTITY} "
                                   "-PoolState Normal | Out-Null"), "pipelines")
-    pool.fails(pool.ctl("cmdlet", f"Set-CsPersistentChatState -Identity '' -PoolState Normal"),
+    pool.fails(pool.ctl("cmdlet", "Set-CsPersistentChatState -Identity '' -PoolState Normal"),
                "identity")
     err = pool.fails(pool.ctl("Get-CsPersistentChatStat"), "Get-CsPersistentChatState",
                      "Set-CsPersistentChatState", "Get-CsPersistentChatActiveServer",

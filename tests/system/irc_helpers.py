@@ -1,0 +1,28 @@
+"""Small steps the IRC system tests share: register, join, sync, mode."""
+
+from __future__ import annotations
+
+
+def registered(irc, unique, prefix="u", server=None, **kw):
+    """A client (from the ``irc`` fixture) registered under a unique nick."""
+    client = irc(server=server, name=prefix)
+    client.register(unique(prefix), **kw)
+    return client
+
+
+def join(client, chan, key=""):
+    """JOIN and wait for the end of NAMES."""
+    client.send(f"JOIN {chan} {key}".strip())
+    client.expect("366", pred=lambda m: m.params[1].lower() == chan.lower())
+
+
+def sync(client, token="sync"):
+    """Round-trips a PING; returns the lines that arrived before its PONG."""
+    client.send(f"PING :{token}")
+    return client.collect_until("PONG", pred=lambda m: m.last == token)[:-1]
+
+
+def mode(op, chan, modes):
+    """Sends MODE and returns the MODE line the server broadcasts."""
+    op.send(f"MODE {chan} {modes}")
+    return op.expect("MODE", pred=lambda m: m.params[0] == chan)
