@@ -2,23 +2,12 @@
 // IRCv3 extended-join, away-notify, multi-prefix, userhost-in-names).
 #include "irc/casemap.h"
 #include "irc/numerics.h"
+#include "irc/split.h"
 #include "server/server.h"
 
 namespace pchat::server {
 
 namespace {
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t comma = s.find(',', pos);
-    if (comma == std::string::npos) comma = s.size();
-    out.push_back(s.substr(pos, comma - pos));
-    pos = comma + 1;
-  }
-  return out;
-}
 
 void announce_join(Server& srv, Session& s, Channel& c) {
   irc::Message plain{{}, s.prefix(), "JOIN", {c.name()}};
@@ -105,8 +94,9 @@ void handle_join(Server& srv, Session& s, const irc::Message& m, const ResponseP
     part_all(srv, s, r);
     return;
   }
-  auto names = split_commas(m.params[0]);
-  auto keys = m.params.size() >= 2 ? split_commas(m.params[1]) : std::vector<std::string>{};
+  auto names = irc::split_commas(m.params[0], irc::Empties::kKeep);
+  auto keys = m.params.size() >= 2 ? irc::split_commas(m.params[1], irc::Empties::kKeep)
+                                   : std::vector<std::string>{};
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i].empty()) continue;
     join_one(srv, s, names[i], i < keys.size() ? keys[i] : std::string(), r);
@@ -115,7 +105,7 @@ void handle_join(Server& srv, Session& s, const irc::Message& m, const ResponseP
 
 void handle_part(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   std::string reason = m.params.size() >= 2 ? m.params[1] : std::string();
-  for (const auto& name : split_commas(m.params[0])) {
+  for (const auto& name : irc::split_commas(m.params[0], irc::Empties::kKeep)) {
     if (name.empty()) continue;
     Channel* c = srv.find_channel(name);
     if (c == nullptr || (c->secret && c->member(&s) == nullptr)) {
@@ -139,7 +129,7 @@ void handle_names(Server& srv, Session& s, const irc::Message& m, const Response
     srv.numeric(r, irc::kRplEndOfNames, {"*", "End of /NAMES list."});
     return;
   }
-  for (const auto& name : split_commas(m.params[0])) {
+  for (const auto& name : irc::split_commas(m.params[0], irc::Empties::kKeep)) {
     Channel* c = srv.find_channel(name);
     if (c == nullptr || (c->secret && c->member(&s) == nullptr)) {
       srv.numeric(r, irc::kRplEndOfNames, {name, "End of /NAMES list."});

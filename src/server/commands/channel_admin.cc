@@ -18,6 +18,7 @@
 
 #include "irc/casemap.h"
 #include "irc/numerics.h"
+#include "irc/split.h"
 #include "irc/utf8.h"
 #include "server/server.h"
 
@@ -29,18 +30,6 @@ constexpr size_t kTopicLen = 390;  // ISUPPORT TOPICLEN
 constexpr size_t kKickLen = 390;   // ISUPPORT KICKLEN
 constexpr size_t kKeyLen = 23;
 constexpr int kMaxParamModes = 4;  // ISUPPORT MODES
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t comma = s.find(',', pos);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
-    pos = comma + 1;
-  }
-  return out;
-}
 
 // The channel as `s` may see it: secret channels do not exist for non-members.
 Channel* visible_channel(Server& srv, Session& s, const std::string& name) {
@@ -103,7 +92,7 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
   size_t min_users = 0, max_users = SIZE_MAX;
   bool filtered = false;
   if (!m.params.empty()) {
-    for (const auto& item : split_commas(m.params[0])) {
+    for (const auto& item : irc::split_commas(m.params[0], irc::Empties::kSkip)) {
       if (item[0] == '>' || item[0] == '<') {
         size_t n = 0;
         auto [p, ec] = std::from_chars(item.data() + 1, item.data() + item.size(), n);
@@ -200,7 +189,7 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
   std::string reason = m.params.size() >= 3 && !m.params[2].empty()
                            ? std::string(irc::truncate_utf8(m.params[2], kKickLen))
                            : s.nick_;
-  for (const auto& nick : split_commas(m.params[1])) {
+  for (const auto& nick : irc::split_commas(m.params[1], irc::Empties::kSkip)) {
     // A kick can empty the channel (an op kicking itself): look it up again.
     c = srv.find_channel(chan_name);
     if (c == nullptr) break;

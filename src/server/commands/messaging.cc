@@ -2,6 +2,7 @@
 // message is committed before anyone sees it (see Server::submit_message).
 #include "irc/casemap.h"
 #include "irc/numerics.h"
+#include "irc/split.h"
 #include "irc/utf8.h"
 #include "server/server.h"
 
@@ -49,17 +50,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
   }
   if (tagmsg && client_tags.empty()) return;
 
-  std::vector<std::string> targets;
-  {
-    const std::string& list = m.params[0];
-    size_t pos = 0;
-    while (pos <= list.size()) {
-      size_t comma = list.find(',', pos);
-      if (comma == std::string::npos) comma = list.size();
-      if (comma > pos) targets.push_back(list.substr(pos, comma - pos));
-      pos = comma + 1;
-    }
-  }
+  const std::vector<std::string> targets = irc::split_commas(m.params[0], irc::Empties::kSkip);
   if (targets.size() > kMaxTargets) {
     err(irc::kErrTooManyTargets, {m.params[0], "Too many targets"});
     return;
