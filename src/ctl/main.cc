@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
 #include "ctl/pool_commands.h"
+#include "ctl/sql_commands.h"
 #include "ctl/status_command.h"
 #include "ctl/topology_commands.h"
 #include "ctl/user_commands.h"
@@ -234,6 +235,26 @@ int main(int argc, char** argv) {
       status_args.topology_file = topology_file;
       status_args.json = json;
       return pchat::ctl::pool_status(status_args, std::cout);
+    };
+  });
+
+  pchat::ctl::SqlArgs sql_args;
+  auto* sql = app.add_subcommand(
+      "sql",
+      "the seed's query-window statements (exec sp_who2, kill <spid>, restore database "
+      "mgc with recovery, ...)");
+  sql->add_option("STATEMENTS", sql_args.text,
+                  "one or more statements; none: read them from stdin (GO lines allowed)");
+  sql->add_option("--store", sql_args.store_role,
+                  "with --topology: the store's role (default primary)");
+  sql->footer(
+      "Every statement is checked before any runs. SPIDs are PostgreSQL backend pids.\n"
+      "Example: pchatctl --topology pool.toml sql --store backup 'exec sp_who2'");
+  sql->callback([&] {
+    command = [&](const auto&) {
+      sql_args.data_dir = data_dir;
+      sql_args.topology_file = topology_file;
+      return pchat::ctl::run_sql(sql_args, std::cin, std::cout);
     };
   });
 
