@@ -47,6 +47,33 @@ asio::awaitable<void> AdminHttp::accept_loop() {
   }
 }
 
+nlohmann::json AdminHttp::sessions_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  const auto now_sys = std::chrono::system_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, weak] : server_.sessions()) {
+    auto s = weak.lock();
+    if (!s) continue;
+    nlohmann::json chans = nlohmann::json::array();
+    for (const Channel* c : s->channels_) chans.push_back(c->name());
+    out.push_back({
+        {"id", s->id_},
+        {"nick", s->nick_},
+        {"user", s->user_},
+        {"host", s->host_},
+        {"account", s->account_.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->account_)},
+        {"registered", s->registered_},
+        {"away", !s->away_.empty()},
+        {"channels", chans},
+        {"connected_seconds",
+         std::chrono::duration_cast<std::chrono::seconds>(now_sys - s->signon_).count()},
+        {"idle_seconds",
+         std::chrono::duration_cast<std::chrono::seconds>(now - s->last_active_).count()},
+    });
+  }
+  return out;
+}
+
 asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
   beast::flat_buffer buf;
   for (;;) {
@@ -59,10 +86,23 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
     res.keep_alive(req.keep_alive());
     res.set(http::field::server, "pchatd/" PCHAT_VERSION);
     std::string target(req.target());
-    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    const bool post = req.method() == http::verb::post;
+    if (post && (target == "/drain" || target == "/undrain")) {
+      server_.drain(target == "/drain");
+      res.result(http::status::accepted);
+      res.set(http::field::content_type, "application/json");
+      res.body() =
+          nlohmann::json({{"draining", server_.draining()}, {"connections", server_.user_count()}})
+              .dump() +
+          "\n";
+    } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
       res.result(http::status::method_not_allowed);
       res.set(http::field::content_type, "text/plain");
-      res.body() = "only GET is supported\n";
+      res.body() = "GET /healthz, /metrics, /sessions; POST /drain, /undrain\n";
+    } else if (target == "/sessions") {
+      res.result(http::status::ok);
+      res.set(http::field::content_type, "application/json");
+      res.body() = sessions_json().dump(2) + "\n";
     } else if (target == "/healthz") {
       bool store_ok = server_.writer() == nullptr || server_.writer()->store_available();
       bool ok = store_ok && server_.accepting();
@@ -73,7 +113,9 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
           {"connections", server_.user_count()},
           {"version", PCHAT_VERSION},
           {"server", server_.name()},
-          {"role", server_.active() ? "active" : "idle"},
+          {"role", server_.draining() ? "draining"
+                   : server_.active() ? "active"
+                                      : "idle"},
           {"pool_state", server_.pool_status()},
           {"epoch", server_.epoch()},
           {"active_servers", server_.active_servers()},

@@ -4,6 +4,9 @@
 //                  the server's role (active/idle), pool state, epoch and the
 //                  active list it follows.
 //   GET /metrics   Prometheus text format.
+//   GET /sessions  connected clients (JSON): nick, account, host, channels, times.
+//   POST /drain    bounce new clients and send connected ones to an active server
+//                  (RPL_BOUNCE), without stopping; POST /undrain ends it.
 // One request per connection is enough for probes and scrapers; keep-alive is
 // honoured anyway. Runs on the server's event loop.
 #pragma once
@@ -14,6 +17,8 @@
 
 #include <functional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "core/metrics.h"
 #include "server/config.h"
@@ -32,6 +37,7 @@ class AdminHttp {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket sock);
+  nlohmann::json sessions_json() const;
 
   boost::asio::io_context& io_;
   Server& server_;

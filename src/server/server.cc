@@ -85,8 +85,9 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     auto s = std::make_shared<Session>(*this, std::move(sock), next_session_id_++);
-    if (!active_) {
-      bounce(std::move(s));
+    if (!active_ || draining_) {
+      bounce(std::move(s),
+             draining_ ? "This server is being drained" : "This server is not active");
       continue;
     }
     sessions_[s->id_] = s;
@@ -115,7 +116,7 @@ void Server::shutdown(const std::string& reason) {
 // ---------------------------------------------------------------------------
 // Pool membership
 
-void Server::bounce(std::shared_ptr<Session> s) {
+void Server::bounce(std::shared_ptr<Session> s, const std::string& why) {
   bounced_.inc();
   std::string where;
   if (pool_) {
@@ -126,15 +127,27 @@ void Server::bounce(std::shared_ptr<Session> s) {
           continue;
         }
         auto r = std::make_shared<Response>(s, "");
-        numeric(
-            r, irc::kRplBounce,
-            {ep.host, std::to_string(ep.port), "This server is not active; please use " + server});
+        numeric(r, irc::kRplBounce,
+                {ep.host, std::to_string(ep.port), why + "; please use " + server});
         where = server;
       }
     }
   }
-  s->close(where.empty() ? "This server is not active and no active server is known"
-                         : "This server is not active; use " + where);
+  s->close(where.empty() ? why + " and no active server is known" : why + "; use " + where);
+}
+
+void Server::drain(bool on) {
+  if (on == draining_) return;
+  draining_ = on;
+  spdlog::info("pool: {}", on ? "draining: new clients are bounced, connected ones sent to an "
+                                "active server"
+                              : "drain ended: accepting clients again");
+  if (!on) return;
+  std::vector<std::shared_ptr<Session>> all;
+  for (auto& [id, w] : sessions_) {
+    if (auto sp = w.lock()) all.push_back(sp);
+  }
+  for (auto& sp : all) bounce(sp, "This server is being drained");
 }
 
 void Server::refresh_pool_state() {

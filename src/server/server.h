@@ -173,14 +173,18 @@ class Server {
   void refresh_pool_state();
   // Whether this server accepts new clients (in the active list).
   bool active() const { return active_; }
+  // Drain (admin API): bounce new clients and send connected ones to an active
+  // server, without stopping; drain(false) ends it. Queued messages still commit.
+  void drain(bool on);
+  bool draining() const { return draining_; }
   int64_t epoch() const { return epoch_; }
   const std::string& pool_status() const { return pool_status_; }
   const std::vector<std::string>& active_servers() const { return active_list_; }
 
  private:
   asio::awaitable<void> accept_loop();
-  // Tells a new client to use an active server (RPL_BOUNCE), then closes it.
-  void bounce(std::shared_ptr<Session> s);
+  // Tells a client to use an active server (RPL_BOUNCE), then closes it.
+  void bounce(std::shared_ptr<Session> s, const std::string& why);
   void apply_pool_state(int64_t epoch, std::string status, std::vector<std::string> active);
   void deliver(const store::HistoryRow& row);
   // Local sessions whose DM identity (dm_identity) is `identity`.
@@ -213,6 +217,7 @@ class Server {
   int64_t delivered_upto_ = 0;  // highest message id delivered from the stream
   std::optional<PoolView> pool_;
   bool active_ = true;
+  bool draining_ = false;
   int64_t epoch_ = 0;
   std::string pool_status_ = "Normal";
   std::vector<std::string> active_list_;

@@ -241,3 +241,46 @@ def test_inactive_server_bounces_new_clients_and_keeps_old_ones(server_factory, 
     else:
         raise AssertionError("the server did not become active again")
     kept.close()
+
+
+def _post(server, path):
+    import json
+    import urllib.request
+    req = urllib.request.Request(server.url(path), data=b"", method="POST")
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        return resp.status, json.loads(resp.read())
+
+
+def test_drain_sends_clients_to_an_active_server_and_undrain_reopens(server_factory, base_dir,
+                                                                     unique):
+    import json
+
+    owner, members, _ = start_pool(server_factory, base_dir)
+    s1, s2 = members
+    a = IrcClient("a").connect(s2.irc_port)
+    a.register(unique("da"), caps=CAPS)
+    channel = "#" + unique("drn")
+    a.send(f"JOIN {channel}")
+    a.expect("366", TIMEOUT)
+    status, body = s2.http_get("/sessions")
+    listed = json.loads(body)
+    assert status == 200 and [s["nick"] for s in listed] == [a.nick]
+    assert listed[0]["channels"] == [channel] and listed[0]["registered"] is True
+
+    status, reply = _post(s2, "/drain")
+    assert status == 202 and reply["draining"] is True
+    lines = [m.raw for m in a.wait_closed(10)]
+    bounce = [line for line in lines if " 010 " in line]
+    assert bounce and f" 127.0.0.1 {s1.irc_port} " in bounce[0], lines
+    assert any(line.startswith("ERROR") and "drained" in line for line in lines), lines
+    assert '"role":"draining"' in s2.http_get("/healthz")[1]
+    newcomer = IrcClient("n").connect(s2.irc_port)
+    assert any(" 010 " in m.raw for m in newcomer.wait_closed(10))
+    newcomer.close()
+
+    status, reply = _post(s2, "/undrain")
+    assert status == 202 and reply["draining"] is False
+    again = IrcClient("g").connect(s2.irc_port)
+    again.register(unique("dg"))
+    again.close()
+    a.close()
