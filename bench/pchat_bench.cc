@@ -153,7 +153,10 @@ class Client : public std::enable_shared_from_this<Client> {
     auto self = shared_from_this();
     const bool closed_loop = o_.rate == 0;
     auto interval = std::chrono::nanoseconds(closed_loop ? 0 : 1000000000LL / o_.rate);
-    auto next = Clock::now();
+    // Spread the senders' ticks over one interval: senders all start at about the
+    // same moment, and in phase they would post in bursts of --senders messages.
+    auto next =
+        Clock::now() + interval * (index_ % std::max(1, o_.senders)) / std::max(1, o_.senders);
     try {
       while (!stopping_) {
         if (closed_loop) {

@@ -224,6 +224,11 @@ int run(server::ServerConfig cfg) {
   writer.stop();
   stream.stop();
   readers.stop();
+  // The store threads may have posted completions (holding Responses) after the loop
+  // stopped: run them now, while the Server they refer to still exists, rather than
+  // destroying them with the io_context after it.
+  io.restart();
+  io.poll();
   if (instance) instance->stop();
   spdlog::info("pchatd stopped");
   return 0;
