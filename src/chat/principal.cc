@@ -1,0 +1,138 @@
+#include "chat/principal.h"
+
+#include <algorithm>
+
+#include "irc/casemap.h"
+
+namespace pchat::chat {
+namespace {
+
+constexpr std::string_view kHint =
+    ": use an account name, sip:NAME@domain, irc:NAME, group:NAME, a directory name "
+    "(OU=...,DC=...) or *";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+// Returns true iff `s` starts with `prefix`, ASCII-case-insensitively.
+bool starts_with_folded(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && irc::equal_folded(s.substr(0, prefix.size()), prefix);
+}
+
+Error invalid(std::string_view text, std::string_view why) {
+  return make_error(ErrorKind::kInvalidInput,
+                    "'" + std::string(text) + "' is not a valid principal: " + std::string(why));
+}
+
+Result<Principal> account_principal(std::string_view text, std::string_view name) {
+  if (!irc::is_valid_account_name(name)) {
+    return invalid(text, "'" + std::string(name) + "' is not a valid pchat account name");
+  }
+  return Principal{PrincipalKind::kAccount, irc::fold(name)};
+}
+
+// A directory name: comma-separated KEY=VALUE components, none empty.
+bool is_directory_name(std::string_view s) {
+  while (true) {
+    const std::size_t comma = s.find(',');
+    std::string_view part = trim(s.substr(0, comma));
+    const std::size_t eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == part.size()) return false;
+    if (comma == std::string_view::npos) return true;
+    s.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+bool operator==(const Principal& a, const Principal& b) {
+  return a.kind == b.kind && irc::equal_folded(a.name, b.name);
+}
+
+Result<Principal> parse_principal(std::string_view raw) {
+  const std::string_view text = trim(raw);
+  if (text.empty()) return invalid(raw, "it is empty");
+  if (has_control(text)) return invalid(text, "it contains a control character");
+  if (text == "*") return Principal{PrincipalKind::kEveryone, ""};
+  if (starts_with_folded(text, "sip:")) {
+    std::string_view user = text.substr(4);
+    user = user.substr(0, user.find('@'));
+    return account_principal(text, user);
+  }
+  if (starts_with_folded(text, "irc:")) return account_principal(text, text.substr(4));
+  if (starts_with_folded(text, "group:")) {
+    const std::string_view group = trim(text.substr(6));
+    if (group.empty()) return invalid(text, "the group name is empty");
+    return Principal{PrincipalKind::kGroup, std::string(group)};
+  }
+  if (text.find('=') != std::string_view::npos) {
+    if (!is_directory_name(text)) {
+      return invalid(text, "a directory name is a comma-separated list of KEY=VALUE");
+    }
+    return Principal{PrincipalKind::kGroup, std::string(text)};
+  }
+  if (irc::is_valid_account_name(text)) return Principal{PrincipalKind::kAccount, irc::fold(text)};
+  return invalid(
+      text, std::string("it is neither an account name nor a known form") + std::string(kHint));
+}
+
+Result<std::vector<Principal>> parse_principals(std::span<const std::string> texts) {
+  std::vector<Principal> out;
+  out.reserve(texts.size());
+  for (const std::string& t : texts) {
+    Result<Principal> p = parse_principal(t);
+    if (!p) return p.error();
+    if (std::find(out.begin(), out.end(), *p) == out.end()) out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+std::string to_string(const Principal& p) {
+  switch (p.kind) {
+    case PrincipalKind::kEveryone:
+      return "*";
+    case PrincipalKind::kAccount:
+      return p.name;
+    case PrincipalKind::kGroup:
+      return is_directory_name(p.name) ? p.name : "group:" + p.name;
+  }
+  return p.name;
+}
+
+void StaticGroups::add(std::string_view group, std::string_view account) {
+  groups_[irc::fold(group)].insert(irc::fold(account));
+}
+
+bool StaticGroups::is_member(std::string_view account, std::string_view group) const {
+  const auto it = groups_.find(irc::fold(group));
+  return it != groups_.end() && it->second.count(irc::fold(account)) != 0;
+}
+
+bool matches(const Principal& p, const User& user, const GroupResolver& groups) {
+  switch (p.kind) {
+    case PrincipalKind::kEveryone:
+      return true;
+    case PrincipalKind::kAccount:
+      return !user.is_guest() && irc::equal_folded(p.name, user.account);
+    case PrincipalKind::kGroup:
+      return !user.is_guest() && groups.is_member(user.account, p.name);
+  }
+  return false;
+}
+
+bool matches_any(std::span<const Principal> list, const User& user, const GroupResolver& groups) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](const Principal& p) { return matches(p, user, groups); });
+}
+
+}  // namespace pchat::chat
