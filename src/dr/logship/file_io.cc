@@ -1,0 +1,119 @@
+#include "dr/logship/file_io.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace pchat::logship {
+
+void Fd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Error errno_error(int err, std::string_view op, const std::filesystem::path& path) {
+  ErrorKind kind = ErrorKind::kUnavailable;
+  if (err == ENOENT) kind = ErrorKind::kNotFound;
+  if (err == EEXIST) kind = ErrorKind::kConflict;
+  if (err == EACCES || err == EPERM) kind = ErrorKind::kDenied;
+  return make_error(kind, fmt::format("{} {}: {}", op, path.string(), std::strerror(err)));
+}
+
+Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, "write", path);
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return ok_status();
+}
+
+Status fsync_fd(int fd, const std::filesystem::path& path) {
+  if (::fsync(fd) != 0) return errno_error(errno, "fsync", path);
+  return ok_status();
+}
+
+Status fsync_dir(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return errno_error(errno, "open directory", dir);
+  return fsync_fd(fd.get(), dir);
+}
+
+std::filesystem::path temp_path(const std::filesystem::path& dir, std::string_view name) {
+  return dir / (std::string(kTempPrefix) + std::string(name));
+}
+
+Result<FileDigest> copy_to_temp(const std::filesystem::path& src, const std::filesystem::path& dir,
+                                std::string_view name) {
+  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) return errno_error(errno, "open", src);
+  std::filesystem::path tmp = temp_path(dir, name);
+  // No O_TRUNC before the lock: truncating would wreck a concurrent writer's file.
+  Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+  if (!out.valid()) return errno_error(errno, "create", tmp);
+  if (::flock(out.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return make_error(ErrorKind::kUnavailable,
+                        fmt::format("{}: another process is writing {} now", tmp.string(), name));
+    }
+    return errno_error(errno, "flock", tmp);
+  }
+  if (::ftruncate(out.get(), 0) != 0) return errno_error(errno, "truncate", tmp);
+  Sha256 h;
+  FileDigest d;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(in.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, "read", src);
+    if (n == 0) break;
+    h.update(buf, static_cast<std::size_t>(n));
+    d.size += static_cast<uint64_t>(n);
+    if (auto s = write_all(out.get(), buf, static_cast<std::size_t>(n), tmp); !s) return s.error();
+  }
+  if (auto s = fsync_fd(out.get(), tmp); !s) return s.error();
+  d.sha256 = h.finish_hex();
+  return d;
+}
+
+Status rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+    return ok_status();
+  }
+  int err = errno;
+  if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return errno_error(err, "rename to", to);
+  // The file system cannot rename without replacing: link() refuses an existing name too.
+  if (::link(from.c_str(), to.c_str()) != 0) return errno_error(errno, "link to", to);
+  if (::unlink(from.c_str()) != 0) return errno_error(errno, "unlink", from);
+  return ok_status();
+}
+
+Result<std::vector<std::string>> list_files(const std::filesystem::path& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return errno_error(errno, "open directory", dir);
+  std::vector<std::string> out;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == ".." || name.starts_with(kTempPrefix)) continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
+    out.emplace_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace pchat::logship

@@ -1,0 +1,83 @@
+// The durable-file steps the log-shipping jobs are made of (POSIX, blocking).
+//
+// A file becomes visible under its final name only complete and on disk:
+//   1. write it under a temporary name in the target directory (kTempPrefix + name),
+//      holding an exclusive flock on the temporary file, then fsync it;
+//   2. rename it to the final name without ever replacing an existing file
+//      (renameat2 RENAME_NOREPLACE; where the file system lacks it, link + unlink,
+//      which fails on an existing name just the same);
+//   3. fsync the directory, so the rename itself survives a crash.
+// A crash before 3 leaves at most a stale temporary file (never listed, overwritten
+// by the next attempt for that name) or a complete file whose rename may be lost.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "dr/logship/sha256.h"
+
+namespace pchat::logship {
+
+// Temporary files start with this; listings skip them.
+inline constexpr std::string_view kTempPrefix = ".pchat-tmp.";
+
+// An owned file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+
+  bool valid() const { return fd_ >= 0; }
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// An Error for a failed system call: kNotFound for ENOENT, kConflict for EEXIST,
+// kDenied for EACCES/EPERM, kUnavailable otherwise. Message: "<op> <path>: <strerror>".
+Error errno_error(int err, std::string_view op, const std::filesystem::path& path);
+
+// Writes all of `data` (retrying short writes and EINTR).
+Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path);
+
+Status fsync_fd(int fd, const std::filesystem::path& path);
+Status fsync_dir(const std::filesystem::path& dir);
+
+// Step 1: copies `src` into `dir/<kTempPrefix><name>` (truncating a stale one),
+// fsyncs it, and returns the size and SHA-256 of the bytes read from `src`.
+// kUnavailable when another process holds the temporary file (a concurrent writer of
+// the same name); kNotFound when `src` does not exist.
+Result<FileDigest> copy_to_temp(const std::filesystem::path& src, const std::filesystem::path& dir,
+                                std::string_view name);
+
+std::filesystem::path temp_path(const std::filesystem::path& dir, std::string_view name);
+
+// Step 2: renames `from` to `to`, failing with kConflict if `to` exists.
+Status rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// The regular files of `dir`, sorted by name, without temporary files. kNotFound when
+// `dir` does not exist.
+Result<std::vector<std::string>> list_files(const std::filesystem::path& dir);
+
+}  // namespace pchat::logship
