@@ -50,7 +50,7 @@ Result<std::unique_ptr<PoolTarget>> open_target(const PoolCommandContext& ctx) {
   if (primary == nullptr) {  // load_topology() refuses this; keep the check local
     return make_error(ErrorKind::kInvalidInput, "the topology declares no primary store");
   }
-  auto conn = pg::Connection::connect(primary->libpq_conninfo());
+  auto conn = pg::Connection::connect(primary->libpq_conninfo(), "pchatctl");
   if (!conn) {
     return make_error(conn.error().kind, "cannot reach the primary store: " + conn.error().message);
   }

@@ -47,7 +47,7 @@ Result<std::unique_ptr<SqlTarget>> open_sql_target(const SqlArgs& args) {
     return make_error(ErrorKind::kNotFound,
                       "the topology declares no '" + args.store_role + "' store");
   }
-  auto c = pg::Connection::connect(s->libpq_conninfo());
+  auto c = pg::Connection::connect(s->libpq_conninfo(), "pchatctl");
   if (!c) {
     return make_error(c.error().kind,
                       "cannot reach the " + args.store_role + " store: " + c.error().message);

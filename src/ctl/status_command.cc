@@ -98,7 +98,7 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
     if (!t) return t.error();
     topo = std::move(*t);
     const dr::Store* primary = topo->store(dr::StoreRole::kPrimary);
-    auto c = pg::Connection::connect(primary->libpq_conninfo());
+    auto c = pg::Connection::connect(primary->libpq_conninfo(), "pchatctl");
     if (!c)
       return make_error(c.error().kind, "cannot reach the primary store: " + c.error().message);
     conn = std::move(*c);

@@ -117,7 +117,7 @@ Result<bool> wait_for_busy_postmaster(const fs::path& dir) {
 }
 
 Result<pg::Connection> connect(const fs::path& dir, const std::string& dbname) {
-  auto conn = pg::Connection::connect(store::standalone_conninfo(dir, dbname));
+  auto conn = pg::Connection::connect(store::standalone_conninfo(dir, dbname), "pchatctl");
   if (!conn) {
     return make_error(ErrorKind::kUnavailable,
                       "cannot reach the store at " + dir.string() + ": " + conn.error().message);

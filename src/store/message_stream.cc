@@ -67,7 +67,7 @@ Status MessageStream::fetch(int64_t upto) {
 }
 
 Status MessageStream::listen_and_catch_up() {
-  auto c = pg::Connection::connect(conninfo_);
+  auto c = pg::Connection::connect(conninfo_, "pchatd-stream");
   if (!c) return c.error();
   conn_ = std::move(*c);
   if (auto r = conn_.exec("LISTEN pchat_messages; LISTEN pchat_pool_state"); !r) {

@@ -48,8 +48,11 @@ void log_notice(void* /*arg*/, const char* message) {
 
 }  // namespace
 
-Result<Connection> Connection::connect(const std::string& conninfo) {
-  PGconn* c = PQconnectdb(conninfo.c_str());
+Result<Connection> Connection::connect(const std::string& conninfo, const char* application_name) {
+  // dbname is expanded as the whole conninfo; later keywords override it.
+  const char* keys[] = {"dbname", application_name ? "application_name" : nullptr, nullptr};
+  const char* values[] = {conninfo.c_str(), application_name, nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (c == nullptr) return make_error(ErrorKind::kUnavailable, "out of memory connecting");
   if (PQstatus(c) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(c);

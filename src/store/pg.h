@@ -55,7 +55,10 @@ ErrorKind classify_sqlstate(std::string_view sqlstate);
 class Connection {
  public:
   // Connects (blocking). Fails with kUnavailable when the server cannot be reached.
-  static Result<Connection> connect(const std::string& conninfo);
+  // `application_name`, when given, overrides the conninfo's: it names the session
+  // in pg_stat_activity (and so in `pchatctl sql 'exec sp_who2'`).
+  static Result<Connection> connect(const std::string& conninfo,
+                                    const char* application_name = nullptr);
 
   Connection() = default;
   bool connected() const { return c_ && PQstatus(c_.get()) == CONNECTION_OK; }

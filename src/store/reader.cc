@@ -47,7 +47,7 @@ void ReaderPool::run() {
       queue_.pop_front();
     }
     if (!conn.connected()) {
-      auto c = pg::Connection::connect(conninfo_);
+      auto c = pg::Connection::connect(conninfo_, "pchatd-reader");
       if (!c) {
         job(c.error());
         continue;

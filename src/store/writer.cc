@@ -77,7 +77,7 @@ bool Writer::submit(PendingWrite write) {
 void Writer::ensure_connected() {
   auto now = std::chrono::steady_clock::now();
   if (conn_.connected() || now < next_connect_) return;
-  auto c = pg::Connection::connect(conninfo_);
+  auto c = pg::Connection::connect(conninfo_, "pchatd-writer");
   if (c) {
     conn_ = std::move(*c);
     backoff_ = 100ms;
