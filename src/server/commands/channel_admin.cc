@@ -279,6 +279,24 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
     denied = true;
   };
   int param_modes = 0;
+  // Takes the mode's argument (if it has one), applies the MODES limit and the
+  // operator check. False when the mode is skipped (any reply is already sent).
+  enum class Arg { kNone, kOptional, kRequired };
+  auto admit = [&](Arg kind, std::string* arg) {
+    if (kind != Arg::kNone) {
+      const bool have = take_arg(*arg);
+      if (kind == Arg::kRequired && !have) {
+        srv.numeric(r, irc::kErrNeedMoreParams, {"MODE", "Not enough parameters"});
+        return false;
+      }
+      if (++param_modes > kMaxParamModes) return false;
+    }
+    if (!op) {
+      deny();
+      return false;
+    }
+    return true;
+  };
   bool plus = true;
   ModeChanges done;
   for (char ch : modestring) {
@@ -290,15 +308,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
       case 'o':
       case 'v': {
         std::string nick;
-        if (!take_arg(nick)) {
-          srv.numeric(r, irc::kErrNeedMoreParams, {"MODE", "Not enough parameters"});
-          break;
-        }
-        if (++param_modes > kMaxParamModes) break;
-        if (!op) {
-          deny();
-          break;
-        }
+        if (!admit(Arg::kRequired, &nick)) break;
         Session* target = srv.find_nick(nick);
         if (target == nullptr || !target->registered_) {
           srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
@@ -319,16 +329,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
       }
       case 'k': {
         std::string key;
-        bool have = take_arg(key);
-        if (plus && !have) {
-          srv.numeric(r, irc::kErrNeedMoreParams, {"MODE", "Not enough parameters"});
-          break;
-        }
-        if (++param_modes > kMaxParamModes) break;
-        if (!op) {
-          deny();
-          break;
-        }
+        if (!admit(plus ? Arg::kRequired : Arg::kOptional, &key)) break;
         if (plus) {
           if (!valid_key(key)) {
             srv.numeric(r, irc::kErrInvalidKey, {c.name(), "Key is not well-formed"});
@@ -347,15 +348,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
       case 'l': {
         if (plus) {
           std::string arg;
-          if (!take_arg(arg)) {
-            srv.numeric(r, irc::kErrNeedMoreParams, {"MODE", "Not enough parameters"});
-            break;
-          }
-          if (++param_modes > kMaxParamModes) break;
-          if (!op) {
-            deny();
-            break;
-          }
+          if (!admit(Arg::kRequired, &arg)) break;
           int n = 0;
           auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
           if (ec != std::errc() || p != arg.data() + arg.size() || n <= 0) {
@@ -368,10 +361,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
             done.add(true, 'l', std::to_string(n));
           }
         } else {
-          if (!op) {
-            deny();
-            break;
-          }
+          if (!admit(Arg::kNone, nullptr)) break;
           if (c.limit != 0) {
             c.limit = 0;
             done.add(false, 'l');
@@ -384,10 +374,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
       case 'n':
       case 's':
       case 't': {
-        if (!op) {
-          deny();
-          break;
-        }
+        if (!admit(Arg::kNone, nullptr)) break;
         bool& flag = ch == 'i'   ? c.invite_only
                      : ch == 'm' ? c.moderated
                      : ch == 'n' ? c.no_external
