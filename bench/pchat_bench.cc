@@ -10,6 +10,12 @@
 //   idle     --clients N: connect and register N clients, hold them --duration
 //            seconds, report connect rate and (with --server-pid) the server's
 //            resident memory per client.
+//   history  --clients N: each client joins the room (#bench0 with --rooms 1) with
+//            draft/chathistory and asks, one request at a time, CHATHISTORY
+//            LATEST / BEFORE timestamp / BETWEEN timestamps, 100 messages each;
+//            "delivered" counts completed requests and latency is request to end
+//            of batch. Fill the room first with bench/populate_history.sh, before
+//            pchatd starts.
 // Every message body is "<send time ns> <sender> <seq>", so any receiver computes
 // its latency; clocks are the same machine's steady clock.
 //
@@ -25,6 +31,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -99,8 +106,16 @@ class Client : public std::enable_shared_from_this<Client> {
         if (line.find(" CAP ") != std::string::npos && line.find(" LS ") != std::string::npos) {
           bool more = line.find(" LS * ") != std::string::npos;
           if (line.find("echo-message") != std::string::npos) echo_ = true;
+          if (line.find("draft/chathistory") != std::string::npos) history_cap_ = true;
           if (!more) {
-            co_await write(echo_ ? "CAP REQ :echo-message\r\nCAP END\r\n" : "CAP END\r\n");
+            std::string req;
+            if (echo_) req += "echo-message ";
+            if (o_.scenario == "history" && history_cap_) req += "draft/chathistory batch ";
+            if (!req.empty()) {
+              req.pop_back();
+              co_await write("CAP REQ :" + req + "\r\n");
+            }
+            co_await write("CAP END\r\n");
           }
         } else if (line.find(" 001 ") != std::string::npos) {
           registered = true;
@@ -128,7 +143,12 @@ class Client : public std::enable_shared_from_this<Client> {
         }
       }
       ++st_.joined;
-      if (sender) asio::co_spawn(io_, send_loop(), asio::detached);
+      if (o_.scenario == "history") {
+        if (!history_cap_) throw std::runtime_error("the server does not offer draft/chathistory");
+        asio::co_spawn(io_, history_loop(), asio::detached);
+      } else if (sender) {
+        asio::co_spawn(io_, send_loop(), asio::detached);
+      }
       for (;;) handle(co_await read_line());
     } catch (const std::exception& e) {
       if (!stopping_) {
@@ -182,8 +202,72 @@ class Client : public std::enable_shared_from_this<Client> {
     }
   }
 
+  // History scenario: one CHATHISTORY request at a time per client, cycling through
+  // LATEST, BEFORE and BETWEEN (100 messages each, the newest part of the room);
+  // latency is from the request to the end of its batch.
+  asio::awaitable<void> history_loop() {
+    auto self = shared_from_this();
+    try {
+      while (!stopping_) {
+        const auto now_s =
+            std::chrono::system_clock::now().time_since_epoch() / std::chrono::seconds(1);
+        std::string ts_now = iso_utc(now_s + 1), ts_old = iso_utc(now_s - 30 * 86400);
+        std::string req;
+        switch (seq_++ % 3) {
+          case 0:
+            req = fmt::format("CHATHISTORY LATEST {} * 100\r\n", room_);
+            break;
+          case 1:
+            req = fmt::format("CHATHISTORY BEFORE {} timestamp={} 100\r\n", room_, ts_now);
+            break;
+          default:
+            req = fmt::format("CHATHISTORY BETWEEN {} timestamp={} timestamp={} 100\r\n", room_,
+                              ts_now, ts_old);
+        }
+        history_sent_at_ = now_ns();
+        history_waiting_ = true;
+        if (st_.measuring) ++st_.sent;
+        co_await write(req);
+        while (history_waiting_ && !stopping_) {
+          timer_.expires_after(std::chrono::seconds(30));
+          boost::system::error_code ec;
+          co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+      }
+    } catch (const std::exception&) {
+    }
+  }
+
+  static std::string iso_utc(int64_t unix_s) {
+    std::time_t t = static_cast<std::time_t>(unix_s);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    return buf;
+  }
+
   void handle(const std::string& line) {
-    auto p = line.find(" PRIVMSG ");
+    if (history_waiting_) {
+      const std::string cmd = command_of(line);
+      if (cmd == "BATCH" && line.find(" -") != std::string::npos) {
+        if (st_.measuring) {
+          ++st_.delivered;
+          st_.latencies_ns.push_back(now_ns() - history_sent_at_);
+        }
+        history_waiting_ = false;
+        timer_.cancel();
+        return;
+      }
+      if (cmd == "FAIL") {
+        ++st_.errors;
+        history_waiting_ = false;
+        timer_.cancel();
+        return;
+      }
+    }
+    // History replies carry stored PRIVMSGs: they are not deliveries.
+    auto p = o_.scenario == "history" ? std::string::npos : line.find(" PRIVMSG ");
     if (p == std::string::npos) {
       if (line.rfind("PING", 0) == 0) {
         asio::co_spawn(io_, write("PONG" + line.substr(4) + "\r\n"), asio::detached);
@@ -258,6 +342,9 @@ class Client : public std::enable_shared_from_this<Client> {
   size_t scan_ = 0;
   std::vector<std::string> out_queue_;
   bool writing_ = false;
+  bool history_cap_ = false;
+  bool history_waiting_ = false;
+  int64_t history_sent_at_ = 0;
   bool stopping_ = false;
   int in_flight_ = 0;
   uint64_t seq_ = 0;
@@ -293,7 +380,7 @@ int main(int argc, char** argv) {
   app.add_option("--host", o.host, "Server address (loopback only)");
   app.add_option("--port", o.port, "Server IRC port");
   app.add_option("--scenario", o.scenario, "fanout or idle")
-      ->check(CLI::IsMember({"fanout", "idle"}));
+      ->check(CLI::IsMember({"fanout", "idle", "history"}));
   app.add_option("--clients", o.clients, "Connections to open")->check(CLI::PositiveNumber);
   app.add_option("--rooms", o.rooms, "Rooms the clients are spread over")
       ->check(CLI::PositiveNumber);

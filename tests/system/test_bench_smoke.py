@@ -24,6 +24,7 @@ SCENARIOS = [
     ("many-rooms", ["--scenario", "fanout", "--clients", "40", "--rooms", "10",
                     "--senders", "10", "--rate", "10", "--duration", "1"]),
     ("idle", ["--scenario", "idle", "--clients", "200", "--rooms", "20", "--duration", "1"]),
+    ("history", ["--scenario", "history", "--clients", "4", "--rooms", "1", "--duration", "1"]),
 ]
 
 NUMBER_KEYS = ("clients", "rooms", "senders", "rate", "joined", "disconnected", "sent",
@@ -63,6 +64,11 @@ def test_every_scenario_runs_once(server_factory, tmp_path):
         assert r["rss_before_kib"] > 0 and r["rss_after_kib"] > 0, report
         if r["scenario"] == "idle":
             assert r["sent"] == 0 and r["delivered"] == 0, report
+            continue
+        if r["scenario"] == "history":
+            # Each request is answered by its batch: completed requests, with latency.
+            assert r["delivered"] > 0 and r["delivered"] <= r["sent"] + clients, report
+            assert 0 < r["p50_ms"] <= r["p99_ms"] <= r["max_ms"], report
             continue
         senders = int(args[args.index("--senders") + 1])
         assert r["sent"] > 0 and r["echoes"] > 0, report
