@@ -412,6 +412,11 @@ std::string Server::dm_identity(const Session& s) {
   return s.account_.empty() ? "~" + irc::fold(s.nick_) : irc::fold(s.account_);
 }
 
+std::string Server::dm_identity(const store::HistoryRow& row) {
+  if (row.account) return irc::fold(*row.account);
+  return "~" + irc::fold(std::string_view(row.sender).substr(0, row.sender.find('!')));
+}
+
 std::string Server::next_batch_ref() {
   return "b" + std::to_string(next_batch_++);
 }
@@ -501,9 +506,7 @@ void Server::deliver(const store::HistoryRow& row) {
     }
   } else {
     // A direct message: to the sessions of the other participant.
-    const std::string from =
-        row.account ? irc::fold(*row.account)
-                    : "~" + irc::fold(std::string_view(row.sender).substr(0, row.sender.find('!')));
+    const std::string from = dm_identity(row);
     if (auto to = store::dm_peer(row.target, from); to && *to != from) {
       for (Session* t : sessions_of_identity(*to)) {
         if (t == sender || t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;

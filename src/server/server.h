@@ -127,6 +127,8 @@ class Server {
   // casefolded account, or "~" + casefolded nick for a guest ('~' is in no account
   // name, so guests never share an account's conversations).
   static std::string dm_identity(const Session& s);
+  // The same identity for the sender of a stored message (account, or "~" + nick).
+  static std::string dm_identity(const store::HistoryRow& row);
 
   std::string next_batch_ref();
   std::string new_msgid();

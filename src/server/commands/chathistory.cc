@@ -31,12 +31,6 @@ namespace {
 constexpr const char* kCmd = "CHATHISTORY";
 constexpr const char* kNotRetrieved = "Messages could not be retrieved";
 
-// The DM identity of a stored message's sender (as Server::dm_identity).
-std::string sender_identity(const store::HistoryRow& row) {
-  if (row.account) return irc::fold(*row.account);
-  return "~" + irc::fold(std::string_view(row.sender).substr(0, row.sender.find('!')));
-}
-
 // What a job hands back to the loop.
 struct Answer {
   std::optional<Error> error;  // the store failed
@@ -228,7 +222,7 @@ void handle_chathistory(Server& srv, Session& s, const irc::Message& m, const Re
         lines.reserve(a.rows.size());
         for (const auto& row : a.rows) {
           // A DM line names its recipient: the peer for our own messages, else us.
-          const std::string& to = !dm || sender_identity(row) == self ? display : me.nick_;
+          const std::string& to = !dm || Server::dm_identity(row) == self ? display : me.nick_;
           lines.push_back(history_message(row, to));
         }
         add_batch(srv, r, {"chathistory", display}, std::move(lines));
