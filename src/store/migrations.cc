@@ -84,6 +84,40 @@ CREATE TRIGGER pool_state_notify AFTER INSERT OR UPDATE ON pool_state
   FOR EACH ROW EXECUTE FUNCTION pool_state_notify();
 )sql";
 
+// Pool-wide presence (store/presence.h): live servers, their registered clients and
+// channel memberships. UNLOGGED: presence is not history, so it costs no WAL, is not
+// shipped to the backup store, and a store crash empties it (every server then
+// announces itself again).
+constexpr const char* kV6 = R"sql(
+CREATE UNLOGGED TABLE pool_servers (
+  name           text PRIMARY KEY,
+  backend_pid    int NOT NULL,
+  backend_start  timestamptz NOT NULL,
+  seen_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNLOGGED TABLE pool_users (
+  server    text NOT NULL REFERENCES pool_servers (name) ON DELETE CASCADE,
+  sid       bigint NOT NULL,
+  nick_key  text NOT NULL UNIQUE,
+  nick      text NOT NULL,
+  username  text NOT NULL,
+  host      text NOT NULL,
+  account   text,
+  realname  text NOT NULL DEFAULT '',
+  away      text,
+  PRIMARY KEY (server, sid)
+);
+CREATE UNLOGGED TABLE pool_members (
+  server       text NOT NULL,
+  sid          bigint NOT NULL,
+  channel_key  text NOT NULL,
+  channel      text NOT NULL,
+  modes        text NOT NULL DEFAULT '',
+  PRIMARY KEY (server, sid, channel_key),
+  FOREIGN KEY (server, sid) REFERENCES pool_users (server, sid) ON DELETE CASCADE
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -91,6 +125,7 @@ const std::vector<Migration>& migrations() {
       {1, "accounts and messages", kV1},
       {2, "indexes for DM conversations by participant", kV2},
       {3, "pool state", kV3},
+      {6, "pool-wide presence", kV6},
   };
   return all;
 }
