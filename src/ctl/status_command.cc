@@ -3,10 +3,12 @@
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
 
 #include <fmt/format.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include <ostream>
 
@@ -162,10 +164,26 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
                          r.listed ? "active" : "-", r.problem);
       continue;
     }
+    // The store it uses (pool mode) and whether it reaches it.
+    std::string store = field(r.health, "store");
+    if (r.health.contains("store_in_use")) {
+      std::string in_use = field(r.health, "store_in_use");
+      store = (in_use.empty() ? std::string("none") : in_use) + (store == "ok" ? "" : "!");
+    }
     out << fmt::format("{:<32} {:<4} {:<7} {:<12} {:>7} {:<11} {:>5}\n", r.name, r.datacenter,
                        r.listed ? "active" : "-", field(r.health, "role"),
-                       field(r.health, "connections"), field(r.health, "store"),
-                       field(r.health, "epoch"));
+                       field(r.health, "connections"), store, field(r.health, "epoch"));
+  }
+  // Stores the servers see fenced (writable with a lower epoch: made read-only).
+  std::set<std::string> fenced;
+  for (const auto& r : rows) {
+    if (!r.reachable || !r.health.contains("stores")) continue;
+    for (const auto& st : r.health["stores"]) {
+      if (st.value("fenced", false)) fenced.insert(st.value("name", std::string("?")));
+    }
+  }
+  for (const auto& name : fenced) {
+    out << fmt::format("store {} is FENCED (it carries a lower epoch than the pool's)\n", name);
   }
   return ok_status();
 }

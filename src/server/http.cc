@@ -120,6 +120,7 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
           {"epoch", server_.epoch()},
           {"active_servers", server_.active_servers()},
       };
+      if (store_report_) j.update(store_report_());
       res.result(ok ? http::status::ok : http::status::service_unavailable);
       res.set(http::field::content_type, "application/json");
       res.body() = j.dump() + "\n";

@@ -33,6 +33,10 @@ class AdminHttp {
   // Binds and starts accepting. Throws boost::system::system_error on bind failure.
   void listen(const Endpoint& ep);
   void stop();
+  // Extra /healthz fields about the stores (pool mode: the store selector's view).
+  void set_store_report(std::function<nlohmann::json()> report) {
+    store_report_ = std::move(report);
+  }
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -44,6 +48,7 @@ class AdminHttp {
   MetricsRegistry& metrics_;
   boost::asio::ip::tcp::acceptor acceptor_;
   bool running_ = false;
+  std::function<nlohmann::json()> store_report_;
 };
 
 }  // namespace pchat::server

@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "dr/store_selector.h"
 #include "dr/topology_file.h"
 #include "server/config.h"
 #include "server/http.h"
@@ -89,6 +90,8 @@ int run(server::ServerConfig cfg) {
   std::optional<store::Instance> instance;
   std::optional<server::Server::PoolView> pool_view;
   std::string conninfo;
+  std::shared_ptr<store::StoreTarget> target;
+  std::vector<dr::StoreSelector::Candidate> candidates;
   if (!cfg.topology_file.empty()) {
     // Pool member: the published topology names this server's listeners and stores.
     auto topo = dr::load_topology(cfg.topology_file);
@@ -110,7 +113,15 @@ int run(server::ServerConfig cfg) {
     cfg.server_name = me->name;
     if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
-    conninfo = primary->libpq_conninfo();
+    // Every mgc store of the topology is a candidate; the selector uses the one with
+    // the highest pool-state epoch and fences writable ones with a lower epoch.
+    for (dr::StoreRole role : {dr::StoreRole::kPrimary, dr::StoreRole::kMirror,
+                               dr::StoreRole::kBackup, dr::StoreRole::kBackupMirror}) {
+      if (const dr::Store* st = topo->store(role)) {
+        candidates.push_back({dr::to_string(role), st->libpq_conninfo()});
+      }
+    }
+    target = std::make_shared<store::StoreTarget>(primary->libpq_conninfo(), "primary");
     pool_view.emplace();
     pool_view->self = me->name;
     pool_view->topology_active = topo->active_servers;
@@ -140,6 +151,18 @@ int run(server::ServerConfig cfg) {
       return 1;
     }
     conninfo = instance->conninfo("mgc");
+    target = store::StoreTarget::fixed(conninfo);
+  }
+  MetricsRegistry metrics;
+  std::optional<dr::StoreSelector> selector;
+  if (!candidates.empty()) {
+    selector.emplace(candidates, target, metrics);
+    auto chosen = selector->choose_initial(kStoreWait);
+    if (!chosen) {
+      spdlog::critical("{}", chosen.error().message);
+      return 1;
+    }
+    conninfo = target->conninfo();
   }
   auto newest = prepare_store(conninfo);
   if (!newest) {
@@ -155,10 +178,9 @@ int run(server::ServerConfig cfg) {
   const int64_t stream_after = *newest;
 
   asio::io_context io(1);
-  MetricsRegistry metrics;
   server::Server* srv_ptr = nullptr;
   store::Writer writer(
-      conninfo, cfg.server_name + "/" + std::to_string(getpid()),
+      target, cfg.server_name + "/" + std::to_string(getpid()),
       [&io, &srv_ptr](std::vector<store::PendingWrite>&& batch, const Status& st) {
         asio::post(io, [&srv_ptr, batch = std::move(batch), st]() mutable {
           srv_ptr->on_committed(std::move(batch), st);
@@ -166,7 +188,7 @@ int run(server::ServerConfig cfg) {
       },
       metrics);
   store::MessageStream stream(
-      conninfo,
+      target,
       [&io, &srv_ptr](std::vector<store::HistoryRow>&& rows) {
         asio::post(io, [&srv_ptr, rows = std::move(rows)]() mutable {
           srv_ptr->on_stream_rows(std::move(rows));
@@ -180,7 +202,7 @@ int run(server::ServerConfig cfg) {
   // servers' come back through the stream (server/pool_presence.h).
   const std::string self = pool_view ? pool_view->self : cfg.server_name;
   store::PresenceLink presence_link(
-      conninfo, self,
+      target, self,
       [&io, &srv_ptr] {
         asio::post(io, [&srv_ptr] {
           if (srv_ptr != nullptr) srv_ptr->announce_presence();
@@ -209,7 +231,7 @@ int run(server::ServerConfig cfg) {
                         });
                         return ok_status();
                       });
-  store::ReaderPool readers(conninfo, cfg.reader_threads);
+  store::ReaderPool readers(target, cfg.reader_threads);
   server::Server srv(io, cfg, &writer, &readers, metrics);
   if (pool_view) srv.set_pool(std::move(*pool_view));
   srv.set_presence_link(&presence_link);
@@ -217,10 +239,28 @@ int run(server::ServerConfig cfg) {
   srv_ptr = &srv;
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
+  if (selector) {
+    http.set_store_report([&selector] {
+      auto st = selector->status();
+      nlohmann::json stores = nlohmann::json::array();
+      for (const auto& p : st.probes) {
+        stores.push_back({{"name", p.name},
+                          {"reachable", p.reachable},
+                          {"writable", p.writable},
+                          {"fenced", p.fenced},
+                          {"epoch", p.epoch}});
+      }
+      return nlohmann::json{{"store_in_use", st.in_use},
+                            {"store_choice", st.why},
+                            {"stores", stores},
+                            {"fenced_by_this_server", st.fenced_by_us}};
+    });
+  }
   stream.start(stream_after);
   writer.start();
   readers.start();
   presence_link.start();
+  if (selector) selector->start();
   try {
     srv.listen();
     http.listen(cfg.http_listen);
@@ -258,6 +298,7 @@ int run(server::ServerConfig cfg) {
   });
   spdlog::info("pchatd ready");
   io.run();
+  if (selector) selector->stop();
   writer.stop();
   stream.stop();
   readers.stop();
@@ -276,6 +317,9 @@ int run(server::ServerConfig cfg) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Store connections give up after 3 s (unless the environment says otherwise): a
+  // store that does not answer must not hold a server's threads for long.
+  setenv("PGCONNECT_TIMEOUT", "3", /*overwrite=*/0);
   CLI::App app{
       "pchatd: persistent group chat over IRC, every message stored in PostgreSQL.\n"
       "With no topology, runs standalone with its own private PostgreSQL in --data-dir."};

@@ -24,9 +24,9 @@ int64_t last_id_of(std::string_view payload) {
 
 }  // namespace
 
-MessageStream::MessageStream(std::string conninfo, Sink sink, PoolStateHook pool_state_hook,
-                             MetricsRegistry& metrics)
-    : conninfo_(std::move(conninfo)),
+MessageStream::MessageStream(std::shared_ptr<StoreTarget> target, Sink sink,
+                             PoolStateHook pool_state_hook, MetricsRegistry& metrics)
+    : target_(std::move(target)),
       sink_(std::move(sink)),
       pool_state_hook_(std::move(pool_state_hook)),
       rows_(metrics.counter("pchat_stream_rows_total",
@@ -67,7 +67,8 @@ Status MessageStream::fetch(int64_t upto) {
 }
 
 Status MessageStream::listen_and_catch_up() {
-  auto c = pg::Connection::connect(conninfo_, "pchatd-stream");
+  generation_ = target_->generation();
+  auto c = pg::Connection::connect(target_->conninfo(), "pchatd-stream");
   if (!c) return c.error();
   conn_ = std::move(*c);
   std::string listen = "LISTEN pchat_messages; LISTEN pchat_pool_state";
@@ -77,10 +78,19 @@ Status MessageStream::listen_and_catch_up() {
   for (const auto& [channel, handler] : listeners_) {
     if (auto st = handler(conn_, nullptr); !st) return st;
   }
+  auto newest = conn_.exec("SELECT coalesce(max(id), 0) FROM messages");
+  if (!newest) return newest.error();
   if (fetched_upto_ < 0) {
-    auto r = conn_.exec("SELECT coalesce(max(id), 0) FROM messages");
-    if (!r) return r.error();
-    fetched_upto_ = r->i64(0, 0);
+    fetched_upto_ = newest->i64(0, 0);
+  } else if (newest->i64(0, 0) < fetched_upto_) {
+    // Another store (a failover) that lacks the newest messages this server saw:
+    // they were not shipped. Follow the new store from its own end, or its next
+    // messages (ids below ours) would be skipped.
+    spdlog::warn(
+        "store: {} ends at message {}, this server had seen up to {}: {} messages "
+        "did not reach it",
+        target_->name(), newest->i64(0, 0), fetched_upto_, fetched_upto_ - newest->i64(0, 0));
+    fetched_upto_ = newest->i64(0, 0);
   }
   reconnects_.inc();
   return fetch(-1);
@@ -90,6 +100,10 @@ void MessageStream::run() {
   auto backoff = 100ms;
   bool warned = false;
   while (!stopping_.load()) {
+    if (conn_.connected() && generation_ != target_->generation()) {
+      spdlog::info("store: message stream moves to store {}", target_->name());
+      conn_.reset();
+    }
     if (!conn_.connected()) {
       connected_.store(false);
       auto st = listen_and_catch_up();

@@ -34,6 +34,7 @@
 #include "core/metrics.h"
 #include "store/history.h"
 #include "store/pg.h"
+#include "store/target.h"
 
 namespace pchat::store {
 
@@ -51,7 +52,7 @@ class MessageStream {
   // connection (and so leads to a reconnect and a new snapshot).
   using NotifyHandler = std::function<Status(pg::Connection& conn, const char* payload)>;
 
-  MessageStream(std::string conninfo, Sink sink, PoolStateHook pool_state_hook,
+  MessageStream(std::shared_ptr<StoreTarget> target, Sink sink, PoolStateHook pool_state_hook,
                 MetricsRegistry& metrics);
   ~MessageStream();  // stop()
   MessageStream(const MessageStream&) = delete;
@@ -73,7 +74,8 @@ class MessageStream {
   // Reads rows fetched_upto_ < id <= upto (upto < 0: no bound) and hands them on.
   Status fetch(int64_t upto);
 
-  const std::string conninfo_;
+  const std::shared_ptr<StoreTarget> target_;
+  uint64_t generation_ = 0;  // stream thread only
   const Sink sink_;
   const PoolStateHook pool_state_hook_;
   std::vector<std::pair<std::string, NotifyHandler>> listeners_;

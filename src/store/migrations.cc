@@ -116,6 +116,20 @@ CREATE UNLOGGED TABLE pool_members (
   PRIMARY KEY (server, sid, channel_key),
   FOREIGN KEY (server, sid) REFERENCES pool_users (server, sid) ON DELETE CASCADE
 );
+
+-- The fence (DESIGN invariant 3): every message commit calls this with the highest
+-- epoch its server has seen; a store that carries a lower one refuses the write as
+-- read-only (25006), so nothing commits on a store the pool has moved away from.
+CREATE FUNCTION pchat_fence_check(min_epoch bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  current bigint;
+BEGIN
+  SELECT epoch INTO current FROM pool_state WHERE id = 1;
+  IF current < min_epoch THEN
+    RAISE EXCEPTION 'this store is fenced: its pool-state epoch % is lower than %',
+      current, min_epoch USING ERRCODE = '25006';
+  END IF;
+END $$;
 )sql";
 
 }  // namespace
@@ -125,7 +139,7 @@ const std::vector<Migration>& migrations() {
       {1, "accounts and messages", kV1},
       {2, "indexes for DM conversations by participant", kV2},
       {3, "pool state", kV3},
-      {6, "pool-wide presence", kV6},
+      {6, "pool-wide presence and the epoch fence", kV6},
   };
   return all;
 }

@@ -70,9 +70,10 @@ Result<std::vector<PresenceUser>> read_presence(pg::Connection& conn, const std:
   return out;
 }
 
-PresenceLink::PresenceLink(std::string conninfo, std::string self, SnapshotRequest snapshot_request,
-                           LostNicks lost_nicks, MetricsRegistry& metrics)
-    : conninfo_(std::move(conninfo)),
+PresenceLink::PresenceLink(std::shared_ptr<StoreTarget> target, std::string self,
+                           SnapshotRequest snapshot_request, LostNicks lost_nicks,
+                           MetricsRegistry& metrics)
+    : target_(std::move(target)),
       self_(std::move(self)),
       snapshot_request_(std::move(snapshot_request)),
       lost_nicks_(std::move(lost_nicks)),
@@ -199,7 +200,8 @@ void PresenceLink::notify(std::string event) {
 void PresenceLink::connect() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_connect_) return;
-  auto c = pg::Connection::connect(conninfo_, "pchatd-presence");
+  generation_ = target_->generation();
+  auto c = pg::Connection::connect(target_->conninfo(), "pchatd-presence");
   if (!c) {
     if (!warned_) spdlog::error("presence: cannot reach the store: {}", c.error().message);
     warned_ = true;
@@ -420,6 +422,9 @@ void PresenceLink::run() {
       cv_.wait_for(lk, 200ms, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) break;
       batch.swap(queue_);
+    }
+    if (conn_.connected() && generation_ != target_->generation()) {
+      lost("the pool moved to store " + target_->name());
     }
     if (!conn_.connected()) {
       connect();

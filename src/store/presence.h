@@ -49,6 +49,7 @@
 #include "core/metrics.h"
 #include "core/result.h"
 #include "store/pg.h"
+#include "store/target.h"
 
 namespace pchat::store {
 
@@ -89,8 +90,8 @@ class PresenceLink {
   // Session ids whose nick another server took while this one was away (hello()).
   using LostNicks = std::function<void(std::vector<uint64_t> sids)>;
 
-  PresenceLink(std::string conninfo, std::string self, SnapshotRequest snapshot_request,
-               LostNicks lost_nicks, MetricsRegistry& metrics);
+  PresenceLink(std::shared_ptr<StoreTarget> target, std::string self,
+               SnapshotRequest snapshot_request, LostNicks lost_nicks, MetricsRegistry& metrics);
   ~PresenceLink();  // stop()
   PresenceLink(const PresenceLink&) = delete;
   PresenceLink& operator=(const PresenceLink&) = delete;
@@ -140,7 +141,8 @@ class PresenceLink {
   void notify_statements(const std::vector<std::string>& events,
                          std::vector<pg::Connection::Statement>& out) const;
 
-  const std::string conninfo_;
+  const std::shared_ptr<StoreTarget> target_;
+  uint64_t generation_ = 0;  // link thread only
   const std::string self_;
   const SnapshotRequest snapshot_request_;
   const LostNicks lost_nicks_;

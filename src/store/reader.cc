@@ -2,8 +2,8 @@
 
 namespace pchat::store {
 
-ReaderPool::ReaderPool(std::string conninfo, int threads)
-    : conninfo_(std::move(conninfo)), threads_n_(threads) {}
+ReaderPool::ReaderPool(std::shared_ptr<StoreTarget> target, int threads)
+    : target_(std::move(target)), threads_n_(threads) {}
 
 ReaderPool::~ReaderPool() {
   stop();
@@ -37,6 +37,7 @@ bool ReaderPool::submit(Job job) {
 
 void ReaderPool::run() {
   pg::Connection conn;
+  uint64_t generation = 0;
   for (;;) {
     Job job;
     {
@@ -46,8 +47,10 @@ void ReaderPool::run() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
+    if (conn.connected() && generation != target_->generation()) conn.reset();
     if (!conn.connected()) {
-      auto c = pg::Connection::connect(conninfo_, "pchatd-reader");
+      generation = target_->generation();
+      auto c = pg::Connection::connect(target_->conninfo(), "pchatd-reader");
       if (!c) {
         job(c.error());
         continue;

@@ -17,6 +17,7 @@
 
 #include "core/result.h"
 #include "store/pg.h"
+#include "store/target.h"
 
 namespace pchat::store {
 
@@ -25,7 +26,7 @@ class ReaderPool {
   using Job = std::function<void(Result<pg::Connection*> conn)>;
   static constexpr size_t kMaxQueue = 10000;
 
-  ReaderPool(std::string conninfo, int threads);
+  ReaderPool(std::shared_ptr<StoreTarget> target, int threads);
   ~ReaderPool();  // stop()
   ReaderPool(const ReaderPool&) = delete;
   ReaderPool& operator=(const ReaderPool&) = delete;
@@ -39,7 +40,7 @@ class ReaderPool {
  private:
   void run();
 
-  const std::string conninfo_;
+  const std::shared_ptr<StoreTarget> target_;
   const int threads_n_;
   std::vector<std::thread> threads_;
   std::mutex mu_;

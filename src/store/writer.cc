@@ -10,7 +10,10 @@ namespace {
 
 // Pool-wide: every writer takes this lock before its INSERT, so ids are allocated
 // in commit order and each batch's ids are contiguous (see message_stream.h).
-constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7305692317)";
+// The pool-wide message lock, and the fence: the commit fails (25006, read-only)
+// when the store carries a lower pool-state epoch than this server has seen.
+constexpr const char* kLockSql =
+    "SELECT pg_advisory_xact_lock(7305692317), pchat_fence_check($1::bigint)";
 
 // One batch: insert in submission order, notify listeners of the id range in the
 // same transaction (NOTIFY is delivered at commit, in commit order).
@@ -30,8 +33,9 @@ SELECT ins.id, ins.msgid FROM ins CROSS JOIN note ORDER BY ins.id
 
 }  // namespace
 
-Writer::Writer(std::string conninfo, std::string writer_id, Sink sink, MetricsRegistry& metrics)
-    : conninfo_(std::move(conninfo)),
+Writer::Writer(std::shared_ptr<StoreTarget> target, std::string writer_id, Sink sink,
+               MetricsRegistry& metrics)
+    : target_(std::move(target)),
       writer_id_(std::move(writer_id)),
       sink_(std::move(sink)),
       committed_(metrics.counter("pchat_messages_committed_total",
@@ -77,7 +81,8 @@ bool Writer::submit(PendingWrite write) {
 void Writer::ensure_connected() {
   auto now = std::chrono::steady_clock::now();
   if (conn_.connected() || now < next_connect_) return;
-  auto c = pg::Connection::connect(conninfo_, "pchatd-writer");
+  generation_ = target_->generation();
+  auto c = pg::Connection::connect(target_->conninfo(), "pchatd-writer");
   if (c) {
     conn_ = std::move(*c);
     backoff_ = 100ms;
@@ -116,6 +121,9 @@ void Writer::run() {
         }
         queue_depth_.set(static_cast<int64_t>(queue_.size()));
       }
+    }
+    if (conn_.connected() && generation_ != target_->generation()) {
+      lost_connection("the pool moved to store " + target_->name());
     }
     ensure_connected();
     if (batch.empty()) {
@@ -163,7 +171,7 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
   }
   auto t0 = std::chrono::steady_clock::now();
   auto results = conn_.exec_pipeline(
-      {{kLockSql, {}},
+      {{kLockSql, {std::to_string(target_->min_epoch())}},
        {kInsertSql,
         {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id_}}});
   auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

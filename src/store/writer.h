@@ -36,6 +36,7 @@
 #include "core/metrics.h"
 #include "core/result.h"
 #include "store/pg.h"
+#include "store/target.h"
 
 namespace pchat::store {
 
@@ -69,7 +70,8 @@ class Writer {
 
   // `writer_id` names this writer in the commit notifications (for logs and
   // metrics of the listeners).
-  Writer(std::string conninfo, std::string writer_id, Sink sink, MetricsRegistry& metrics);
+  Writer(std::shared_ptr<StoreTarget> target, std::string writer_id, Sink sink,
+         MetricsRegistry& metrics);
   ~Writer();  // stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -91,7 +93,8 @@ class Writer {
   void ensure_connected();
   void lost_connection(const std::string& why);
 
-  const std::string conninfo_;
+  const std::shared_ptr<StoreTarget> target_;
+  uint64_t generation_ = 0;  // of target_ when connected
   const std::string writer_id_;
   const Sink sink_;
   // Writer thread only.

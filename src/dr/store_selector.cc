@@ -1,0 +1,173 @@
+#include "dr/store_selector.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace pchat::dr {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kProbeSql =
+    "SELECT pg_is_in_recovery(),"
+    " coalesce((SELECT 'default_transaction_read_only=on' = ANY (setconfig)"
+    "   FROM pg_db_role_setting WHERE setrole = 0"
+    "   AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())),"
+    "  false),"
+    " to_regclass('pool_state') IS NOT NULL";
+
+}  // namespace
+
+StoreSelector::StoreSelector(std::vector<Candidate> candidates,
+                             std::shared_ptr<store::StoreTarget> target, MetricsRegistry& metrics)
+    : candidates_(std::move(candidates)),
+      target_(std::move(target)),
+      conns_(candidates_.size()),
+      fences_(metrics.counter("pchat_store_fences_total",
+                              "Stores this server fenced (writable with a lower epoch)")),
+      switches_(metrics.counter("pchat_store_switches_total",
+                                "Times this server moved to another store (failover)")),
+      fenced_seen_(metrics.gauge("pchat_stores_fenced",
+                                 "Stores of the topology seen fenced in the last probe")) {}
+
+StoreSelector::~StoreSelector() {
+  stop();
+}
+
+StoreProbe StoreSelector::probe(size_t i) {
+  StoreProbe p;
+  p.name = candidates_[i].name;
+  pg::Connection& c = conns_[i];
+  if (!c.connected()) {
+    auto nc = pg::Connection::connect(candidates_[i].conninfo, "pchatd-selector");
+    if (!nc) return p;
+    c = std::move(*nc);
+  }
+  auto r = c.exec(kProbeSql);
+  if (!r) {
+    c.reset();
+    return p;
+  }
+  p.reachable = true;
+  p.writable = r->get(0, 0) == "f";
+  p.fenced = r->get(0, 1) == "t";
+  if (r->get(0, 2) == "t") {
+    auto st = c.exec("SELECT epoch, primary_store FROM pool_state WHERE id = 1");
+    if (st && st->rows() == 1) {
+      p.epoch = st->i64(0, 0);
+      p.primary_store = st->str(0, 1);
+    }
+  }
+  return p;
+}
+
+void StoreSelector::fence(size_t i) {
+  pg::Connection& c = conns_[i];
+  const std::string& name = candidates_[i].name;
+  auto db = c.exec("SELECT current_database()");
+  if (!db) {
+    spdlog::error("store: cannot fence store {}: {}", name, db.error().message);
+    return;
+  }
+  auto r = c.exec("ALTER DATABASE " + c.quote_ident(db->str(0, 0)) +
+                  " SET default_transaction_read_only = on");
+  if (!r) {
+    spdlog::error(
+        "store: cannot fence store {} (it carries a lower epoch; no server of "
+        "this pool writes there): {}",
+        name, r.error().message);
+    return;
+  }
+  auto ended = c.exec(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+      " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+      " AND application_name LIKE 'pchatd-%' AND application_name <> 'pchatd-selector'");
+  fences_.inc();
+  spdlog::critical(
+      "store: FENCED store {}: it is writable but carries a lower pool-state epoch than "
+      "the pool's; made read-only, {} pchatd sessions on it ended",
+      name, ended ? ended->str(0, 0) : "?");
+  std::lock_guard lk(mu_);
+  if (std::find(status_.fenced_by_us.begin(), status_.fenced_by_us.end(), name) ==
+      status_.fenced_by_us.end()) {
+    status_.fenced_by_us.push_back(name);
+  }
+}
+
+StoreChoice StoreSelector::round() {
+  std::vector<StoreProbe> probes;
+  for (size_t i = 0; i < candidates_.size(); ++i) probes.push_back(probe(i));
+  StoreChoice choice = choose_store(probes, current_, target_->min_epoch());
+  target_->raise_min_epoch(choice.epoch);
+  for (const auto& name : choice.fence) {
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      if (candidates_[i].name == name) fence(i);
+    }
+  }
+  if (choice.use && *choice.use != current_) {
+    for (const auto& c : candidates_) {
+      if (c.name != *choice.use) continue;
+      if (!current_.empty()) {
+        switches_.inc();
+        spdlog::warn("store: the pool moved from store {} to store {} ({})", current_, c.name,
+                     choice.why);
+      } else {
+        spdlog::info("store: using store {} ({})", c.name, choice.why);
+      }
+      current_ = c.name;
+      target_->set(c.conninfo, c.name);
+    }
+  }
+  int64_t fenced = 0;
+  for (const auto& p : probes) fenced += p.fenced ? 1 : 0;
+  fenced_seen_.set(fenced);
+  std::lock_guard lk(mu_);
+  status_.in_use = current_;
+  status_.epoch = choice.epoch;
+  status_.why = choice.why;
+  status_.probes = std::move(probes);
+  return choice;
+}
+
+Result<std::string> StoreSelector::choose_initial(std::chrono::seconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  bool warned = false;
+  for (;;) {
+    StoreChoice c = round();
+    if (c.use) return *c.use;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return make_error(ErrorKind::kUnavailable, "no store to use: " + c.why);
+    }
+    if (!warned) spdlog::warn("store: waiting for a store to use ({})", c.why);
+    warned = true;
+    std::this_thread::sleep_for(500ms);
+  }
+}
+
+void StoreSelector::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void StoreSelector::stop() {
+  stopping_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void StoreSelector::run() {
+  while (!stopping_.load()) {
+    for (auto waited = 0ms; waited < kInterval && !stopping_.load(); waited += 50ms) {
+      std::this_thread::sleep_for(50ms);
+    }
+    if (stopping_.load()) break;
+    round();
+  }
+}
+
+StoreSelector::Status StoreSelector::status() const {
+  std::lock_guard lk(mu_);
+  return status_;
+}
+
+}  // namespace pchat::dr

@@ -1,0 +1,98 @@
+"""Fencing by epoch (DESIGN §3 invariant 3, §4; issue 4 point 3).
+
+Two writable stores: "primary" (a standalone pchatd's PostgreSQL, epoch 1) and
+"backup" (another's, its pool state moved on to epoch 2, as after a failover). A
+pool member started with both in its topology uses the store with the higher epoch,
+and fences the other: made read-only, reported in /healthz and `pchatctl status`,
+and no server writes there any more (even the standalone pchatd that owns it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from irc_client import IrcClient
+from pchat_harness import pchatctl, wait_until
+from store_query import query
+
+TIMEOUT = 20.0
+CAPS = ("echo-message", "message-tags", "labeled-response")
+
+
+def topology(path, primary_dir, backup_dir, member):
+    path.write_text("\n".join([
+        "[pool]", 'fqdn = "pool.test.local"', f'active_servers = ["{member.name}"]', "",
+        "[datacenters.A]", "", "[datacenters.B]", "",
+        "[[servers]]", f'name = "{member.name}"', 'datacenter = "A"',
+        f'irc_listen = "127.0.0.1:{member.irc_port}"',
+        f'http_listen = "127.0.0.1:{member.http_port}"', "",
+        "[stores.primary]", 'datacenter = "A"', f'host = "{primary_dir / "run"}"',
+        'dbname = "mgc"', 'user = "pchat"', "",
+        "[stores.backup]", 'datacenter = "B"', f'host = "{backup_dir / "run"}"',
+        'dbname = "mgc"', 'user = "pchat"', "",
+        "[log_shipping]", f'backup_share = "{path.parent / "share"}"',
+        f'copy_destination = "{path.parent / "copy"}"', "",
+    ]))
+    return path
+
+
+def test_lower_epoch_store_is_fenced_and_never_written(server_factory, base_dir, unique):
+    old = server_factory(allow_guests=True)   # owns the "primary" store, epoch 1
+    new = server_factory(allow_guests=True)   # owns the "backup" store
+    query(new.data_dir, "update pool_state set epoch = 2, pool_state = 'FailedOver',"
+                        " primary_store = 'backup'")
+    channel = "#" + unique("fen")
+    b = IrcClient("b").connect(old.irc_port)
+    b.register(unique("fb"), caps=CAPS)
+    b.send(f"JOIN {channel}")
+    b.expect("366", TIMEOUT)
+    member = server_factory(start=False)
+    topo = topology(base_dir / f"{member.name}-fence.toml", old.data_dir, new.data_dir, member)
+    member.start(base_dir / member.name / "unused",
+                 ["--topology", str(topo), "--server", member.name], allow_guests=True)
+
+    def health():
+        status, text = member.http_get("/healthz")
+        return json.loads(text)
+
+    wait_until(lambda: any(s["name"] == "primary" and s["fenced"] for s in health()["stores"]),
+               10, "the lower-epoch store to be fenced")
+    h = health()
+    assert h["store_in_use"] == "backup", h
+    assert h["epoch"] == 2, h
+    assert "primary" in h["fenced_by_this_server"], h
+    # The fenced store refuses writes to every new session.
+    assert query(old.data_dir, "show default_transaction_read_only") == [["on"]]
+
+    before_old = query(old.data_dir, "select count(*) from messages")[0][0]
+    # Through the pool member: stored on the new store only.
+    a = IrcClient("a").connect(member.irc_port)
+    a.register(unique("fa"), caps=CAPS)
+    a.send(f"JOIN {channel}")
+    a.expect("366", TIMEOUT)
+    a.request(f"PRIVMSG {channel} :after the failover", "f1")
+    assert a.expect_label("f1", TIMEOUT).command == "PRIVMSG"
+    rows = query(new.data_dir, "select body from messages where body = 'after the failover'")
+    assert rows == [["after the failover"]]
+    # Through the old store's own pchatd (a client connected before the fence):
+    # refused, never acknowledged, never stored. New clients cannot even register
+    # there (their nick cannot be claimed on a read-only store).
+    for i in range(3):
+        b.request(f"PRIVMSG {channel} :to the fenced store {i}", f"o{i}")
+        reply = b.expect_label(f"o{i}", TIMEOUT)
+        assert reply.command == "FAIL", reply.raw
+    late = IrcClient("late").connect(old.irc_port)
+    late.send(f"NICK {unique('fl')}")
+    late.send("USER late 0 * :late")
+    assert late.expect(("437", "001"), TIMEOUT).command == "437"
+    late.close()
+    after_old = query(old.data_dir, "select count(*) from messages")[0][0]
+    assert after_old == before_old, "a message was written to the fenced store"
+
+    out = pchatctl(new.data_dir, "--topology", str(topo), "status")
+    assert out.returncode == 0, out.stderr
+    assert "store primary is FENCED" in out.stdout, out.stdout
+    assert "backup" in out.stdout
+    a.close()
+    b.close()
