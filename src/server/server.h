@@ -43,6 +43,7 @@
 namespace pchat::server {
 
 class Server;
+class RoomPolicy;
 
 // One command: name, minimum parameter count, whether registration is required.
 struct CommandSpec {
@@ -163,6 +164,10 @@ class Server {
   }
   bool accepting() const { return accepting_; }
 
+  // ---- rooms (issue 3, server/room_policy.h); null: plain IRC ----
+  RoomPolicy* rooms() const { return rooms_; }
+  void set_rooms(RoomPolicy* rooms) { rooms_ = rooms; }
+
   // ---- pool membership (DESIGN section 4) ----
   // A server without a PoolView is a pool of one: always active.
   struct PoolView {
@@ -224,6 +229,7 @@ class Server {
   std::string pool_status_ = "Normal";
   std::vector<std::string> active_list_;
   bool reading_ = true;  // false once stopping: lines from clients are ignored
+  RoomPolicy* rooms_ = nullptr;
 
   Gauge& connections_;
   Counter& connections_total_;

@@ -1,0 +1,286 @@
+"""Rooms enforced over IRC (issue 3): every privacy x type x role, the ethical wall,
+disabled rooms, creators, ParticipantUpdateLimit, live rule changes (within a
+second), and a leak test for Secret rooms. Rules are changed through real pchatctl
+while clients are connected."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from conftest import _stop_all, unique_name
+from irc_client import IrcClient
+from irc_helpers import sync
+from pchat_harness import PchatServer, pchatctl
+
+CAPS = ("echo-message", "message-tags", "batch", "draft/chathistory", "multi-prefix")
+USERS = ("alice", "bob", "carol", "dave", "mallory")
+LIVE = 1.0  # rule changes reach clients within a second
+
+
+@pytest.fixture(scope="module")
+def world(bins, base_dir):
+    """One server with accounts alice..mallory and a category "Legal" that allows
+    alice, bob, carol and dave (mallory is outside it)."""
+    server = PchatServer("rooms")
+    try:
+        server.start(base_dir / "rooms" / "data")
+        passwords = {}
+        for name in USERS:
+            passwords[name] = secrets.token_urlsafe(10)
+            r = pchatctl(server.data_dir, "user", "add", name, input=passwords[name] + "\n")
+            assert r.returncode == 0, r.stderr
+        ctl(server, 'New-CsPersistentChatCategory -Name Legal '
+                    '-AllowedMembers "alice","bob","carol","dave" -Creators alice')
+        yield server, passwords
+    finally:
+        _stop_all([server])
+
+
+def ctl(server, *args):
+    r = pchatctl(server.data_dir, *args)
+    assert r.returncode == 0, f"{args}: {r.stdout}{r.stderr}"
+    return r.stdout
+
+
+@pytest.fixture
+def login(world):
+    server, passwords = world
+    clients = []
+
+    def connect(account):
+        c = IrcClient(account).connect(server.irc_port)
+        clients.append(c)
+        c.register(unique_name(account[:3]), caps=CAPS, sasl=(account, passwords[account]))
+        return c
+
+    yield connect
+    for c in clients:
+        c.close()
+
+
+def room(server, name, privacy="Open", type_="Normal", category="Legal", **lists):
+    ctl(server, f"New-CsPersistentChatRoom -Name {name[1:]} -Category {category} "
+                f"-Privacy {privacy} -Type {type_}")
+    if lists:
+        ctl(server, f"Set-CsPersistentChatRoom -Identity {name[1:]} " +
+            " ".join(f'-{k.capitalize()} "{v}"' for k, v in lists.items()))
+    return name
+
+
+def try_join(client, chan):
+    """JOIN; returns ("366", names) or (numeric, reason)."""
+    client.send(f"JOIN {chan}")
+    got = client.collect_until(("366", "403", "473", "474", "477"))
+    m = got[-1]
+    if m.command != "366":
+        return m.command, m.last
+    names = [x for x in got if x.command == "353" and x.params[2].lower() == chan.lower()]
+    return "366", names[-1].last.split() if names else []
+
+
+def try_post(client, chan, text):
+    """PRIVMSG with echo-message: "ok" or (numeric, reason)."""
+    client.send(f"PRIVMSG {chan} :{text}")
+    m = client.expect(("PRIVMSG", "403", "404"),
+                      pred=lambda m: m.command != "PRIVMSG" or m.last == text)
+    return "ok" if m.command == "PRIVMSG" else (m.command, m.last)
+
+
+EXPECT_JOIN = {  # privacy -> user -> numeric
+    "Open": {"alice": "366", "bob": "366", "carol": "366", "dave": "366", "mallory": "474"},
+    "Closed": {"alice": "366", "bob": "366", "carol": "366", "dave": "473", "mallory": "474"},
+    "Secret": {"alice": "366", "bob": "366", "carol": "366", "dave": "403", "mallory": "403"},
+}
+
+
+@pytest.mark.parametrize("type_", ["Normal", "Auditorium"])
+@pytest.mark.parametrize("privacy", ["Open", "Closed", "Secret"])
+def test_privacy_type_role_matrix(world, login, privacy, type_):
+    """alice manages, bob presents, carol is a member, dave is in the category's scope
+    only, mallory is outside it."""
+    server, _ = world
+    chan = room(server, "#" + unique_name("m"), privacy, type_, managers="alice",
+                presenters="bob", members="carol")
+    clients = {u: login(u) for u in USERS}
+    for user, client in clients.items():
+        got = try_join(client, chan)
+        assert got[0] == EXPECT_JOIN[privacy][user], (user, got)
+        if got[0] == "403":
+            assert got[1] == "No such channel"
+        if got[0] != "366":
+            continue
+        names = {n.lstrip("@+"): n for n in got[1]}
+        prefix = names[client.nick][: len(names[client.nick]) - len(client.nick)]
+        assert prefix == {"alice": "@", "bob": "+"}.get(user, ""), (user, got[1])
+        posted = try_post(client, chan, f"hello from {user}")
+        if type_ == "Auditorium" and user not in ("alice", "bob"):
+            assert posted[0] == "404" and "auditorium" in posted[1], (user, posted)
+        else:
+            assert posted == "ok", (user, posted)
+    # Room modes: Closed/Secret +i, Secret +s, Auditorium +m.
+    alice = clients["alice"]
+    alice.send(f"MODE {chan}")
+    modes = alice.expect("324").params[2]
+    assert ("i" in modes) == (privacy != "Open")
+    assert ("s" in modes) == (privacy == "Secret")
+    assert ("m" in modes) == (type_ == "Auditorium")
+
+
+def test_plain_irc_join_creates_an_open_room_with_its_manager(world, login):
+    server, _ = world
+    chan = "#" + unique_name("adhoc")
+    bob, carol = login("bob"), login("carol")
+    got = try_join(bob, chan)
+    assert got[0] == "366" and got[1] == ["@" + bob.nick]
+    assert try_join(carol, chan)[0] == "366"
+    assert try_post(carol, chan, "plain irc") == "ok"
+    stored = ctl(server, f"Get-CsPersistentChatRoom {chan[1:]}")
+    assert "default" in stored and "Open" in stored and "bob" in stored
+    # The room persists: bob is its manager when he comes back.
+    bob.send(f"PART {chan}")
+    carol.send(f"PART {chan}")
+    carol.expect("PART")
+    bob2 = login("bob")
+    assert try_join(bob2, chan)[1] == ["@" + bob2.nick]
+
+
+def test_ethical_wall_wins_and_applies_live(world, login):
+    server, _ = world
+    chan = room(server, "#" + unique_name("wall"), "Open", category="default",
+                managers="dave", members="dave")
+    dave = login("dave")
+    assert try_join(dave, chan)[0] == "366"
+    carol = login("carol")
+    assert try_join(carol, chan)[0] == "366"
+    t0 = time.monotonic()
+    ctl(server, 'Set-CsPersistentChatCategory -Identity default -DeniedMembers @{Add="dave"}')
+    try:
+        kick = dave.expect("KICK", timeout=5)
+        assert time.monotonic() - t0 < LIVE + 2  # pchatctl itself takes most of it
+        assert kick.params[:2] == [chan, dave.nick]
+        carol.expect("KICK", pred=lambda m: m.params[1] == dave.nick)
+        # Listed as manager and member, walled all the same.
+        got = try_join(login("dave"), chan)
+        assert got[0] == "474", got
+    finally:
+        ctl(server, 'Set-CsPersistentChatCategory -Identity default -DeniedMembers $null')
+
+
+def test_disabled_room(world, login):
+    server, _ = world
+    chan = room(server, "#" + unique_name("dis"), "Open", managers="alice")
+    alice, bob = login("alice"), login("bob")
+    assert try_join(alice, chan)[0] == "366"
+    assert try_join(bob, chan)[0] == "366"
+    ctl(server, f"Set-CsPersistentChatRoom -Identity {chan[1:]} -Disabled $true")
+    assert "disabled" in bob.expect("KICK", timeout=5).last
+    alice.expect("KICK", pred=lambda m: m.params[1] == alice.nick, timeout=5)
+    got = try_join(bob, chan)
+    assert got[0] == "474" and "disabled" in got[1]
+    ctl(server, f"Set-CsPersistentChatRoom -Identity {chan[1:]} -Disabled $false")
+    time.sleep(LIVE)
+    assert try_join(bob, chan)[0] == "366"
+    assert try_post(bob, chan, "back") == "ok"
+
+
+def test_creators(world, login):
+    server, _ = world
+    ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "alice"')
+    try:
+        time.sleep(LIVE)
+        bob, alice = login("bob"), login("alice")
+        chan = "#" + unique_name("new")
+        assert try_join(bob, chan) == ("403", "No such channel")
+        got = try_join(alice, chan)
+        assert got == ("366", ["@" + alice.nick])
+        assert try_join(bob, chan)[0] == "366"  # an Open room: others join
+    finally:
+        ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "*"')
+
+
+def test_participant_update_limit(world, login):
+    server, _ = world
+    chan = room(server, "#" + unique_name("pul"), "Open")
+    ctl(server, "Set-CsPersistentChatConfiguration -ParticipantUpdateLimit 2")
+    try:
+        time.sleep(LIVE)
+        alice, bob, carol = login("alice"), login("bob"), login("carol")
+        try_join(alice, chan)
+        try_join(bob, chan)
+        alice.expect("JOIN", pred=lambda m: m.nick == bob.nick)  # 2 participants: sent
+        try_join(carol, chan)  # 3 > 2: no longer sent
+        bob.send(f"PART {chan}")
+        bob.expect("PART")
+        lines = sync(alice)
+        assert not [m for m in lines if m.command in ("JOIN", "PART")], lines
+        assert try_post(carol, chan, "still delivered") == "ok"
+        alice.expect("PRIVMSG", pred=lambda m: m.last == "still delivered")
+    finally:
+        ctl(server, "Set-CsPersistentChatConfiguration -ParticipantUpdateLimit 75")
+
+
+def test_live_changes_reach_clients_within_a_second(world, login):
+    server, _ = world
+    chan = room(server, "#" + unique_name("live"), "Closed", managers="alice",
+                members="carol")
+    ctl(server, f'Set-CsPersistentChatRoom -Identity {chan[1:]} -Members @{{Add="bob"}}')
+    alice, bob, carol = login("alice"), login("bob"), login("carol")
+    for c in (alice, bob, carol):
+        assert try_join(c, chan)[0] == "366"
+    ctl(server, f'Set-CsPersistentChatRoom -Identity {chan[1:]} -Presenters "bob" '
+                f'-Members @{{Remove="carol"}} -Type Auditorium')
+    t0 = time.monotonic()
+    kick = carol.expect("KICK", timeout=LIVE)
+    assert kick.params[1] == carol.nick
+    mode = alice.expect("MODE", pred=lambda m: m.params[0] == chan and "v" in m.params[1],
+                        timeout=LIVE)
+    assert bob.nick in mode.params
+    if "m" not in mode.params[1]:  # the room's +m may come in a MODE line of its own
+        alice.expect("MODE", pred=lambda m: m.params[0] == chan and "m" in m.params[1],
+                     timeout=LIVE)
+    assert time.monotonic() - t0 < LIVE
+    assert try_post(bob, chan, "presenting") == "ok"
+
+
+def test_secret_room_leaks_nothing(world, login):
+    """A non-member tries every command that could reveal a Secret room and gets the
+    answers a never-used name gets."""
+    server, _ = world
+    secret = room(server, "#" + unique_name("sec"), "Secret", managers="alice",
+                  members="carol")
+    missing = "#" + unique_name("none")
+    alice, carol = login("alice"), login("carol")
+    for c in (alice, carol):
+        assert try_join(c, secret)[0] == "366"
+        try_post(c, secret, "secret words")
+    ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "alice"')
+    try:
+        time.sleep(LIVE)
+        for user in ("dave", "mallory"):
+            spy = login(user)
+
+            def answers(target):
+                out = []
+                for line in (f"JOIN {target}", f"NAMES {target}", f"MODE {target}",
+                             f"TOPIC {target}", f"TOPIC {target} :x", f"PRIVMSG {target} :x",
+                             f"CHATHISTORY LATEST {target} * 10", f"LIST {target}"):
+                    spy.send(line)
+                    out += [(m.command, [p.replace(target, "T") for p in m.params[1:]])
+                            for m in sync(spy)]
+                return out
+
+            assert answers(secret) == answers(missing)
+            spy.send("LIST")
+            listed = spy.collect_until("323")
+            assert not [m for m in listed if m.command == "322" and m.params[1] == secret]
+            spy.send(f"WHOIS {alice.nick}")
+            whois = spy.collect_until("318")
+            assert not [m for m in whois if secret in " ".join(m.params)]
+            spy.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z "
+                     "timestamp=2100-01-01T00:00:00.000Z 50")
+            assert secret not in " ".join(m.raw for m in sync(spy))
+    finally:
+        ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "*"')
