@@ -215,7 +215,10 @@ RoomPolicy::JoinVerdict RoomPolicy::check_join(Session& s, const std::string& na
     }
     v.members_only = r->privacy != chat::Privacy::kOpen;
     v.prefix = chat::prefix_of(st);
-    v.unmanaged = r->managers.empty();
+    // Only plain-IRC rooms (those JOIN creates) are "unmanaged"; a room an
+    // administrator set up without managers gives nobody '@'.
+    v.unmanaged =
+        r->managers.empty() && irc::equal_folded(r->category, srv_.config().new_room_category);
     return v;
   }
   // A new name (DESIGN 3a). A refusal reads exactly as a Secret room's does, so that
@@ -293,6 +296,26 @@ bool RoomPolicy::exists_for(const Session& s, const Channel& c) const {
   return r == nullptr || chat::exists_for(*r, standing(s, *r));
 }
 
+std::map<std::string, std::string> RoomPolicy::readable_rooms(const Session& s,
+                                                              const std::string& target) const {
+  std::map<std::string, std::string> out;
+  const bool all = target == "*";
+  const std::string want = irc::fold(target);
+  if (loaded_) {
+    for (const auto& r : catalog_.rooms) {
+      std::string key = irc::fold(r.name);
+      if (!all && key != want) continue;
+      if (chat::may_read(r, standing(s, r))) out.emplace(std::move(key), r.name);
+    }
+  }
+  for (const Channel* c : s.channels_) {
+    if ((all || c->key() == want) && (!loaded_ || room(c->name()) == nullptr)) {
+      out.emplace(c->key(), c->name());
+    }
+  }
+  return out;
+}
+
 void RoomPolicy::list_idle_rooms(Session& s, const ResponsePtr& r) {
   if (!loaded_) return;
   std::vector<const chat::Room*> shown;
@@ -343,6 +366,16 @@ bool may_find(Server& srv, const Session& s, const Channel& c) {
 
 bool exists_for(Server& srv, const Session& s, const Channel& c) {
   return srv.rooms() ? srv.rooms()->exists_for(s, c) : true;
+}
+
+std::map<std::string, std::string> readable_rooms(Server& srv, const Session& s,
+                                                  const std::string& target) {
+  if (srv.rooms()) return srv.rooms()->readable_rooms(s, target);
+  std::map<std::string, std::string> out;
+  for (const Channel* c : s.channels_) {
+    if (target == "*" || c->key() == irc::fold(target)) out.emplace(c->key(), c->name());
+  }
+  return out;
 }
 
 void list_idle_rooms(Server& srv, Session& s, const ResponsePtr& r) {

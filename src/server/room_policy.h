@@ -66,8 +66,9 @@ class RoomPolicy {
     bool creates = false;       // this JOIN creates the room
     bool members_only = false;  // Closed/Secret: the rules replace +i
     chat::Prefix prefix;        // what the joiner gets
-    // The room has no managers (a guest created it): whoever brings its channel to
-    // life gets a transient '@', as on any IRC server.
+    // The room has no managers and is in the category JOIN creates rooms in (a
+    // guest created it): whoever brings its channel to life gets a transient '@',
+    // as on any IRC server.
     bool unmanaged = false;
   };
   JoinVerdict check_join(Session& s, const std::string& name);
@@ -80,6 +81,11 @@ class RoomPolicy {
   // MODE/TOPIC queries: does `c` exist for `s` (false only for a Secret room's
   // non-members)?
   bool exists_for(const Session& s, const Channel& c) const;
+  // SEARCH: the conversations `s` may read, folded key -> display name: `target`
+  // alone ("#room") or every one ("*"). Rooms by may_read; channels without a room
+  // only while `s` is in them. Empty when `s` may read none.
+  std::map<std::string, std::string> readable_rooms(const Session& s,
+                                                    const std::string& target) const;
   // LIST: RPL_LIST for each room without a live channel that `s` may find.
   void list_idle_rooms(Session& s, const ResponsePtr& r);
   // JOIN/PART/QUIT of others in `c` are sent (ParticipantUpdateLimit).
@@ -114,6 +120,8 @@ std::optional<std::pair<const char*, std::string>> check_post(Server& srv, Sessi
 bool may_find(Server& srv, const Session& s, const Channel& c);
 bool exists_for(Server& srv, const Session& s, const Channel& c);
 void list_idle_rooms(Server& srv, Session& s, const ResponsePtr& r);
+std::map<std::string, std::string> readable_rooms(Server& srv, const Session& s,
+                                                  const std::string& target);
 bool sends_participant_updates(Server& srv, const Channel& c);
 
 }  // namespace rooms

@@ -60,6 +60,7 @@ void Server::register_commands() {
   register_messaging_commands(commands_);
   register_query_commands(commands_);
   register_chathistory_commands(commands_);
+  register_search_commands(commands_);
 }
 
 void Server::listen() {

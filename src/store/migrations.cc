@@ -150,6 +150,11 @@ CREATE TABLE room_config (
 );
 INSERT INTO room_config (id) VALUES (1);
 
+-- Full-text search (store/search.h): 'simple' (no stemming, any language), a small
+-- pending list so that inserts never flush a large one on the commit path.
+CREATE INDEX messages_search ON messages USING gin (to_tsvector('simple', body))
+  WITH (fastupdate = on, gin_pending_list_limit = 256);
+
 CREATE FUNCTION rooms_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('pchat_rooms', TG_TABLE_NAME);
@@ -174,7 +179,7 @@ const std::vector<Migration>& migrations() {
       {1, "accounts and messages", kV1},
       {2, "indexes for DM conversations by participant", kV2},
       {3, "pool state", kV3},
-      {4, "rooms, categories, add-ins, room configuration", kV4},
+      {4, "rooms, categories, add-ins, room configuration, message search", kV4},
   };
   return all;
 }

@@ -284,3 +284,57 @@ def test_secret_room_leaks_nothing(world, login):
             assert secret not in " ".join(m.raw for m in sync(spy))
     finally:
         ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "*"')
+
+
+def search(client, target, query, limit=10, cursor="*"):
+    """SEARCH; returns (bodies newest first, next cursor) or the FAIL line's params."""
+    client.send(f"SEARCH {target} {limit} {cursor} :{query}")
+    got = client.collect_until(("NOTE", "FAIL"), pred=lambda m: m.params[0] == "SEARCH")
+    if got[-1].command == "FAIL":
+        return got[-1].params
+    bodies = [(m.params[0], m.last) for m in got if m.command == "PRIVMSG"]
+    assert got[-1].params[3] == str(len(bodies))
+    return bodies, got[-1].params[4]
+
+
+def test_search_returns_only_what_the_user_may_read(world, login):
+    server, _ = world
+    word = unique_name("needle")
+    secret = room(server, "#" + unique_name("ss"), "Secret", managers="alice")
+    open_ = room(server, "#" + unique_name("so"), "Open")
+    alice, dave, mallory = login("alice"), login("dave"), login("mallory")
+    for chan in (secret, open_):
+        try_join(alice, chan)
+        for k in range(3):
+            assert try_post(alice, chan, f"{word} {k} in {chan} 会議 資料") == "ok"
+    got, nxt = search(alice, "*", word)
+    assert len(got) == 6 and nxt == "*"
+    assert got[0] == (open_, f"{word} 2 in {open_} 会議 資料")  # newest first
+    got, _ = search(dave, "*", word)  # not a member of the Secret room
+    assert {c for c, _ in got} == {open_}
+    assert search(mallory, "*", word)[0] == []  # outside the category entirely
+    missing = "#" + unique_name("nx")
+    fail_secret = search(dave, secret, word)
+    fail_missing = search(dave, missing, word)
+    assert fail_secret[:2] == ["SEARCH", "INVALID_TARGET"]
+    assert [p.replace(secret, "T") for p in fail_secret] == \
+        [p.replace(missing, "T") for p in fail_missing]
+    # Paging by cursor, in one room, and words in any script.
+    page1, cursor = search(dave, open_, word, limit=2)
+    assert [b for _, b in page1] == [f"{word} {k} in {open_} 会議 資料" for k in (2, 1)]
+    page2, end = search(dave, open_, word, limit=2, cursor=cursor)
+    assert [b for _, b in page2] == [f"{word} 0 in {open_} 会議 資料"] and end == "*"
+    assert len(search(dave, open_, f"{word} 資料")[0]) == 3
+    assert search(dave, open_, "!!!")[:2] == ["SEARCH", "INVALID_PARAMS"]
+
+
+def test_a_room_without_managers_gives_nobody_operator_status(world, login):
+    """Only rooms JOIN creates in the new-room category give the transient '@' of
+    plain IRC; a room an administrator made without managers gives none."""
+    server, _ = world
+    chan = room(server, "#" + unique_name("nomgr"), "Open")
+    bob = login("bob")
+    got = try_join(bob, chan)
+    assert got == ("366", [bob.nick])
+    bob.send(f"MODE {chan} +m")
+    assert bob.expect("482").params[1] == chan
