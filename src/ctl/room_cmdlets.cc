@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ctl/cmdlet/date.h"
 #include "ctl/room_commands.h"
 
 namespace pchat::ctl {
@@ -27,6 +28,15 @@ constexpr const char* kSetAddin = "Set-CsPersistentChatAddin";
 constexpr const char* kRemoveAddin = "Remove-CsPersistentChatAddin";
 constexpr const char* kGetConfig = "Get-CsPersistentChatConfiguration";
 constexpr const char* kSetConfig = "Set-CsPersistentChatConfiguration";
+constexpr const char* kClearRoom = "Clear-CsPersistentChatRoom";
+constexpr const char* kRemoveMessage = "Remove-CsPersistentChatMessage";
+
+// A -StartDate/-EndDate (bound as kDate, so it parses) in Unix seconds.
+std::optional<int64_t> opt_date(const BoundCall& call, const char* name) {
+  if (!call.has(name)) return std::nullopt;
+  auto t = cmdlet::parse_date(call.string_or(name));
+  return t ? std::optional<int64_t>(*t) : std::nullopt;
+}
 
 const ParamSpec kPoolFqdn{"PersistentChatPoolFqdn", PK::kString};
 
@@ -120,6 +130,17 @@ void add_room_cmdlet_specs(std::vector<cmdlet::CmdletSpec>& specs) {
        {{"Identity", PK::kString, true, 0}, {"Url", PK::kString}, {"Name", PK::kString}}});
   specs.push_back({kRemoveAddin, {{"Identity", PK::kString, true, 0}}});
   specs.push_back({kGetConfig, {{"Identity", PK::kString, false, 0}}});
+  specs.push_back({kClearRoom, {{"Identity", PK::kString, true, 0}, {"EndDate", PK::kDate, true}}});
+  specs.push_back({kRemoveMessage,
+                   {{"Identity", PK::kString, true, 0},
+                    {"UserUri", PK::kString},
+                    {"StartDate", PK::kDate},
+                    {"EndDate", PK::kDate},
+                    {"Filter", PK::kString},
+                    {"MatchClause", PK::kString},
+                    {"CaseSensitive", PK::kSwitch},
+                    {"Remove", PK::kSwitch},
+                    {"ReplaceMessage", PK::kString}}});
   specs.push_back({kSetConfig,
                    {{"Identity", PK::kString, false, 0},
                     {"DefaultChatHistory", PK::kInt},
@@ -131,7 +152,7 @@ bool is_room_cmdlet(const std::string& name) {
   static const char* const kNames[] = {kNewCategory, kGetCategory, kSetCategory, kRemoveCategory,
                                        kNewRoom,     kGetRoom,     kSetRoom,     kRemoveRoom,
                                        kNewAddin,    kGetAddin,    kSetAddin,    kRemoveAddin,
-                                       kGetConfig,   kSetConfig};
+                                       kGetConfig,   kSetConfig,   kClearRoom,   kRemoveMessage};
   return std::any_of(std::begin(kNames), std::end(kNames),
                      [&](const char* n) { return name == n; });
 }
@@ -204,6 +225,21 @@ Status run_room_cmdlet(const PoolCommandContext& ctx, const BoundCall& call, boo
   if (n == kGetAddin) return addin_list(ctx, {.name = identity, .json = json});
   if (n == kRemoveAddin) return addin_remove(ctx, identity, dry_run);
   if (n == kGetConfig) return room_config_show(ctx, json);
+  if (n == kClearRoom) return room_clear(ctx, identity, *opt_date(call, "EndDate"), dry_run);
+  if (n == kRemoveMessage) {
+    RemoveMessagesArgs a;
+    a.room = identity;
+    a.user = call.string_or("UserUri");
+    a.start_unix_s = opt_date(call, "StartDate");
+    a.end_unix_s = opt_date(call, "EndDate");
+    a.filter = call.string_or("Filter");
+    a.match = call.string_or("MatchClause", "All");
+    a.case_sensitive = call.is_set("CaseSensitive");
+    a.remove = call.is_set("Remove");
+    if (call.has("ReplaceMessage")) a.text = call.string_or("ReplaceMessage");
+    a.dry_run = dry_run;
+    return messages_remove(ctx, a);
+  }
   if (n == kSetConfig) {
     RoomConfigArgs a{.default_chat_history = opt_int(call, "DefaultChatHistory"),
                      .participant_update_limit = opt_int(call, "ParticipantUpdateLimit"),

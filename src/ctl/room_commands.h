@@ -81,6 +81,25 @@ struct ListFilter {
   bool json = false;
 };
 
+// Clear-CsPersistentChatRoom: removes the room's messages older than
+// `end_unix_s`.
+Status room_clear(const PoolCommandContext& ctx, const std::string& room, int64_t end_unix_s,
+                  bool dry_run);
+
+struct RemoveMessagesArgs {
+  std::string room;
+  std::string user;  // a principal naming an account ("sip:alice@x"); empty: anyone
+  std::optional<int64_t> start_unix_s, end_unix_s;
+  std::string filter;
+  std::string match = "All";  // All | Or | Exact
+  bool case_sensitive = false;
+  bool remove = false;              // delete instead of replacing the text
+  std::optional<std::string> text;  // the replacement (default: store::kDefaultReplacement)
+  bool dry_run = false;
+};
+// Remove-CsPersistentChatMessage.
+Status messages_remove(const PoolCommandContext& ctx, const RemoveMessagesArgs& a);
+
 // The name an identity names: "atl-cs-001.litwareinc.com\Legal" -> "Legal".
 std::string object_name(const std::string& identity);
 

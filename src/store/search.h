@@ -24,6 +24,9 @@
 namespace pchat::store {
 
 inline constexpr int kMaxSearchResults = 100;
+// Queries matching at most this many stored messages are answered from the GIN index
+// alone; more frequent ones by walking messages newest first (see search.cc).
+inline constexpr int kSelectiveMatches = 5000;
 
 // PRIVMSG/NOTICE rows of `targets` (conversation keys) whose body contains every
 // word of `query` (plainto_tsquery('simple', query)), with id < before_id when

@@ -338,3 +338,41 @@ def test_a_room_without_managers_gives_nobody_operator_status(world, login):
     assert got == ("366", [bob.nick])
     bob.send(f"MODE {chan} +m")
     assert bob.expect("482").params[1] == chan
+
+
+def history(client, chan):
+    client.send(f"CHATHISTORY LATEST {chan} * 50")
+    got = client.collect_until("BATCH", pred=lambda m: m.params[0].startswith("-"))
+    return [m.last for m in got if m.command == "PRIVMSG" and "batch" in m.tags]
+
+
+def test_clear_and_remove_messages_show_in_history_and_search(world, login):
+    server, _ = world
+    chan = room(server, "#" + unique_name("clr"), "Open")
+    alice, bob = login("alice"), login("bob")
+    for c in (alice, bob):
+        try_join(c, chan)
+    word = unique_name("w")
+    for text in (f"keep {word}", f"Secret Plan {word} one", f"secret plan {word} two"):
+        assert try_post(alice, chan, text) == "ok"
+    assert try_post(bob, chan, f"bob keeps {word}") == "ok"
+    out = ctl(server, f'Remove-CsPersistentChatMessage -Identity "pool\\{chan[1:]}" '
+                      f'-Filter "secret plan" -MatchClause Exact -CaseSensitive')
+    assert "1 message" in out
+    replaced = "This message was replaced by the Persistent Chat administrator."
+    assert history(alice, chan) == [f"keep {word}", f"Secret Plan {word} one", replaced,
+                                    f"bob keeps {word}"]
+    ctl(server, f'Remove-CsPersistentChatMessage -Identity {chan[1:]} -Filter "plan replaced" '
+                f'-MatchClause Or -ReplaceMessage "removed by legal"')
+    assert history(bob, chan)[1:3] == ["removed by legal", "removed by legal"]
+    assert search(bob, chan, "plan")[0] == []
+    assert len(search(bob, chan, "legal")[0]) == 2
+    out = ctl(server, f'Remove-CsPersistentChatMessage -Identity {chan[1:]} '
+                      f'-UserUri "sip:alice@litwareinc.com" -Filter "{word}" -Remove')
+    assert "Removed" in out and "1 message" in out  # "keep": bob's stays
+    assert history(bob, chan) == ["removed by legal", "removed by legal", f"bob keeps {word}"]
+    assert "MatchClause" in pchatctl(server.data_dir, f"Remove-CsPersistentChatMessage "
+                                     f"-Identity {chan[1:]} -MatchClause Some").stderr
+    ctl(server, f'Clear-CsPersistentChatRoom -Identity "pool\\{chan[1:]}" -EndDate "2100-01-01"')
+    assert history(bob, chan) == []
+    assert search(bob, chan, word)[0] == []
