@@ -208,6 +208,26 @@ Result<store::RoomCatalog> load(PoolTarget& t) {
   return store::load_room_catalog(t.mgc());
 }
 
+Error missing(const char* what, const std::string& name) {
+  return make_error(ErrorKind::kNotFound, std::string("no ") + what + " '" + name + "'");
+}
+
+Error exists(const char* what, const std::string& name) {
+  return make_error(ErrorKind::kConflict, std::string(what) + " '" + name + "' already exists");
+}
+
+// Opens the store, then `write`s; in a dry run, `check`s the current catalog instead.
+Status check_or_write(const PoolCommandContext& ctx, bool dry_run,
+                      const std::function<Status(const store::RoomCatalog&)>& check,
+                      const std::function<Status(pg::Connection&)>& write) {
+  auto t = open_target(ctx);
+  if (!t) return t.error();
+  if (!dry_run) return write((*t)->mgc());
+  auto cat = load(**t);
+  if (!cat) return cat.error();
+  return check(*cat);
+}
+
 }  // namespace
 
 std::string object_name(const std::string& identity) {
@@ -228,7 +248,7 @@ Status category_list(const PoolCommandContext& ctx, const ListFilter& f) {
     if (name.empty() || irc::equal_folded(c.name, name)) shown.push_back(&c);
   }
   if (!name.empty() && shown.empty()) {
-    return make_error(ErrorKind::kNotFound, "no category '" + name + "'");
+    return missing("category", name);
   }
   if (f.json) {
     json a = json::array();
@@ -254,17 +274,14 @@ Status category_add(const PoolCommandContext& ctx, const CategoryArgs& a) {
   chat::Category c;
   c.name = object_name(a.name);
   if (auto st = edit_category(c, a); !st) return st;
-  auto t = open_target(ctx);
-  if (!t) return t.error();
-  if (a.dry_run) {
-    auto cat = load(**t);
-    if (!cat) return cat.error();
-    if (cat->category(c.name) != nullptr) {
-      return make_error(ErrorKind::kConflict, "category '" + c.name + "' already exists");
-    }
-  } else if (auto st = store::create_category((*t)->mgc(), c); !st) {
-    return st;
-  }
+  auto st = check_or_write(
+      ctx, a.dry_run,
+      [&](const store::RoomCatalog& cat) -> Status {
+        if (cat.category(c.name) != nullptr) return exists("category", c.name);
+        return ok_status();
+      },
+      [&](pg::Connection& conn) { return store::create_category(conn, c); });
+  if (!st) return st;
   report(ctx, a.dry_run, a.json, "Created category '" + c.name + "'", category_json(c, 0),
          [&] { print_category(*ctx.out, c, 0); });
   return ok_status();
@@ -282,7 +299,7 @@ Status category_set(const PoolCommandContext& ctx, const CategoryArgs& a) {
     rooms = cat->rooms_in(name);
     if (a.dry_run) {
       const chat::Category* cur = cat->category(name);
-      if (cur == nullptr) return make_error(ErrorKind::kNotFound, "no category '" + name + "'");
+      if (cur == nullptr) return missing("category", name);
       chat::Category copy = *cur;
       if (auto st = edit_category(copy, a); !st) return st.error();
       c = copy;
@@ -300,22 +317,19 @@ Status category_set(const PoolCommandContext& ctx, const CategoryArgs& a) {
 
 Status category_remove(const PoolCommandContext& ctx, const std::string& identity, bool dry_run) {
   const std::string name = object_name(identity);
-  auto t = open_target(ctx);
-  if (!t) return t.error();
-  if (dry_run) {
-    auto cat = load(**t);
-    if (!cat) return cat.error();
-    if (cat->category(name) == nullptr) {
-      return make_error(ErrorKind::kNotFound, "no category '" + name + "'");
-    }
-    if (size_t n = cat->rooms_in(name); n > 0) {
-      return make_error(
-          ErrorKind::kConflict,
-          "category '" + name + "' still has " + std::to_string(n) + (n == 1 ? " room" : " rooms"));
-    }
-  } else if (auto st = store::remove_category((*t)->mgc(), name); !st) {
-    return st;
-  }
+  auto st = check_or_write(
+      ctx, dry_run,
+      [&](const store::RoomCatalog& cat) -> Status {
+        if (cat.category(name) == nullptr) return missing("category", name);
+        if (size_t n = cat.rooms_in(name); n > 0) {
+          return make_error(ErrorKind::kConflict, "category '" + name + "' still has " +
+                                                      std::to_string(n) +
+                                                      (n == 1 ? " room" : " rooms"));
+        }
+        return ok_status();
+      },
+      [&](pg::Connection& conn) { return store::remove_category(conn, name); });
+  if (!st) return st;
   report(ctx, dry_run, false, "Removed category '" + name + "'", json{{"name", name}}, nullptr);
   return ok_status();
 }
@@ -330,7 +344,7 @@ Status room_list(const PoolCommandContext& ctx, const ListFilter& f) {
   const std::string name = f.name.empty() ? std::string() : room_name(f.name);
   const std::string category = object_name(f.category);
   if (!category.empty() && cat->category(category) == nullptr) {
-    return make_error(ErrorKind::kNotFound, "no category '" + category + "'");
+    return missing("category", category);
   }
   std::vector<const chat::Room*> shown;
   for (const auto& r : cat->rooms) {
@@ -339,7 +353,7 @@ Status room_list(const PoolCommandContext& ctx, const ListFilter& f) {
     shown.push_back(&r);
   }
   if (!name.empty() && shown.empty()) {
-    return make_error(ErrorKind::kNotFound, "no room '" + name + "'");
+    return missing("room", name);
   }
   if (f.json) {
     json a = json::array();
@@ -369,21 +383,17 @@ Status room_add(const PoolCommandContext& ctx, const RoomArgs& a) {
   chat::Room r;
   r.name = room_name(a.name);
   if (auto st = edit_room(r, a); !st) return st;
-  auto t = open_target(ctx);
-  if (!t) return t.error();
-  if (a.dry_run) {
-    auto cat = load(**t);
-    if (!cat) return cat.error();
-    const chat::Category* c = cat->category(r.category);
-    if (c == nullptr) return make_error(ErrorKind::kNotFound, "no category '" + r.category + "'");
-    if (cat->room(r.name) != nullptr) {
-      return make_error(ErrorKind::kConflict, "room '" + r.name + "' already exists");
-    }
-    r.category = c->name;
-    if (auto st = chat::validate_room(r, *c); !st) return st;
-  } else if (auto st = store::create_room((*t)->mgc(), r); !st) {
-    return st;
-  }
+  auto st = check_or_write(
+      ctx, a.dry_run,
+      [&](const store::RoomCatalog& cat) -> Status {
+        const chat::Category* c = cat.category(r.category);
+        if (c == nullptr) return missing("category", r.category);
+        if (cat.room(r.name) != nullptr) return exists("room", r.name);
+        r.category = c->name;
+        return chat::validate_room(r, *c);
+      },
+      [&](pg::Connection& conn) { return store::create_room(conn, r); });
+  if (!st) return st;
   report(ctx, a.dry_run, a.json, "Created room '" + r.name + "'", room_json(r),
          [&] { print_room(*ctx.out, r); });
   return ok_status();
@@ -398,12 +408,11 @@ Status room_set(const PoolCommandContext& ctx, const RoomArgs& a) {
     auto cat = load(**t);
     if (!cat) return cat.error();
     const chat::Room* cur = cat->room(name);
-    if (cur == nullptr) return make_error(ErrorKind::kNotFound, "no room '" + name + "'");
+    if (cur == nullptr) return missing("room", name);
     chat::Room copy = *cur;
     if (auto st = edit_room(copy, a); !st) return st;
     const chat::Category* c = cat->category(copy.category);
-    if (c == nullptr)
-      return make_error(ErrorKind::kNotFound, "no category '" + copy.category + "'");
+    if (c == nullptr) return missing("category", copy.category);
     copy.category = c->name;
     if (auto st = chat::validate_room(copy, *c); !st) return st;
     r = copy;
@@ -418,19 +427,20 @@ Status room_set(const PoolCommandContext& ctx, const RoomArgs& a) {
 
 Status room_remove(const PoolCommandContext& ctx, const std::string& identity, bool dry_run) {
   const std::string name = room_name(identity);
-  auto t = open_target(ctx);
-  if (!t) return t.error();
   int64_t removed = 0;
-  if (dry_run) {
-    auto cat = load(**t);
-    if (!cat) return cat.error();
-    if (cat->room(name) == nullptr)
-      return make_error(ErrorKind::kNotFound, "no room '" + name + "'");
-  } else {
-    auto n = store::remove_room((*t)->mgc(), name);
-    if (!n) return n.error();
-    removed = *n;
-  }
+  auto st = check_or_write(
+      ctx, dry_run,
+      [&](const store::RoomCatalog& cat) -> Status {
+        if (cat.room(name) == nullptr) return missing("room", name);
+        return ok_status();
+      },
+      [&](pg::Connection& conn) -> Status {
+        auto n = store::remove_room(conn, name);
+        if (!n) return n.error();
+        removed = *n;
+        return ok_status();
+      });
+  if (!st) return st;
   report(ctx, dry_run, false,
          "Removed room '" + name + "' and its " + std::to_string(removed) + " messages",
          json{{"name", name}}, nullptr);
@@ -517,7 +527,7 @@ Status addin_list(const PoolCommandContext& ctx, const ListFilter& f) {
     if (name.empty() || irc::equal_folded(a.name, name)) shown.push_back(&a);
   }
   if (!name.empty() && shown.empty()) {
-    return make_error(ErrorKind::kNotFound, "no add-in '" + name + "'");
+    return missing("add-in", name);
   }
   if (f.json) {
     json arr = json::array();
@@ -533,17 +543,14 @@ Status addin_list(const PoolCommandContext& ctx, const ListFilter& f) {
 Status addin_add(const PoolCommandContext& ctx, const AddinArgs& a) {
   store::Addin addin{object_name(a.name), a.url.value_or("")};
   if (auto st = store::validate_addin(addin); !st) return st;
-  auto t = open_target(ctx);
-  if (!t) return t.error();
-  if (a.dry_run) {
-    auto cat = load(**t);
-    if (!cat) return cat.error();
-    if (cat->addin(addin.name) != nullptr) {
-      return make_error(ErrorKind::kConflict, "add-in '" + addin.name + "' already exists");
-    }
-  } else if (auto st = store::create_addin((*t)->mgc(), addin); !st) {
-    return st;
-  }
+  auto st = check_or_write(
+      ctx, a.dry_run,
+      [&](const store::RoomCatalog& cat) -> Status {
+        if (cat.addin(addin.name) != nullptr) return exists("add-in", addin.name);
+        return ok_status();
+      },
+      [&](pg::Connection& conn) { return store::create_addin(conn, addin); });
+  if (!st) return st;
   report(ctx, a.dry_run, a.json, "Created add-in '" + addin.name + "'", addin_json(addin),
          [&] { field(*ctx.out, "Url", addin.url); });
   return ok_status();
@@ -563,7 +570,7 @@ Status addin_set(const PoolCommandContext& ctx, const AddinArgs& a) {
     auto cat = load(**t);
     if (!cat) return cat.error();
     const store::Addin* cur = cat->addin(name);
-    if (cur == nullptr) return make_error(ErrorKind::kNotFound, "no add-in '" + name + "'");
+    if (cur == nullptr) return missing("add-in", name);
     store::Addin copy = *cur;
     if (auto st = edit(copy); !st) return st;
     r = copy;
@@ -578,17 +585,14 @@ Status addin_set(const PoolCommandContext& ctx, const AddinArgs& a) {
 
 Status addin_remove(const PoolCommandContext& ctx, const std::string& identity, bool dry_run) {
   const std::string name = object_name(identity);
-  auto t = open_target(ctx);
-  if (!t) return t.error();
-  if (dry_run) {
-    auto cat = load(**t);
-    if (!cat) return cat.error();
-    if (cat->addin(name) == nullptr) {
-      return make_error(ErrorKind::kNotFound, "no add-in '" + name + "'");
-    }
-  } else if (auto st = store::remove_addin((*t)->mgc(), name); !st) {
-    return st;
-  }
+  auto st = check_or_write(
+      ctx, dry_run,
+      [&](const store::RoomCatalog& cat) -> Status {
+        if (cat.addin(name) == nullptr) return missing("add-in", name);
+        return ok_status();
+      },
+      [&](pg::Connection& conn) { return store::remove_addin(conn, name); });
+  if (!st) return st;
   report(ctx, dry_run, false, "Removed add-in '" + name + "'", json{{"name", name}}, nullptr);
   return ok_status();
 }
