@@ -298,19 +298,30 @@ bool RoomPolicy::exists_for(const Session& s, const Channel& c) const {
 
 std::map<std::string, std::string> RoomPolicy::readable_rooms(const Session& s,
                                                               const std::string& target) const {
-  std::map<std::string, std::string> out;
+  std::map<std::string, std::string> out = readable_rooms(user_of(s), target);
   const bool all = target == "*";
   const std::string want = irc::fold(target);
-  if (loaded_) {
-    for (const auto& r : catalog_.rooms) {
-      std::string key = irc::fold(r.name);
-      if (!all && key != want) continue;
-      if (chat::may_read(r, standing(s, r))) out.emplace(std::move(key), r.name);
-    }
-  }
   for (const Channel* c : s.channels_) {
     if ((all || c->key() == want) && (!loaded_ || room(c->name()) == nullptr)) {
       out.emplace(c->key(), c->name());
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> RoomPolicy::readable_rooms(const chat::User& user,
+                                                              const std::string& target) const {
+  std::map<std::string, std::string> out;
+  if (!loaded_) return out;
+  const bool all = target == "*";
+  const std::string want = irc::fold(target);
+  for (const auto& r : catalog_.rooms) {
+    std::string key = irc::fold(r.name);
+    if (!all && key != want) continue;
+    const chat::Category* cat = category_of(r);
+    if (cat == nullptr) continue;
+    if (chat::may_read(r, chat::standing_of(*cat, r, user, groups_))) {
+      out.emplace(std::move(key), r.name);
     }
   }
   return out;

@@ -86,6 +86,9 @@ class RoomPolicy {
   // only while `s` is in them. Empty when `s` may read none.
   std::map<std::string, std::string> readable_rooms(const Session& s,
                                                     const std::string& target) const;
+  // The same for `user`, rooms only (the admin API's search on a user's behalf).
+  std::map<std::string, std::string> readable_rooms(const chat::User& user,
+                                                    const std::string& target) const;
   // LIST: RPL_LIST for each room without a live channel that `s` may find.
   void list_idle_rooms(Session& s, const ResponsePtr& r);
   // JOIN/PART/QUIT of others in `c` are sent (ParticipantUpdateLimit).

@@ -5,8 +5,10 @@ while clients are connected."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+import urllib.parse
 
 import pytest
 
@@ -326,6 +328,24 @@ def test_search_returns_only_what_the_user_may_read(world, login):
     assert [b for _, b in page2] == [f"{word} 0 in {open_} 会議 資料"] and end == "*"
     assert len(search(dave, open_, f"{word} 資料")[0]) == 3
     assert search(dave, open_, "!!!")[:2] == ["SEARCH", "INVALID_PARAMS"]
+    # The same rules through the admin API, on a user's behalf.
+    def http(user, room=None, **kw):
+        query = {"user": user, "q": word, **kw}
+        if room:
+            query["room"] = room
+        status, body = server.http_get("/search?" + urllib.parse.urlencode(query))
+        return status, json.loads(body)
+    status, body = http("alice")
+    assert status == 200 and len(body["results"]) == 6 and body["next"] is None
+    status, body = http("sip:dave@litwareinc.com")
+    assert status == 200 and {r["room"] for r in body["results"]} == {open_}
+    assert http("dave", secret)[0] == 404 and http("dave", missing)[0] == 404
+    assert http("mallory")[1]["results"] == []
+    status, body = http("dave", open_, limit=2)
+    assert [r["text"] for r in body["results"]] == [b for _, b in page1]
+    status, body = http("dave", open_, limit=2, before=body["next"])
+    assert [r["text"] for r in body["results"]] == [b for _, b in page2]
+    assert http("group:x")[0] == 400
 
 
 def test_a_room_without_managers_gives_nobody_operator_status(world, login):
