@@ -109,6 +109,8 @@ inline constexpr const char* kErrNoMotd = "422";            // :MOTD File is mis
 inline constexpr const char* kErrNoNicknameGiven = "431";   // :No nickname given
 inline constexpr const char* kErrErroneusNickname = "432";  // <nick> :Erroneous nickname
 inline constexpr const char* kErrNicknameInUse = "433";     // <nick> :Nickname is already in use
+inline constexpr const char* kErrUnavailResource =
+    "437";  // <nick/channel> :Nick/channel is temporarily unavailable
 inline constexpr const char* kErrUserNotInChannel =
     "441";  // <nick> <channel> :They aren't on that channel
 inline constexpr const char* kErrNotOnChannel = "442";    // <channel> :You're not on that channel

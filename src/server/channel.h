@@ -11,6 +11,7 @@
 namespace pchat::server {
 
 class Session;
+struct RemoteUser;
 
 struct Membership {
   bool op = false;     // '@' (+o)
@@ -27,6 +28,8 @@ class Channel {
   // Members in join order would need more state; NAMES and WHO list by session id,
   // which is stable and cheap.
   std::map<Session*, Membership> members;
+  // Members connected to the pool's other servers (server/pool_presence.h).
+  std::map<RemoteUser*, Membership> remote;
   std::set<std::string> invited;  // folded nicks invited (+i)
 
   std::string topic;
@@ -43,6 +46,8 @@ class Channel {
   std::string channel_key;   // +k (empty: none)
   int limit = 0;             // +l (0: none)
 
+  // Members on every server of the pool.
+  size_t population() const { return members.size() + remote.size(); }
   Membership* member(Session* s) {
     auto it = members.find(s);
     return it == members.end() ? nullptr : &it->second;

@@ -33,6 +33,7 @@
 #include "store/migrations.h"
 #include "store/notify_listener.h"
 #include "store/pool_state.h"
+#include "store/presence.h"
 #include "store/reader.h"
 #include "store/rooms.h"
 #include "store/writer.h"
@@ -190,9 +191,43 @@ int run(server::ServerConfig cfg) {
         if (srv_ptr != nullptr) srv_ptr->refresh_pool_state();
       },
       metrics);
+  // Pool-wide presence: our clients go to the store through the link; the other
+  // servers' come back through the stream (server/pool_presence.h).
+  const std::string self = pool_view ? pool_view->self : cfg.server_name;
+  store::PresenceLink presence_link(
+      conninfo, self,
+      [&io, &srv_ptr] {
+        asio::post(io, [&srv_ptr] {
+          if (srv_ptr != nullptr) srv_ptr->announce_presence();
+        });
+      },
+      [&io, &srv_ptr](std::vector<uint64_t> sids) {
+        asio::post(io, [&srv_ptr, sids = std::move(sids)] {
+          if (srv_ptr != nullptr) srv_ptr->on_lost_nicks(sids);
+        });
+      },
+      metrics);
+  stream.add_listener("pchat_presence",
+                      [&io, &srv_ptr, self](pg::Connection& conn, const char* payload) -> Status {
+                        std::string_view text = payload != nullptr ? payload : "";
+                        if (payload == nullptr || text.starts_with("HELLO ")) {
+                          auto users = store::read_presence(conn, self);
+                          if (!users) return users.error();
+                          asio::post(io, [&srv_ptr, users = std::move(*users)]() mutable {
+                            if (srv_ptr != nullptr)
+                              srv_ptr->presence().apply_snapshot(std::move(users));
+                          });
+                          return ok_status();
+                        }
+                        asio::post(io, [&srv_ptr, text = std::string(text)] {
+                          if (srv_ptr != nullptr) srv_ptr->presence().apply_payload(text);
+                        });
+                        return ok_status();
+                      });
   store::ReaderPool readers(conninfo, cfg.reader_threads);
   server::Server srv(io, cfg, &writer, &readers, metrics);
   if (pool_view) srv.set_pool(std::move(*pool_view));
+  srv.set_presence_link(&presence_link);
   srv.set_delivered_upto(stream_after);
   srv_ptr = &srv;
   server::RoomPolicy rooms(srv);
@@ -206,6 +241,7 @@ int run(server::ServerConfig cfg) {
   writer.start();
   readers.start();
   rooms_listener.start();
+  presence_link.start();
   try {
     srv.listen();
     http.listen(cfg.http_listen);
@@ -215,6 +251,7 @@ int run(server::ServerConfig cfg) {
     stream.stop();
     rooms_listener.stop();
     readers.stop();
+    presence_link.stop();
     return 1;
   }
 
@@ -247,6 +284,7 @@ int run(server::ServerConfig cfg) {
   stream.stop();
   rooms_listener.stop();
   readers.stop();
+  presence_link.stop();
   // The store threads may have posted completions (holding Responses) after the loop
   // stopped: run them now, while the Server they refer to still exists, rather than
   // destroying them with the io_context after it.

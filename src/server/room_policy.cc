@@ -147,7 +147,9 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
     Session* s = by_nick[removal.nick];
     if (s == nullptr || live->member(s) == nullptr) continue;
     irc::Message kick{{}, srv_.name(), "KICK", {live->name(), s->nick_, removal.reason}};
+    s->held_.erase(live);  // as KICK does: a pending JOIN replay must not hold it back
     srv_.broadcast(*live, kick);
+    srv_.presence_left(*s, *live, removal.reason, srv_.name());
     srv_.part_channel(*s, *live);
   }
   Channel* live = srv_.find_channel(key);
@@ -158,6 +160,7 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
     Session* s = by_nick[pc.nick];
     Membership* mb = s != nullptr ? live->member(s) : nullptr;
     if (mb == nullptr) continue;
+    const bool was_op = mb->op, was_voice = mb->voice;
     if (pc.before.op != pc.after.op && mb->op != pc.after.op) {
       mb->op = pc.after.op;
       changes.emplace_back(pc.after.op ? "+o" : "-o", s->nick_);
@@ -166,6 +169,7 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
       mb->voice = pc.after.voice;
       changes.emplace_back(pc.after.voice ? "+v" : "-v", s->nick_);
     }
+    if (mb->op != was_op || mb->voice != was_voice) srv_.presence_modes(*s, *live);
   }
   if (diff.modes_changed()) {
     auto flag = [&](bool before, bool after, bool& current, char letter) {
@@ -344,7 +348,7 @@ void RoomPolicy::list_idle_rooms(Session& s, const ResponsePtr& r) {
 }
 
 bool RoomPolicy::sends_participant_updates(const Channel& c) const {
-  return chat::sends_participant_updates(c.members.size(), catalog_.config);
+  return chat::sends_participant_updates(c.population(), catalog_.config);
 }
 
 int RoomPolicy::default_chat_history() const {

@@ -288,7 +288,7 @@ Channel& Server::create_channel(const std::string& name) {
 }
 
 void Server::remove_channel_if_empty(Channel& c) {
-  if (!c.members.empty()) return;
+  if (c.population() != 0) return;
   for (auto& [id, w] : sessions_) {
     if (auto s = w.lock()) s->held_.erase(&c);
   }
@@ -322,6 +322,10 @@ void Server::on_session_closed(Session& s, const std::string& reason) {
   if (s.registered_) {
     irc::Message quit{{}, s.prefix(), "QUIT", {reason}};
     broadcast_to_peers(s, quit, /*include_self=*/false);
+  }
+  if (link_ != nullptr && s.announced_) {
+    link_->quit(s.id_, presence_event("QUIT", s, {reason}));
+    s.announced_ = false;
   }
   auto chans = s.channels_;
   for (Channel* c : chans) part_channel(s, *c);
@@ -456,10 +460,10 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
   if (!target_display.empty() && target_display[0] == '#') {
     w.row.target = irc::fold(target_display);
   } else {
-    Session* t = find_nick(target_display);
-    if (t == nullptr) return;  // REQUIRES: caller checked
-    w.row.target = store::dm_key(dm_identity(s), dm_identity(*t));
-    target_display = t->nick_;
+    UserRef t = find_user(target_display);
+    if (!t) return;  // REQUIRES: caller checked
+    w.row.target = store::dm_key(dm_identity(s), dm_identity(t));
+    target_display = t.nick();
   }
   const std::string msgid = w.row.msgid;
   // Only a failure is handled at commit time; success shows up in the message
@@ -540,9 +544,14 @@ std::vector<Session*> Server::sessions_of_identity(const std::string& identity) 
 // Registration and welcome
 
 void Server::try_complete_registration(Session& s) {
-  if (s.registered_ || s.nick_.empty() || !s.got_user_ || s.cap_negotiating_ || s.sasl_busy_) {
+  if (s.registered_ || s.claiming_ || s.nick_.empty() || !s.got_user_ || s.cap_negotiating_ ||
+      s.sasl_busy_) {
     return;
   }
+  claim_and_welcome(s);
+}
+
+void Server::finish_registration(Session& s) {
   s.registered_ = true;
   spdlog::info("client {} registered as {} from {}{}", s.id_, s.nick_, s.host_,
                s.account_.empty() ? "" : " (account " + s.account_ + ")");
@@ -610,9 +619,11 @@ void Server::send_lusers(const ResponsePtr& r) {
     ++users;
     if (s->invisible_) ++invisible;
   }
-  numeric(r, irc::kRplLUserClient,
-          {fmt::format("There are {} users and {} invisible on 1 servers", users - invisible,
-                       invisible)});
+  const size_t remote = presence_.count();
+  numeric(
+      r, irc::kRplLUserClient,
+      {fmt::format("There are {} users and {} invisible on {} servers", users + remote - invisible,
+                   invisible, pool_ ? pool_->servers.size() : size_t{1})});
   numeric(r, irc::kRplLUserOp, {"0", "operator(s) online"});
   if (unknown > 0)
     numeric(r, irc::kRplLUserUnknown, {std::to_string(unknown), "unknown connection(s)"});
@@ -622,8 +633,8 @@ void Server::send_lusers(const ResponsePtr& r) {
       r, irc::kRplLocalUsers,
       {std::to_string(users), std::to_string(users), fmt::format("Current local users {}", users)});
   numeric(r, irc::kRplGlobalUsers,
-          {std::to_string(users), std::to_string(users),
-           fmt::format("Current global users {}", users)});
+          {std::to_string(users + remote), std::to_string(users + remote),
+           fmt::format("Current global users {}", users + remote)});
 }
 
 void Server::send_motd(Session&, const ResponsePtr& r) {
@@ -652,13 +663,17 @@ void Server::send_names(Session& s, Channel& c, const ResponsePtr& r) {
     numeric(r, irc::kRplNamReply, {symbol, c.name(), line});
     line.clear();
   };
-  for (auto& [m, mb] : c.members) {
-    if (!member && m->invisible_) continue;
-    std::string entry = Channel::prefix_of(mb, multi) + (uhnames ? m->prefix() : m->nick_);
+  auto add = [&](const Membership& mb, const std::string& nick, const std::string& prefix) {
+    std::string entry = Channel::prefix_of(mb, multi) + (uhnames ? prefix : nick);
     if (line.size() + entry.size() + 1 > 400) flush_line();
     if (!line.empty()) line.push_back(' ');
     line += entry;
+  };
+  for (auto& [m, mb] : c.members) {
+    if (!member && m->invisible_) continue;
+    add(mb, m->nick_, m->prefix());
   }
+  for (auto& [u, mb] : c.remote) add(mb, u->nick, u->prefix());
   flush_line();
   numeric(r, irc::kRplEndOfNames, {c.name(), "End of /NAMES list."});
 }

@@ -34,9 +34,11 @@
 #include "irc/message.h"
 #include "server/channel.h"
 #include "server/config.h"
+#include "server/pool_presence.h"
 #include "server/response.h"
 #include "server/session.h"
 #include "store/history.h"
+#include "store/presence.h"
 #include "store/reader.h"
 #include "store/writer.h"
 
@@ -50,6 +52,28 @@ struct CommandSpec {
   int min_params = 0;
   bool needs_registration = true;
   std::function<void(Server&, Session&, const irc::Message&, const ResponsePtr&)> handler;
+};
+
+// A registered user anywhere in the pool, as queries (WHO, WHOIS, ISON, USERHOST,
+// direct messages) see it: on this server (`local`) or on another (`remote`).
+struct UserRef {
+  Session* local = nullptr;
+  RemoteUser* remote = nullptr;
+
+  explicit operator bool() const { return local != nullptr || remote != nullptr; }
+  const std::string& nick() const { return local ? local->nick_ : remote->nick; }
+  const std::string& user() const { return local ? local->user_ : remote->user; }
+  const std::string& host() const { return local ? local->host_ : remote->host; }
+  const std::string& realname() const { return local ? local->realname_ : remote->realname; }
+  const std::string& account() const { return local ? local->account_ : remote->account; }
+  const std::string& away() const { return local ? local->away_ : remote->away; }
+  bool invisible() const { return local != nullptr && local->invisible_; }
+  std::string prefix() const { return nick() + "!" + user() + "@" + host(); }
+  // Its membership in `c`, or nullptr.
+  const Membership* member_of(Channel& c) const;
+  const std::vector<Channel*>& channels() const {
+    return local ? local->channels_ : remote->channels;
+  }
 };
 
 class Server {
@@ -89,6 +113,8 @@ class Server {
             std::vector<std::string> context, const std::string& description);
 
   Session* find_nick(std::string_view nick);
+  // A registered user of the pool by nick (local first).
+  UserRef find_user(std::string_view nick);
   Channel* find_channel(std::string_view name);
   Channel& create_channel(const std::string& name);
   void remove_channel_if_empty(Channel& c);
@@ -130,6 +156,7 @@ class Server {
   static std::string dm_identity(const Session& s);
   // The same identity for the sender of a stored message (account, or "~" + nick).
   static std::string dm_identity(const store::HistoryRow& row);
+  static std::string dm_identity(const UserRef& u);
 
   std::string next_batch_ref();
   std::string new_msgid();
@@ -188,11 +215,44 @@ class Server {
   const std::string& pool_status() const { return pool_status_; }
   const std::vector<std::string>& active_servers() const { return active_list_; }
 
+  // ---- pool-wide presence and nicks (server/pool_presence.h, store/presence.h) ----
+  // REQUIRES: before listen(). Without a link, presence and nicks are this server's.
+  void set_presence_link(store::PresenceLink* link) { link_ = link; }
+  PoolPresence& presence() { return presence_; }
+  // This server's name in the pool's presence events.
+  const std::string& pool_self() const { return pool_ ? pool_->self : config_.server_name; }
+  // The link (re)connected: hand it the whole local state. Loop.
+  void announce_presence();
+  // Sessions whose nick another server took during a store outage: they must go.
+  void on_lost_nicks(const std::vector<uint64_t>& sids);
+  // Another server asked (KICKREQ) to kick local session `sid` from `channel`.
+  void kick_local(uint64_t sid, const std::string& channel, const std::string& kicker,
+                  const std::string& reason);
+  // Local changes, told to the pool.
+  void presence_joined(Session& s, Channel& c);
+  // PART (kicker empty) or KICK (kicker = the kicker's nick!user@host).
+  void presence_left(Session& s, Channel& c, const std::string& reason,
+                     const std::string& kicker = {});
+  void presence_modes(Session& s, Channel& c);
+  void presence_away(Session& s);
+  void presence_realname(Session& s);
+  // Asks the user's server to kick remote user `u` from `c` (it shows the KICK).
+  void request_kick(const RemoteUser& u, Channel& c, Session& kicker, const std::string& reason);
+  // NICK after registration: the pool decides; the change shows when it agrees.
+  void change_nick(Session& s, const std::string& nick, const ResponsePtr& r);
+
  private:
   asio::awaitable<void> accept_loop();
   // Tells a client to use an active server (RPL_BOUNCE), then closes it.
   void bounce(std::shared_ptr<Session> s, const std::string& why);
   void apply_pool_state(int64_t epoch, std::string status, std::vector<std::string> active);
+  // Registration's last step: the nick is claimed in the pool, then welcome.
+  void claim_and_welcome(Session& s);
+  void finish_registration(Session& s);
+  store::PresenceUser presence_user(const Session& s) const;
+  std::string presence_event(std::string_view type, const Session& s,
+                             std::vector<std::string> rest) const;
+  Session* session_by_id(uint64_t id);
   void deliver(const store::HistoryRow& row);
   // Local sessions whose DM identity (dm_identity) is `identity`.
   std::vector<Session*> sessions_of_identity(const std::string& identity);
@@ -230,6 +290,8 @@ class Server {
   std::vector<std::string> active_list_;
   bool reading_ = true;  // false once stopping: lines from clients are ignored
   RoomPolicy* rooms_ = nullptr;
+  store::PresenceLink* link_ = nullptr;
+  PoolPresence presence_{*this};
 
   Gauge& connections_;
   Counter& connections_total_;

@@ -70,6 +70,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string pass_;     // PASS given before registration
   bool got_user_ = false;
   bool registered_ = false;
+  bool claiming_ = false;         // registration waits for the pool to accept the nick
+  bool announced_ = false;        // the pool knows this user (its nick is claimed)
   bool cap_negotiating_ = false;  // CAP LS/REQ seen and no CAP END yet
   int cap_version_ = 0;           // 302 when the client sent CAP LS 302
   uint32_t caps_ = 0;

@@ -70,10 +70,13 @@ Status MessageStream::listen_and_catch_up() {
   auto c = pg::Connection::connect(conninfo_, "pchatd-stream");
   if (!c) return c.error();
   conn_ = std::move(*c);
-  if (auto r = conn_.exec("LISTEN pchat_messages; LISTEN pchat_pool_state"); !r) {
-    return r.error();
-  }
+  std::string listen = "LISTEN pchat_messages; LISTEN pchat_pool_state";
+  for (const auto& [channel, handler] : listeners_) listen += "; LISTEN " + channel;
+  if (auto r = conn_.exec(listen); !r) return r.error();
   if (pool_state_hook_) pool_state_hook_();
+  for (const auto& [channel, handler] : listeners_) {
+    if (auto st = handler(conn_, nullptr); !st) return st;
+  }
   if (fetched_upto_ < 0) {
     auto r = conn_.exec("SELECT coalesce(max(id), 0) FROM messages");
     if (!r) return r.error();
@@ -110,18 +113,24 @@ void MessageStream::run() {
     // will not make the socket readable again: take those before waiting.
     int64_t upto = -1;
     bool pool_state_changed = false;
+    Status handled = ok_status();
     auto take_notifications = [&] {
       while (PGnotify* note = PQnotifies(conn_.raw())) {
-        if (std::string_view(note->relname) == "pchat_pool_state") {
+        std::string_view channel(note->relname);
+        if (channel == "pchat_pool_state") {
           pool_state_changed = true;
-        } else {
+        } else if (channel == "pchat_messages") {
           upto = std::max(upto, last_id_of(note->extra));
+        } else {
+          for (const auto& [name, handler] : listeners_) {
+            if (name == channel && handled) handled = handler(conn_, note->extra);
+          }
         }
         PQfreemem(note);
       }
     };
     take_notifications();
-    if (upto < 0 && !pool_state_changed) {
+    if (upto < 0 && !pool_state_changed && handled) {
       pollfd pfd{PQsocket(conn_.raw()), POLLIN, 0};
       int n = poll(&pfd, 1, 100);
       if (n <= 0) continue;  // timeout (check stopping_) or EINTR
@@ -131,6 +140,11 @@ void MessageStream::run() {
         continue;
       }
       take_notifications();
+    }
+    if (!handled) {
+      spdlog::error("store: message stream: {}", handled.error().message);
+      conn_.reset();
+      continue;
     }
     if (pool_state_changed && pool_state_hook_) pool_state_hook_();
     if (upto > fetched_upto_) {

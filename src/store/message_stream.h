@@ -45,6 +45,12 @@ class MessageStream {
   // pchat_pool_state: the pool state may have changed.
   using PoolStateHook = std::function<void()>;
 
+  // Another notification channel followed on the same connection: called with
+  // payload == nullptr after every (re)connect (LISTEN is in place: read a snapshot
+  // on `conn`), then with each payload in arrival order. An error drops the
+  // connection (and so leads to a reconnect and a new snapshot).
+  using NotifyHandler = std::function<Status(pg::Connection& conn, const char* payload)>;
+
   MessageStream(std::string conninfo, Sink sink, PoolStateHook pool_state_hook,
                 MetricsRegistry& metrics);
   ~MessageStream();  // stop()
@@ -54,6 +60,10 @@ class MessageStream {
   // Starts following rows with id > after_id; after_id < 0 means "the newest id in
   // the store when first connected" (start-up: no replay of old history).
   void start(int64_t after_id);
+  // REQUIRES: before start().
+  void add_listener(std::string channel, NotifyHandler handler) {
+    listeners_.push_back({std::move(channel), std::move(handler)});
+  }
   void stop();  // idempotent
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
 
@@ -66,6 +76,7 @@ class MessageStream {
   const std::string conninfo_;
   const Sink sink_;
   const PoolStateHook pool_state_hook_;
+  std::vector<std::pair<std::string, NotifyHandler>> listeners_;
   pg::Connection conn_;        // stream thread only
   int64_t fetched_upto_ = -1;  // stream thread only (set before start)
   std::thread thread_;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 namespace pchat::store {
 
 namespace {
@@ -172,6 +174,40 @@ CREATE TRIGGER room_config_notify AFTER INSERT OR UPDATE OR DELETE ON room_confi
   FOR EACH STATEMENT EXECUTE FUNCTION rooms_notify();
 )sql";
 
+// Pool-wide presence (store/presence.h): live servers, their registered clients and
+// channel memberships. UNLOGGED: presence is not history, so it costs no WAL, is not
+// shipped to the backup store, and a store crash empties it (every server then
+// announces itself again).
+constexpr const char* kV6 = R"sql(
+CREATE UNLOGGED TABLE pool_servers (
+  name           text PRIMARY KEY,
+  backend_pid    int NOT NULL,
+  backend_start  timestamptz NOT NULL,
+  seen_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNLOGGED TABLE pool_users (
+  server    text NOT NULL REFERENCES pool_servers (name) ON DELETE CASCADE,
+  sid       bigint NOT NULL,
+  nick_key  text NOT NULL UNIQUE,
+  nick      text NOT NULL,
+  username  text NOT NULL,
+  host      text NOT NULL,
+  account   text,
+  realname  text NOT NULL DEFAULT '',
+  away      text,
+  PRIMARY KEY (server, sid)
+);
+CREATE UNLOGGED TABLE pool_members (
+  server       text NOT NULL,
+  sid          bigint NOT NULL,
+  channel_key  text NOT NULL,
+  channel      text NOT NULL,
+  modes        text NOT NULL DEFAULT '',
+  PRIMARY KEY (server, sid, channel_key),
+  FOREIGN KEY (server, sid) REFERENCES pool_users (server, sid) ON DELETE CASCADE
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -180,6 +216,7 @@ const std::vector<Migration>& migrations() {
       {2, "indexes for DM conversations by participant", kV2},
       {3, "pool state", kV3},
       {4, "rooms, categories, add-ins, room configuration, message search", kV4},
+      {6, "pool-wide presence", kV6},
   };
   return all;
 }
@@ -228,8 +265,14 @@ Status migrate(pg::Connection& conn) {
                           ", newer than this binary's " + std::to_string(latest_schema_version()) +
                           ": upgrade pchat before using this store");
   }
+  // Every migration not recorded yet, even one below the newest applied: migration
+  // numbers are reserved per feature, so a store may have 6 before 4.
+  auto applied = conn.exec("SELECT version FROM schema_migrations");
+  if (!applied) return applied.error();
+  std::set<int64_t> done;
+  for (int i = 0; i < applied->rows(); ++i) done.insert(applied->i64(i, 0));
   for (const auto& m : migrations()) {
-    if (m.version <= *current) continue;
+    if (done.count(m.version) > 0) continue;
     spdlog::info("store: applying migration {} ({})", m.version, m.name);
     std::string sql = std::string("BEGIN;\n") + m.sql +
                       "\nINSERT INTO schema_migrations (version, name) VALUES (" +

@@ -39,6 +39,7 @@ void part_all(Server& srv, Session& s, const ResponsePtr& r) {
     irc::Message part{{}, s.prefix(), "PART", {c->name()}};
     srv.broadcast(*c, part, &s);
     r->add(part);
+    srv.presence_left(s, *c, "");
     srv.part_channel(s, *c);
   }
 }
@@ -76,7 +77,7 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
       srv.numeric(r, irc::kErrBadChannelKey, {c->name(), "Cannot join channel (+k)"});
       return;
     }
-    if (c->limit > 0 && static_cast<int>(c->members.size()) >= c->limit && !invited) {
+    if (c->limit > 0 && static_cast<int>(c->population()) >= c->limit && !invited) {
       srv.numeric(r, irc::kErrChannelIsFull, {c->name(), "Cannot join channel (+l)"});
       return;
     }
@@ -92,6 +93,7 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
   c->members.emplace(&s, mb);
   s.channels_.push_back(c);
   announce_join(srv, s, *c);
+  srv.presence_joined(s, *c);
   send_topic(srv, *c, r);
   srv.send_names(s, *c, r);
   if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c);
@@ -128,6 +130,7 @@ void handle_part(Server& srv, Session& s, const irc::Message& m, const ResponseP
     if (!reason.empty()) part.params.push_back(reason);
     if (rooms::sends_participant_updates(srv, *c)) srv.broadcast(*c, part, &s);
     r->add(part);
+    srv.presence_left(s, *c, reason);
     srv.part_channel(s, *c);
   }
 }

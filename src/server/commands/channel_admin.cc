@@ -85,7 +85,7 @@ void handle_topic(Server& srv, Session& s, const irc::Message& m, const Response
 // LIST (ELIST=U: "LIST >N" / "LIST <N" filter by user count)
 
 void list_entry(Server& srv, Channel& c, const ResponsePtr& r) {
-  srv.numeric(r, irc::kRplList, {c.name(), std::to_string(c.members.size()), c.topic});
+  srv.numeric(r, irc::kRplList, {c.name(), std::to_string(c.population()), c.topic});
 }
 
 void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
@@ -118,7 +118,7 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
     std::vector<Channel*> all;
     for (const auto& [key, c] : srv.channels()) {
       if (c->member(&s) == nullptr && (c->secret || !rooms::may_find(srv, s, *c))) continue;
-      size_t n = c->members.size();
+      size_t n = c->population();
       if (n < min_users || n > max_users) continue;
       all.push_back(c.get());
     }
@@ -198,6 +198,15 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
     if (c == nullptr) break;
     Session* target = srv.find_nick(nick);
     if (target == nullptr || !target->registered_) {
+      if (RemoteUser* u = srv.presence().find_nick(nick)) {
+        if (c->remote.count(u) == 0) {
+          srv.numeric(r, irc::kErrUserNotInChannel,
+                      {u->nick, c->name(), "They aren't on that channel"});
+        } else {
+          srv.request_kick(*u, *c, s, reason);  // its server kicks, everyone sees it
+        }
+        continue;
+      }
       srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
       continue;
     }
@@ -213,6 +222,7 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
     target->held_.erase(c);
     srv.broadcast(*c, kick, &s);
     r->add(std::move(kick));
+    srv.presence_left(*target, *c, reason, s.prefix());
     srv.part_channel(*target, *c);
   }
 }
@@ -327,6 +337,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         if (flag != plus) {
           flag = plus;
           done.add(plus, ch, target->nick_);
+          srv.presence_modes(*target, c);
         }
         break;
       }

@@ -190,9 +190,9 @@ void handle_chathistory(Server& srv, Session& s, const irc::Message& m, const Re
       return;
     }
     // Online: that user's identity; offline: the target names an account.
-    Session* peer = srv.find_nick(req.target);
-    key = store::dm_key(self, peer != nullptr ? Server::dm_identity(*peer) : irc::fold(req.target));
-    display = peer != nullptr ? peer->nick_ : req.target;
+    UserRef peer = srv.find_user(req.target);
+    key = store::dm_key(self, peer ? Server::dm_identity(peer) : irc::fold(req.target));
+    display = peer ? peer.nick() : req.target;
     dm = true;
   }
 

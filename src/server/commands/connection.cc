@@ -127,8 +127,14 @@ void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponseP
   }
   if (nick == s.nick_) return;
   Session* other = srv.find_nick(nick);
-  if (other != nullptr && other != &s) {
+  if ((other != nullptr && other != &s) ||
+      (!s.registered_ && srv.presence().find_nick(nick) != nullptr)) {
     srv.numeric(r, irc::kErrNicknameInUse, {nick, "Nickname is already in use"});
+    return;
+  }
+  if (s.claiming_) {
+    srv.numeric(r, irc::kErrUnavailResource,
+                {nick, "Registration is in progress with your previous nick"});
     return;
   }
   if (!s.registered_) {
@@ -136,11 +142,7 @@ void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponseP
     srv.try_complete_registration(s);
     return;
   }
-  irc::Message change{{}, s.prefix(), "NICK", {nick}};
-  srv.rename(s, nick);
-  // The sender sees its own change as a reply (labeled), peers as a notification.
-  r->add(change);
-  srv.broadcast_to_peers(s, change, /*include_self=*/false);
+  srv.change_nick(s, nick, r);
 }
 
 void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {

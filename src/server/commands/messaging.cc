@@ -80,15 +80,16 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
       }
       srv.submit_message(s, r, cmd, c->name(), fit_body(s, cmd, c->name(), body), client_tags);
     } else {
-      Session* to = srv.find_nick(target);
-      if (to == nullptr || !to->registered_) {
+      UserRef to = srv.find_user(target);
+      if (!to) {
         err(irc::kErrNoSuchNick, {target, "No such nick/channel"});
         continue;
       }
-      if (!to->away_.empty() && !notice && !tagmsg) {
-        srv.numeric(r, irc::kRplAway, {to->nick_, to->away_});
+      if (!to.away().empty() && !notice && !tagmsg) {
+        srv.numeric(r, irc::kRplAway, {to.nick(), to.away()});
       }
-      srv.submit_message(s, r, cmd, to->nick_, fit_body(s, cmd, to->nick_, body), client_tags);
+      const std::string nick = to.nick();
+      srv.submit_message(s, r, cmd, nick, fit_body(s, cmd, nick, body), client_tags);
     }
   }
 }

@@ -101,18 +101,24 @@ Whox parse_whox(const irc::Message& m) {
   return w;
 }
 
-void who_reply(Server& srv, Session& asker, Session& u, Channel* c, const Whox& w,
+// The server a user is on, as WHO and WHOIS name it.
+const std::string& server_of(Server& srv, const UserRef& u) {
+  return u.remote != nullptr ? u.remote->server : srv.name();
+}
+
+void who_reply(Server& srv, Session& asker, const UserRef& u, Channel* c, const Whox& w,
                const ResponsePtr& r) {
-  std::string flags = u.away_.empty() ? "H" : "G";
+  std::string flags = u.away().empty() ? "H" : "G";
   if (c != nullptr) {
-    if (Membership* mb = c->member(&u)) {
+    if (const Membership* mb = u.member_of(*c)) {
       flags += Channel::prefix_of(*mb, asker.has_cap(kCapMultiPrefix));
     }
   }
   const std::string chan = c != nullptr ? c->name() : "*";
   if (!w.on) {
-    srv.numeric(r, irc::kRplWhoReply,
-                {chan, u.user_, u.host_, srv.name(), u.nick_, flags, "0 " + u.realname_});
+    srv.numeric(
+        r, irc::kRplWhoReply,
+        {chan, u.user(), u.host(), server_of(srv, u), u.nick(), flags, "0 " + u.realname()});
     return;
   }
   std::vector<std::string> p;
@@ -126,19 +132,19 @@ void who_reply(Server& srv, Session& asker, Session& u, Channel* c, const Whox& 
         p.push_back(chan);
         break;
       case 'u':
-        p.push_back(u.user_);
+        p.push_back(u.user());
         break;
       case 'i':
-        p.push_back(u.host_);
+        p.push_back(u.host());
         break;
       case 'h':
-        p.push_back(u.host_);
+        p.push_back(u.host());
         break;
       case 's':
-        p.push_back(srv.name());
+        p.push_back(server_of(srv, u));
         break;
       case 'n':
-        p.push_back(u.nick_);
+        p.push_back(u.nick());
         break;
       case 'f':
         p.push_back(flags);
@@ -147,16 +153,16 @@ void who_reply(Server& srv, Session& asker, Session& u, Channel* c, const Whox& 
         p.push_back("0");
         break;
       case 'l':
-        p.push_back(std::to_string(idle_seconds(u)));
+        p.push_back(std::to_string(u.local != nullptr ? idle_seconds(*u.local) : 0));
         break;
       case 'a':
-        p.push_back(u.account_.empty() ? "0" : u.account_);
+        p.push_back(u.account().empty() ? "0" : u.account());
         break;
       case 'o':
         p.push_back("n/a");
         break;
       case 'r':
-        p.push_back(u.realname_);
+        p.push_back(u.realname());
         break;
     }
   }
@@ -172,12 +178,12 @@ void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePt
       const bool member = c->member(&s) != nullptr;
       for (auto& [u, mb] : c->members) {
         if (!member && u->invisible_) continue;
-        who_reply(srv, s, *u, c, w, r);
+        who_reply(srv, s, UserRef{u, nullptr}, c, w, r);
       }
+      for (auto& [u, mb] : c->remote) who_reply(srv, s, UserRef{nullptr, u}, c, w, r);
     }
   } else if (mask.find_first_of("*?") == std::string::npos) {
-    Session* u = srv.find_nick(mask);
-    if (u != nullptr && u->registered_) who_reply(srv, s, *u, nullptr, w, r);
+    if (UserRef u = srv.find_user(mask)) who_reply(srv, s, u, nullptr, w, r);
   } else {
     const std::string pat = irc::fold(mask == "0" ? "*" : mask);
     std::vector<Session*> found;
@@ -192,7 +198,13 @@ void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePt
     }
     std::sort(found.begin(), found.end(),
               [](const Session* a, const Session* b) { return a->id_ < b->id_; });
-    for (Session* u : found) who_reply(srv, s, *u, nullptr, w, r);
+    for (Session* u : found) who_reply(srv, s, UserRef{u, nullptr}, nullptr, w, r);
+    for (const auto& [key, u] : srv.presence().users()) {
+      if (glob_match(pat, irc::fold(u->nick)) || glob_match(pat, irc::fold(u->user)) ||
+          glob_match(pat, irc::fold(u->host)) || glob_match(pat, irc::fold(u->realname))) {
+        who_reply(srv, s, UserRef{nullptr, u.get()}, nullptr, w, r);
+      }
+    }
   }
   srv.numeric(r, irc::kRplEndOfWho, {mask, "End of WHO list"});
 }
@@ -208,33 +220,36 @@ void handle_whois(Server& srv, Session& s, const irc::Message& m, const Response
     srv.numeric(r, irc::kErrNoNicknameGiven, {"No nickname given"});
     return;
   }
-  Session* u = srv.find_nick(nick);
-  if (u == nullptr || !u->registered_) {
+  UserRef u = srv.find_user(nick);
+  if (!u) {
     srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
     srv.numeric(r, irc::kRplEndOfWhois, {nick, "End of /WHOIS list"});
     return;
   }
-  srv.numeric(r, irc::kRplWhoisUser, {u->nick_, u->user_, u->host_, "*", u->realname_});
+  srv.numeric(r, irc::kRplWhoisUser, {u.nick(), u.user(), u.host(), "*", u.realname()});
   std::string chans;
   const bool multi = s.has_cap(kCapMultiPrefix);
-  for (Channel* c : u->channels_) {
+  for (Channel* c : u.channels()) {
     if (c->member(&s) == nullptr && (c->secret || !rooms::may_find(srv, s, *c))) continue;
     if (!chans.empty()) chans.push_back(' ');
-    chans += Channel::prefix_of(c->members.at(u), multi) + c->name();
+    chans += Channel::prefix_of(*u.member_of(*c), multi) + c->name();
   }
-  if (!chans.empty()) srv.numeric(r, irc::kRplWhoisChannels, {u->nick_, chans});
-  srv.numeric(r, irc::kRplWhoisServer, {u->nick_, srv.name(), srv.config().network_name});
-  if (!u->away_.empty()) srv.numeric(r, irc::kRplAway, {u->nick_, u->away_});
-  if (!u->account_.empty()) {
-    srv.numeric(r, irc::kRplWhoisAccount, {u->nick_, u->account_, "is logged in as"});
+  if (!chans.empty()) srv.numeric(r, irc::kRplWhoisChannels, {u.nick(), chans});
+  srv.numeric(r, irc::kRplWhoisServer, {u.nick(), server_of(srv, u), srv.config().network_name});
+  if (!u.away().empty()) srv.numeric(r, irc::kRplAway, {u.nick(), u.away()});
+  if (!u.account().empty()) {
+    srv.numeric(r, irc::kRplWhoisAccount, {u.nick(), u.account(), "is logged in as"});
   }
-  auto idle = idle_seconds(*u);
-  auto signon =
-      std::chrono::duration_cast<std::chrono::seconds>(u->signon_.time_since_epoch()).count();
-  srv.numeric(
-      r, irc::kRplWhoisIdle,
-      {u->nick_, std::to_string(idle), std::to_string(signon), "seconds idle, signon time"});
-  srv.numeric(r, irc::kRplEndOfWhois, {u->nick_, "End of /WHOIS list"});
+  if (u.local != nullptr) {
+    auto idle = idle_seconds(*u.local);
+    auto signon =
+        std::chrono::duration_cast<std::chrono::seconds>(u.local->signon_.time_since_epoch())
+            .count();
+    srv.numeric(
+        r, irc::kRplWhoisIdle,
+        {u.nick(), std::to_string(idle), std::to_string(signon), "seconds idle, signon time"});
+  }
+  srv.numeric(r, irc::kRplEndOfWhois, {u.nick(), "End of /WHOIS list"});
 }
 
 // ---------------------------------------------------------------------------
@@ -258,10 +273,10 @@ std::vector<std::string> nick_words(const irc::Message& m) {
 void handle_ison(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
   std::string online;
   for (const auto& nick : nick_words(m)) {
-    Session* u = srv.find_nick(nick);
-    if (u == nullptr || !u->registered_) continue;
+    UserRef u = srv.find_user(nick);
+    if (!u) continue;
     if (!online.empty()) online.push_back(' ');
-    online += u->nick_;
+    online += u.nick();
   }
   srv.numeric(r, irc::kRplIsOn, {online});
 }
@@ -271,10 +286,10 @@ void handle_userhost(Server& srv, Session&, const irc::Message& m, const Respons
   auto nicks = nick_words(m);
   if (nicks.size() > kMaxUserhost) nicks.resize(kMaxUserhost);
   for (const auto& nick : nicks) {
-    Session* u = srv.find_nick(nick);
-    if (u == nullptr || !u->registered_) continue;
+    UserRef u = srv.find_user(nick);
+    if (!u) continue;
     if (!reply.empty()) reply.push_back(' ');
-    reply += u->nick_ + "=" + (u->away_.empty() ? "+" : "-") + u->user_ + "@" + u->host_;
+    reply += u.nick() + "=" + (u.away().empty() ? "+" : "-") + u.user() + "@" + u.host();
   }
   srv.numeric(r, irc::kRplUserHost, {reply});
 }
@@ -291,6 +306,7 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
     srv.numeric(r, irc::kRplUnAway, {"You are no longer marked as being away"});
     if (was_away) {
       srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {}}, false, kCapAwayNotify);
+      srv.presence_away(s);
     }
     return;
   }
@@ -299,6 +315,7 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
   srv.numeric(r, irc::kRplNowAway, {"You have been marked as being away"});
   if (changed) {
     srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {text}}, false, kCapAwayNotify);
+    srv.presence_away(s);
   }
 }
 
@@ -311,6 +328,7 @@ void handle_setname(Server& srv, Session& s, const irc::Message& m, const Respon
   s.realname_ = name;
   irc::Message change{{}, s.prefix(), "SETNAME", {name}};
   srv.broadcast_to_peers(s, change, false, kCapSetname);
+  srv.presence_realname(s);
   // The client sees its own change as the reply (setname spec), if it asked for it.
   if (s.has_cap(kCapSetname)) r->add(std::move(change));
 }
