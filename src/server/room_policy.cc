@@ -98,6 +98,14 @@ void RoomPolicy::apply(store::RoomCatalog next) {
       ++it;
     }
   }
+  const std::string& new_rooms = srv_.config().new_room_category;
+  const bool creatable = next.category(new_rooms) != nullptr;
+  if (!creatable && (!loaded_ || catalog_.category(new_rooms) != nullptr)) {
+    spdlog::warn(
+        "rooms: the category for new rooms, '{}', does not exist: JOIN of a new "
+        "name is refused until it does (--new-room-category)",
+        new_rooms);
+  }
   store::RoomCatalog prev = std::move(catalog_);
   const bool was_loaded = loaded_;
   catalog_ = std::move(next);
