@@ -1,5 +1,6 @@
 #include "ctl/cmdlet_commands.h"
 
+#include <algorithm>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "ctl/cmdlet/binder.h"
 #include "ctl/cmdlet/cmdlet.h"
 #include "ctl/cmdlet_specs.h"
+#include "ctl/room_cmdlets.h"
 
 namespace pchat::ctl {
 
@@ -28,7 +30,11 @@ Result<BoundCall> parse_and_bind(std::string_view line) {
   if (!bound) {
     Error e = bound.error();
     // In a POSIX shell an unquoted $null expands to nothing.
-    if (call->find("ActiveServers") && call->find("ActiveServers")->value.is(Value::Kind::kSwitch))
+    if (std::any_of(call->params.begin(), call->params.end(),
+                    [](const cmdlet::Param& p) {
+                      return !p.name.empty() && p.value.is(Value::Kind::kSwitch) && !p.colon;
+                    }) &&
+        e.message.find("missing an argument") != std::string::npos)
       e.message += " (in a POSIX shell, quote '$null': unquoted it expands to nothing)";
     return e;
   }
@@ -36,6 +42,7 @@ Result<BoundCall> parse_and_bind(std::string_view line) {
 }
 
 Status run_bound(const PoolCommandContext& ctx, const BoundCall& call, bool json) {
+  if (is_room_cmdlet(call.name)) return run_room_cmdlet(ctx, call, json);
   std::string identity = call.string_or("Identity");
   if (call.has("Identity") && identity.empty()) {
     return make_error(ErrorKind::kInvalidInput,

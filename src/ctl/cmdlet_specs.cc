@@ -2,25 +2,31 @@
 
 #include <vector>
 
+#include "ctl/room_cmdlets.h"
+
 namespace pchat::ctl {
 
 using cmdlet::CmdletSpec;
 using PK = cmdlet::ParamKind;
 
 std::span<const CmdletSpec> supported_cmdlets() {
-  static const std::vector<CmdletSpec> specs = {
-      {kGetPoolStateCmdlet, {{"Identity", PK::kString, false, 0}}},
-      {kSetPoolStateCmdlet,
-       {{"Identity", PK::kString, true, 0},
-        {"PoolState", PK::kString, true},
-        {"Force", PK::kSwitch}}},
-      {kGetActiveServerCmdlet, {{"Identity", PK::kString, false, 0}}},
-      {kSetActiveServerCmdlet,
-       {{"Identity", PK::kString, true, 0},
-        {"ActiveServers", PK::kStringOrHashtableOrNull},
-        {"Swap", PK::kSwitch},  // pchat's own
-        {"Force", PK::kSwitch}}},
-  };
+  static const std::vector<CmdletSpec> specs = [] {
+    std::vector<CmdletSpec> all = {
+        {kGetPoolStateCmdlet, {{"Identity", PK::kString, false, 0}}},
+        {kSetPoolStateCmdlet,
+         {{"Identity", PK::kString, true, 0},
+          {"PoolState", PK::kString, true},
+          {"Force", PK::kSwitch}}},
+        {kGetActiveServerCmdlet, {{"Identity", PK::kString, false, 0}}},
+        {kSetActiveServerCmdlet,
+         {{"Identity", PK::kString, true, 0},
+          {"ActiveServers", PK::kStringOrHashtableOrNull},
+          {"Swap", PK::kSwitch},  // pchat's own
+          {"Force", PK::kSwitch}}},
+    };
+    add_room_cmdlet_specs(all);
+    return all;
+  }();
   return specs;
 }
 

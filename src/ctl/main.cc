@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
 #include "ctl/pool_commands.h"
+#include "ctl/room_cli.h"
 #include "ctl/sql_commands.h"
 #include "ctl/status_command.h"
 #include "ctl/topology_commands.h"
@@ -221,6 +222,10 @@ int main(int argc, char** argv) {
     };
   });
 
+  pchat::ctl::add_room_subcommands(app, pool_ctx, [&](std::function<pchat::Status()> run) {
+    command = [run](const auto&) { return run(); };
+  });
+
   pchat::ctl::StatusArgs status_args;
   auto* status = app.add_subcommand(
       "status", "the pool at a glance: pool state, and each server's role, clients, store, epoch");
@@ -269,7 +274,9 @@ int main(int argc, char** argv) {
       "Usage: pchatctl [OPTIONS] cmdlet 'LINE' | pchatctl [OPTIONS] CMDLET ARGS... |\n"
       "       pchatctl [OPTIONS] cmdlet --file FILE\n"
       "Supported: Get-CsPersistentChatState, Set-CsPersistentChatState,\n"
-      "Get-CsPersistentChatActiveServer, Set-CsPersistentChatActiveServer.\n"
+      "Get-CsPersistentChatActiveServer, Set-CsPersistentChatActiveServer,\n"
+      "New-/Get-/Set-/Remove-CsPersistentChatCategory, ...Room, ...Addin,\n"
+      "Get-/Set-CsPersistentChatConfiguration.\n"
       "-WhatIf is a dry run. In a POSIX shell quote $null ('$null').");
   cmdlet->callback([&] {
     command = [&](const auto&) -> pchat::Status {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "ctl/store_access.h"
+#include "ctl/pool_target.h"
 #include "dr/host_port.h"
 #include "dr/identity.h"
 #include "dr/topology.h"
@@ -24,45 +24,6 @@ namespace {
 using nlohmann::json;
 using store::PoolState;
 using store::PoolStateUpdate;
-
-// --- Where the pool state lives -------------------------------------------------
-
-// The open store, and the topology when there is one.
-struct PoolTarget {
-  std::unique_ptr<StoreAccess> standalone;  // --data-dir
-  pg::Connection pool_conn;                 // --topology: the primary store
-  std::optional<dr::Topology> topology;
-
-  pg::Connection& mgc() { return standalone ? standalone->mgc() : pool_conn; }
-};
-
-Result<std::unique_ptr<PoolTarget>> open_target(const PoolCommandContext& ctx) {
-  auto target = std::make_unique<PoolTarget>();
-  if (ctx.topology_file.empty()) {
-    auto access = open_store({.data_dir = ctx.data_dir, .create_if_missing = false});
-    if (!access) return access.error();
-    target->standalone = std::move(*access);
-    return target;
-  }
-  auto topology = dr::load_topology(ctx.topology_file);
-  if (!topology) return topology.error();
-  const dr::Store* primary = topology->store(dr::StoreRole::kPrimary);
-  if (primary == nullptr) {  // load_topology() refuses this; keep the check local
-    return make_error(ErrorKind::kInvalidInput, "the topology declares no primary store");
-  }
-  auto conn = pg::Connection::connect(primary->libpq_conninfo(), "pchatctl");
-  if (!conn) {
-    return make_error(conn.error().kind, "cannot reach the primary store: " + conn.error().message);
-  }
-  target->pool_conn = std::move(*conn);
-  auto version = store::schema_version(target->pool_conn);
-  if (!version) return version.error();
-  if (*version < store::latest_schema_version()) {
-    if (auto st = store::migrate(target->pool_conn); !st) return st.error();
-  }
-  target->topology = std::move(*topology);
-  return target;
-}
 
 std::string who() {
   std::string user = "unknown";

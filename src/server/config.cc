@@ -81,6 +81,15 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.allow_guests = get<bool>(file, node, key);
     } else if (key == "default_chat_history") {
       c.default_chat_history = get_int(file, node, key, 1, 500);
+      c.default_chat_history_given = true;
+    } else if (key == "new_room_category") {
+      c.new_room_category = get<std::string>(file, node, key);
+    } else if (key == "new_room_privacy") {
+      c.new_room_privacy = get<std::string>(file, node, key);
+      if (c.new_room_privacy != "Open" && c.new_room_privacy != "Closed" &&
+          c.new_room_privacy != "Secret") {
+        throw std::runtime_error(where(file, node, key) + ": must be Open, Closed or Secret");
+      }
     } else if (key == "flood_burst") {
       c.flood_burst = get_int(file, node, key, 0, 1000000);
     } else if (key == "flood_rate") {

@@ -29,6 +29,12 @@ struct ServerConfig {
   bool allow_guests = false;
   // Messages replayed on JOIN to clients without draft/chathistory (DefaultChatHistory).
   int default_chat_history = 30;
+  // Given by flag or file: it wins over the pool's DefaultChatHistory (room_config).
+  bool default_chat_history_given = false;
+  // JOIN of a name that is no room yet creates one in this category, with this
+  // privacy, if the joiner is one of its creators (DESIGN 3a; server/room_policy.h).
+  std::string new_room_category = "default";
+  std::string new_room_privacy = "Open";
   // Flood control: a token bucket of `flood_burst` lines refilled at `flood_rate`
   // lines per second; a client that overdraws it is disconnected (Excess Flood).
   // 0 disables.

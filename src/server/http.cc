@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "server/http_search.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -98,7 +99,7 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
     } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
       res.result(http::status::method_not_allowed);
       res.set(http::field::content_type, "text/plain");
-      res.body() = "GET /healthz, /metrics, /sessions; POST /drain, /undrain\n";
+      res.body() = "GET /healthz, /metrics, /sessions, /search; POST /drain, /undrain\n";
     } else if (target == "/sessions") {
       res.result(http::status::ok);
       res.set(http::field::content_type, "application/json");
@@ -124,6 +125,11 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
       res.result(ok ? http::status::ok : http::status::service_unavailable);
       res.set(http::field::content_type, "application/json");
       res.body() = j.dump() + "\n";
+    } else if (target.starts_with("/search?") || target == "/search") {
+      HttpAnswer a = co_await http_search(server_, target);  // issue 3: room search
+      res.result(static_cast<http::status>(a.status));
+      res.set(http::field::content_type, "application/json");
+      res.body() = std::move(a.body);
     } else if (target == "/metrics") {
       res.result(http::status::ok);
       res.set(http::field::content_type, "text/plain; version=0.0.4");

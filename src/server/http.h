@@ -5,6 +5,8 @@
 //                  active list it follows.
 //   GET /metrics   Prometheus text format.
 //   GET /sessions  connected clients (JSON): nick, account, host, channels, times.
+//   GET /search    full-text search of room history as one user may read it
+//                  (server/http_search.h).
 //   POST /drain    bounce new clients and send connected ones to an active server
 //                  (RPL_BOUNCE), without stopping; POST /undrain ends it.
 // One request per connection is enough for probes and scrapers; keep-alive is

@@ -27,13 +27,16 @@
 #include "dr/topology_file.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/room_policy.h"
 #include "server/server.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
+#include "store/notify_listener.h"
 #include "store/pool_state.h"
 #include "store/presence.h"
 #include "store/reader.h"
+#include "store/rooms.h"
 #include "store/writer.h"
 
 namespace {
@@ -64,6 +67,13 @@ Result<int64_t> prepare_store(const std::string& conninfo) {
   auto newest = conn->exec("SELECT coalesce(max(id), 0) FROM messages");
   if (!newest) return make_error(newest.error().kind, "cannot read mgc: " + newest.error().message);
   return newest->i64(0, 0);
+}
+
+// The rooms, for the rules to apply from the first client on.
+Result<store::RoomCatalog> load_catalog(const std::string& conninfo) {
+  auto conn = pg::Connection::connect(conninfo);
+  if (!conn) return conn.error();
+  return store::load_room_catalog(*conn);
 }
 
 // A pool's first server records the topology's initial active list in pool_state,
@@ -176,6 +186,11 @@ int run(server::ServerConfig cfg) {
     }
   }
   const int64_t stream_after = *newest;
+  auto catalog = load_catalog(conninfo);
+  if (!catalog) {
+    spdlog::critical("cannot load the rooms: {}", catalog.error().message);
+    return 1;
+  }
 
   asio::io_context io(1);
   server::Server* srv_ptr = nullptr;
@@ -237,6 +252,11 @@ int run(server::ServerConfig cfg) {
   srv.set_presence_link(&presence_link);
   srv.set_delivered_upto(stream_after);
   srv_ptr = &srv;
+  server::RoomPolicy rooms(srv);
+  rooms.apply(std::move(*catalog));
+  srv.set_rooms(&rooms);
+  store::NotifyListener rooms_listener(conninfo, "pchat_rooms", "pchatd-rooms",
+                                       [&rooms] { rooms.request_reload(); });
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
   if (selector) {
@@ -259,6 +279,7 @@ int run(server::ServerConfig cfg) {
   stream.start(stream_after);
   writer.start();
   readers.start();
+  rooms_listener.start();
   presence_link.start();
   if (selector) selector->start();
   try {
@@ -268,6 +289,7 @@ int run(server::ServerConfig cfg) {
     spdlog::critical("cannot listen: {}", e.what());
     writer.stop();
     stream.stop();
+    rooms_listener.stop();
     readers.stop();
     presence_link.stop();
     return 1;
@@ -301,6 +323,7 @@ int run(server::ServerConfig cfg) {
   if (selector) selector->stop();
   writer.stop();
   stream.stop();
+  rooms_listener.stop();
   readers.stop();
   presence_link.stop();
   // The store threads may have posted completions (holding Responses) after the loop
@@ -345,6 +368,12 @@ int main(int argc, char** argv) {
   app.add_option("--default-chat-history", cfg.default_chat_history,
                  "Messages replayed on JOIN to clients without chathistory (1-500, default 30)")
       ->check(CLI::Range(1, 500));
+  app.add_option("--new-room-category", cfg.new_room_category,
+                 "JOIN of a new name creates a room in this category, if the joiner is one "
+                 "of its creators (default: default)");
+  app.add_option("--new-room-privacy", cfg.new_room_privacy,
+                 "Privacy of rooms JOIN creates: Open (default), Closed or Secret")
+      ->check(CLI::IsMember({"Open", "Closed", "Secret"}));
   app.add_option("--flood-burst", cfg.flood_burst,
                  "Lines a client may send in a burst (0: no limit)")
       ->check(CLI::NonNegativeNumber);
@@ -367,7 +396,12 @@ int main(int argc, char** argv) {
     if (given("--server-name")) merged.server_name = cfg.server_name;
     if (given("--allow-guests")) merged.allow_guests = cfg.allow_guests;
     if (given("--log-level")) merged.log_level = cfg.log_level;
-    if (given("--default-chat-history")) merged.default_chat_history = cfg.default_chat_history;
+    if (given("--default-chat-history")) {
+      merged.default_chat_history = cfg.default_chat_history;
+      merged.default_chat_history_given = true;
+    }
+    if (given("--new-room-category")) merged.new_room_category = cfg.new_room_category;
+    if (given("--new-room-privacy")) merged.new_room_privacy = cfg.new_room_privacy;
     if (given("--flood-burst")) merged.flood_burst = cfg.flood_burst;
     if (given("--flood-rate")) merged.flood_rate = cfg.flood_rate;
     if (given("--ping-interval")) merged.ping_interval = cfg.ping_interval;

@@ -10,6 +10,7 @@
 #include "irc/numerics.h"
 #include "irc/utf8.h"
 #include "server/history_query.h"
+#include "server/room_policy.h"
 #include "store/history.h"
 #include "store/pool_state.h"
 
@@ -59,6 +60,7 @@ void Server::register_commands() {
   register_messaging_commands(commands_);
   register_query_commands(commands_);
   register_chathistory_commands(commands_);
+  register_search_commands(commands_);
 }
 
 void Server::listen() {
@@ -377,6 +379,7 @@ void Server::broadcast_to_peers(Session& s, const irc::Message& m, bool include_
   if (include_self && (need_cap == 0 || s.has_cap(static_cast<Cap>(need_cap)))) s.send(m);
   seen.push_back(&s);
   for (Channel* c : s.channels_) {
+    if (!rooms::sends_participant_updates(*this, *c)) continue;  // ParticipantUpdateLimit
     for (auto& [member, mb] : c->members) {
       if (std::find(seen.begin(), seen.end(), member) != seen.end()) continue;
       seen.push_back(member);
@@ -699,7 +702,8 @@ void Server::replay_history(Session& s, Channel& c) {
   // Rows up to delivered_upto_ went out before this member joined: replay them.
   // Later ones reach it live through the stream (held until the replay is sent).
   const int64_t upto = delivered_upto_;
-  const int limit = config_.default_chat_history;
+  const int limit =
+      rooms_ != nullptr ? rooms_->default_chat_history() : config_.default_chat_history;
   std::weak_ptr<Session> weak = s.weak_from_this();
   Channel* chan = &c;
   bool ok = readers_->submit(

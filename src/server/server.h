@@ -45,6 +45,7 @@
 namespace pchat::server {
 
 class Server;
+class RoomPolicy;
 
 // One command: name, minimum parameter count, whether registration is required.
 struct CommandSpec {
@@ -190,6 +191,10 @@ class Server {
   }
   bool accepting() const { return accepting_; }
 
+  // ---- rooms (issue 3, server/room_policy.h); null: plain IRC ----
+  RoomPolicy* rooms() const { return rooms_; }
+  void set_rooms(RoomPolicy* rooms) { rooms_ = rooms; }
+
   // ---- pool membership (DESIGN section 4) ----
   // A server without a PoolView is a pool of one: always active.
   struct PoolView {
@@ -284,6 +289,7 @@ class Server {
   std::string pool_status_ = "Normal";
   std::vector<std::string> active_list_;
   bool reading_ = true;  // false once stopping: lines from clients are ignored
+  RoomPolicy* rooms_ = nullptr;
   store::PresenceLink* link_ = nullptr;
   PoolPresence presence_{*this};
 
@@ -305,5 +311,6 @@ void register_channel_admin_commands(std::unordered_map<std::string, CommandSpec
 void register_messaging_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_query_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_chathistory_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_search_commands(std::unordered_map<std::string, CommandSpec>& t);
 
 }  // namespace pchat::server

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 namespace pchat::store {
 
 namespace {
@@ -84,6 +86,94 @@ CREATE TRIGGER pool_state_notify AFTER INSERT OR UPDATE ON pool_state
   FOR EACH ROW EXECUTE FUNCTION pool_state_notify();
 )sql";
 
+// Rooms as the seed's product defines them (issue 3, store/rooms.h, src/chat): categories,
+// add-ins, rooms, room roles and the pool-wide room configuration. Names are unique
+// case-insensitively through `name_key` (irc::fold, computed by the caller). Principal
+// lists hold chat::to_string(Principal) texts. Every change NOTIFYs pchat_rooms (payload:
+// the table) once per statement, in the changing transaction, so every server of the
+// pool reloads the room catalog within a second. The "default" category (DESIGN 3a:
+// plain IRC keeps working) lets everyone in and makes everyone a creator.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE categories (
+  id               bigserial PRIMARY KEY,
+  name             text NOT NULL,
+  name_key         text NOT NULL UNIQUE,
+  description      text NOT NULL DEFAULT '',
+  allowed_members  text[] NOT NULL DEFAULT '{}',
+  denied_members   text[] NOT NULL DEFAULT '{}',
+  creators         text[] NOT NULL DEFAULT '{}',
+  file_upload      boolean NOT NULL DEFAULT false,
+  invitations      boolean NOT NULL DEFAULT false,
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO categories (name, name_key, description, allowed_members, creators, file_upload,
+                        invitations)
+  VALUES ('default', 'default', 'Ad-hoc rooms created by JOIN', '{*}', '{*}', true, true);
+
+CREATE TABLE addins (
+  id        bigserial PRIMARY KEY,
+  name      text NOT NULL,
+  name_key  text NOT NULL UNIQUE,
+  url       text NOT NULL
+);
+
+CREATE TABLE rooms (
+  id           bigserial PRIMARY KEY,
+  name         text NOT NULL,                 -- the IRC channel name, '#' included
+  name_key     text NOT NULL UNIQUE,          -- irc::fold(name): the messages' target
+  category_id  bigint NOT NULL REFERENCES categories (id),
+  description  text NOT NULL DEFAULT '',
+  privacy      text NOT NULL DEFAULT 'Closed' CHECK (privacy IN ('Open', 'Closed', 'Secret')),
+  type         text NOT NULL DEFAULT 'Normal' CHECK (type IN ('Normal', 'Auditorium')),
+  disabled     boolean NOT NULL DEFAULT false,
+  invitations  text NOT NULL DEFAULT 'Inherit' CHECK (invitations IN ('False', 'Inherit')),
+  addin_id     bigint REFERENCES addins (id),
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX rooms_category ON rooms (category_id);
+CREATE INDEX rooms_addin ON rooms (addin_id);
+
+CREATE TABLE room_roles (
+  room_id    bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+  role       text NOT NULL CHECK (role IN ('member', 'manager', 'presenter')),
+  principal  text NOT NULL,
+  PRIMARY KEY (room_id, role, principal)
+);
+
+CREATE TABLE room_config (
+  id                        int PRIMARY KEY CHECK (id = 1),
+  default_chat_history      int NOT NULL DEFAULT 30 CHECK (default_chat_history BETWEEN 1 AND 500),
+  participant_update_limit  int NOT NULL DEFAULT 75
+                            CHECK (participant_update_limit BETWEEN 1 AND 100000),
+  max_file_size_kb          bigint NOT NULL DEFAULT 20000
+                            CHECK (max_file_size_kb BETWEEN 1 AND 1048576),
+  updated_at                timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO room_config (id) VALUES (1);
+
+-- Full-text search (store/search.h): 'simple' (no stemming, any language), a small
+-- pending list so that inserts never flush a large one on the commit path.
+CREATE INDEX messages_search ON messages USING gin (to_tsvector('simple', body))
+  WITH (fastupdate = on, gin_pending_list_limit = 256);
+
+CREATE FUNCTION rooms_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('pchat_rooms', TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER categories_notify AFTER INSERT OR UPDATE OR DELETE ON categories
+  FOR EACH STATEMENT EXECUTE FUNCTION rooms_notify();
+CREATE TRIGGER addins_notify AFTER INSERT OR UPDATE OR DELETE ON addins
+  FOR EACH STATEMENT EXECUTE FUNCTION rooms_notify();
+CREATE TRIGGER rooms_notify AFTER INSERT OR UPDATE OR DELETE ON rooms
+  FOR EACH STATEMENT EXECUTE FUNCTION rooms_notify();
+CREATE TRIGGER room_roles_notify AFTER INSERT OR UPDATE OR DELETE ON room_roles
+  FOR EACH STATEMENT EXECUTE FUNCTION rooms_notify();
+CREATE TRIGGER room_config_notify AFTER INSERT OR UPDATE OR DELETE ON room_config
+  FOR EACH STATEMENT EXECUTE FUNCTION rooms_notify();
+)sql";
+
 // Pool-wide presence (store/presence.h): live servers, their registered clients and
 // channel memberships. UNLOGGED: presence is not history, so it costs no WAL, is not
 // shipped to the backup store, and a store crash empties it (every server then
@@ -139,6 +229,7 @@ const std::vector<Migration>& migrations() {
       {1, "accounts and messages", kV1},
       {2, "indexes for DM conversations by participant", kV2},
       {3, "pool state", kV3},
+      {4, "rooms, categories, add-ins, room configuration, message search", kV4},
       {6, "pool-wide presence and the epoch fence", kV6},
   };
   return all;
@@ -188,8 +279,14 @@ Status migrate(pg::Connection& conn) {
                           ", newer than this binary's " + std::to_string(latest_schema_version()) +
                           ": upgrade pchat before using this store");
   }
+  // Every migration not recorded yet, even one below the newest applied: migration
+  // numbers are reserved per feature, so a store may have 6 before 4.
+  auto applied = conn.exec("SELECT version FROM schema_migrations");
+  if (!applied) return applied.error();
+  std::set<int64_t> done;
+  for (int i = 0; i < applied->rows(); ++i) done.insert(applied->i64(i, 0));
   for (const auto& m : migrations()) {
-    if (m.version <= *current) continue;
+    if (done.count(m.version) > 0) continue;
     spdlog::info("store: applying migration {} ({})", m.version, m.name);
     std::string sql = std::string("BEGIN;\n") + m.sql +
                       "\nINSERT INTO schema_migrations (version, name) VALUES (" +

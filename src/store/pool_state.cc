@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "store/transaction.h"
+
 namespace pchat::store {
 
 namespace {
@@ -51,34 +53,6 @@ Result<PoolState> read_row(pg::Connection& conn, bool for_update) {
   for (int i = 0; i < a->rows(); ++i) s.active_servers.push_back(a->str(i, 0));
   return s;
 }
-
-// Rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(pg::Connection& conn) : conn_(conn) {}
-  ~Transaction() {
-    if (open_) (void)conn_.exec("ROLLBACK");
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  Status begin() {
-    auto r = conn_.exec("BEGIN");
-    if (!r) return r.error();
-    open_ = true;
-    return ok_status();
-  }
-  Status commit() {
-    open_ = false;
-    auto r = conn_.exec("COMMIT");
-    if (!r) return r.error();
-    return ok_status();
-  }
-
- private:
-  pg::Connection& conn_;
-  bool open_ = false;
-};
 
 using Planner = std::function<Result<PoolState>(const PoolState& current)>;
 

@@ -3,6 +3,7 @@
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/split.h"
+#include "server/room_policy.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -18,12 +19,12 @@ void announce_join(Server& srv, Session& s, Channel& c) {
     extended.tags.push_back({"account", s.account_});
   }
   irc::Message away{{}, s.prefix(), "AWAY", {s.away_}};
+  const bool updates = rooms::sends_participant_updates(srv, c);  // ParticipantUpdateLimit
   for (auto& [member, mb] : c.members) {
-    if (member->closing()) continue;
+    if (member->closing() || (!updates && member != &s)) continue;
     member->send(member->has_cap(kCapExtendedJoin) ? extended : plain);
     if (member != &s && !s.away_.empty() && member->has_cap(kCapAwayNotify)) member->send(away);
   }
-  (void)srv;
 }
 
 void send_topic(Server& srv, Channel& c, const ResponsePtr& r) {
@@ -60,9 +61,15 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
     srv.numeric(r, irc::kErrTooManyChannels, {name, "You have joined too many channels"});
     return;
   }
+  const RoomPolicy::JoinVerdict room = rooms::check_join(srv, s, name);
+  if (room.numeric != nullptr) {
+    srv.numeric(r, room.numeric, {c != nullptr ? c->name() : name, room.reason});
+    return;
+  }
   bool created = false;
   if (c == nullptr) {
     c = &srv.create_channel(name);
+    rooms::on_channel_created(srv, *c);
     created = true;
   } else {
     const bool invited = c->invited.count(irc::fold(s.nick_)) > 0;
@@ -74,14 +81,15 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
       srv.numeric(r, irc::kErrChannelIsFull, {c->name(), "Cannot join channel (+l)"});
       return;
     }
-    if (c->invite_only && !invited) {
+    if (c->invite_only && !invited && !room.members_only) {
       srv.numeric(r, irc::kErrInviteOnlyChan, {c->name(), "Cannot join channel (+i)"});
       return;
     }
   }
   c->invited.erase(irc::fold(s.nick_));
   Membership mb;
-  mb.op = created;
+  mb.op = room.room ? room.prefix.op || (created && room.unmanaged) : created;
+  mb.voice = room.prefix.voice;
   c->members.emplace(&s, mb);
   s.channels_.push_back(c);
   announce_join(srv, s, *c);
@@ -120,7 +128,7 @@ void handle_part(Server& srv, Session& s, const irc::Message& m, const ResponseP
     }
     irc::Message part{{}, s.prefix(), "PART", {c->name()}};
     if (!reason.empty()) part.params.push_back(reason);
-    srv.broadcast(*c, part, &s);
+    if (rooms::sends_participant_updates(srv, *c)) srv.broadcast(*c, part, &s);
     r->add(part);
     srv.presence_left(s, *c, reason);
     srv.part_channel(s, *c);
@@ -134,7 +142,7 @@ void handle_names(Server& srv, Session& s, const irc::Message& m, const Response
   }
   for (const auto& name : irc::split_commas(m.params[0], irc::Empties::kKeep)) {
     Channel* c = srv.find_channel(name);
-    if (c == nullptr || (c->secret && c->member(&s) == nullptr)) {
+    if (c == nullptr || (c->member(&s) == nullptr && (c->secret || !rooms::may_find(srv, s, *c)))) {
       srv.numeric(r, irc::kRplEndOfNames, {name, "End of /NAMES list."});
       continue;
     }

@@ -20,6 +20,7 @@
 #include "irc/numerics.h"
 #include "irc/split.h"
 #include "irc/utf8.h"
+#include "server/room_policy.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -34,7 +35,8 @@ constexpr int kMaxParamModes = 4;  // ISUPPORT MODES
 // The channel as `s` may see it: secret channels do not exist for non-members.
 Channel* visible_channel(Server& srv, Session& s, const std::string& name) {
   Channel* c = srv.find_channel(name);
-  if (c == nullptr || (c->secret && c->member(&s) == nullptr)) return nullptr;
+  if (c == nullptr || (c->member(&s) == nullptr && (c->secret || !rooms::exists_for(srv, s, *c))))
+    return nullptr;
   return c;
 }
 
@@ -115,7 +117,7 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
   } else if (m.params.empty() || filtered) {
     std::vector<Channel*> all;
     for (const auto& [key, c] : srv.channels()) {
-      if (c->secret && c->member(&s) == nullptr) continue;
+      if (c->member(&s) == nullptr && (c->secret || !rooms::may_find(srv, s, *c))) continue;
       size_t n = c->population();
       if (n < min_users || n > max_users) continue;
       all.push_back(c.get());
@@ -123,6 +125,7 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
     std::sort(all.begin(), all.end(),
               [](const Channel* a, const Channel* b) { return a->key() < b->key(); });
     for (Channel* c : all) list_entry(srv, *c, r);
+    if (min_users == 0) rooms::list_idle_rooms(srv, s, r);  // rooms nobody is in
   }
   srv.numeric(r, irc::kRplListEnd, {"End of /LIST"});
 }

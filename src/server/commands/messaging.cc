@@ -4,6 +4,7 @@
 #include "irc/numerics.h"
 #include "irc/split.h"
 #include "irc/utf8.h"
+#include "server/room_policy.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -62,6 +63,10 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
       Channel* c = srv.find_channel(target);
       if (c == nullptr || (c->secret && c->member(&s) == nullptr)) {
         err(irc::kErrNoSuchChannel, {target, "No such channel"});
+        continue;
+      }
+      if (auto refused = rooms::check_post(srv, s, *c)) {
+        err(refused->first, {c->name(), refused->second});
         continue;
       }
       Membership* mb = c->member(&s);

@@ -8,6 +8,7 @@
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
+#include "server/room_policy.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -229,7 +230,7 @@ void handle_whois(Server& srv, Session& s, const irc::Message& m, const Response
   std::string chans;
   const bool multi = s.has_cap(kCapMultiPrefix);
   for (Channel* c : u.channels()) {
-    if (c->secret && c->member(&s) == nullptr) continue;
+    if (c->member(&s) == nullptr && (c->secret || !rooms::may_find(srv, s, *c))) continue;
     if (!chans.empty()) chans.push_back(' ');
     chans += Channel::prefix_of(*u.member_of(*c), multi) + c->name();
   }

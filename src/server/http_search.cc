@@ -1,0 +1,164 @@
+#include "server/http_search.h"
+
+#include <charconv>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "chat/principal.h"
+#include "server/room_policy.h"
+#include "server/server.h"
+#include "store/search.h"
+
+namespace pchat::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+using nlohmann::json;
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out.push_back(static_cast<char>(v));
+        i += 2;
+      } else {
+        out.push_back(s[i]);
+      }
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> query_params(std::string_view target) {
+  std::map<std::string, std::string> out;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view kv = rest.substr(0, amp);
+    auto eq = kv.find('=');
+    out[percent_decode(kv.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : percent_decode(kv.substr(eq + 1));
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+  }
+  return out;
+}
+
+HttpAnswer answer(int status, json j) {
+  return {status, j.dump(2) + "\n"};
+}
+
+// Runs `job` on the reader pool and resumes on the loop with its answer. Not a
+// coroutine itself: GCC 12 destroys by-value coroutine parameters captured this way
+// twice, so the awaitable comes straight from async_initiate.
+asio::awaitable<HttpAnswer> on_reader(Server& srv, std::function<HttpAnswer(pg::Connection&)> job) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpAnswer)>(
+      [&srv](auto handler, std::function<HttpAnswer(pg::Connection&)> job) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto reply = [&srv, h](HttpAnswer a) {
+          asio::post(srv.io(), [h, a = std::move(a)]() mutable { (*h)(std::move(a)); });
+        };
+        const bool queued =
+            srv.readers() != nullptr &&
+            srv.readers()->submit([job, reply](Result<pg::Connection*> conn) {
+              reply(conn ? job(**conn)
+                         : answer(503, {{"error", "store unavailable: " + conn.error().message}}));
+            });
+        if (!queued) reply(answer(503, {{"error", "store busy"}}));
+      },
+      asio::use_awaitable, std::move(job));
+}
+
+// An answer known at once, as an awaitable (posted to the loop).
+asio::awaitable<HttpAnswer> answer_now(Server& srv, HttpAnswer a) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpAnswer)>(
+      [&srv](auto handler, HttpAnswer a) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        asio::post(srv.io(), [h, a = std::move(a)]() mutable { (*h)(std::move(a)); });
+      },
+      asio::use_awaitable, std::move(a));
+}
+
+// Either the answer at once (a bad request) or the job that computes it. Plain code:
+// http_search below only picks the awaitable.
+struct Plan {
+  std::optional<HttpAnswer> now;
+  std::function<HttpAnswer(pg::Connection&)> job;
+};
+
+Plan plan_search(Server& srv, std::string_view target) {
+  auto p = query_params(target);
+  const std::string user = p["user"], q = p["q"];
+  const std::string room = p.count("room") > 0 && !p["room"].empty() ? p["room"] : "*";
+  int64_t limit = 20, before = 0;
+  auto number = [&](const char* key, int64_t& v) {
+    if (p.count(key) == 0 || p[key].empty()) return true;
+    const std::string& s = p[key];
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && ptr == s.data() + s.size();
+  };
+  if (user.empty() || q.empty() || !number("limit", limit) || !number("before", before) ||
+      limit < 1 || limit > store::kMaxSearchResults || before < 0) {
+    return Plan{answer(400, {{"error",
+                              "usage: /search?user=ACCOUNT&q=WORDS[&room=%23name][&limit=1-100]"
+                              "[&before=CURSOR]"}}),
+                {}};
+  }
+  auto principal = chat::parse_principal(user);
+  if (!principal || principal->kind != chat::PrincipalKind::kAccount) {
+    return Plan{answer(400, {{"error", "user: '" + user + "' is not an account"}}), {}};
+  }
+  if (srv.rooms() == nullptr) return Plan{answer(503, {{"error", "rooms are not loaded"}}), {}};
+  const std::string account = principal->name;
+  const std::map<std::string, std::string> rooms =
+      srv.rooms()->readable_rooms(chat::User{account}, room);
+  if (rooms.empty() && room != "*") return Plan{answer(404, {{"error", "no such room"}}), {}};
+  std::vector<std::string> keys;
+  for (const auto& [key, name] : rooms) keys.push_back(key);
+  return Plan{std::nullopt, [=](pg::Connection& conn) {
+                auto rows = store::search_messages(conn, keys, q, before, static_cast<int>(limit));
+                if (!rows) {
+                  const bool bad = rows.error().kind == ErrorKind::kInvalidInput;
+                  return answer(bad ? 400 : 503, {{"error", rows.error().message}});
+                }
+                json results = json::array();
+                for (const auto& row : *rows) {
+                  auto it = rooms.find(row.target);
+                  results.push_back({{"id", row.id},
+                                     {"msgid", row.msgid},
+                                     {"room", it != rooms.end() ? it->second : row.target},
+                                     {"sender", row.sender},
+                                     {"account", row.account ? json(*row.account) : json(nullptr)},
+                                     {"time", Server::format_time(row.ts_us)},
+                                     {"command", row.command},
+                                     {"text", row.body}});
+                }
+                const bool more = static_cast<int64_t>(rows->size()) == limit && !rows->empty();
+                return answer(200, {{"user", account},
+                                    {"room", room},
+                                    {"results", results},
+                                    {"next", more ? json(rows->back().id) : json(nullptr)}});
+              }};
+}
+
+}  // namespace
+
+asio::awaitable<HttpAnswer> http_search(Server& srv, std::string_view target) {
+  Plan plan = plan_search(srv, target);
+  if (plan.now) return answer_now(srv, std::move(*plan.now));
+  return on_reader(srv, std::move(plan.job));
+}
+
+}  // namespace pchat::server

@@ -1,0 +1,132 @@
+// Rooms on the server (issue 3): the room catalog as this server knows it
+// (store/rooms.h) and the rules of src/chat applied to IRC commands. Command
+// handlers call the small hooks at the bottom (one line each); everything about
+// rooms lives here, so the handlers stay plain IRC.
+//
+// How it works:
+//  1. At start-up main() loads the catalog and apply()s it before the listener opens.
+//  2. A store::NotifyListener on `pchat_rooms` calls request_reload() on every
+//     committed change (any pchatctl, any server of the pool) and on reconnect; the
+//     catalog is read by the reader pool (one read at a time; a change that arrives
+//     during a read causes one more) and apply()ed on the loop, so rule changes reach
+//     connected clients within a second.
+//  3. apply() compares each live channel's old and new (category, room) with
+//     chat::diff_access: those who lost access are KICKed by the server with the
+//     reason, prefixes (+o managers, +v presenters) and room modes (+i Closed/Secret,
+//     +s Secret, +m Auditorium) are set with MODE.
+//  4. JOIN of a name that is no room yet creates one (DESIGN 3a): in the category
+//     ServerConfig::new_room_category names, with ServerConfig::new_room_privacy,
+//     if the joiner is one of its creators. The room is in the catalog at once and
+//     stored in the background (create_room_if_absent: a peer that created it first
+//     wins); its NOTIFY brings it to every server.
+//
+// A channel with no room (the catalog was never loaded: tests without a store) is
+// plain IRC. Groups are not resolved yet (chat::NoGroups): group principals match
+// nobody.
+//
+// Threading: the event loop only, except request_reload() (any thread).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chat/model.h"
+#include "chat/rules.h"
+#include "server/response.h"
+#include "store/rooms.h"
+
+namespace pchat::server {
+
+class Server;
+class Session;
+class Channel;
+
+class RoomPolicy {
+ public:
+  explicit RoomPolicy(Server& srv);
+
+  // Any thread: reload the catalog from the store, then apply() it on the loop.
+  void request_reload();
+  // Makes `catalog` current and applies the differences to live channels.
+  void apply(store::RoomCatalog catalog);
+  bool loaded() const { return loaded_; }
+
+  const chat::Room* room(std::string_view name) const;
+  const chat::Category* category_of(const chat::Room& room) const;
+  const chat::PoolConfig& config() const { return catalog_.config; }
+  chat::Standing standing(const Session& s, const chat::Room& room) const;
+
+  // JOIN: what the rules say about `s` joining `name`.
+  struct JoinVerdict {
+    const char* numeric = nullptr;  // refused: the numeric, with `reason`
+    std::string reason;
+    bool room = false;          // the rules apply (else plain IRC)
+    bool creates = false;       // this JOIN creates the room
+    bool members_only = false;  // Closed/Secret: the rules replace +i
+    chat::Prefix prefix;        // what the joiner gets
+    // The room has no managers and is in the category JOIN creates rooms in (a
+    // guest created it): whoever brings its channel to life gets a transient '@',
+    // as on any IRC server.
+    bool unmanaged = false;
+  };
+  JoinVerdict check_join(Session& s, const std::string& name);
+  // A channel was created in memory for a room (or a new one): set the room's modes.
+  void on_channel_created(Channel& c);
+  // PRIVMSG/NOTICE/TAGMSG to `c`: nullopt when allowed, else (numeric, reason).
+  std::optional<std::pair<const char*, std::string>> check_post(Session& s, Channel& c);
+  // LIST/NAMES/WHOIS of a channel one may not be in: may `s` find `c`?
+  bool may_find(const Session& s, const Channel& c) const;
+  // MODE/TOPIC queries: does `c` exist for `s` (false only for a Secret room's
+  // non-members)?
+  bool exists_for(const Session& s, const Channel& c) const;
+  // SEARCH: the conversations `s` may read, folded key -> display name: `target`
+  // alone ("#room") or every one ("*"). Rooms by may_read; channels without a room
+  // only while `s` is in them. Empty when `s` may read none.
+  std::map<std::string, std::string> readable_rooms(const Session& s,
+                                                    const std::string& target) const;
+  // The same for `user`, rooms only (the admin API's search on a user's behalf).
+  std::map<std::string, std::string> readable_rooms(const chat::User& user,
+                                                    const std::string& target) const;
+  // LIST: RPL_LIST for each room without a live channel that `s` may find.
+  void list_idle_rooms(Session& s, const ResponsePtr& r);
+  // JOIN/PART/QUIT of others in `c` are sent (ParticipantUpdateLimit).
+  bool sends_participant_updates(const Channel& c) const;
+  // Messages replayed on JOIN: the flag/config file when given, else the pool's.
+  int default_chat_history() const;
+
+ private:
+  void start_reload();
+  void persist_new_room(const chat::Room& room);
+  // Applies the change of one live channel from (old_cat, old_room) to the new ones.
+  // `was_room`: the catalog had a room for it (else it was a plain IRC channel).
+  void update_channel(Channel& c, const chat::Category& old_cat, const chat::Room& old_room,
+                      bool was_room, const chat::Category* new_cat, const chat::Room* new_room);
+
+  Server& srv_;
+  bool loaded_ = false;
+  store::RoomCatalog catalog_;
+  // Rooms created by JOIN here and not yet seen in a loaded catalog (folded name).
+  std::map<std::string, chat::Room> created_;
+  bool reloading_ = false;
+  bool reload_again_ = false;
+  chat::NoGroups groups_;
+};
+
+// ---- hooks for the command handlers: plain IRC when the server has no RoomPolicy ----
+namespace rooms {
+
+RoomPolicy::JoinVerdict check_join(Server& srv, Session& s, const std::string& name);
+void on_channel_created(Server& srv, Channel& c);
+std::optional<std::pair<const char*, std::string>> check_post(Server& srv, Session& s, Channel& c);
+bool may_find(Server& srv, const Session& s, const Channel& c);
+bool exists_for(Server& srv, const Session& s, const Channel& c);
+void list_idle_rooms(Server& srv, Session& s, const ResponsePtr& r);
+std::map<std::string, std::string> readable_rooms(Server& srv, const Session& s,
+                                                  const std::string& target);
+bool sends_participant_updates(Server& srv, const Channel& c);
+
+}  // namespace rooms
+
+}  // namespace pchat::server

@@ -1,0 +1,71 @@
+"""Rooms across a pool (issue 3): a rule change made with pchatctl against the pool's
+topology reaches clients on every server within a second, and a room created by JOIN
+on one server is the same room on the others."""
+
+from __future__ import annotations
+
+import time
+
+from irc_client import IrcClient
+from pchat_harness import pchatctl
+from test_pool import start_pool
+
+CAPS = ("echo-message", "multi-prefix")
+
+
+def login(server, acct, unique):
+    c = IrcClient(acct[0]).connect(server.irc_port)
+    c.register(unique(acct[0][:4]), caps=CAPS, sasl=acct)
+    return c
+
+
+def names_of(client, chan):
+    client.send(f"JOIN {chan}")
+    got = client.collect_until(("366", "403", "473", "474"))
+    assert got[-1].command == "366", [m.raw for m in got]
+    return [n for m in got if m.command == "353" for n in m.last.split()]
+
+
+def test_rule_changes_reach_every_server_within_a_second(server_factory, base_dir, unique,
+                                                          account):
+    owner, members, topo = start_pool(server_factory, base_dir)
+    alice, bob = account(server=owner), account(server=owner)
+    chan = "#" + unique("pr")
+    r = pchatctl(owner.data_dir, "--topology", topo,
+                 'New-CsPersistentChatCategory -Name Pool -AllowedMembers "*"')
+    assert r.returncode == 0, r.stderr
+    r = pchatctl(owner.data_dir, "--topology", topo,
+                 f'New-CsPersistentChatRoom -Name {chan[1:]} -Category Pool -Privacy Closed '
+                 f'-Members "{alice[0]}","{bob[0]}"')
+    assert r.returncode == 0, r.stderr
+    clients = []
+    try:
+        a1, a2 = login(members[0], alice, unique), login(members[1], alice, unique)
+        b0 = login(owner, bob, unique)
+        clients += [a1, a2, b0]
+        for c in clients:
+            names_of(c, chan)
+        t0 = time.monotonic()
+        r = pchatctl(owner.data_dir, "--topology", topo,
+                     f'Set-CsPersistentChatRoom -Identity "pool.test.local\\{chan[1:]}" '
+                     f'-Members @{{Remove="{alice[0]}"}} -Managers "{bob[0]}"')
+        assert r.returncode == 0, r.stderr
+        written = time.monotonic()
+        for c in (a1, a2):  # each also sees the other's KICK (pool presence)
+            c.expect("KICK", pred=lambda m, c=c: m.params[1] == c.nick, timeout=5)
+        b0.expect("MODE", pred=lambda m: m.params[1] == "+o" and m.params[2] == b0.nick,
+                  timeout=5)
+        assert time.monotonic() - written < 1.0, time.monotonic() - t0
+        # A room JOIN creates on one server is that room on the others.
+        fresh = "#" + unique("pj")
+        assert names_of(b0, fresh) == ["@" + b0.nick]
+        time.sleep(1.0)
+        a3 = login(members[1], alice, unique)
+        clients.append(a3)
+        # bob (another server's user, shown by pool presence) keeps his '@'; a3 gets none
+        assert sorted(names_of(a3, fresh)) == sorted(["@" + b0.nick, a3.nick])
+        a3.send(f"MODE {fresh} +t")
+        assert a3.expect("482").params[1] == fresh  # not its manager: the room is bob's
+    finally:
+        for c in clients:
+            c.close()
