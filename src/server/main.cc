@@ -21,6 +21,7 @@
 
 #include <unistd.h>
 
+#include "compliance/service/service.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "dr/topology_file.h"
@@ -88,6 +89,7 @@ int run(server::ServerConfig cfg) {
   std::optional<store::Instance> instance;
   std::optional<server::Server::PoolView> pool_view;
   std::string conninfo;
+  std::optional<compliance::ServiceOptions> comp;  // compliance enabled
   if (!cfg.topology_file.empty()) {
     // Pool member: the published topology names this server's listeners and stores.
     auto topo = dr::load_topology(cfg.topology_file);
@@ -110,6 +112,15 @@ int run(server::ServerConfig cfg) {
     if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
     conninfo = primary->libpq_conninfo();
+    if (const dr::Store* cs = topo->store(dr::StoreRole::kCompliance)) {
+      comp.emplace();
+      comp->comp_conninfo = cs->libpq_conninfo();
+      comp->cycle.domain = topo->pool_fqdn;
+    } else if (cfg.compliance) {
+      spdlog::critical("compliance is on but topology {} has no [stores.compliance]",
+                       cfg.topology_file.string());
+      return 1;
+    }
     pool_view.emplace();
     pool_view->self = me->name;
     pool_view->topology_active = topo->active_servers;
@@ -139,6 +150,13 @@ int run(server::ServerConfig cfg) {
       return 1;
     }
     conninfo = instance->conninfo("mgc");
+    if (cfg.compliance) {
+      // Standalone: mgccomp is a second database of the private instance.
+      comp.emplace();
+      comp->comp_conninfo = instance->conninfo("mgccomp");
+      comp->cycle.domain = cfg.server_name;
+      comp->cycle.default_output_directory = (cfg.data_dir / "compliance").string();
+    }
   }
   auto newest = prepare_store(conninfo);
   if (!newest) {
@@ -176,6 +194,18 @@ int run(server::ServerConfig cfg) {
       },
       metrics);
   store::ReaderPool readers(conninfo, cfg.reader_threads);
+  std::optional<compliance::Service> comp_service;
+  if (comp) {
+    writer.set_compliance_capture(true);
+    comp->mgc_conninfo = conninfo;
+    comp->cycle.server = cfg.server_name;
+    comp->run_interval_override = std::chrono::milliseconds(cfg.compliance_run_interval_ms);
+    if (cfg.compliance_run_interval_ms > 0) {
+      comp->election_poll = std::min(comp->election_poll, comp->run_interval_override);
+    }
+    comp_service.emplace(std::move(*comp), metrics);
+    spdlog::info("compliance: events are recorded; the compliance service runs on one server");
+  }
   server::Server srv(io, cfg, &writer, &readers, metrics);
   if (pool_view) srv.set_pool(std::move(*pool_view));
   srv.set_delivered_upto(stream_after);
@@ -185,11 +215,13 @@ int run(server::ServerConfig cfg) {
   stream.start(stream_after);
   writer.start();
   readers.start();
+  if (comp_service) comp_service->start();
   try {
     srv.listen();
     http.listen(cfg.http_listen);
   } catch (const boost::system::system_error& e) {
     spdlog::critical("cannot listen: {}", e.what());
+    if (comp_service) comp_service->stop();
     writer.stop();
     stream.stop();
     readers.stop();
@@ -221,6 +253,7 @@ int run(server::ServerConfig cfg) {
   });
   spdlog::info("pchatd ready");
   io.run();
+  if (comp_service) comp_service->stop();
   writer.stop();
   stream.stop();
   readers.stop();
@@ -259,6 +292,12 @@ int main(int argc, char** argv) {
   app.add_option("--server", pool_server, "Pool mode: this server's name in the topology");
   app.add_flag("--allow-guests", cfg.allow_guests,
                "Let clients without an account join rooms and post (default: off)");
+  app.add_flag("--compliance", cfg.compliance,
+               "Standalone: record compliance events and run the compliance service "
+               "(mgccomp in the private instance; files in DATA/compliance by default)");
+  app.add_option("--compliance-run-interval-ms", cfg.compliance_run_interval_ms,
+                 "Test only: compliance RunInterval in milliseconds, below the 1 minute minimum")
+      ->check(CLI::Range(1, 3600000));
   app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error or off");
   app.add_option("--default-chat-history", cfg.default_chat_history,
                  "Messages replayed on JOIN to clients without chathistory (1-500, default 30)")
@@ -284,6 +323,8 @@ int main(int argc, char** argv) {
     auto given = [&](const char* name) { return app.count(name) > 0; };
     if (given("--server-name")) merged.server_name = cfg.server_name;
     if (given("--allow-guests")) merged.allow_guests = cfg.allow_guests;
+    if (given("--compliance")) merged.compliance = cfg.compliance;
+    merged.compliance_run_interval_ms = cfg.compliance_run_interval_ms;
     if (given("--log-level")) merged.log_level = cfg.log_level;
     if (given("--default-chat-history")) merged.default_chat_history = cfg.default_chat_history;
     if (given("--flood-burst")) merged.flood_burst = cfg.flood_burst;

@@ -1,0 +1,193 @@
+#include "compliance/service/service.h"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include "store/migrations.h"
+
+namespace pchat::compliance {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// `conninfo` (keyword=value or URI) naming database `db` instead.
+std::string with_dbname(const std::string& conninfo, const std::string& db) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+  if (opts == nullptr) {
+    PQfreemem(err);
+    return conninfo + " dbname=" + db;
+  }
+  std::string out;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || std::string_view(o->keyword) == "dbname") continue;
+    out += std::string(o->keyword) + "='";
+    for (const char* c = o->val; *c != '\0'; ++c) {
+      if (*c == '\'' || *c == '\\') out += '\\';
+      out += *c;
+    }
+    out += "' ";
+  }
+  PQconninfoFree(opts);
+  return out + "dbname='" + db + "'";
+}
+
+// Connects to mgccomp, creating the database first when the instance has none.
+Result<pg::Connection> connect_comp(const std::string& conninfo) {
+  auto c = pg::Connection::connect(conninfo, "pchatd-compliance");
+  if (c || c.error().message.find("does not exist") == std::string::npos) return c;
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+  std::string db = "mgccomp";
+  if (opts != nullptr) {
+    for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+      if (std::string_view(o->keyword) == "dbname" && o->val != nullptr) db = o->val;
+    }
+    PQconninfoFree(opts);
+  } else {
+    PQfreemem(err);
+  }
+  auto admin = pg::Connection::connect(with_dbname(conninfo, "postgres"), "pchatd-compliance");
+  if (!admin) return admin.error();
+  if (auto st = store::ensure_database(*admin, db); !st) return st.error();
+  return pg::Connection::connect(conninfo, "pchatd-compliance");
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions options, MetricsRegistry& metrics)
+    : options_(std::move(options)),
+      active_gauge_(metrics.gauge("pchat_compliance_service_active",
+                                  "1 when this server holds the pool's compliance service lock")),
+      cycles_(metrics.counter("pchat_compliance_cycles_total", "Compliance cycles completed")),
+      errors_(metrics.counter("pchat_compliance_errors_total", "Compliance cycles that failed")),
+      moved_(metrics.counter("pchat_compliance_events_moved_total",
+                             "Events moved from the outbox to mgccomp")),
+      written_(metrics.counter("pchat_compliance_events_written_total",
+                               "Events written to output files and purged")) {}
+
+Service::~Service() {
+  stop();
+}
+
+void Service::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Service::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Service::wait_for(std::chrono::milliseconds d) {
+  std::unique_lock lk(mu_);
+  cv_.wait_for(lk, d, [this] { return stopping_; });
+}
+
+void Service::release() {
+  if (active_.exchange(false)) spdlog::warn("compliance: this server no longer runs the service");
+  active_gauge_.set(0);
+  mgc_.reset();  // ending the session frees the lock
+  comp_.reset();
+  comp_locked_ = false;
+}
+
+// Election on mgc, then the mgccomp lock. False when this server is not (or not yet)
+// the active service.
+bool Service::take_locks() {
+  if (!mgc_.connected()) {
+    auto c = pg::Connection::connect(options_.mgc_conninfo, "pchatd-compliance");
+    if (!c) return false;
+    mgc_ = std::move(*c);
+  }
+  if (!active_) {
+    auto r = mgc_.exec("SELECT pg_try_advisory_lock($1)", {std::to_string(kServiceLockKey)});
+    if (!r) {
+      release();
+      return false;
+    }
+    if (r->get(0, 0) != "t") return false;
+    active_ = true;
+    active_gauge_.set(1);
+    spdlog::info("compliance: this server ({}) runs the pool's compliance service",
+                 options_.cycle.server);
+    (void)mgc_.exec("UPDATE compliance_status SET holder = $1, updated_at = now() WHERE id = 1",
+                    {options_.cycle.server});
+  }
+  if (!comp_.connected()) {
+    comp_locked_ = false;
+    auto c = connect_comp(options_.comp_conninfo);
+    if (!c) {
+      std::string msg = "cannot reach mgccomp: " + c.error().message;
+      spdlog::warn("compliance: {}; events wait in the outbox", msg);
+      record_error(mgc_, msg);
+      errors_.inc();
+      return false;
+    }
+    comp_ = std::move(*c);
+  }
+  if (!comp_locked_) {
+    auto r = comp_.exec("SELECT pg_try_advisory_lock($1)", {std::to_string(kServiceLockKey)});
+    if (!r || r->get(0, 0) != "t") {
+      if (r) spdlog::warn("compliance: mgccomp is still locked by a previous holder; waiting");
+      if (!r) comp_.reset();
+      return false;
+    }
+    comp_locked_ = true;
+  }
+  if (!schema_ready_) {
+    if (auto st = ensure_comp_schema(comp_); !st) {
+      record_error(mgc_, st.error().message);
+      comp_.reset();
+      return false;
+    }
+    schema_ready_ = true;
+  }
+  return true;
+}
+
+void Service::run() {
+  for (;;) {
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) break;
+    }
+    if (!take_locks()) {
+      wait_for(active_ ? std::max(options_.election_poll, 1000ms) : options_.election_poll);
+      continue;
+    }
+    auto report = run_cycle(mgc_, comp_, options_.cycle);
+    std::chrono::milliseconds interval = options_.run_interval_override;
+    if (report) {
+      cycles_.inc();
+      moved_.inc(static_cast<uint64_t>(report->moved));
+      written_.inc(static_cast<uint64_t>(report->written));
+      if (report->moved > 0 || report->written > 0) {
+        spdlog::info("compliance: moved {} events, wrote {} in {} run(s)", report->moved,
+                     report->written, report->runs);
+      }
+    } else {
+      errors_.inc();
+      spdlog::error("compliance: run failed: {}", report.error().message);
+      record_error(mgc_, report.error().message);
+      if (!mgc_.connected()) release();
+      if (!comp_.connected()) comp_locked_ = false;
+    }
+    if (interval.count() <= 0) {
+      int seconds = kDefaultRunIntervalS;
+      if (mgc_.connected()) {
+        if (auto c = load_config(mgc_)) seconds = std::max(c->run_interval_s, kMinRunIntervalS);
+      }
+      interval = std::chrono::seconds(seconds);
+    }
+    wait_for(interval);
+  }
+  release();
+}
+
+}  // namespace pchat::compliance
