@@ -189,13 +189,13 @@ Status compliance_status(const PoolCommandContext& ctx, bool json_out) {
   } else {
     // Tables are made by the service on its first run: absent means nothing moved yet.
     auto has = comp->exec("SELECT to_regclass('runs') IS NOT NULL");
-    Result<pg::ResultSet> c = has ? comp->exec(has->get(0, 0) == "t"
-                                                   ? "SELECT (SELECT count(*) FROM events), "
-                                                     "count(*) FILTER (WHERE completed_at IS NULL), "
-                                                     "count(*) FILTER (WHERE completed_at IS NOT "
-                                                     "NULL) FROM runs"
-                                                   : "SELECT 0, 0, 0")
-                                  : Result<pg::ResultSet>(has.error());
+    Result<pg::ResultSet> c =
+        has ? comp->exec(has->get(0, 0) == "t" ? "SELECT (SELECT count(*) FROM events), "
+                                                 "count(*) FILTER (WHERE completed_at IS NULL), "
+                                                 "count(*) FILTER (WHERE completed_at IS NOT "
+                                                 "NULL) FROM runs"
+                                               : "SELECT 0, 0, 0")
+            : Result<pg::ResultSet>(has.error());
     if (!c) {
       j["mgccomp_error"] = c.error().message;
     } else {

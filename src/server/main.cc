@@ -14,6 +14,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -199,6 +200,10 @@ int run(server::ServerConfig cfg) {
     writer.set_compliance_capture(true);
     comp->mgc_conninfo = conninfo;
     comp->cycle.server = cfg.server_name;
+    // Test only: crash tests stop a run between its files and its purge.
+    if (const char* pause = std::getenv("PCHAT_TEST_COMPLIANCE_PAUSE_BEFORE_PURGE_MS")) {
+      comp->cycle.test_pause_before_purge_ms = std::atoi(pause);
+    }
     comp->run_interval_override = std::chrono::milliseconds(cfg.compliance_run_interval_ms);
     if (cfg.compliance_run_interval_ms > 0) {
       comp->election_poll = std::min(comp->election_poll, comp->run_interval_override);

@@ -92,7 +92,8 @@ def post(c, chan, n, acked, tag):
     for i in range(n):
         body = f"{tag} {i}"
         c.send(f"PRIVMSG {chan} :{body}")
-        echo = c.expect(("PRIVMSG", "FAIL"), pred=lambda m: m.command == "FAIL" or m.params[0] == chan)
+        echo = c.expect(("PRIVMSG", "FAIL"),
+                        pred=lambda m, body=body: m.command == "FAIL" or m.params[-1] == body)
         if echo.command == "PRIVMSG":
             acked[echo.tags["msgid"]] = body
 
@@ -166,4 +167,44 @@ def test_mgccomp_outage_chat_continues_and_events_arrive_later(server_factory, b
     status = json.loads(ctl(topo, "compliance", "status", "--json").stdout)
     assert status["outbox_events"] == 0 and status["mgccomp_events"] == 0
     assert status["last_error"] == ""
+    c.quit()
+
+
+def test_killed_between_files_and_purge_the_successor_rewrites_nothing(
+        server_factory, base_dir, unique, monkeypatch):
+    """The holder is SIGKILLed after a run's files are durable but before its purge
+    (a test-only pause holds it there): the successor finishes the recorded run,
+    finds identical files (no second copy), purges; every event exactly once."""
+    monkeypatch.setenv("PCHAT_TEST_COMPLIANCE_PAUSE_BEFORE_PURGE_MS", "3000")
+    mgc_owner, comp_owner, members, topo = start_pool(server_factory, base_dir)
+    out = base_dir / f"{topo.stem}-out"
+    set_output(topo, out)
+    wait_until(lambda: holder(members) is not None, 20, "a compliance service holder")
+    h = holder(members)
+    other = next(m for m in members if m is not h)
+    chan = "#" + unique("purge")
+    c = client(other, unique("k"))
+    join(c, chan)
+    acked = {}
+    post(c, chan, 10, acked, "m")
+    wait_until(lambda: any(m.get("msgid") in acked for m in messages(out)), 20,
+               "a file holding the messages (run paused before its purge)")
+    open_runs = query(comp_owner.data_dir, "SELECT count(*) FROM runs WHERE completed_at IS NULL",
+                      dbname="mgccomp")
+    assert open_runs == [["1"]]
+    names_before = [p.name for p in output_files(out)]
+    h.kill9()
+    wait_until(lambda: holder(members) is other, 20, "the service to pass to the survivor")
+    wait_until(lambda: "finishing open run" in other.log_tail(400), 20, "the open run finished")
+    wait_drained(lambda: pending(mgc_owner.data_dir, comp_owner.data_dir), timeout=40)
+    assert query(comp_owner.data_dir, "SELECT count(*) FROM runs WHERE completed_at IS NULL",
+                 dbname="mgccomp") == [["0"]]
+    got = messages(out)
+    ids = collections.Counter(m["id"] for m in got)
+    assert all(n == 1 for n in ids.values()), "an event written twice"
+    chats = collections.Counter(m["msgid"] for m in got if m["type"] == "CHAT")
+    assert set(chats) == set(acked) and all(n == 1 for n in chats.values())
+    names_after = [p.name for p in output_files(out)]
+    assert names_after[:len(names_before)] == names_before  # the same files, not copies
+    h.restart()
     c.quit()

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "compliance/atomic_file.h"
 #include "compliance/event.h"
@@ -277,6 +278,11 @@ Status process_events(pg::Connection& comp, const ComplianceConfig& config, cons
       report.files.push_back((std::filesystem::path(o.adapter.output_directory) / f.name).string());
     }
     names.push_back('}');
+    if (ctx.test_pause_before_purge_ms > 0) {
+      spdlog::warn("compliance: test pause of {} ms before purging run {}",
+                   ctx.test_pause_before_purge_ms, o.id);
+      std::this_thread::sleep_for(std::chrono::milliseconds(ctx.test_pause_before_purge_ms));
+    }
     // Every file is durable: purge the run's events and close it, in one transaction.
     auto purge = comp.exec_pipeline(
         {{"DELETE FROM events WHERE id BETWEEN $1 AND $2",
