@@ -174,3 +174,37 @@ def test_without_compliance_nothing_is_recorded(server_factory, irc, unique):
     c.expect("PRIVMSG")
     assert query(srv.data_dir, "SELECT count(*) FROM compliance_outbox") == [["0"]]
     assert not (srv.data_dir / "compliance").exists()
+
+
+def test_nothing_is_acknowledged_when_its_event_cannot_be_recorded(server_factory, irc, unique):
+    """A real constraint on the outbox makes chosen events fail to commit: the
+    message is refused (FAIL MESSAGE_NOT_STORED), stored nowhere and seen by no
+    one; a JOIN is refused and does not happen; the rest of the chat goes on."""
+    srv = server_factory(extra_args=FAST, allow_guests=True)
+    d = srv.data_dir
+    chan = "#" + unique("refuse")
+    a = registered(irc, unique, "a", server=srv, caps=CAPS)
+    b = registered(irc, unique, "b", server=srv, caps=CAPS)
+    join(a, chan)
+    join(b, chan)
+    query(d, "ALTER TABLE compliance_outbox ADD CONSTRAINT test_refuse "
+             "CHECK (content <> 'poison' AND NOT (event_type = 'JOIN' AND nick LIKE 'late%'))")
+    a.send(f"PRIVMSG {chan} :poison")
+    fail = a.expect("FAIL")
+    assert fail.params[:2] == ["PRIVMSG", "MESSAGE_NOT_STORED"], fail.raw
+    a.send(f"PRIVMSG {chan} :fine")
+    a.expect("PRIVMSG", pred=lambda m: m.params[-1] == "fine")
+    got = b.expect("PRIVMSG", pred=lambda m: m.params[0] == chan)
+    assert got.params[-1] == "fine"  # b never saw the poison
+    assert query(d, "SELECT count(*) FROM messages WHERE body = 'poison'") == [["0"]]
+
+    late = registered(irc, lambda p: "late" + unique("x"), "late", server=srv, caps=CAPS)
+    late.send(f"JOIN {chan}")
+    refused = late.expect("FAIL")
+    assert refused.params[:3] == ["JOIN", "EVENT_NOT_RECORDED", chan], refused.raw
+    late.send(f"NAMES {chan}")
+    names = late.expect("353", pred=lambda m: m.params[2] == chan)
+    assert late.nick not in names.params[-1].replace("@", "").split()
+    b.assert_no_message(0.3, pred=lambda m: m.command == "JOIN")
+    query(d, "ALTER TABLE compliance_outbox DROP CONSTRAINT test_refuse")
+    join(late, chan)
