@@ -1,8 +1,6 @@
 #include "ctl/compliance_commands.h"
 
 #include <fmt/format.h>
-#include <pwd.h>
-#include <unistd.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -55,14 +53,6 @@ Result<std::unique_ptr<Stores>> open_stores(const PoolCommandContext& ctx) {
     s->comp_conninfo = cs->libpq_conninfo();
   }
   return s;
-}
-
-std::string who() {
-  std::string user = "unknown";
-  if (const passwd* pw = getpwuid(geteuid())) user = pw->pw_name;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return "pchatctl " + user + "@" + (host[0] ? host : "localhost");
 }
 
 json to_json(const ComplianceConfig& c) {
@@ -125,7 +115,7 @@ Status compliance_config_set(const PoolCommandContext& ctx, const ComplianceSetA
   if (auto st = compliance::validate(after); !st) return st;
   const bool changed = to_json(after) != to_json(*before);
   if (changed && !args.dry_run) {
-    if (auto st = compliance::save_config(mgc, after, who()); !st) return st;
+    if (auto st = compliance::save_config(mgc, after, operator_identity()); !st) return st;
     auto reread = compliance::load_config(mgc);
     if (!reread) return reread.error();
     after = *reread;
