@@ -3,6 +3,9 @@
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <optional>
+
 #include "store/migrations.h"
 
 namespace pchat::compliance {
@@ -11,47 +14,51 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// `conninfo` (keyword=value or URI) naming database `db` instead.
-std::string with_dbname(const std::string& conninfo, const std::string& db) {
+// The keywords of `conninfo` (keyword=value or URI) that have a value; nullopt when
+// libpq cannot parse it (the connection attempt then reports why).
+std::optional<std::map<std::string, std::string>> parse_conninfo(const std::string& conninfo) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
   if (opts == nullptr) {
     PQfreemem(err);
-    return conninfo + " dbname=" + db;
+    return std::nullopt;
   }
-  std::string out;
+  std::map<std::string, std::string> out;
   for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || std::string_view(o->keyword) == "dbname") continue;
-    out += std::string(o->keyword) + "='";
-    for (const char* c = o->val; *c != '\0'; ++c) {
-      if (*c == '\'' || *c == '\\') out += '\\';
-      out += *c;
-    }
-    out += "' ";
+    if (o->val != nullptr) out[o->keyword] = o->val;
   }
   PQconninfoFree(opts);
-  return out + "dbname='" + db + "'";
+  return out;
 }
 
-// Connects to mgccomp, creating the database first when the instance has none.
-Result<pg::Connection> connect_comp(const std::string& conninfo) {
-  auto c = pg::Connection::connect(conninfo, "pchatd-compliance");
-  if (c || c.error().message.find("does not exist") == std::string::npos) return c;
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
-  std::string db = "mgccomp";
-  if (opts != nullptr) {
-    for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
-      if (std::string_view(o->keyword) == "dbname" && o->val != nullptr) db = o->val;
+std::string build_conninfo(const std::map<std::string, std::string>& kv) {
+  std::string out;
+  for (const auto& [k, v] : kv) {
+    out += (out.empty() ? "" : " ") + k + "='";
+    for (char c : v) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
     }
-    PQconninfoFree(opts);
-  } else {
-    PQfreemem(err);
+    out += "'";
   }
-  auto admin = pg::Connection::connect(with_dbname(conninfo, "postgres"), "pchatd-compliance");
+  return out;
+}
+
+// Connects to mgccomp (never waiting more than 5 s for an unreachable host, so
+// stopping pchatd is not held up), creating the database when the instance has none.
+Result<pg::Connection> connect_comp(const std::string& conninfo) {
+  auto kv = parse_conninfo(conninfo);
+  if (!kv) return pg::Connection::connect(conninfo, "pchatd-compliance");
+  kv->try_emplace("connect_timeout", "5");
+  const std::string target = build_conninfo(*kv);
+  auto c = pg::Connection::connect(target, "pchatd-compliance");
+  if (c || c.error().message.find("does not exist") == std::string::npos) return c;
+  const std::string db = kv->count("dbname") ? kv->at("dbname") : "mgccomp";
+  (*kv)["dbname"] = "postgres";
+  auto admin = pg::Connection::connect(build_conninfo(*kv), "pchatd-compliance");
   if (!admin) return admin.error();
   if (auto st = store::ensure_database(*admin, db); !st) return st.error();
-  return pg::Connection::connect(conninfo, "pchatd-compliance");
+  return pg::Connection::connect(target, "pchatd-compliance");
 }
 
 }  // namespace
