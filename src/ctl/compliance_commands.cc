@@ -24,6 +24,7 @@ struct Stores {
   std::unique_ptr<StoreAccess> standalone;
   pg::Connection pool_mgc;
   std::string comp_conninfo;  // empty: no compliance store declared
+  std::string comp_role = "compliance";
   pg::Connection& mgc() { return standalone ? standalone->mgc() : pool_mgc; }
 };
 
@@ -49,9 +50,17 @@ Result<std::unique_ptr<Stores>> open_stores(const PoolCommandContext& ctx) {
   }
   s->pool_mgc = std::move(*conn);
   if (auto st = store::migrate(s->pool_mgc); !st) return st.error();
-  if (const dr::Store* cs = topology->store(dr::StoreRole::kCompliance)) {
-    s->comp_conninfo = cs->libpq_conninfo();
+  // The compliance store of the primary store's datacenter (as the service picks it).
+  const dr::Store* cs = topology->store(dr::StoreRole::kCompliance);
+  if (const dr::Store* cb = topology->store(dr::StoreRole::kComplianceBackup)) {
+    auto ps = s->pool_mgc.exec("SELECT primary_store FROM pool_state WHERE id = 1");
+    if (!ps) return ps.error();
+    if (ps->rows() == 1 && ps->get(0, 0) == "backup") {
+      cs = cb;
+      s->comp_role = "compliance_backup";
+    }
   }
+  if (cs != nullptr) s->comp_conninfo = cs->libpq_conninfo();
   return s;
 }
 
@@ -170,6 +179,7 @@ Status compliance_status(const PoolCommandContext& ctx, bool json_out) {
          {"open_runs", nullptr},
          {"runs_completed", nullptr},
          {"mgccomp_error", ""},
+         {"mgccomp_store", (*stores)->comp_role},
          {"config", to_json(*config)}};
   const std::string& ci = (*stores)->comp_conninfo;
   if (ci.empty()) {
@@ -208,7 +218,7 @@ Status compliance_status(const PoolCommandContext& ctx, bool json_out) {
       << (ob->str(0, 1).empty() ? "" : ", oldest " + ob->str(0, 1)) << "\n"
       << "mgccomp           : " << or_dash(j["mgccomp_events"]) << " events waiting, "
       << or_dash(j["open_runs"]) << " open run(s), " << or_dash(j["runs_completed"])
-      << " completed\n";
+      << " completed (" << (*stores)->comp_role << " store)\n";
   if (!j["mgccomp_error"].get<std::string>().empty()) {
     out << "mgccomp error     : " << j["mgccomp_error"].get<std::string>() << "\n";
   }

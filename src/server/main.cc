@@ -116,6 +116,9 @@ int run(server::ServerConfig cfg) {
     if (const dr::Store* cs = topo->store(dr::StoreRole::kCompliance)) {
       comp.emplace();
       comp->comp_conninfo = cs->libpq_conninfo();
+      if (const dr::Store* cb = topo->store(dr::StoreRole::kComplianceBackup)) {
+        comp->comp_backup_conninfo = cb->libpq_conninfo();
+      }
       comp->cycle.domain = topo->pool_fqdn;
     } else if (cfg.compliance) {
       spdlog::critical("compliance is on but topology {} has no [stores.compliance]",

@@ -20,13 +20,13 @@ from compliance_helpers import comp_events, messages, output_files, validate, wa
 from irc_client import IrcClient
 from irc_helpers import join
 from pchat_harness import binary, sanitizer_env, wait_until
-from store_query import query
+from store_query import StoreError, query
 
 CAPS = ("echo-message", "message-tags", "server-time", "batch", "labeled-response")
 FQDN = "pool.test.local"
 
 
-def write_topology(path, mgc_dir, comp_dir, members):
+def write_topology(path, mgc_dir, comp_dir, members, comp_backup_dir=None):
     lines = ["[pool]", f'fqdn = "{FQDN}"',
              "active_servers = [" + ", ".join(f'"{m.name}"' for m in members) + "]", "",
              "[datacenters.A]", ""]
@@ -38,6 +38,10 @@ def write_topology(path, mgc_dir, comp_dir, members):
               'dbname = "mgc"', 'user = "pchat"', "",
               "[stores.compliance]", 'datacenter = "A"', f'host = "{comp_dir / "run"}"',
               'dbname = "mgccomp"', 'user = "pchat"', ""]
+    if comp_backup_dir is not None:
+        lines[lines.index("[datacenters.A]") + 1:lines.index("[datacenters.A]") + 1] = ["", "[datacenters.B]"]
+        lines += ["[stores.compliance_backup]", 'datacenter = "B"',
+                  f'host = "{comp_backup_dir / "run"}"', 'dbname = "mgccomp"', 'user = "pchat"', ""]
     path.write_text("\n".join(lines))
     return path
 
@@ -207,4 +211,53 @@ def test_killed_between_files_and_purge_the_successor_rewrites_nothing(
     names_after = [p.name for p in output_files(out)]
     assert names_after[:len(names_before)] == names_before  # the same files, not copies
     h.restart()
+    c.quit()
+
+
+def test_after_failover_the_service_uses_the_compliance_backup_store(
+        server_factory, base_dir, unique):
+    """Pool state FailedOver (the backup store primary) makes the service use
+    [stores.compliance_backup]: events recorded before the switch are written
+    through A's mgccomp, those after through B's, each exactly once. (The chat store
+    itself is not failed over here: that is the lab's test.)"""
+    mgc_owner = server_factory(allow_guests=True)
+    comp_a = server_factory()
+    comp_b = server_factory()
+    members = [server_factory(start=False) for _ in range(2)]
+    topo = write_topology(base_dir / f"{mgc_owner.name}-fo.toml", mgc_owner.data_dir,
+                          comp_a.data_dir, members, comp_backup_dir=comp_b.data_dir)
+    for m in members:
+        m.start(base_dir / m.name / "unused",
+                ["--topology", str(topo), "--server", m.name,
+                 "--compliance-run-interval-ms", "150"], allow_guests=True)
+    out = base_dir / f"{topo.stem}-out"
+    set_output(topo, out)
+    chan = "#" + unique("fo")
+    c = client(members[0], unique("f"))
+    join(c, chan)
+    before, after = {}, {}
+    post(c, chan, 10, before, "before")
+    wait_drained(lambda: pending(mgc_owner.data_dir, comp_a.data_dir))
+    runs_a = query(comp_a.data_dir, "SELECT count(*) FROM runs", dbname="mgccomp")
+
+    r = ctl(topo, "Set-CsPersistentChatState", "-Identity", f"service:{FQDN}",
+            "-PoolState", "FailedOver", "-Force")
+    assert r.returncode == 0, r.stdout + r.stderr
+    post(c, chan, 10, after, "after")
+    def written_through_b():
+        try:
+            runs_b = query(comp_b.data_dir, "SELECT count(*) FROM runs", dbname="mgccomp")
+        except StoreError:  # the service has not created B's mgccomp (or its tables) yet
+            return False
+        outbox = query(mgc_owner.data_dir, "SELECT count(*) FROM compliance_outbox")
+        return int(runs_b[0][0]) > 0 and outbox == [["0"]] and comp_events(comp_b.data_dir) == 0
+
+    wait_until(written_through_b, 30, "events written through the compliance backup store")
+    wait_drained(lambda: pending(mgc_owner.data_dir, comp_b.data_dir))
+    assert query(comp_a.data_dir, "SELECT count(*) FROM runs", dbname="mgccomp") == runs_a
+    got = messages(out)
+    chats = collections.Counter(m["msgid"] for m in got if m["type"] == "CHAT")
+    assert set(chats) == set(before) | set(after) and all(n == 1 for n in chats.values())
+    status = json.loads(ctl(topo, "compliance", "status", "--json").stdout)
+    assert status["mgccomp_store"] == "compliance_backup" and status["mgccomp_events"] == 0
     c.quit()

@@ -37,8 +37,9 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (source, mgc_event_id)
 );
 CREATE TABLE IF NOT EXISTS sources (
-  source      text PRIMARY KEY,
-  moved_upto  bigint NOT NULL
+  source       text PRIMARY KEY,
+  moved_upto   bigint NOT NULL,  -- every outbox id <= this was moved here
+  first_moved  bigint NOT NULL   -- the lowest outbox id this store ever took
 );
 CREATE TABLE IF NOT EXISTS runs (
   id              bigserial PRIMARY KEY,
@@ -68,7 +69,7 @@ ON CONFLICT (source, mgc_event_id) DO NOTHING
 )sql";
 
 constexpr const char* kMoveMarkSql = R"sql(
-INSERT INTO sources (source, moved_upto) VALUES ($1, $2)
+INSERT INTO sources (source, moved_upto, first_moved) VALUES ($1, $2, $3)
 ON CONFLICT (source) DO UPDATE SET moved_upto = greatest(sources.moved_upto, excluded.moved_upto)
 )sql";
 
@@ -239,7 +240,7 @@ Result<int64_t> move_outbox(pg::Connection& mgc, pg::Connection& comp, const std
     auto ins = comp.exec_pipeline(
         {{kMoveInsertSql,
           {source, ids, types, ts, rooms, uris, users, user_uris, internal, content, msgids}},
-         {kMoveMarkSql, {source, upto}}});
+         {kMoveMarkSql, {source, upto, r->str(0, 0)}}});
     if (!ins) return make_error(ins.error().kind, "mgccomp: " + ins.error().message);
     auto del = mgc.exec("DELETE FROM compliance_outbox WHERE id = ANY($1::bigint[])", {ids});
     if (!del) return del.error();

@@ -126,9 +126,23 @@ bool Service::take_locks() {
     (void)mgc_.exec("UPDATE compliance_status SET holder = $1, updated_at = now() WHERE id = 1",
                     {options_.cycle.server});
   }
+  std::string want = options_.comp_conninfo;
+  if (!options_.comp_backup_conninfo.empty()) {
+    auto ps = mgc_.exec("SELECT primary_store FROM pool_state WHERE id = 1");
+    if (!ps) {
+      release();
+      return false;
+    }
+    if (ps->rows() == 1 && ps->get(0, 0) == "backup") want = options_.comp_backup_conninfo;
+  }
+  if (comp_.connected() && want != comp_in_use_) {
+    spdlog::info("compliance: the primary store changed datacenter; switching compliance store");
+    comp_.reset();
+    schema_ready_ = false;
+  }
   if (!comp_.connected()) {
     comp_locked_ = false;
-    auto c = connect_comp(options_.comp_conninfo);
+    auto c = connect_comp(want);
     if (!c) {
       std::string msg = "cannot reach mgccomp: " + c.error().message;
       spdlog::warn("compliance: {}; events wait in the outbox", msg);
@@ -137,6 +151,7 @@ bool Service::take_locks() {
       return false;
     }
     comp_ = std::move(*c);
+    comp_in_use_ = want;
   }
   if (!comp_locked_) {
     auto r = comp_.exec("SELECT pg_try_advisory_lock($1)", {std::to_string(kServiceLockKey)});

@@ -9,6 +9,10 @@
 // session (and so its election) while still in the middle of a run never works on
 // mgccomp at the same time as its successor.
 //
+// Which mgccomp: the compliance store of the datacenter whose store is primary
+// (pool_state.primary_store 'backup' -> comp_backup_conninfo), re-checked before
+// every cycle; a change closes the old connection (and its lock) first.
+//
 // The holder runs a cycle (cycle.h) at once and then every RunInterval (the
 // configuration's, re-read each time, or the test-only override), and records the
 // outcome in mgc's compliance_status (last run, last file, last error). Errors
@@ -33,6 +37,10 @@ inline constexpr int64_t kServiceLockKey = 7305692318;  // "pchat-compliance"
 struct ServiceOptions {
   std::string mgc_conninfo;
   std::string comp_conninfo;
+  // The datacenter B compliance store ([stores.compliance_backup]); used instead of
+  // comp_conninfo while mgc's pool_state names the backup store primary (after a
+  // datacenter failover). Empty: none declared, comp_conninfo is always used.
+  std::string comp_backup_conninfo;
   CycleContext cycle;
   // How often a server that does not hold the lock tries to take it.
   std::chrono::milliseconds election_poll{2000};
@@ -62,6 +70,7 @@ class Service {
   pg::Connection mgc_;
   pg::Connection comp_;
   bool comp_locked_ = false;
+  std::string comp_in_use_;  // the conninfo comp_ is connected to
   bool schema_ready_ = false;
   std::atomic<bool> active_{false};
 
