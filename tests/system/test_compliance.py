@@ -165,6 +165,22 @@ def test_one_file_per_room_with_details_in_the_configured_directory(server_facto
     assert by_room[rooms[0]] != by_room[rooms[1]]
 
 
+def test_a_kick_is_recorded_as_the_victims_part(server_factory, irc, unique):
+    srv = server_factory(extra_args=FAST, allow_guests=True)
+    chan = "#" + unique("kick")
+    op = registered(irc, unique, "op", server=srv, caps=CAPS)
+    victim = registered(irc, unique, "v", server=srv, caps=CAPS)
+    join(op, chan)
+    join(victim, chan)
+    op.send(f"KICK {chan} {victim.nick} :spam")
+    victim.expect("KICK")
+    out_dir = srv.data_dir / "compliance"
+    wait_until(lambda: any(m["type"] == "PART" for m in messages(out_dir)), 30, "the PART event")
+    parts = [m for m in messages(out_dir) if m["type"] == "PART"]
+    assert [(p["user"], p["content"], p["room"]) for p in parts] == [
+        (victim.nick, f"Kicked by {op.nick}: spam", chan)]
+
+
 def test_without_compliance_nothing_is_recorded(server_factory, irc, unique):
     srv = server_factory(allow_guests=True)
     chan = "#" + unique("off")

@@ -210,6 +210,9 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
     target->held_.erase(c);
     srv.broadcast(*c, kick, &s);
     r->add(std::move(kick));
+    // Compliance: the victim leaves the room (a PART event, recorded best effort).
+    srv.record_room_event(*target, "PART", c->name(), "Kicked by " + s.nick_ + ": " + reason,
+                          nullptr);
     srv.part_channel(*target, *c);
   }
 }
