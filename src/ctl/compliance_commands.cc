@@ -7,6 +7,8 @@
 #include <optional>
 #include <ostream>
 
+#include "compliance/service/drain.h"
+#include "compliance/service/service.h"
 #include "ctl/store_access.h"
 #include "dr/topology_file.h"
 #include "store/instance.h"
@@ -25,6 +27,7 @@ struct Stores {
   pg::Connection pool_mgc;
   std::string comp_conninfo;  // empty: no compliance store declared
   std::string comp_role = "compliance";
+  std::optional<dr::Topology> topology;
   pg::Connection& mgc() { return standalone ? standalone->mgc() : pool_mgc; }
 };
 
@@ -40,15 +43,37 @@ Result<std::unique_ptr<Stores>> open_stores(const PoolCommandContext& ctx) {
   }
   auto topology = dr::load_topology(ctx.topology_file);
   if (!topology) return topology.error();
-  const dr::Store* primary = topology->store(dr::StoreRole::kPrimary);
-  if (primary == nullptr) {
-    return make_error(ErrorKind::kInvalidInput, "the topology declares no primary store");
+  // mgc: the writable chat store with the highest epoch among primary and backup
+  // (after a failover, the promoted backup).
+  std::string errors;
+  int64_t best_epoch = 0;
+  for (dr::StoreRole role : {dr::StoreRole::kPrimary, dr::StoreRole::kBackup}) {
+    const dr::Store* st = topology->store(role);
+    if (st == nullptr) continue;
+    auto conn = pg::Connection::connect(st->libpq_conninfo(), "pchatctl");
+    if (!conn) {
+      errors += std::string(errors.empty() ? "" : "; ") + dr::to_string(role) + ": " +
+                conn.error().message;
+      continue;
+    }
+    auto r = conn->exec(
+        "SELECT NOT pg_is_in_recovery(), CASE WHEN to_regclass('pool_state') IS NULL THEN 0 "
+        "ELSE 1 END");
+    if (!r || r->get(0, 0) != "t") continue;
+    int64_t epoch = 0;
+    if (r->get(0, 1) == "1") {
+      auto e = conn->exec("SELECT epoch FROM pool_state WHERE id = 1");
+      if (e && e->rows() == 1) epoch = e->i64(0, 0);
+    }
+    if (!s->pool_mgc.connected() || epoch > best_epoch) {
+      s->pool_mgc = std::move(*conn);
+      best_epoch = epoch;
+    }
   }
-  auto conn = pg::Connection::connect(primary->libpq_conninfo(), "pchatctl");
-  if (!conn) {
-    return make_error(conn.error().kind, "cannot reach the primary store: " + conn.error().message);
+  if (!s->pool_mgc.connected()) {
+    return make_error(ErrorKind::kUnavailable,
+                      "cannot reach a writable chat store" + (errors.empty() ? "" : ": " + errors));
   }
-  s->pool_mgc = std::move(*conn);
   if (auto st = store::migrate(s->pool_mgc); !st) return st.error();
   // The compliance store of the primary store's datacenter (as the service picks it).
   const dr::Store* cs = topology->store(dr::StoreRole::kCompliance);
@@ -61,6 +86,7 @@ Result<std::unique_ptr<Stores>> open_stores(const PoolCommandContext& ctx) {
     }
   }
   if (cs != nullptr) s->comp_conninfo = cs->libpq_conninfo();
+  s->topology = std::move(*topology);
   return s;
 }
 
@@ -230,6 +256,85 @@ Status compliance_status(const PoolCommandContext& ctx, bool json_out) {
       << (st->str(0, 5).empty() ? "" : " at " + st->str(0, 5)) << "\n"
       << "Output directory  : " << or_dash(j["config"]["AdapterOutputDirectory"]) << "\n"
       << "RunInterval       : " << j["config"]["RunInterval"].get<std::string>() << "\n";
+  return ok_status();
+}
+
+Status compliance_drain(const PoolCommandContext& ctx, const ComplianceDrainArgs& args) {
+  if (ctx.topology_file.empty()) {
+    return make_error(ErrorKind::kInvalidInput,
+                      "compliance drain works on a pool: give --topology FILE (a standalone "
+                      "server has one compliance store, which its service writes out itself)");
+  }
+  auto stores = open_stores(ctx);
+  if (!stores) return stores.error();
+  Stores& s = **stores;
+  const dr::Store* from = nullptr;
+  for (dr::StoreRole role : {dr::StoreRole::kCompliance, dr::StoreRole::kComplianceBackup}) {
+    const dr::Store* st = s.topology->store(role);
+    if (st != nullptr && st->datacenter == args.from) from = st;
+  }
+  if (from == nullptr) {
+    return make_error(
+        ErrorKind::kNotFound,
+        "the topology declares no compliance store in datacenter '" + args.from + "'");
+  }
+  if (from->libpq_conninfo() == s.comp_conninfo) {
+    return make_error(ErrorKind::kConflict,
+                      "datacenter " + args.from +
+                          "'s compliance store is the one in use: the compliance service writes "
+                          "it out itself; nothing to drain");
+  }
+  auto a = pg::Connection::connect(from->libpq_conninfo(), "pchatctl");
+  if (!a) {
+    return make_error(ErrorKind::kUnavailable,
+                      "datacenter " + args.from + "'s compliance store is unreachable (" +
+                          a.error().message + "); run the drain again when it is back");
+  }
+  auto in_use = pg::Connection::connect(s.comp_conninfo, "pchatctl");
+  if (!in_use) {
+    return make_error(ErrorKind::kUnavailable,
+                      "the compliance store in use is unreachable: " + in_use.error().message);
+  }
+  auto lock =
+      a->exec("SELECT pg_try_advisory_lock($1)", {std::to_string(compliance::kServiceLockKey)});
+  if (!lock) return lock.error();
+  if (lock->get(0, 0) != "t") {
+    return make_error(ErrorKind::kConflict,
+                      "a compliance service or another drain holds datacenter " + args.from +
+                          "'s compliance store; try again later");
+  }
+  compliance::CycleReport report;
+  Result<compliance::DrainPlan> plan =
+      args.dry_run ? compliance::plan_drain(s.mgc(), *a, *in_use)
+                   : compliance::drain(
+                         s.mgc(), *a, *in_use,
+                         {.domain = s.topology->pool_fqdn, .server = operator_identity()}, report);
+  if (!plan) return plan.error();
+  if (args.json) {
+    *ctx.out << json{{"from", args.from},
+                     {"dry_run", args.dry_run},
+                     {"events", plan->events},
+                     {"to_write", plan->to_write},
+                     {"delivered_by_store_in_use", plan->delivered},
+                     {"open_runs", plan->open_runs},
+                     {"first_time", plan->first_time},
+                     {"last_time", plan->last_time},
+                     {"written", report.written},
+                     {"files", report.files}}
+                    .dump(2)
+             << "\n";
+    return ok_status();
+  }
+  std::ostream& out = *ctx.out;
+  out << (args.dry_run ? "Dry run: would drain " : "Drained ") << "datacenter " << args.from
+      << "'s compliance store: " << plan->events << " events, " << plan->to_write << " to write";
+  if (!plan->first_time.empty())
+    out << " (" << plan->first_time << " .. " << plan->last_time << ")";
+  out << ", " << plan->delivered << " delivered by the store in use\n";
+  if (!args.dry_run) {
+    out << "Written: " << report.written << " events in " << report.files.size() << " file(s)\n";
+    for (const auto& f : report.files) out << "  " << f << "\n";
+  }
   return ok_status();
 }
 

@@ -30,4 +30,15 @@ Status compliance_config_set(const PoolCommandContext& ctx, const ComplianceSetA
 // holder, last run, last file, last error. mgccomp unreachable is reported, not fatal.
 Status compliance_status(const PoolCommandContext& ctx, bool json);
 
+struct ComplianceDrainArgs {
+  std::string from;  // a datacenter name of the topology
+  bool dry_run = false;
+  bool json = false;
+};
+// `compliance drain --from A` (pool only, after a failover): writes out the events
+// left in datacenter A's compliance store (compliance/service/drain.h), under that
+// store's service lock. Refuses when A's store is the one in use, unreachable, or
+// locked. Idempotent: a second drain finds nothing.
+Status compliance_drain(const PoolCommandContext& ctx, const ComplianceDrainArgs& args);
+
 }  // namespace pchat::ctl

@@ -305,6 +305,19 @@ int main(int argc, char** argv) {
       return pchat::ctl::compliance_config_set(pool_ctx(), comp_args);
     };
   });
+  pchat::ctl::ComplianceDrainArgs drain_args;
+  auto* comp_drain = comp->add_subcommand(
+      "drain", "after a failover: write out the events left in a datacenter's compliance store");
+  comp_drain->add_option("--from", drain_args.from, "the datacenter (topology name)")->required();
+  comp_drain->add_flag("--dry-run", dry_run, "count what would be written; change nothing");
+  comp_drain->add_flag("--json", json, "print one JSON object");
+  comp_drain->callback([&] {
+    command = [&](const auto&) {
+      drain_args.dry_run = dry_run;
+      drain_args.json = json;
+      return pchat::ctl::compliance_drain(pool_ctx(), drain_args);
+    };
+  });
   auto* comp_status = comp->add_subcommand(
       "status", "events waiting in the outbox and in mgccomp, last run, last file, errors");
   comp_status->add_flag("--json", json, "print one JSON object");

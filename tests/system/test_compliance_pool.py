@@ -261,3 +261,62 @@ def test_after_failover_the_service_uses_the_compliance_backup_store(
     status = json.loads(ctl(topo, "compliance", "status", "--json").stdout)
     assert status["mgccomp_store"] == "compliance_backup" and status["mgccomp_events"] == 0
     c.quit()
+
+
+def test_drain_writes_what_was_left_in_datacenter_a_exactly_once(server_factory, base_dir, unique):
+    """Events reach A's mgccomp but are not written (no output directory yet) when
+    the pool fails over to B. Two of them also reach B (their outbox delete "was not
+    shipped": re-inserted into the outbox by hand). `compliance drain --from A`
+    writes the others, drops those two (B writes them); every event exactly once."""
+    mgc_owner = server_factory(allow_guests=True)
+    comp_a, comp_b = server_factory(), server_factory()
+    members = [server_factory(start=False) for _ in range(2)]
+    topo = write_topology(base_dir / f"{mgc_owner.name}-drain.toml", mgc_owner.data_dir,
+                          comp_a.data_dir, members, comp_backup_dir=comp_b.data_dir)
+    for m in members:
+        m.start(base_dir / m.name / "unused", ["--topology", str(topo), "--server", m.name,
+                                               "--compliance-run-interval-ms", "150"],
+                allow_guests=True)
+    chan = "#" + unique("dr")
+    c = client(members[0], unique("d"))
+    join(c, chan)
+    acked = {}
+    post(c, chan, 5, acked, "in A")
+    wait_until(lambda: query(mgc_owner.data_dir, "SELECT count(*) FROM compliance_outbox") == [["0"]]
+               and comp_events(comp_a.data_dir) == 6, 20, "6 events stranded in A's mgccomp")
+    refused = ctl(topo, "compliance", "drain", "--from", "A")
+    assert refused.returncode == 1 and "is the one in use" in refused.stderr
+
+    r = ctl(topo, "Set-CsPersistentChatState", "-Identity", f"service:{FQDN}",
+            "-PoolState", "FailedOver", "-Force")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the last two moves of A "were not shipped": they are in the outbox again
+    rows = query(comp_a.data_dir, "SELECT mgc_event_id, event_type, ts_us, split_part(room_uri, '/', 4), "
+                                  "room, user_name, content, msgid FROM events "
+                                  "ORDER BY mgc_event_id DESC LIMIT 2", dbname="mgccomp")
+    for i, t, ts, room, name, user, content, msgid in rows:
+        query(mgc_owner.data_dir,
+              "INSERT INTO compliance_outbox (id, event_type, ts, room, room_name, nick, content, msgid) "
+              f"VALUES ({i}, '{t}', to_timestamp({ts} / 1e6), '#{room}', '{name}', '{user}', "
+              f"'{content}', '{msgid}')")
+    out = base_dir / f"{topo.stem}-out"
+    set_output(topo, out)
+    post(c, chan, 5, acked, "in B")
+
+    dry = json.loads(ctl(topo, "compliance", "drain", "--from", "A", "--dry-run", "--json").stdout)
+    assert (dry["events"], dry["to_write"], dry["delivered_by_store_in_use"]) == (6, 4, 2), dry
+    assert comp_events(comp_a.data_dir) == 6  # a dry run changes nothing
+    done = ctl(topo, "compliance", "drain", "--from", "A")
+    assert done.returncode == 0, done.stderr
+    assert "Written: 4 events" in done.stdout
+    again = json.loads(ctl(topo, "compliance", "drain", "--from", "A", "--json").stdout)
+    assert again["events"] == 0 and again["written"] == 0
+    wait_drained(lambda: pending(mgc_owner.data_dir, comp_b.data_dir))
+    got = messages(out)
+    for f in output_files(out):
+        validate(f)
+    chats = collections.Counter(m["msgid"] for m in got if m["type"] == "CHAT")
+    assert set(chats) == set(acked) and all(n == 1 for n in chats.values()), chats
+    joins = [m for m in got if m["type"] == "JOIN" and m["room"] == chan]
+    assert len(joins) == 1
+    c.quit()
