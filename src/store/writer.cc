@@ -177,12 +177,9 @@ void Writer::run() {
       st = commit(batch);
       if (!st && !conn_.connected()) lost_connection(st.error().message);
     }
-    const auto messages = static_cast<uint64_t>(
-        std::count_if(batch.begin(), batch.end(), [](const auto& w) { return !w.event_only; }));
-    if (st) {
-      committed_.inc(messages);
-    } else {
-      failed_.inc(messages);
+    if (!st) {
+      failed_.inc(static_cast<uint64_t>(
+          std::count_if(batch.begin(), batch.end(), [](const auto& w) { return !w.event_only; })));
     }
     sink_(std::move(batch), st);
     batch = {};
@@ -222,6 +219,9 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
   auto results = conn_.exec_pipeline(statements);
   auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!results) return results.error();
+  // Committed: count it now, before the listeners (who got the NOTIFY at commit)
+  // deliver and acknowledge, so /metrics never shows fewer than were acknowledged.
+  committed_.inc(messages);
   if (results->size() != statements.size()) {
     return make_error(ErrorKind::kInternal, "commit returned an unexpected result count");
   }
