@@ -1,6 +1,7 @@
 #include "ctl/cmdlet_commands.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "ctl/cmdlet/cmdlet.h"
 #include "ctl/cmdlet_specs.h"
 #include "ctl/room_cmdlets.h"
+#include "ctl/compliance_commands.h"
 
 namespace pchat::ctl {
 
@@ -39,6 +41,39 @@ Result<BoundCall> parse_and_bind(std::string_view line) {
     return e;
   }
   return bound;
+}
+
+// The compliance configuration is global (one per pool): -Identity may be omitted,
+// "Global", or the pool's "service:..." identity.
+Status run_compliance_cmdlet(const PoolCommandContext& ctx, const BoundCall& call, bool dry_run,
+                             bool json) {
+  std::string identity = call.string_or("Identity", "Global");
+  std::string lower;
+  for (char c : identity) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower != "global" && !lower.starts_with("service:")) {
+    return make_error(ErrorKind::kInvalidInput,
+                      "-Identity " + identity +
+                          ": pchat keeps one compliance configuration per pool; use Global");
+  }
+  if (call.name == kGetComplianceCmdlet) return compliance_config_show(ctx, json);
+  ComplianceSetArgs args{.dry_run = dry_run, .json = json};
+  auto& e = args.edit;
+  if (call.has("AdapterType")) e.adapter_type = call.string_or("AdapterType");
+  if (call.has("AdapterName")) e.adapter_name = call.string_or("AdapterName");
+  if (call.has("AdapterOutputDirectory")) {
+    e.output_directory = call.string_or("AdapterOutputDirectory");
+  }
+  if (call.has("OneChatRoomPerOutputFile")) {
+    e.one_chat_room_per_output_file = call.is_set("OneChatRoomPerOutputFile");
+  }
+  if (call.has("AddUserDetails")) e.add_user_details = call.is_set("AddUserDetails");
+  if (call.has("AddChatRoomDetails")) e.add_chat_room_details = call.is_set("AddChatRoomDetails");
+  if (call.has("RunInterval")) {
+    auto seconds = compliance::parse_run_interval(call.string_or("RunInterval"));
+    if (!seconds) return seconds.error();
+    e.run_interval_s = *seconds;
+  }
+  return compliance_config_set(ctx, args);
 }
 
 Status run_bound(const PoolCommandContext& ctx, const BoundCall& call, bool json) {
@@ -87,6 +122,9 @@ Status run_bound(const PoolCommandContext& ctx, const BoundCall& call, bool json
                             ": nothing to change: give -ActiveServers or -Swap");
     }
     return pool_active_servers(ctx, args);
+  }
+  if (call.name == kGetComplianceCmdlet || call.name == kSetComplianceCmdlet) {
+    return run_compliance_cmdlet(ctx, call, dry_run, json);
   }
   return make_error(ErrorKind::kInternal, "no handler for cmdlet " + call.name);
 }

@@ -23,6 +23,17 @@ std::span<const CmdletSpec> supported_cmdlets() {
           {"ActiveServers", PK::kStringOrHashtableOrNull},
           {"Swap", PK::kSwitch},  // pchat's own
           {"Force", PK::kSwitch}}},
+        {kGetComplianceCmdlet, {{"Identity", PK::kString, false, 0}}},
+        {kSetComplianceCmdlet,
+         {{"Identity", PK::kString, false, 0},
+          {"AdapterType", PK::kString},
+          {"AdapterName", PK::kString},
+          {"AdapterOutputDirectory", PK::kString},
+          {"OneChatRoomPerOutputFile", PK::kBool},
+          {"AddUserDetails", PK::kBool},
+          {"AddChatRoomDetails", PK::kBool},
+          {"RunInterval", PK::kString},
+          {"Force", PK::kSwitch}}},
     };
     add_room_cmdlet_specs(all);
     return all;

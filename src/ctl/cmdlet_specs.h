@@ -14,6 +14,8 @@ inline constexpr const char* kGetPoolStateCmdlet = "Get-CsPersistentChatState";
 inline constexpr const char* kSetPoolStateCmdlet = "Set-CsPersistentChatState";
 inline constexpr const char* kGetActiveServerCmdlet = "Get-CsPersistentChatActiveServer";
 inline constexpr const char* kSetActiveServerCmdlet = "Set-CsPersistentChatActiveServer";
+inline constexpr const char* kGetComplianceCmdlet = "Get-CsPersistentChatComplianceConfiguration";
+inline constexpr const char* kSetComplianceCmdlet = "Set-CsPersistentChatComplianceConfiguration";
 
 // Every supported cmdlet, in documentation order:
 //   Get-CsPersistentChatState [-Identity] <service:fqdn>
@@ -21,6 +23,10 @@ inline constexpr const char* kSetActiveServerCmdlet = "Set-CsPersistentChatActiv
 //   Get-CsPersistentChatActiveServer [-Identity] <service:fqdn>
 //   Set-CsPersistentChatActiveServer [-Identity] <service:fqdn>
 //       [-ActiveServers @{Add=..}|@{Remove=..}|@{Replace=..}|$null|"a","b"] [-Swap] [-Force]
+//   Get-CsPersistentChatComplianceConfiguration [[-Identity] Global]
+//   Set-CsPersistentChatComplianceConfiguration [[-Identity] Global] [-AdapterType T]
+//       [-AdapterName N] [-AdapterOutputDirectory DIR] [-OneChatRoomPerOutputFile $true]
+//       [-AddUserDetails $true] [-AddChatRoomDetails $true] [-RunInterval 00:15:00]
 // -Swap is pchat's own. The common -WhatIf means a dry run; -Confirm is accepted and
 // ignored (pchatctl never prompts).
 std::span<const cmdlet::CmdletSpec> supported_cmdlets();

@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
+#include "ctl/compliance_commands.h"
 #include "ctl/pool_commands.h"
 #include "ctl/room_cli.h"
 #include "ctl/sql_commands.h"
@@ -263,6 +265,71 @@ int main(int argc, char** argv) {
     };
   });
 
+  // compliance: Get-/Set-CsPersistentChatComplianceConfiguration's native names, status.
+  pchat::ctl::ComplianceSetArgs comp_args;
+  std::string comp_interval;
+  std::optional<std::string> comp_dir, comp_type, comp_name;
+  std::optional<bool> comp_per_room, comp_users, comp_rooms;
+  auto* comp = app.add_subcommand("compliance", "compliance configuration and pipeline status");
+  comp->require_subcommand(1);
+  auto* comp_show = comp->add_subcommand(
+      "config", "print the compliance configuration (Get-CsPersistentChatComplianceConfiguration)");
+  comp_show->add_flag("--json", json, "print one JSON object");
+  comp_show->callback([&] {
+    command = [&](const auto&) { return pchat::ctl::compliance_config_show(pool_ctx(), json); };
+  });
+  auto* comp_set = comp->add_subcommand(
+      "set", "change the compliance configuration (Set-CsPersistentChatComplianceConfiguration)");
+  comp_set->add_option("--adapter-type", comp_type, "AdapterType (XmlAdapter)");
+  comp_set->add_option("--adapter-name", comp_name, "AdapterName");
+  comp_set->add_option("--output-dir", comp_dir, "AdapterOutputDirectory (absolute)");
+  comp_set->add_option("--one-room-per-file", comp_per_room,
+                       "OneChatRoomPerOutputFile (true|false)");
+  comp_set->add_option("--user-details", comp_users, "AddUserDetails (true|false)");
+  comp_set->add_option("--room-details", comp_rooms, "AddChatRoomDetails (true|false)");
+  comp_set->add_option("--run-interval", comp_interval,
+                       "RunInterval: HH:MM:SS or 90s, 15m, 1h (minimum 00:01:00)");
+  comp_set->add_flag("--dry-run", dry_run, "show what would change; change nothing");
+  comp_set->add_flag("--json", json, "print {changed, dry_run, before, after}");
+  comp_set->callback([&] {
+    command = [&](const auto&) -> pchat::Status {
+      auto& e = comp_args.edit;
+      e.adapter_type = comp_type;
+      e.adapter_name = comp_name;
+      e.output_directory = comp_dir;
+      e.one_chat_room_per_output_file = comp_per_room;
+      e.add_user_details = comp_users;
+      e.add_chat_room_details = comp_rooms;
+      if (!comp_interval.empty()) {
+        auto seconds = pchat::compliance::parse_run_interval(comp_interval);
+        if (!seconds) return seconds.error();
+        e.run_interval_s = *seconds;
+      }
+      comp_args.dry_run = dry_run;
+      comp_args.json = json;
+      return pchat::ctl::compliance_config_set(pool_ctx(), comp_args);
+    };
+  });
+  pchat::ctl::ComplianceDrainArgs drain_args;
+  auto* comp_drain = comp->add_subcommand(
+      "drain", "after a failover: write out the events left in a datacenter's compliance store");
+  comp_drain->add_option("--from", drain_args.from, "the datacenter (topology name)")->required();
+  comp_drain->add_flag("--dry-run", dry_run, "count what would be written; change nothing");
+  comp_drain->add_flag("--json", json, "print one JSON object");
+  comp_drain->callback([&] {
+    command = [&](const auto&) {
+      drain_args.dry_run = dry_run;
+      drain_args.json = json;
+      return pchat::ctl::compliance_drain(pool_ctx(), drain_args);
+    };
+  });
+  auto* comp_status = comp->add_subcommand(
+      "status", "events waiting in the outbox and in mgccomp, last run, last file, errors");
+  comp_status->add_flag("--json", json, "print one JSON object");
+  comp_status->callback([&] {
+    command = [&](const auto&) { return pchat::ctl::compliance_status(pool_ctx(), json); };
+  });
+
   std::string cmdlet_line;
   std::string cmdlet_file;
   auto* cmdlet = app.add_subcommand(
@@ -276,7 +343,8 @@ int main(int argc, char** argv) {
       "Supported: Get-CsPersistentChatState, Set-CsPersistentChatState,\n"
       "Get-CsPersistentChatActiveServer, Set-CsPersistentChatActiveServer,\n"
       "New-/Get-/Set-/Remove-CsPersistentChatCategory, ...Room, ...Addin,\n"
-      "Get-/Set-CsPersistentChatConfiguration.\n"
+      "Get-/Set-CsPersistentChatConfiguration,\n"
+      "Get-CsPersistentChatComplianceConfiguration, Set-CsPersistentChatComplianceConfiguration.\n"
       "-WhatIf is a dry run. In a POSIX shell quote $null ('$null').");
   cmdlet->callback([&] {
     command = [&](const auto&) -> pchat::Status {

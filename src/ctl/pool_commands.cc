@@ -25,14 +25,6 @@ using nlohmann::json;
 using store::PoolState;
 using store::PoolStateUpdate;
 
-std::string who() {
-  std::string user = "unknown";
-  if (const passwd* pw = getpwuid(geteuid())) user = pw->pw_name;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return "pchatctl " + user + "@" + (host[0] ? host : "localhost");
-}
-
 std::string join(const std::vector<std::string>& list, const char* sep = ", ") {
   std::string out;
   for (const auto& s : list) {
@@ -309,7 +301,7 @@ Status pool_set_state(const PoolCommandContext& ctx, const PoolSetStateArgs& arg
                           role_name + "' the primary store, but the topology declares no [stores." +
                           role_name + "] (use --force/-Force to record it anyway)");
   }
-  store::PoolStateWrite write{.by = who(),
+  store::PoolStateWrite write{.by = operator_identity(),
                               .pool_fqdn = *fqdn,
                               .dry_run = args.dry_run,
                               .check = [&](const PoolState& before, const PoolState&) {
@@ -392,7 +384,7 @@ Status pool_active_servers(const PoolCommandContext& ctx, const PoolActiveServer
     for (const auto& s : topology->servers) edit.sites.push_back({s.name, s.datacenter});
   }
   store::PoolStateWrite write{
-      .by = who(),
+      .by = operator_identity(),
       .pool_fqdn = *fqdn,
       .dry_run = args.dry_run,
       .check = [&](const PoolState& before, const PoolState& after) -> Status {

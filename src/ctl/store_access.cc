@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -184,6 +185,14 @@ Result<std::unique_ptr<StoreAccess>> open_store(const StoreAccessOptions& option
   if (!conn) return conn.error();
   access->mgc_ = std::move(conn).value();
   return access;
+}
+
+std::string operator_identity() {
+  std::string user = "unknown";
+  if (const passwd* pw = getpwuid(geteuid())) user = pw->pw_name;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return "pchatctl " + user + "@" + (host[0] ? host : "localhost");
 }
 
 }  // namespace pchat::ctl

@@ -54,6 +54,9 @@ class StoreAccess {
 
  private:
   friend Result<std::unique_ptr<StoreAccess>> open_store(const StoreAccessOptions& options);
+
+  // Who changes the store, for `updated_by` columns: "pchatctl USER@HOST".
+  std::string operator_identity();
   StoreAccess() = default;
 
   std::unique_ptr<store::Instance> instance_;  // null when someone else runs the store
@@ -67,5 +70,8 @@ class StoreAccess {
 // others from initdb, postgres or migrate() (e.g. kConflict for a schema newer than
 // this binary).
 Result<std::unique_ptr<StoreAccess>> open_store(const StoreAccessOptions& options);
+
+// Who changes the store, for `updated_by` columns: "pchatctl USER@HOST".
+std::string operator_identity();
 
 }  // namespace pchat::ctl

@@ -79,6 +79,8 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.log_level = get<std::string>(file, node, key);
     } else if (key == "allow_guests") {
       c.allow_guests = get<bool>(file, node, key);
+    } else if (key == "compliance") {
+      c.compliance = get<bool>(file, node, key);
     } else if (key == "default_chat_history") {
       c.default_chat_history = get_int(file, node, key, 1, 500);
       c.default_chat_history_given = true;

@@ -46,6 +46,12 @@ struct ServerConfig {
   int ping_interval = 120;
   int max_channels_per_client = 100;
   int reader_threads = 2;
+  // Compliance (docs/compliance.md): standalone, `--compliance` / `compliance = true`
+  // records events and runs the compliance service with mgccomp in the private
+  // instance; in a pool, a topology with a compliance store turns it on.
+  bool compliance = false;
+  // Test-only: RunInterval in milliseconds, below the 1 minute minimum (0: off).
+  int compliance_run_interval_ms = 0;
   // Pool mode (--topology FILE --server NAME): listeners and stores come from the
   // topology unless the listen flags are given; no private PostgreSQL.
   std::filesystem::path topology_file;

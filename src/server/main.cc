@@ -14,6 +14,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include <unistd.h>
 
+#include "compliance/service/service.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "dr/store_selector.h"
@@ -102,6 +104,7 @@ int run(server::ServerConfig cfg) {
   std::string conninfo;
   std::shared_ptr<store::StoreTarget> target;
   std::vector<dr::StoreSelector::Candidate> candidates;
+  std::optional<compliance::ServiceOptions> comp;  // compliance enabled
   if (!cfg.topology_file.empty()) {
     // Pool member: the published topology names this server's listeners and stores.
     auto topo = dr::load_topology(cfg.topology_file);
@@ -132,6 +135,18 @@ int run(server::ServerConfig cfg) {
       }
     }
     target = std::make_shared<store::StoreTarget>(primary->libpq_conninfo(), "primary");
+    if (const dr::Store* cs = topo->store(dr::StoreRole::kCompliance)) {
+      comp.emplace();
+      comp->comp_conninfo = cs->libpq_conninfo();
+      if (const dr::Store* cb = topo->store(dr::StoreRole::kComplianceBackup)) {
+        comp->comp_backup_conninfo = cb->libpq_conninfo();
+      }
+      comp->cycle.domain = topo->pool_fqdn;
+    } else if (cfg.compliance) {
+      spdlog::critical("compliance is on but topology {} has no [stores.compliance]",
+                       cfg.topology_file.string());
+      return 1;
+    }
     pool_view.emplace();
     pool_view->self = me->name;
     pool_view->topology_active = topo->active_servers;
@@ -162,6 +177,13 @@ int run(server::ServerConfig cfg) {
     }
     conninfo = instance->conninfo("mgc");
     target = store::StoreTarget::fixed(conninfo);
+    if (cfg.compliance) {
+      // Standalone: mgccomp is a second database of the private instance.
+      comp.emplace();
+      comp->comp_conninfo = instance->conninfo("mgccomp");
+      comp->cycle.domain = cfg.server_name;
+      comp->cycle.default_output_directory = (cfg.data_dir / "compliance").string();
+    }
   }
   MetricsRegistry metrics;
   std::optional<dr::StoreSelector> selector;
@@ -247,6 +269,22 @@ int run(server::ServerConfig cfg) {
                         return ok_status();
                       });
   store::ReaderPool readers(target, cfg.reader_threads);
+  std::optional<compliance::Service> comp_service;
+  if (comp) {
+    writer.set_compliance_capture(true);
+    comp->mgc_conninfo = conninfo;
+    comp->cycle.server = cfg.server_name;
+    // Test only: crash tests stop a run between its files and its purge.
+    if (const char* pause = std::getenv("PCHAT_TEST_COMPLIANCE_PAUSE_BEFORE_PURGE_MS")) {
+      comp->cycle.test_pause_before_purge_ms = std::atoi(pause);
+    }
+    comp->run_interval_override = std::chrono::milliseconds(cfg.compliance_run_interval_ms);
+    if (cfg.compliance_run_interval_ms > 0) {
+      comp->election_poll = std::min(comp->election_poll, comp->run_interval_override);
+    }
+    comp_service.emplace(std::move(*comp), metrics);
+    spdlog::info("compliance: events are recorded; the compliance service runs on one server");
+  }
   server::Server srv(io, cfg, &writer, &readers, metrics);
   if (pool_view) srv.set_pool(std::move(*pool_view));
   srv.set_presence_link(&presence_link);
@@ -282,11 +320,13 @@ int run(server::ServerConfig cfg) {
   rooms_listener.start();
   presence_link.start();
   if (selector) selector->start();
+  if (comp_service) comp_service->start();
   try {
     srv.listen();
     http.listen(cfg.http_listen);
   } catch (const boost::system::system_error& e) {
     spdlog::critical("cannot listen: {}", e.what());
+    if (comp_service) comp_service->stop();
     writer.stop();
     stream.stop();
     rooms_listener.stop();
@@ -321,6 +361,7 @@ int run(server::ServerConfig cfg) {
   spdlog::info("pchatd ready");
   io.run();
   if (selector) selector->stop();
+  if (comp_service) comp_service->stop();
   writer.stop();
   stream.stop();
   rooms_listener.stop();
@@ -364,6 +405,12 @@ int main(int argc, char** argv) {
   app.add_option("--server", pool_server, "Pool mode: this server's name in the topology");
   app.add_flag("--allow-guests", cfg.allow_guests,
                "Let clients without an account join rooms and post (default: off)");
+  app.add_flag("--compliance", cfg.compliance,
+               "Standalone: record compliance events and run the compliance service "
+               "(mgccomp in the private instance; files in DATA/compliance by default)");
+  app.add_option("--compliance-run-interval-ms", cfg.compliance_run_interval_ms,
+                 "Test only: compliance RunInterval in milliseconds, below the 1 minute minimum")
+      ->check(CLI::Range(1, 3600000));
   app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error or off");
   app.add_option("--default-chat-history", cfg.default_chat_history,
                  "Messages replayed on JOIN to clients without chathistory (1-500, default 30)")
@@ -395,6 +442,8 @@ int main(int argc, char** argv) {
     auto given = [&](const char* name) { return app.count(name) > 0; };
     if (given("--server-name")) merged.server_name = cfg.server_name;
     if (given("--allow-guests")) merged.allow_guests = cfg.allow_guests;
+    if (given("--compliance")) merged.compliance = cfg.compliance;
+    merged.compliance_run_interval_ms = cfg.compliance_run_interval_ms;
     if (given("--log-level")) merged.log_level = cfg.log_level;
     if (given("--default-chat-history")) {
       merged.default_chat_history = cfg.default_chat_history;

@@ -328,7 +328,10 @@ void Server::on_session_closed(Session& s, const std::string& reason) {
     s.announced_ = false;
   }
   auto chans = s.channels_;
-  for (Channel* c : chans) part_channel(s, *c);
+  for (Channel* c : chans) {
+    if (s.registered_) record_room_event(s, "PART", c->name(), reason, nullptr);
+    part_channel(s, *c);
+  }
   unregister_nick(s);
   if (!s.account_.empty()) {
     auto it = by_account_.find(irc::fold(s.account_));
@@ -459,6 +462,7 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
   }
   if (!target_display.empty() && target_display[0] == '#') {
     w.row.target = irc::fold(target_display);
+    if (command != "TAGMSG") w.event = chat_event(s, target_display);
   } else {
     UserRef t = find_user(target_display);
     if (!t) return;  // REQUIRES: caller checked
@@ -713,29 +717,49 @@ void Server::replay_history(Session& s, Channel& c) {
                  : Result<std::vector<store::HistoryRow>>(conn.error());
         post([this, weak, chan, display, rows = std::move(rows)]() mutable {
           auto s = weak.lock();
-          if (!s || s->closing()) return;
-          auto held = s->held_.find(chan);
-          if (held == s->held_.end()) return;  // parted meanwhile
-          std::vector<std::string> live = std::move(held->second);
-          s->held_.erase(held);
-          if (rows) {
-            for (const auto& row : *rows) {
-              if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;
-              s->send(history_message(row, display));
-            }
-          } else {
-            auto r = std::make_shared<Response>(s, "");
-            irc::Message note{{},
-                              config_.server_name,
-                              "NOTE",
-                              {"JOIN", "HISTORY_UNAVAILABLE", display,
-                               "Recent history could not be loaded: " + rows.error().message}};
-            r->add(std::move(note));
+          if (!s || s->closing() || !s->held_.contains(chan)) return;  // gone or parted
+          if (!rows || rows->empty() || !compliance_capture()) {
+            finish_replay(weak, chan, display, std::move(rows));
+            return;
           }
-          for (auto& line : live) s->send_line(line);
+          // Replayed room history is a BACKCHAT: it goes out once the event is recorded.
+          std::string what = fmt::format("JOIN replay: {} messages, {} .. {}", rows->size(),
+                                         rows->front().msgid, rows->back().msgid);
+          auto shared = std::make_shared<Result<std::vector<store::HistoryRow>>>(std::move(rows));
+          record_room_event(*s, "BACKCHAT", display, std::move(what),
+                            [this, weak, chan, display, shared](const Status& st) {
+                              if (!st) *shared = st.error();
+                              finish_replay(weak, chan, display, std::move(*shared));
+                            });
         });
       });
   if (!ok) s.held_.erase(&c);
+}
+
+void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan,
+                           const std::string& display,
+                           Result<std::vector<store::HistoryRow>> rows) {
+  auto s = weak.lock();
+  if (!s || s->closing()) return;
+  auto held = s->held_.find(chan);
+  if (held == s->held_.end()) return;  // parted meanwhile
+  std::vector<std::string> live = std::move(held->second);
+  s->held_.erase(held);
+  if (rows) {
+    for (const auto& row : *rows) {
+      if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;
+      s->send(history_message(row, display));
+    }
+  } else {
+    auto r = std::make_shared<Response>(s, "");
+    irc::Message note{{},
+                      config_.server_name,
+                      "NOTE",
+                      {"JOIN", "HISTORY_UNAVAILABLE", display,
+                       "Recent history could not be loaded: " + rows.error().message}};
+    r->add(std::move(note));
+  }
+  for (auto& line : live) s->send_line(line);
 }
 
 }  // namespace pchat::server

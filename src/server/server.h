@@ -136,6 +136,18 @@ class Server {
                       std::string target_display, std::string body,
                       std::vector<irc::Tag> client_tags);
 
+  // ---- compliance capture (compliance_capture.cc) ----
+  bool compliance_capture() const;
+  // The CHAT event to attach to a message for room `room_name`; nullopt for a DM or
+  // when capture is off.
+  std::optional<store::OutboxEvent> chat_event(const Session& s,
+                                               const std::string& room_name) const;
+  // Records a JOIN, PART or BACKCHAT event of `s` in room `room_name`; `then` (may be
+  // empty) runs on the loop with the commit's outcome, at once with ok when capture
+  // is off. The caller completes the action only on ok.
+  void record_room_event(Session& s, const std::string& type, const std::string& room_name,
+                         std::string content, std::function<void(const Status&)> then);
+
   // Reports failed commits to their senders. Runs on the loop.
   void on_committed(std::vector<store::PendingWrite>&& batch, const Status& st);
   // Delivers committed messages from the message stream, in id order. Runs on the loop.
@@ -254,6 +266,9 @@ class Server {
                              std::vector<std::string> rest) const;
   Session* session_by_id(uint64_t id);
   void deliver(const store::HistoryRow& row);
+  // Sends a JOIN replay's rows (or a NOTE when `rows` failed), then the held lines.
+  void finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, const std::string& display,
+                     Result<std::vector<store::HistoryRow>> rows);
   // Local sessions whose DM identity (dm_identity) is `identity`.
   std::vector<Session*> sessions_of_identity(const std::string& identity);
   void register_commands();

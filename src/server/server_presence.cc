@@ -191,6 +191,8 @@ void Server::kick_local(uint64_t sid, const std::string& channel, const std::str
   target->held_.erase(c);
   broadcast(*c, kick);
   presence_left(*target, *c, reason, kicker);
+  // Compliance: the victim leaves the room (a PART event, recorded best effort).
+  record_room_event(*target, "PART", c->name(), "Kicked by " + kicker + ": " + reason, nullptr);
   part_channel(*target, *c);
 }
 

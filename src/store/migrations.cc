@@ -222,6 +222,53 @@ BEGIN
 END $$;
 )sql";
 
+// Compliance (DESIGN §6, issue 7; src/compliance/README.md). The outbox takes the
+// events the writer records in the same transaction as the chat write (ids in
+// commit order: the writer holds the pool-wide message lock); the compliance
+// service moves them to mgccomp and deletes them here. The configuration and the
+// service's last-run status live in mgc so they travel with a failover.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE compliance_outbox (
+  id          bigserial PRIMARY KEY,
+  event_type  text NOT NULL CHECK (event_type IN
+                ('JOIN', 'PART', 'CHAT', 'BACKCHAT', 'FILEUPLOAD', 'FILEDOWNLOAD')),
+  ts          timestamptz NOT NULL,
+  room        text NOT NULL,                 -- casefolded room name (conversation key)
+  room_name   text NOT NULL,                 -- display name at the time
+  account     text,                          -- NULL for guests
+  nick        text NOT NULL,
+  content     text NOT NULL DEFAULT '',
+  msgid       text NOT NULL DEFAULT ''
+);
+
+CREATE TABLE compliance_config (
+  id                             int PRIMARY KEY CHECK (id = 1),
+  adapter_type                   text NOT NULL DEFAULT 'XmlAdapter',
+  adapter_name                   text NOT NULL DEFAULT 'XmlAdapter',
+  adapter_output_directory       text NOT NULL DEFAULT '',
+  one_chat_room_per_output_file  boolean NOT NULL DEFAULT false,
+  add_user_details               boolean NOT NULL DEFAULT false,
+  add_chat_room_details          boolean NOT NULL DEFAULT false,
+  run_interval_s                 int NOT NULL DEFAULT 900 CHECK (run_interval_s >= 60),
+  updated_at                     timestamptz NOT NULL DEFAULT now(),
+  updated_by                     text NOT NULL DEFAULT ''
+);
+INSERT INTO compliance_config (id) VALUES (1);
+
+CREATE TABLE compliance_status (
+  id              int PRIMARY KEY CHECK (id = 1),
+  source_id       text NOT NULL DEFAULT gen_random_uuid()::text,  -- this mgc, in mgccomp
+  holder          text NOT NULL DEFAULT '',
+  last_run_at     timestamptz,
+  last_run_events bigint NOT NULL DEFAULT 0,
+  last_file       text NOT NULL DEFAULT '',
+  last_error      text NOT NULL DEFAULT '',
+  last_error_at   timestamptz,
+  updated_at      timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO compliance_status (id) VALUES (1);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -230,6 +277,7 @@ const std::vector<Migration>& migrations() {
       {2, "indexes for DM conversations by participant", kV2},
       {3, "pool state", kV3},
       {4, "rooms, categories, add-ins, room configuration, message search", kV4},
+      {5, "compliance outbox, configuration and status", kV5},
       {6, "pool-wide presence and the epoch fence", kV6},
   };
   return all;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace pchat::store {
 
 using namespace std::chrono_literals;
@@ -31,6 +33,46 @@ WITH ins AS (
 SELECT ins.id, ins.msgid FROM ins CROSS JOIN note ORDER BY ins.id
 )sql";
 
+// The batch's compliance events, in submission order (ids in commit order: the
+// message lock is held). CHAT rows reference their message by msgid.
+constexpr const char* kOutboxSql = R"sql(
+INSERT INTO compliance_outbox (event_type, room, room_name, account, nick, content, msgid, ts)
+SELECT e, r, rn, a, k, c, m, timestamptz 'epoch' + u * interval '1 microsecond'
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::bigint[]) WITH ORDINALITY AS x(e, r, rn, a, k, c, m, u, n)
+ORDER BY n
+)sql";
+
+// Appends the outbox statement for `batch`'s events, if any. Returns their count.
+size_t add_outbox_statement(const std::vector<PendingWrite>& batch,
+                            std::vector<pg::Connection::Statement>& out) {
+  std::string a_type = "{", a_room = "{", a_name = "{", a_account = "{", a_nick = "{",
+              a_content = "{", a_msgid = "{", a_ts = "{";
+  size_t n = 0;
+  for (const auto& w : batch) {
+    if (!w.event) continue;
+    const OutboxEvent& e = *w.event;
+    const bool chat = !w.event_only;
+    pg::append_array_element(a_type, e.type);
+    pg::append_array_element(a_room, e.room);
+    pg::append_array_element(a_name, e.room_name);
+    pg::append_array_element(a_account, e.account);
+    pg::append_array_element(a_nick, e.nick);
+    pg::append_array_element(a_content, chat ? w.row.body : e.content);
+    pg::append_array_element(a_msgid, chat ? w.row.msgid : e.msgid);
+    if (a_ts.size() > 1) a_ts.push_back(',');
+    a_ts += std::to_string(chat ? w.row.ts_us : e.ts_us);
+    ++n;
+  }
+  if (n == 0) return 0;
+  for (auto* s : {&a_type, &a_room, &a_name, &a_account, &a_nick, &a_content, &a_msgid, &a_ts}) {
+    s->push_back('}');
+  }
+  out.push_back(
+      {kOutboxSql, {a_type, a_room, a_name, a_account, a_nick, a_content, a_msgid, a_ts}});
+  return n;
+}
+
 }  // namespace
 
 Writer::Writer(std::shared_ptr<StoreTarget> target, std::string writer_id, Sink sink,
@@ -43,6 +85,8 @@ Writer::Writer(std::shared_ptr<StoreTarget> target, std::string writer_id, Sink 
       failed_(metrics.counter("pchat_messages_not_stored_total",
                               "Messages refused because the store could not commit them")),
       batches_(metrics.counter("pchat_commit_batches_total", "Group commits performed")),
+      events_(metrics.counter("pchat_compliance_events_recorded_total",
+                              "Compliance events committed to the outbox")),
       batch_size_(metrics.histogram("pchat_commit_batch_size", "Messages per group commit",
                                     {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096})),
       commit_seconds_(metrics.histogram(
@@ -141,10 +185,9 @@ void Writer::run() {
       st = commit(batch);
       if (!st && !conn_.connected()) lost_connection(st.error().message);
     }
-    if (st) {
-      committed_.inc(batch.size());
-    } else {
-      failed_.inc(batch.size());
+    if (!st) {
+      failed_.inc(static_cast<uint64_t>(
+          std::count_if(batch.begin(), batch.end(), [](const auto& w) { return !w.event_only; })));
     }
     sink_(std::move(batch), st);
     batch = {};
@@ -154,7 +197,9 @@ void Writer::run() {
 Status Writer::commit(std::vector<PendingWrite>& batch) {
   std::string a_msgid = "{", a_target = "{", a_sender = "{", a_account = "{", a_cmd = "{",
               a_tags = "{", a_body = "{", a_ts = "{";
+  size_t messages = 0;
   for (const auto& w : batch) {
+    if (w.event_only) continue;
     const auto& r = w.row;
     pg::append_array_element(a_msgid, r.msgid);
     pg::append_array_element(a_target, r.target);
@@ -165,28 +210,50 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
     pg::append_array_element(a_body, r.body);
     if (a_ts.size() > 1) a_ts.push_back(',');
     a_ts += std::to_string(r.ts_us);
+    ++messages;
   }
   for (auto* s : {&a_msgid, &a_target, &a_sender, &a_account, &a_cmd, &a_tags, &a_body, &a_ts}) {
     s->push_back('}');
   }
+  std::vector<pg::Connection::Statement> statements{
+      {kLockSql, {std::to_string(target_->min_epoch())}}};
+  if (messages > 0) {
+    statements.push_back(
+        {kInsertSql,
+         {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id_}});
+  }
+  const size_t events = capture_ ? add_outbox_statement(batch, statements) : 0;
+  if (statements.size() == 1) return ok_status();  // event-only writes, capture off
   auto t0 = std::chrono::steady_clock::now();
-  auto results = conn_.exec_pipeline(
-      {{kLockSql, {std::to_string(target_->min_epoch())}},
-       {kInsertSql,
-        {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id_}}});
+  auto results = conn_.exec_pipeline(statements);
   auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!results) return results.error();
-  const pg::ResultSet* r = &results->back();
-  if (results->size() != 2 || r->rows() != static_cast<int>(batch.size())) {
-    return make_error(ErrorKind::kInternal, "commit returned an unexpected row count");
+  // Committed: count it now, before the listeners (who got the NOTIFY at commit)
+  // deliver and acknowledge, so /metrics never shows fewer than were acknowledged.
+  committed_.inc(messages);
+  if (results->size() != statements.size()) {
+    return make_error(ErrorKind::kInternal, "commit returned an unexpected result count");
   }
-  for (int i = 0; i < r->rows(); ++i) {
-    // RETURNING follows insertion order (ORDER BY n); check rather than trust.
-    if (r->get(i, 1) != batch[static_cast<size_t>(i)].row.msgid) {
-      return make_error(ErrorKind::kInternal, "commit returned rows out of order");
+  if (events > 0 && results->back().affected() != static_cast<int64_t>(events)) {
+    return make_error(ErrorKind::kInternal, "commit recorded an unexpected event count");
+  }
+  if (messages > 0) {
+    const pg::ResultSet* r = &(*results)[1];
+    if (r->rows() != static_cast<int>(messages)) {
+      return make_error(ErrorKind::kInternal, "commit returned an unexpected row count");
     }
-    batch[static_cast<size_t>(i)].id = r->i64(i, 0);
+    int i = 0;
+    for (auto& w : batch) {
+      if (w.event_only) continue;
+      // RETURNING follows insertion order (ORDER BY n); check rather than trust.
+      if (r->get(i, 1) != w.row.msgid) {
+        return make_error(ErrorKind::kInternal, "commit returned rows out of order");
+      }
+      w.id = r->i64(i, 0);
+      ++i;
+    }
   }
+  events_.inc(events);
   batches_.inc();
   batch_size_.observe(static_cast<double>(batch.size()));
   commit_seconds_.observe(dt);

@@ -51,8 +51,27 @@ struct MessageRow {
   int64_t ts_us = 0;  // unix time, microseconds
 };
 
+// A compliance event (DESIGN §6): recorded in mgc's compliance_outbox in the same
+// transaction as the batch's messages, and only when the writer captures
+// (Writer::Options::capture_compliance). For CHAT the writer takes content, msgid
+// and time from the message row; other events carry their own.
+struct OutboxEvent {
+  std::string type;       // JOIN, PART, CHAT, BACKCHAT (compliance/event.h spelling)
+  std::string room;       // casefolded room name
+  std::string room_name;  // display name
+  std::optional<std::string> account;
+  std::string nick;
+  std::string content;
+  std::string msgid;
+  int64_t ts_us = 0;
+};
+
 struct PendingWrite {
-  MessageRow row;
+  MessageRow row;  // ignored when event_only
+  // No message: only `event` (a JOIN, PART or BACKCHAT) is recorded. `done` still
+  // runs after the commit, with the outcome.
+  bool event_only = false;
+  std::optional<OutboxEvent> event;
   int64_t id = 0;  // set on success
   // Opaque to the writer; the completion sink knows what it is.
   std::function<void(const Status& status, const PendingWrite& write)> done;
@@ -72,6 +91,13 @@ class Writer {
   // metrics of the listeners).
   Writer(std::shared_ptr<StoreTarget> target, std::string writer_id, Sink sink,
          MetricsRegistry& metrics);
+
+  // Compliance capture: every write's `event` goes to compliance_outbox in the
+  // batch's transaction (nothing is committed, so nothing acknowledged, when it
+  // cannot be). Off: events are ignored, event-only writes complete at once.
+  // REQUIRES: before start().
+  void set_compliance_capture(bool on) { capture_ = on; }
+  bool compliance_capture() const { return capture_; }
   ~Writer();  // stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -97,6 +123,7 @@ class Writer {
   uint64_t generation_ = 0;  // of target_ when connected
   const std::string writer_id_;
   const Sink sink_;
+  bool capture_ = false;
   // Writer thread only.
   pg::Connection conn_;
   std::chrono::steady_clock::time_point next_connect_{};
@@ -113,6 +140,7 @@ class Writer {
   Counter& committed_;
   Counter& failed_;
   Counter& batches_;
+  Counter& events_;
   Histogram& batch_size_;
   Histogram& commit_seconds_;
   Gauge& queue_depth_;

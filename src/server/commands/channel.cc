@@ -33,19 +33,41 @@ void send_topic(Server& srv, Channel& c, const ResponsePtr& r) {
   srv.numeric(r, irc::kRplTopicWhoTime, {c.name(), c.topic_setter, std::to_string(c.topic_time)});
 }
 
-void part_all(Server& srv, Session& s, const ResponsePtr& r) {
-  auto chans = s.channels_;
-  for (Channel* c : chans) {
-    irc::Message part{{}, s.prefix(), "PART", {c->name()}};
-    srv.broadcast(*c, part, &s);
-    r->add(part);
-    srv.presence_left(s, *c, "");
-    srv.part_channel(s, *c);
-  }
+// Leaves `c` once the PART event is committed (at once when capture is off). On
+// failure the member stays and gets FAIL.
+void leave(Server& srv, Session& s, Channel& c, const std::string& reason, const ResponsePtr& r) {
+  std::weak_ptr<Session> weak = s.weak_from_this();
+  const std::string display = c.name();
+  srv.record_room_event(s, "PART", display, reason,
+                        [&srv, weak, display, reason, r](const Status& st) {
+                          auto sp = weak.lock();
+                          if (!sp || sp->closing()) return;
+                          Channel* ch = srv.find_channel(display);
+                          if (ch == nullptr || ch->member(sp.get()) == nullptr) return;
+                          if (!st) {
+                            srv.fail(r, "PART", "EVENT_NOT_RECORDED", {display},
+                                     "Cannot part: the compliance record could not be stored");
+                            return;
+                          }
+                          irc::Message part{{}, sp->prefix(), "PART", {ch->name()}};
+                          if (!reason.empty()) part.params.push_back(reason);
+                          if (rooms::sends_participant_updates(srv, *ch)) {
+                            srv.broadcast(*ch, part, sp.get());
+                          }
+                          r->add(part);
+                          srv.presence_left(*sp, *ch, reason);
+                          srv.part_channel(*sp, *ch);
+                        });
 }
 
+void part_all(Server& srv, Session& s, const ResponsePtr& r) {
+  auto chans = s.channels_;
+  for (Channel* c : chans) leave(srv, s, *c, "", r);
+}
+
+// `recorded`: the JOIN's compliance event is committed (or capture is off).
 void join_one(Server& srv, Session& s, const std::string& name, const std::string& key,
-              const ResponsePtr& r) {
+              const ResponsePtr& r, bool recorded = false) {
   if (!irc::is_valid_channel_name(name)) {
     srv.numeric(r, irc::kErrNoSuchChannel, {name, "No such channel (invalid channel name)"});
     return;
@@ -66,12 +88,7 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
     srv.numeric(r, room.numeric, {c != nullptr ? c->name() : name, room.reason});
     return;
   }
-  bool created = false;
-  if (c == nullptr) {
-    c = &srv.create_channel(name);
-    rooms::on_channel_created(srv, *c);
-    created = true;
-  } else {
+  if (c != nullptr) {
     const bool invited = c->invited.count(irc::fold(s.nick_)) > 0;
     if (!c->channel_key.empty() && key != c->channel_key && !invited) {
       srv.numeric(r, irc::kErrBadChannelKey, {c->name(), "Cannot join channel (+k)"});
@@ -85,6 +102,29 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
       srv.numeric(r, irc::kErrInviteOnlyChan, {c->name(), "Cannot join channel (+i)"});
       return;
     }
+  }
+  if (!recorded && srv.compliance_capture()) {
+    // Join once the JOIN event is committed; the checks run again then.
+    std::weak_ptr<Session> weak = s.weak_from_this();
+    const std::string display = c != nullptr ? c->name() : name;
+    srv.record_room_event(s, "JOIN", display, "",
+                          [&srv, weak, name, key, r, display](const Status& st) {
+                            auto sp = weak.lock();
+                            if (!sp || sp->closing()) return;
+                            if (!st) {
+                              srv.fail(r, "JOIN", "EVENT_NOT_RECORDED", {display},
+                                       "Cannot join: the compliance record could not be stored");
+                              return;
+                            }
+                            join_one(srv, *sp, name, key, r, true);
+                          });
+    return;
+  }
+  bool created = false;
+  if (c == nullptr) {
+    c = &srv.create_channel(name);
+    rooms::on_channel_created(srv, *c);
+    created = true;
   }
   c->invited.erase(irc::fold(s.nick_));
   Membership mb;
@@ -126,12 +166,7 @@ void handle_part(Server& srv, Session& s, const irc::Message& m, const ResponseP
       srv.numeric(r, irc::kErrNotOnChannel, {c->name(), "You're not on that channel"});
       continue;
     }
-    irc::Message part{{}, s.prefix(), "PART", {c->name()}};
-    if (!reason.empty()) part.params.push_back(reason);
-    if (rooms::sends_participant_updates(srv, *c)) srv.broadcast(*c, part, &s);
-    r->add(part);
-    srv.presence_left(s, *c, reason);
-    srv.part_channel(s, *c);
+    leave(srv, s, *c, reason, r);
   }
 }
 

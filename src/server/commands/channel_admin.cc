@@ -223,6 +223,9 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
     srv.broadcast(*c, kick, &s);
     r->add(std::move(kick));
     srv.presence_left(*target, *c, reason, s.prefix());
+    // Compliance: the victim leaves the room (a PART event, recorded best effort).
+    srv.record_room_event(*target, "PART", c->name(), "Kicked by " + s.nick_ + ": " + reason,
+                          nullptr);
     srv.part_channel(*target, *c);
   }
 }

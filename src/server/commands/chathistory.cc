@@ -17,6 +17,9 @@
 // Guests: their DM identity is "~nick" (Server::dm_identity), a namespace no
 // account name can enter, so a guest using an account holder's name as nick never
 // reads that account's conversations.
+#include <fmt/format.h>
+
+#include <memory>
 #include <optional>
 
 #include "irc/casemap.h"
@@ -225,7 +228,24 @@ void handle_chathistory(Server& srv, Session& s, const irc::Message& m, const Re
           const std::string& to = !dm || Server::dm_identity(row) == self ? display : me.nick_;
           lines.push_back(history_message(row, to));
         }
-        add_batch(srv, r, {"chathistory", display}, std::move(lines));
+        if (dm || lines.empty() || !srv.compliance_capture()) {
+          add_batch(srv, r, {"chathistory", display}, std::move(lines));
+          return;
+        }
+        // A room's history goes out once its BACKCHAT event is recorded.
+        std::string what = fmt::format("CHATHISTORY {}: {} messages, {} .. {}", req.sub_name,
+                                       a.rows.size(), a.rows.front().msgid, a.rows.back().msgid);
+        auto shared = std::make_shared<std::vector<irc::Message>>(std::move(lines));
+        srv.record_room_event(
+            me, "BACKCHAT", display, std::move(what),
+            [&srv, r, req, display, shared](const Status& st) {
+              if (r->session().closing()) return;
+              if (!st) {
+                srv.fail(r, kCmd, "MESSAGE_ERROR", {req.sub_name, display}, kNotRetrieved);
+                return;
+              }
+              add_batch(srv, r, {"chathistory", display}, std::move(*shared));
+            });
       });
   if (!ok) srv.fail(r, kCmd, "MESSAGE_ERROR", {req.sub_name, req.target}, kNotRetrieved);
 }

@@ -1,0 +1,89 @@
+// The compliance service (DESIGN §6, issue 7): one active per pool.
+//
+// Every pchatd with compliance enabled runs one. Each tries, every election poll,
+// to take a SESSION advisory lock on mgc (key kServiceLockKey) over its own
+// connection; the one that holds it is the pool's compliance service. If its
+// process dies (SIGKILL included), PostgreSQL ends the session and frees the lock,
+// and another server takes it at its next poll. The holder also takes the same
+// kind of lock on mgccomp before touching it, so a holder that lost its mgc
+// session (and so its election) while still in the middle of a run never works on
+// mgccomp at the same time as its successor.
+//
+// Which mgccomp: the compliance store of the datacenter whose store is primary
+// (pool_state.primary_store 'backup' -> comp_backup_conninfo), re-checked before
+// every cycle; a change closes the old connection (and its lock) first.
+//
+// The holder runs a cycle (cycle.h) at once and then every RunInterval (the
+// configuration's, re-read each time, or the test-only override), and records the
+// outcome in mgc's compliance_status (last run, last file, last error). Errors
+// (mgccomp down, output directory unwritable) are logged, recorded, and retried at
+// the next interval: events wait in the outbox or in mgccomp, nothing is lost.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "compliance/service/cycle.h"
+#include "core/metrics.h"
+
+namespace pchat::compliance {
+
+inline constexpr int64_t kServiceLockKey = 7305692318;  // "pchat-compliance"
+
+struct ServiceOptions {
+  std::string mgc_conninfo;
+  std::string comp_conninfo;
+  // The datacenter B compliance store ([stores.compliance_backup]); used instead of
+  // comp_conninfo while mgc's pool_state names the backup store primary (after a
+  // datacenter failover). Empty: none declared, comp_conninfo is always used.
+  std::string comp_backup_conninfo;
+  CycleContext cycle;
+  // How often a server that does not hold the lock tries to take it.
+  std::chrono::milliseconds election_poll{2000};
+  // Test-only: overrides RunInterval (which has a 1 minute minimum) when > 0.
+  std::chrono::milliseconds run_interval_override{0};
+};
+
+class Service {
+ public:
+  Service(ServiceOptions options, MetricsRegistry& metrics);
+  ~Service();  // stop()
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  void start();
+  void stop();  // idempotent; an in-progress cycle finishes its current step first
+
+  bool active() const { return active_.load(); }
+
+ private:
+  void run();
+  void wait_for(std::chrono::milliseconds d);
+  bool take_locks();
+  void release();
+
+  const ServiceOptions options_;
+  pg::Connection mgc_;
+  pg::Connection comp_;
+  bool comp_locked_ = false;
+  std::string comp_in_use_;  // the conninfo comp_ is connected to
+  bool schema_ready_ = false;
+  std::atomic<bool> active_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+
+  Gauge& active_gauge_;
+  Counter& cycles_;
+  Counter& errors_;
+  Counter& moved_;
+  Counter& written_;
+};
+
+}  // namespace pchat::compliance
