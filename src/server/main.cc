@@ -34,7 +34,6 @@
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
-#include "store/notify_listener.h"
 #include "store/pool_state.h"
 #include "store/presence.h"
 #include "store/reader.h"
@@ -293,8 +292,12 @@ int run(server::ServerConfig cfg) {
   server::RoomPolicy rooms(srv);
   rooms.apply(std::move(*catalog));
   srv.set_rooms(&rooms);
-  store::NotifyListener rooms_listener(conninfo, "pchat_rooms", "pchatd-rooms",
-                                       [&rooms] { rooms.request_reload(); });
+  // Room catalog changes (and every reconnect: anything may have changed meanwhile)
+  // reload the catalog; on the stream's connection, so it follows the store too.
+  stream.add_listener("pchat_rooms", [&rooms](pg::Connection&, const char*) -> Status {
+    rooms.request_reload();
+    return ok_status();
+  });
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
   if (selector) {
@@ -317,7 +320,6 @@ int run(server::ServerConfig cfg) {
   stream.start(stream_after);
   writer.start();
   readers.start();
-  rooms_listener.start();
   presence_link.start();
   if (selector) selector->start();
   if (comp_service) comp_service->start();
@@ -329,7 +331,6 @@ int run(server::ServerConfig cfg) {
     if (comp_service) comp_service->stop();
     writer.stop();
     stream.stop();
-    rooms_listener.stop();
     readers.stop();
     presence_link.stop();
     return 1;
@@ -364,7 +365,6 @@ int run(server::ServerConfig cfg) {
   if (comp_service) comp_service->stop();
   writer.stop();
   stream.stop();
-  rooms_listener.stop();
   readers.stop();
   presence_link.stop();
   // The store threads may have posted completions (holding Responses) after the loop

@@ -41,7 +41,7 @@ std::string PoolPresence::modes_of(bool op, bool voice) {
   std::string m;
   if (op) m.push_back('o');
   if (voice) m.push_back('v');
-  return m.empty() ? "*" : m;
+  return m;
 }
 
 RemoteUser* PoolPresence::find_nick(std::string_view nick) {
@@ -169,10 +169,8 @@ void PoolPresence::apply_snapshot(std::vector<store::PresenceUser> users) {
   }
   for (RemoteUser* u : gone) quit(*u, u->server + " left the pool");
   for (auto& pu : users) {
-    RemoteUser* existing = nullptr;
     if (auto it = users_.find({pu.server, pu.sid}); it != users_.end()) {
-      existing = it->second.get();
-      set_nick(*existing, pu.nick);
+      set_nick(*it->second, pu.nick);
     }
     RemoteUser& u = upsert(pu.server, pu.sid, pu.nick, pu.username, pu.host,
                            pu.account.value_or(""), pu.realname);
@@ -188,7 +186,6 @@ void PoolPresence::apply_snapshot(std::vector<store::PresenceUser> users) {
       irc::Message part{{}, u.prefix(), "PART", {c->name()}};
       leave(u, *c, &part);
     }
-    (void)existing;
   }
 }
 

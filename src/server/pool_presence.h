@@ -13,10 +13,10 @@
 //   USER  <server> <sid> <nick> <user> <host> <account|*> :<realname>
 //   NICK  <server> <sid> <nick>
 //   QUIT  <server> <sid> :<reason>
-//   JOIN  <server> <sid> <channel> <modes|*>
+//   JOIN  <server> <sid> <channel> :<modes>    ("", "o", "v", "ov")
 //   PART  <server> <sid> <channel> :<reason>
 //   KICK  <server> <sid> <channel> <kicker nick!user@host> :<reason>
-//   MODE  <server> <sid> <channel> <modes|*>
+//   MODE  <server> <sid> <channel> :<modes>
 //   AWAY  <server> <sid> :<text>          (empty text: back)
 //   ACCOUNT <server> <sid> <account|*>
 //   SETNAME <server> <sid> :<realname>
@@ -80,6 +80,7 @@ class PoolPresence {
   // Event lines for this server's own changes (see the list above).
   static std::string event(std::string_view type, const std::string& self, uint64_t sid,
                            std::vector<std::string> rest);
+  // "", "o", "v" or "ov": a membership's prefixes as events and the store keep them.
   static std::string modes_of(bool op, bool voice);
 
  private:

@@ -5,7 +5,7 @@
 //
 // How it works:
 //  1. At start-up main() loads the catalog and apply()s it before the listener opens.
-//  2. A store::NotifyListener on `pchat_rooms` calls request_reload() on every
+//  2. The message stream's listener on `pchat_rooms` calls request_reload() on every
 //     committed change (any pchatctl, any server of the pool) and on reconnect; the
 //     catalog is read by the reader pool (one read at a time; a change that arrives
 //     during a read causes one more) and apply()ed on the loop, so rule changes reach

@@ -49,8 +49,7 @@ store::PresenceUser Server::presence_user(const Session& s) const {
   u.away = s.away_;
   for (Channel* c : s.channels_) {
     const Membership& mb = c->members.at(const_cast<Session*>(&s));
-    std::string modes = PoolPresence::modes_of(mb.op, mb.voice);
-    u.channels.push_back({c->key(), c->name(), modes == "*" ? "" : modes});
+    u.channels.push_back({c->key(), c->name(), PoolPresence::modes_of(mb.op, mb.voice)});
   }
   return u;
 }
@@ -203,8 +202,7 @@ void Server::presence_joined(Session& s, Channel& c) {
   if (link_ == nullptr || !s.announced_) return;
   const Membership& mb = c.members.at(&s);
   std::string modes = PoolPresence::modes_of(mb.op, mb.voice);
-  link_->join(s.id_, c.key(), c.name(), modes == "*" ? "" : modes,
-              presence_event("JOIN", s, {c.name(), modes}));
+  link_->join(s.id_, c.key(), c.name(), modes, presence_event("JOIN", s, {c.name(), modes}));
 }
 
 void Server::presence_left(Session& s, Channel& c, const std::string& reason,
@@ -220,8 +218,7 @@ void Server::presence_modes(Session& s, Channel& c) {
   const Membership* mb = c.member(&s);
   if (mb == nullptr) return;
   std::string modes = PoolPresence::modes_of(mb->op, mb->voice);
-  link_->set_modes(s.id_, c.key(), modes == "*" ? "" : modes,
-                   presence_event("MODE", s, {c.name(), modes}));
+  link_->set_modes(s.id_, c.key(), modes, presence_event("MODE", s, {c.name(), modes}));
 }
 
 void Server::presence_away(Session& s) {
