@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
+#include "ctl/dr_cli.h"
 #include "ctl/pool_commands.h"
 #include "ctl/sql_commands.h"
 #include "ctl/status_command.h"
@@ -286,6 +287,10 @@ int main(int argc, char** argv) {
       }
       return pchat::ctl::run_cmdlet_line(pool_ctx(), cmdlet_line, json);
     };
+  });
+
+  auto dr_cli = pchat::ctl::add_dr_commands(app, topology_file, [&](std::function<pchat::Status()> f) {
+    command = [f](const auto&) { return f(); };
   });
 
   std::vector<std::string> args = rewrite_cmdlet_args(argc, argv);

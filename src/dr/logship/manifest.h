@@ -25,6 +25,14 @@
 namespace pchat::logship {
 
 inline constexpr std::string_view kManifestFileName = "pchat-manifest.jsonl";
+// The copy job's report in the copy destination (pchatctl logship copy-job).
+inline constexpr std::string_view kCopyJobStatusFileName = "pchat-copy-job.json";
+
+// True for the files pchat keeps beside the WAL files (manifest, job report): never
+// copied, replayed or reported as foreign.
+inline bool is_bookkeeping_file(std::string_view name) {
+  return name == kManifestFileName || name == kCopyJobStatusFileName;
+}
 
 struct ManifestRecord {
   std::string name;    // a WAL file name (wal_name.h)
