@@ -34,6 +34,9 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   add_dir(up);
   up->add_option("--servers-per-dc", s->lab.servers_per_dc, "pchatd per datacenter (default 2)")->option_text("N");
   up->add_flag("--allow-guests", s->lab.allow_guests, "servers accept clients without an account");
+  up->add_option("--mirror-mode", s->lab.mirror_mode, "high-safety (default) or strict");
+  up->add_option("--mirror-timeout", s->lab.mirror_timeout_s, "high safety: seconds before running exposed (default 5)")
+      ->option_text("S");
   up->callback([s, set_command] { set_command([s] { return lab_up(s->lab, std::cout); }); });
   auto* lstatus = lab->add_subcommand("status", "every process of the lab: PID, running or not, address");
   add_dir(lstatus);

@@ -292,6 +292,11 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   if (!tools) return tools.error();
   Lab lab{make_lab_layout(dir, args.servers_per_dc, *ports), std::move(*tools), {}, {}};
   lab.layout.allow_guests = args.allow_guests;
+  lab.layout.mirror_mode = args.mirror_mode;
+  lab.layout.mirror_timeout_s = args.mirror_timeout_s;
+  if (!dr::parse_mirror_mode(args.mirror_mode)) {
+    return make_error(ErrorKind::kInvalidInput, "--mirror-mode: high-safety or strict");
+  }
   lab.cmds.pchatctl = self_exe();
   lab.cmds.topology_file = lab.layout.topology_file();
   lab.pchatd = lab.cmds.pchatctl.parent_path() / "pchatd";

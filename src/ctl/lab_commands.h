@@ -13,6 +13,8 @@ struct LabArgs {
   std::filesystem::path dir;
   int servers_per_dc = 2;
   bool allow_guests = false;
+  std::string mirror_mode = "high-safety";
+  int mirror_timeout_s = 5;
   bool json = false;
   std::string dc;  // kill-dc / start-dc: "A" or "B"
 };

@@ -96,14 +96,23 @@ std::string lab_topology_text(const LabLayout& l) {
   }
   for (const auto& st : l.stores) {
     o << "[stores." << dr::to_string(st.role) << "]\ndatacenter = \"" << st.dc << "\"\n"
-      << "data_dir = \"stores/" << dr::to_string(st.role) << "\"\n"
-      << "port = " << st.port << "\nuser = \"pchat\"\n\n";
+      << "data_dir = \"stores/" << dr::to_string(st.role) << "\"\n";
+    const LabStore* mirror = l.store(dr::StoreRole::kMirror);
+    if (st.role == dr::StoreRole::kPrimary && mirror != nullptr) {
+      // The mirror is the primary's failover partner: libpq tries both and keeps the
+      // writable one, so servers follow a mirror failover by reconnecting.
+      o << "conninfo = \"host=" << (l.store_dir(st.role) / "run").string() << ","
+        << (l.store_dir(mirror->role) / "run").string() << " port=" << st.port << "," << mirror->port
+        << " dbname=mgc user=pchat target_session_attrs=read-write\"\n\n";
+    } else {
+      o << "port = " << st.port << "\nuser = \"pchat\"\n\n";
+    }
   }
   o << "[log_shipping]\nbackup_share = \"share\"\ncopy_destination = \"copy-destination\"\n"
     << "archive_timeout_s = 1\ncopy_interval_ms = 200\nrestore_poll_ms = 200\n"
     << "retention_s = 600\nbackup_alert_s = 10\ncopy_alert_s = 10\nrestore_alert_s = 15\n"
     << "wal_segsize_mb = 1\n\n"
-    << "[mirroring]\nmode = \"high-safety\"\ntimeout_s = 5\n";
+    << "[mirroring]\nmode = \"" << l.mirror_mode << "\"\ntimeout_s = " << l.mirror_timeout_s << "\n";
   return o.str();
 }
 
@@ -113,6 +122,8 @@ Status save_lab_layout(const LabLayout& l) {
   j["dir"] = l.dir.string();
   j["servers_per_dc"] = l.servers_per_dc;
   j["allow_guests"] = l.allow_guests;
+  j["mirror_mode"] = l.mirror_mode;
+  j["mirror_timeout_s"] = l.mirror_timeout_s;
   j["pool_fqdn"] = l.pool_fqdn;
   j["stores"] = json::array();
   for (const auto& s : l.stores) {
@@ -162,6 +173,8 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     l.dir = j.at("dir").get<std::string>();
     l.servers_per_dc = j.at("servers_per_dc").get<int>();
     l.allow_guests = j.value("allow_guests", false);
+    l.mirror_mode = j.value("mirror_mode", std::string("high-safety"));
+    l.mirror_timeout_s = j.value("mirror_timeout_s", 5);
     l.pool_fqdn = j.at("pool_fqdn").get<std::string>();
     for (const auto& s : j.at("stores")) {
       auto role = dr::parse_store_role(s.at("role").get<std::string>());

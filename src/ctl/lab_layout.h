@@ -50,6 +50,8 @@ struct LabLayout {
   std::filesystem::path dir;  // absolute
   int servers_per_dc = 2;
   bool allow_guests = false;
+  std::string mirror_mode = "high-safety";  // [mirroring] mode
+  int mirror_timeout_s = 5;                 // [mirroring] timeout_s
   std::string pool_fqdn = "lab.pchat.test";
   std::vector<LabStore> stores;
   std::vector<LabServer> servers;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "ctl/lab_process.h"
@@ -127,7 +128,7 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
     }
     if (s.contains("writable")) {
       auto conn = pg::Connection::connect(
-          t->store(*dr::parse_store_role(s["writable"].get<std::string>()))->libpq_conninfo() + " connect_timeout=2",
+          dr::direct_conninfo(*t->store(*dr::parse_store_role(s["writable"].get<std::string>())), "postgres"),
           "pchatctl-mirror-monitor");
       const std::string standby = s["standby"]["role"].get<std::string>();
       const bool streaming = s["standby"].value("state", std::string()) == "streaming";
@@ -179,7 +180,7 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
     // Forced, primary dead: promote whichever of the pair is a standby that answers.
     for (StoreRole r : {StoreRole::kMirror, StoreRole::kPrimary}) {
       if (const dr::Store* st = t->store(r)) {
-        auto c = pg::Connection::connect(st->libpq_conninfo() + " connect_timeout=2");
+        auto c = pg::Connection::connect(dr::direct_conninfo(*st, "postgres"));
         if (c) {
           auto rec = c->exec("SELECT pg_is_in_recovery()");
           if (rec && rec->str(0, 0) == "t") {
@@ -207,7 +208,7 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   if (args.dry_run) return ok_status();
   auto t0 = std::chrono::steady_clock::now();
   if (planned) {
-    auto old = pg::Connection::connect(t->store(from_role)->libpq_conninfo() + " connect_timeout=5");
+    auto old = pg::Connection::connect(dr::direct_conninfo(*t->store(from_role), "postgres"));
     if (!old) return old.error();
     auto st = exec_all(*old, {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
                               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
@@ -235,15 +236,45 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
                             " is writable again and nothing changed (--force to promote anyway)");
     }
     out << "  " << to << " has every change up to " << target << "\n";
+    // Stop the old primary cleanly before the promotion: its shutdown checkpoint
+    // reaches the mirror, so it can follow the new timeline as a standby afterwards.
+    if (auto oc = dr::managed_cluster(*t, from_role)) {
+      auto tools = dr::PgTools::find();
+      if (!tools) return tools.error();
+      if (auto st = dr::stop_cluster(*tools, *oc); !st) return st;
+      std::string ctl;
+      auto code = tools->run("pg_controldata", {"-D", oc->pgdata().string()}, &ctl);
+      auto pos = ctl.find("Latest checkpoint location:");
+      if (code && *code == 0 && pos != std::string::npos) {
+        std::istringstream line(ctl.substr(pos + 27));
+        std::string ckpt;
+        line >> ckpt;
+        auto mc = pg::Connection::connect(dr::direct_conninfo(*t->store(to_role), "postgres"));
+        auto until = std::chrono::steady_clock::now() + 30s;
+        while (mc && std::chrono::steady_clock::now() < until) {
+          auto r = mc->exec("SELECT pg_last_wal_receive_lsn() > $1::pg_lsn", {ckpt});
+          if (r && r->str(0, 0) == "t") break;
+          std::this_thread::sleep_for(20ms);
+        }
+        out << "  " << from << " stopped cleanly (shutdown checkpoint " << ckpt << " is on the " << to << ")\n";
+      }
+    }
   }
-  auto nc = pg::Connection::connect(t->store(to_role)->libpq_conninfo() + " connect_timeout=5");
+  auto nc = pg::Connection::connect(dr::direct_conninfo(*t->store(to_role), "postgres"));
   if (!nc) return nc.error();
   auto p = nc->exec("SELECT pg_promote(true, 60)");
   if (!p) return p.error();
   if (p->str(0, 0) != "t") return make_error(ErrorKind::kUnavailable, "pg_promote did not finish within 60 s");
   // A former primary fenced by an earlier failover carries read-only in its config.
+  // Planned, with the old primary coming back as the standby: synchronous from the
+  // start (commits wait the second it takes to stream). Otherwise exposed until the
+  // mirror monitor sees a standby stream, unless strict.
+  const bool old_managed = static_cast<bool>(dr::managed_cluster(*t, from_role));
+  const bool wait_for_old = (planned && old_managed) || t->mirroring.mode == dr::MirrorMode::kStrict;
+  const std::string ssn = wait_for_old ? "FIRST 1 (" + from + ")" : "";
   if (auto st = exec_all(*nc, {"ALTER SYSTEM RESET default_transaction_read_only",
-                               "ALTER SYSTEM SET synchronous_standby_names = ''", "SELECT pg_reload_conf()"});
+                               "ALTER SYSTEM SET synchronous_standby_names = " + nc->quote_literal(ssn),
+                               "SELECT pg_reload_conf()"});
       !st) {
     return st;
   }

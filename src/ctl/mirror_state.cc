@@ -1,5 +1,6 @@
 #include "ctl/mirror_state.h"
 
+#include "dr/cluster/standby.h"
 #include "store/pg.h"
 
 namespace pchat::ctl {
@@ -16,7 +17,7 @@ json probe_mirror(const dr::Topology& t) {
   std::optional<StoreRole> writable;
   pg::Connection conn;
   for (StoreRole r : {StoreRole::kPrimary, StoreRole::kMirror}) {
-    auto c = pg::Connection::connect(t.store(r)->libpq_conninfo() + " connect_timeout=2", "pchatctl-mirror");
+    auto c = pg::Connection::connect(dr::direct_conninfo(*t.store(r), "postgres"), "pchatctl-mirror");
     if (!c) continue;
     auto rec = c->exec("SELECT pg_is_in_recovery()");
     if (rec && rec->str(0, 0) == "f") {

@@ -8,7 +8,7 @@ Fixtures (details in their docstrings):
   account         function create accounts with pchatctl -> (name, password)
   irc             function connect IrcClient instances; all closed at teardown
   unique          session  unique_name(prefix) for nicks, channels, accounts
-  lab_factory     function make(servers_per_dc=1, allow_guests=True) -> a Lab that is up
+  lab_factory     function make(servers_per_dc=1, allow_guests=True, extra_args=()) -> a Lab that is up
                            (pchatctl lab up; lab_harness.py); every lab brought down at teardown
 """
 
@@ -154,13 +154,14 @@ def irc(request):
 
 @pytest.fixture
 def lab_factory(bins, base_dir):
-    """``make(servers_per_dc=1, allow_guests=True)`` -> a ``lab_harness.Lab`` that is up:
+    """``make(servers_per_dc=1, allow_guests=True, extra_args=())`` -> a ``lab_harness.Lab``
+    that is up (``extra_args`` go to ``lab up``, e.g. ``("--mirror-mode", "strict")``):
     the two-datacenter topology on loopback (``pchatctl lab up``).  Teardown runs
     ``lab down`` for every lab made and fails the test if anything is left."""
     labs = []
 
-    def make(servers_per_dc=1, allow_guests=True):
-        lab = Lab(base_dir / unique_name("lab"), servers_per_dc, allow_guests)
+    def make(servers_per_dc=1, allow_guests=True, extra_args=()):
+        lab = Lab(base_dir / unique_name("lab"), servers_per_dc, allow_guests, extra_args)
         labs.append(lab)
         return lab.up()
 

@@ -31,8 +31,10 @@ def pchatctl_run(*args, timeout: float = 180.0, input: Optional[str] = None):
 
 
 class Lab:
-    def __init__(self, path: pathlib.Path, servers_per_dc: int = 1, allow_guests: bool = True):
+    def __init__(self, path: pathlib.Path, servers_per_dc: int = 1, allow_guests: bool = True,
+                 extra_args=()):
         self.dir = pathlib.Path(path)
+        self.extra_args = list(extra_args)
         self.servers_per_dc = servers_per_dc
         self.allow_guests = allow_guests
         self.up_seconds: Optional[float] = None
@@ -62,6 +64,7 @@ class Lab:
         args = ["up", "--servers-per-dc", str(self.servers_per_dc)]
         if self.allow_guests:
             args.append("--allow-guests")
+        args += self.extra_args
         t0 = time.monotonic()
         r = self.lab(*args, check=False)
         self.up_seconds = time.monotonic() - t0

@@ -36,7 +36,7 @@ Status write_standby_signal(const PgTools& tools, const ClusterPaths& c) {
 }
 
 std::string store_conninfo(const Store& s, const std::string& dbname) {
-  return s.libpq_conninfo() + " dbname=" + dbname + " connect_timeout=5";
+  return direct_conninfo(s, dbname);
 }
 
 }  // namespace
@@ -48,6 +48,26 @@ std::string quote_conf(const std::string& v) {
     out += ch;
   }
   return out + "'";
+}
+
+std::string direct_conninfo(const Store& s, const std::string& dbname) {
+  std::string host = s.host;
+  std::string port = std::to_string(s.port);
+  if (!s.conninfo.empty()) {
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(s.conninfo.c_str(), &err);
+    if (err != nullptr) PQfreemem(err);
+    for (PQconninfoOption* o = opts; o != nullptr && o->keyword != nullptr; ++o) {
+      if (o->val == nullptr) continue;
+      std::string v = o->val;
+      if (std::string_view(o->keyword) == "host") host = v.substr(0, v.find(','));
+      if (std::string_view(o->keyword) == "port") port = v.substr(0, v.find(','));
+    }
+    if (opts != nullptr) PQconninfoFree(opts);
+  }
+  std::string ci = "host='" + host + "' port=" + port + " dbname=" + dbname;
+  if (!s.user.empty()) ci += " user=" + s.user;
+  return ci + " connect_timeout=5";
 }
 
 Result<ClusterPaths> managed_cluster(const Topology& t, StoreRole role) {

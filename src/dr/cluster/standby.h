@@ -33,6 +33,11 @@ Result<ClusterPaths> managed_cluster(const Topology& t, StoreRole role);
 // through `pchatctl logship archive-wal` (the backup job).
 std::vector<std::string> archive_settings(const Topology& t, const PchatCommands& cmds);
 
+// A conninfo to the one instance a store names: its first host and port when its
+// conninfo lists several (a primary written with its mirror as failover partner:
+// host=P,M port=p,m target_session_attrs=read-write), for `dbname`.
+std::string direct_conninfo(const Store& s, const std::string& dbname);
+
 // A replication conninfo to `role` (host, port, user), with application_name.
 std::string replication_conninfo(const Topology& t, StoreRole role, const std::string& app_name);
 
