@@ -14,6 +14,7 @@ inline constexpr const char* kGetPoolStateCmdlet = "Get-CsPersistentChatState";
 inline constexpr const char* kSetPoolStateCmdlet = "Set-CsPersistentChatState";
 inline constexpr const char* kGetActiveServerCmdlet = "Get-CsPersistentChatActiveServer";
 inline constexpr const char* kSetActiveServerCmdlet = "Set-CsPersistentChatActiveServer";
+inline constexpr const char* kInstallMirrorCmdlet = "Install-CsMirrorDatabase";
 
 // Every supported cmdlet, in documentation order:
 //   Get-CsPersistentChatState [-Identity] <service:fqdn>

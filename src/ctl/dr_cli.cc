@@ -89,9 +89,12 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
     };
   };
   auto* install = mirror->add_subcommand("install", "build a mirror from a base backup and make it synchronous (Install-CsMirrorDatabase)");
-  install->add_option("--source", s->mirror.source, "the store to mirror (default primary)");
-  install->add_option("--role", s->mirror.role, "the mirror's store role (default mirror)");
+  install->add_option("--source", s->mirror.source, "the store to mirror (default: the writable chat store)");
+  install->add_option("--role", s->mirror.role, "the mirror's store role (default: its partner)");
   install->add_flag("--async", s->mirror.async, "leave it asynchronous");
+  install->add_flag("--drop-existing", s->mirror.drop_existing,
+                    "move an existing cluster of the mirror aside (never deleted) and rebuild it");
+  install->add_flag("--dry-run", s->mirror.dry_run, "say what would happen; change nothing");
   install->callback([=] { set_command(mtopo(mirror_install)); });
   auto* mstatus = mirror->add_subcommand("status", "synchronized, catching-up, lost, exposed or blocked");
   mstatus->add_flag("--json", s->mirror.json, "print JSON");

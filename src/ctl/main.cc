@@ -270,7 +270,8 @@ int main(int argc, char** argv) {
       "Usage: pchatctl [OPTIONS] cmdlet 'LINE' | pchatctl [OPTIONS] CMDLET ARGS... |\n"
       "       pchatctl [OPTIONS] cmdlet --file FILE\n"
       "Supported: Get-CsPersistentChatState, Set-CsPersistentChatState,\n"
-      "Get-CsPersistentChatActiveServer, Set-CsPersistentChatActiveServer.\n"
+      "Get-CsPersistentChatActiveServer, Set-CsPersistentChatActiveServer,\n"
+      "Install-CsMirrorDatabase.\n"
       "-WhatIf is a dry run. In a POSIX shell quote $null ('$null').");
   cmdlet->callback([&] {
     command = [&](const auto&) -> pchat::Status {

@@ -57,22 +57,60 @@ Status exec_all(pg::Connection& c, const std::vector<std::string>& sql) {
 
 }  // namespace
 
+// The pair to install: the writable chat store and its partner (seed step 6: after a
+// failover the promoted backup gets the backup mirror).
+Result<std::pair<StoreRole, StoreRole>> default_pair(const dr::Topology& t) {
+  for (StoreRole r : {StoreRole::kPrimary, StoreRole::kMirror, StoreRole::kBackup}) {
+    const dr::Store* st = t.store(r);
+    if (st == nullptr) continue;
+    auto c = pg::Connection::connect(dr::direct_conninfo(*st, "postgres"));
+    if (!c) continue;
+    auto rec = c->exec("SELECT pg_is_in_recovery()");
+    if (!rec || rec->str(0, 0) != "f") continue;
+    StoreRole partner = r == StoreRole::kPrimary  ? StoreRole::kMirror
+                        : r == StoreRole::kMirror ? StoreRole::kPrimary
+                                                  : StoreRole::kBackupMirror;
+    return std::make_pair(r, partner);
+  }
+  return make_error(ErrorKind::kUnavailable, "no writable chat store answers (primary, mirror, backup): nothing to mirror");
+}
+
 Status mirror_install(const MirrorArgs& args, std::ostream& out) {
   auto t = load(args.topology_file);
   if (!t) return t.error();
-  auto source = role_arg(args.source);
-  if (!source) return source.error();
-  auto role = role_arg(args.role);
-  if (!role) return role.error();
-  if (*source == *role) return make_error(ErrorKind::kInvalidInput, "a store cannot mirror itself");
+  StoreRole source = StoreRole::kPrimary;
+  StoreRole role = StoreRole::kMirror;
+  if (args.source.empty() || args.role.empty()) {
+    auto pair = default_pair(*t);
+    if (!pair) return pair.error();
+    std::tie(source, role) = *pair;
+  }
+  if (!args.source.empty()) {
+    auto r = role_arg(args.source);
+    if (!r) return r.error();
+    source = *r;
+  }
+  if (!args.role.empty()) {
+    auto r = role_arg(args.role);
+    if (!r) return r.error();
+    role = *r;
+  }
+  if (source == role) return make_error(ErrorKind::kInvalidInput, "a store cannot mirror itself");
+  if (t->store(role) == nullptr) {
+    return make_error(ErrorKind::kInvalidInput, std::string("the topology has no [stores.") + dr::to_string(role) + "]");
+  }
+  out << (args.dry_run ? "Dry run: would install " : "Installing ") << dr::to_string(role) << " as the "
+      << (args.async ? "asynchronous" : "synchronous") << " mirror of " << dr::to_string(source) << "\n";
+  if (args.dry_run) return ok_status();
   auto tools = dr::PgTools::find();
   if (!tools) return tools.error();
   dr::PchatCommands cmds{self_exe(), fs::absolute(args.topology_file)};
   auto t0 = std::chrono::steady_clock::now();
-  auto st = dr::install_mirror(*tools, *t, *source, *role, cmds, !args.async,
-                               [&out](const std::string& line) { out << "  " << line << "\n" << std::flush; });
+  auto st = dr::install_mirror(
+      *tools, *t, source, role, cmds, !args.async,
+      [&out](const std::string& line) { out << "  " << line << "\n" << std::flush; }, args.drop_existing);
   if (!st) return st;
-  out << "Mirror " << args.role << " of " << args.source << " installed in "
+  out << "Mirror " << dr::to_string(role) << " of " << dr::to_string(source) << " installed in "
       << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s"
       << (args.async ? " (asynchronous)" : " (synchronous: a commit is acknowledged once the mirror has it)")
       << "\n";

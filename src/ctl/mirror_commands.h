@@ -16,8 +16,9 @@ namespace pchat::ctl {
 
 struct MirrorArgs {
   std::string topology_file;
-  std::string source = "primary";
-  std::string role = "mirror";
+  std::string source;  // empty: the writable one of primary, mirror, backup
+  std::string role;    // empty: its partner (primary <-> mirror, backup -> backup_mirror)
+  bool drop_existing = false;
   bool async = false;
   bool json = false;
   bool force = false;

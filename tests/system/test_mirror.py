@@ -195,3 +195,44 @@ def test_failover_refuses_when_not_synchronized(lab_factory):
     assert lab.query("primary", "select pg_is_in_recovery()") == [["f"]]
     r = lab.ctl("mirror", "failover", "--dry-run", check=False)
     assert r.returncode == 1
+
+
+def test_install_mirror_cmdlet_rebuilds_a_lost_mirror(lab_factory, unique):
+    lab = lab_factory()
+    r = lab.ctl("Install-CsMirrorDatabase", "-DatabaseType", "PersistentChat", "-WhatIf")
+    assert "Dry run: would install mirror as the synchronous mirror of primary" in r.stdout
+    # Already streaming: only configured (idempotent).
+    r = lab.ctl("Install-CsMirrorDatabase", "-DatabaseType", "PersistentChat")
+    assert "already streams from primary" in r.stdout
+    # The mirror's cluster is lost for good: refused without -DropExistingDatabasesOnMirror.
+    kill_leftover_postmaster(lab.store_dir("mirror"))
+    r = lab.ctl("Install-CsMirrorDatabase", check=False)
+    assert r.returncode == 1 and "DropExistingDatabasesOnMirror" in r.stderr, r.stderr
+    r = lab.ctl("Install-CsMirrorDatabase", "-DropExistingDatabasesOnMirror", "-Verbose")
+    assert "base backup of primary" in r.stdout and "is synchronous" in r.stdout, r.stdout
+    assert list(lab.store_dir("mirror").glob("pg.old-*")), "the old cluster was not kept aside"
+    assert lab.mirror_status()["state"] == "synchronized"
+    channel = "#" + unique("im")
+    c = join(lab, unique, channel)
+    try:
+        assert post(c, channel, "mirrored", TIMEOUT) == "ack"
+        assert "mirrored" in bodies(lab, "mirror", channel)
+    finally:
+        c.close()
+    r = lab.ctl("Install-CsMirrorDatabase", "-DatabaseType", "Monitoring", check=False)
+    assert r.returncode == 1 and "PersistentChat" in r.stderr
+
+
+def test_seed_step_6_mirrors_the_promoted_backup(lab_factory):
+    lab = lab_factory()
+    lab.query("primary", "create table step6(x int); insert into step6 values (1); select pg_switch_wal()")
+    wait_until(lambda: lab.logship_status()["replay_delay_s"] == 0, 20, "the backup store to catch up")
+    lab.kill_dc("A")
+    lab.ctl("sql", "--store", "backup", "restore database mgc with recovery")
+    assert lab.query("backup", "select pg_is_in_recovery()") == [["f"]]
+    r = lab.ctl("Install-CsMirrorDatabase", "-DatabaseType", "PersistentChat")
+    assert "backup_mirror as the synchronous mirror of backup" in r.stdout, r.stdout
+    assert lab.query("backup", "select application_name, sync_state from pg_stat_replication") == \
+        [["backup_mirror", "sync"]]
+    lab.query("backup", "insert into step6 values (2)")
+    assert lab.query("backup_mirror", "select count(*) from step6") == [["2"]]

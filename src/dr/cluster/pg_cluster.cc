@@ -205,8 +205,29 @@ Status wait_ready(const std::string& conninfo, int timeout_s) {
                                                  std::to_string(timeout_s) + " s (" + conninfo + ")");
 }
 
+// A postmaster killed with SIGKILL leaves its lock files; PostgreSQL removes them
+// itself unless the PID in them still exists, which a zombie not yet reaped by init
+// does. Remove the ones whose PID is no live postgres.
+static void remove_stale_locks(const ClusterPaths& c) {
+  std::vector<fs::path> locks = {c.pgdata() / "postmaster.pid"};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(c.rundir(), ec)) {
+    if (e.path().filename().string().ends_with(".lock")) locks.push_back(e.path());
+  }
+  for (const auto& lock : locks) {
+    std::ifstream in(lock);
+    pid_t pid = 0;
+    if (!(in >> pid) || pid <= 0) continue;
+    std::string cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    if (process_alive(pid) && cmd.find("postgres") != std::string::npos) continue;
+    fs::remove(lock, ec);
+    if (lock.extension() == ".lock") fs::remove(fs::path(lock).replace_extension(), ec);  // the socket
+  }
+}
+
 Status start_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s) {
   if (postmaster_pid(c)) return ok_status();
+  remove_stale_locks(c);
   std::string out;
   auto code = tools.run("pg_ctl", {"start", "-D", c.pgdata().string(), "-l", c.logfile().string(),
                                    "-w", "-t", std::to_string(timeout_s), "-s"},

@@ -126,35 +126,82 @@ Status ensure_database_on(const std::string& conninfo_postgres, const std::strin
   return store::ensure_database(*conn, dbname);
 }
 
-Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source, StoreRole mirror,
-                      const PchatCommands& cmds, bool synchronous, const Progress& progress) {
-  auto src = managed_cluster(t, source);
-  if (!src) return src.error();
-  auto dst = managed_cluster(t, mirror);
-  if (!dst) return dst.error();
-  if (postmaster_pid(*dst)) {
-    return make_error(ErrorKind::kConflict,
-                      std::string("the ") + to_string(mirror) + " store is running (" +
-                          dst->pgdata().string() + "): stop it first, or it is installed already");
+// Moves a cluster's PGDATA aside (pg.old-<epoch seconds>), stopping it first.
+static Status move_aside(const PgTools& tools, const ClusterPaths& c, const Progress& progress) {
+  if (postmaster_pid(c)) {
+    if (progress) progress("stopping " + c.pgdata().string());
+    if (auto st = stop_cluster(tools, c); !st) return st;
   }
+  std::error_code ec;
+  if (!fs::exists(c.pgdata()) || fs::is_empty(c.pgdata(), ec)) return ok_status();
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  fs::path aside = c.dir / ("pg.old-" + std::to_string(secs));
+  if (progress) progress("moving the old cluster aside to " + aside.string());
+  fs::rename(c.pgdata(), aside, ec);
+  if (ec) return make_error(ErrorKind::kInternal, "cannot move " + c.pgdata().string() + ": " + ec.message());
+  return ok_status();
+}
+
+static Status build_standby(const PgTools& tools, const Topology& t, StoreRole source, StoreRole mirror,
+                     const PchatCommands& cmds, const ClusterPaths& dst, const Progress& progress) {
   const std::string app = to_string(mirror);
-  if (progress) progress("base backup of " + std::string(to_string(source)) + " into " + dst->pgdata().string());
-  if (auto st = base_backup(tools, replication_conninfo(t, source, "pg_basebackup"), *dst, progress); !st) {
+  if (progress) progress("base backup of " + std::string(to_string(source)) + " into " + dst.pgdata().string());
+  if (auto st = base_backup(tools, replication_conninfo(t, source, "pg_basebackup"), dst, progress); !st) {
     return st;
   }
-  std::vector<std::string> settings = base_settings(*dst, t.store(mirror)->port);
+  std::vector<std::string> settings = base_settings(dst, t.store(mirror)->port);
   for (auto& s : archive_settings(t, cmds)) settings.push_back(s);
   settings.push_back("primary_conninfo = " + quote_conf(replication_conninfo(t, source, app)));
   settings.push_back("recovery_target_timeline = 'latest'");
   settings.push_back("synchronous_standby_names = ''");
-  if (auto st = append_settings(*dst, std::string("pchat: ") + app + " of " + to_string(source), settings); !st) {
+  if (auto st = append_settings(dst, std::string("pchat: ") + app + " of " + to_string(source), settings); !st) {
     return st;
   }
   // The source's ALTER SYSTEM settings (synchronous_standby_names) came with the copy.
-  std::ofstream(dst->pgdata() / "postgresql.auto.conf", std::ios::trunc).close();
-  if (auto st = write_standby_signal(tools, *dst); !st) return st;
+  std::ofstream(dst.pgdata() / "postgresql.auto.conf", std::ios::trunc).close();
+  if (auto st = write_standby_signal(tools, dst); !st) return st;
   if (progress) progress("starting the " + app + " store");
-  if (auto st = start_cluster(tools, *dst); !st) return st;
+  return start_cluster(tools, dst);
+}
+
+Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source, StoreRole mirror,
+                      const PchatCommands& cmds, bool synchronous, const Progress& progress,
+                      bool drop_existing) {
+  auto src = managed_cluster(t, source);
+  if (!src) return src.error();
+  auto dst = managed_cluster(t, mirror);
+  if (!dst) return dst.error();
+  const std::string app = to_string(mirror);
+  bool streaming_already = false;
+  if (postmaster_pid(*dst)) {
+    auto sc = pg::Connection::connect(store_conninfo(*t.store(source), "postgres"));
+    if (sc) {
+      auto r = sc->exec("SELECT 1 FROM pg_stat_replication WHERE application_name = $1", {app});
+      streaming_already = r && r->rows() > 0;
+    }
+    if (streaming_already) {
+      if (progress) progress("the " + app + " already streams from " + to_string(source) + ": configuring only");
+    } else if (!drop_existing) {
+      return make_error(ErrorKind::kConflict,
+                        "the " + app + " store is running (" + dst->pgdata().string() + ") and is not a standby of " +
+                            to_string(source) + ": stop it, or drop it (-DropExistingDatabasesOnMirror, "
+                            "--drop-existing: moved aside, never deleted)");
+    }
+  }
+  std::error_code ec;
+  if (!streaming_already && fs::exists(dst->pgdata()) && !fs::is_empty(dst->pgdata(), ec)) {
+    if (!drop_existing) {
+      return make_error(ErrorKind::kConflict,
+                        dst->pgdata().string() + " holds a cluster: drop it (-DropExistingDatabasesOnMirror, "
+                                                 "--drop-existing: moved aside, never deleted)");
+    }
+    if (auto st = move_aside(tools, *dst, progress); !st) return st;
+  }
+  if (!streaming_already) {
+    if (auto st = build_standby(tools, t, source, mirror, cmds, *dst, progress); !st) return st;
+  }
   if (!synchronous) return ok_status();
 
   auto conn = pg::Connection::connect(store_conninfo(*t.store(source), "postgres"));
@@ -195,19 +242,7 @@ Status init_backup_standby(const PgTools& tools, const Topology& t, const PchatC
   if (t.log_shipping.copy_destination.empty()) {
     return make_error(ErrorKind::kInvalidInput, "the topology has no log_shipping.copy_destination");
   }
-  if (postmaster_pid(*dst)) {
-    if (progress) progress("stopping the backup store");
-    if (auto st = stop_cluster(tools, *dst); !st) return st;
-  }
-  std::error_code ec;
-  if (fs::exists(dst->pgdata()) && !fs::is_empty(dst->pgdata(), ec)) {
-    fs::path aside = dst->dir / ("pg.old-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                                  std::chrono::system_clock::now().time_since_epoch())
-                                                                  .count()));
-    if (progress) progress("moving the old cluster aside to " + aside.string());
-    fs::rename(dst->pgdata(), aside, ec);
-    if (ec) return make_error(ErrorKind::kInternal, "cannot move " + dst->pgdata().string() + ": " + ec.message());
-  }
+  if (auto st = move_aside(tools, *dst, progress); !st) return st;
   if (progress) progress("base backup of primary into " + dst->pgdata().string());
   if (auto st = base_backup(tools, replication_conninfo(t, StoreRole::kPrimary, "pg_basebackup"), *dst, progress);
       !st) {

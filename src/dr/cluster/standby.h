@@ -45,9 +45,12 @@ std::string replication_conninfo(const Topology& t, StoreRole role, const std::s
 // as a streaming standby named after its role, started, and, when the source is a
 // primary (not in recovery) and `synchronous`, made its synchronous standby
 // (synchronous_standby_names, synchronous_commit=on) and waited for until sync.
-// Refuses when `mirror` already holds a running cluster.
+// Idempotent: a mirror already streaming from `source` is only (re)configured.
+// A running or non-empty cluster of `mirror` that is not such a standby is refused
+// unless `drop_existing` (then stopped and moved aside to pg.old-<time>, never deleted).
 Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source, StoreRole mirror,
-                      const PchatCommands& cmds, bool synchronous, const Progress& progress);
+                      const PchatCommands& cmds, bool synchronous, const Progress& progress,
+                      bool drop_existing = false);
 
 // (Re)initializes the backup store from a base backup of the primary: stops it if
 // running, moves the old PGDATA aside (pg.old-<time>, never deleted), base backup,
