@@ -10,6 +10,7 @@
 
 #include <ostream>
 
+#include "ctl/dr_status.h"
 #include "ctl/store_access.h"
 #include "dr/topology_file.h"
 #include "store/active_servers.h"
@@ -144,6 +145,7 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
                               {"health", r.reachable ? r.health : json(nullptr)},
                               {"problem", r.problem}});
     }
+    if (topo) j.update(dr_status(*topo));  // mirroring, log_shipping
     out << j.dump(2) << "\n";
     return ok_status();
   }
@@ -167,6 +169,7 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
                        field(r.health, "connections"), field(r.health, "store"),
                        field(r.health, "epoch"));
   }
+  if (topo) print_dr_summary(dr_status(*topo), out);
   return ok_status();
 }
 

@@ -14,7 +14,7 @@ import time
 from typing import Optional
 
 from pchat_harness import (binary, child_pids, kill_pid, pid_alive, pid_cmdline,
-                           read_postmaster_pid, sanitizer_env)
+                           read_postmaster_pid, sanitizer_env, sanitizer_report)
 
 PSQL = "/usr/bin/psql"
 ROLES = ("primary", "mirror", "backup", "backup_mirror", "compliance", "compliance_backup")
@@ -173,4 +173,10 @@ class Lab:
             problems.append(f"processes left after lab down: {left}")
             for pid in left:
                 kill_pid(pid)
+        # pchatd and the jobs log here; archive-wal (run by PostgreSQL) in postgres.log.
+        for log in sorted(self.dir.glob("servers/*.log")) + sorted(self.dir.glob("jobs/*.log")) + \
+                sorted(self.dir.glob("stores/*/postgres.log")):
+            report = sanitizer_report(log)
+            if report:
+                problems.append(f"sanitizer report in {log}:\n{report}")
         return problems
