@@ -41,9 +41,10 @@ Status run_install_mirror(const PoolCommandContext& ctx, const BoundCall& call, 
   std::string type = call.string_or("DatabaseType", "PersistentChat");
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (type != "persistentchat" && type != "persistentchatstore") {
-    return make_error(ErrorKind::kInvalidInput, std::string(kInstallMirrorCmdlet) + ": -DatabaseType " +
-                                                    call.string_or("DatabaseType") +
-                                                    ": pchat mirrors the chat store (PersistentChat) only");
+    return make_error(ErrorKind::kInvalidInput,
+                      std::string(kInstallMirrorCmdlet) + ": -DatabaseType " +
+                          call.string_or("DatabaseType") +
+                          ": pchat mirrors the chat store (PersistentChat) only");
   }
   if (ctx.topology_file.empty()) {
     return make_error(ErrorKind::kInvalidInput,

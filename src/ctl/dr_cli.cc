@@ -25,37 +25,49 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   const std::string* topo = &topology_file;
 
   // -- lab --
-  auto* lab = app.add_subcommand("lab", "the whole two-datacenter topology on this machine (docs/lab.md)");
+  auto* lab =
+      app.add_subcommand("lab", "the whole two-datacenter topology on this machine (docs/lab.md)");
   lab->require_subcommand(1);
   auto add_dir = [s](CLI::App* c) {
     c->add_option("--dir", s->lab.dir, "the lab directory")->required()->option_text("DIR");
   };
-  auto* up = lab->add_subcommand("up", "lay out and start every store, job and pchatd of datacenters A and B");
+  auto* up = lab->add_subcommand(
+      "up", "lay out and start every store, job and pchatd of datacenters A and B");
   add_dir(up);
-  up->add_option("--servers-per-dc", s->lab.servers_per_dc, "pchatd per datacenter (default 2)")->option_text("N");
+  up->add_option("--servers-per-dc", s->lab.servers_per_dc, "pchatd per datacenter (default 2)")
+      ->option_text("N");
   up->add_flag("--allow-guests", s->lab.allow_guests, "servers accept clients without an account");
   up->add_option("--mirror-mode", s->lab.mirror_mode, "high-safety (default) or strict");
-  up->add_option("--mirror-timeout", s->lab.mirror_timeout_s, "high safety: seconds before running exposed (default 5)")
+  up->add_option("--mirror-timeout", s->lab.mirror_timeout_s,
+                 "high safety: seconds before running exposed (default 5)")
       ->option_text("S");
   up->callback([s, set_command] { set_command([s] { return lab_up(s->lab, std::cout); }); });
-  auto* lstatus = lab->add_subcommand("status", "every process of the lab: PID, running or not, address");
+  auto* lstatus =
+      lab->add_subcommand("status", "every process of the lab: PID, running or not, address");
   add_dir(lstatus);
   lstatus->add_flag("--json", s->lab.json, "print JSON");
-  lstatus->callback([s, set_command] { set_command([s] { return lab_status(s->lab, std::cout); }); });
-  auto* down = lab->add_subcommand("down", "stop every process the lab started (by PID); check no port is left");
+  lstatus->callback(
+      [s, set_command] { set_command([s] { return lab_status(s->lab, std::cout); }); });
+  auto* down = lab->add_subcommand(
+      "down", "stop every process the lab started (by PID); check no port is left");
   add_dir(down);
   down->callback([s, set_command] { set_command([s] { return lab_down(s->lab, std::cout); }); });
-  auto* kill_dc = lab->add_subcommand("kill-dc", "SIGKILL every process of a datacenter (a disaster)");
+  auto* kill_dc =
+      lab->add_subcommand("kill-dc", "SIGKILL every process of a datacenter (a disaster)");
   add_dir(kill_dc);
   kill_dc->add_option("DC", s->lab.dc, "A or B")->required();
-  kill_dc->callback([s, set_command] { set_command([s] { return lab_kill_dc(s->lab, std::cout); }); });
-  auto* start_dc = lab->add_subcommand("start-dc", "start a datacenter's processes again, as on disk");
+  kill_dc->callback(
+      [s, set_command] { set_command([s] { return lab_kill_dc(s->lab, std::cout); }); });
+  auto* start_dc =
+      lab->add_subcommand("start-dc", "start a datacenter's processes again, as on disk");
   add_dir(start_dc);
   start_dc->add_option("DC", s->lab.dc, "A or B")->required();
-  start_dc->callback([s, set_command] { set_command([s] { return lab_start_dc(s->lab, std::cout); }); });
+  start_dc->callback(
+      [s, set_command] { set_command([s] { return lab_start_dc(s->lab, std::cout); }); });
 
   // -- logship --
-  auto* ls = app.add_subcommand("logship", "log shipping: backup job, copy job, restore job, monitor (--topology)");
+  auto* ls = app.add_subcommand(
+      "logship", "log shipping: backup job, copy job, restore job, monitor (--topology)");
   ls->require_subcommand(1);
   auto with_topo = [s, topo](auto fn) {
     return [s, topo, fn] {
@@ -63,20 +75,25 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
       return fn(s->logship, std::cout);
     };
   };
-  auto* archive = ls->add_subcommand("archive-wal", "the backup job: store one WAL file in the share (archive_command)");
+  auto* archive = ls->add_subcommand(
+      "archive-wal", "the backup job: store one WAL file in the share (archive_command)");
   archive->add_option("PATH", s->logship.wal_path, "%p")->required();
   archive->add_option("NAME", s->logship.wal_name, "%f")->required();
   archive->callback([=] { set_command(with_topo(logship_archive_wal)); });
-  auto* job = ls->add_subcommand("copy-job", "the copy job: copy new files from the share, verified, every copy_interval_ms");
+  auto* job = ls->add_subcommand(
+      "copy-job", "the copy job: copy new files from the share, verified, every copy_interval_ms");
   job->add_flag("--once", s->logship.once, "one round, then exit");
   job->callback([=] { set_command(with_topo(logship_copy_job)); });
-  auto* copy = ls->add_subcommand("copy", "copy every file of the share not yet in the copy destination, verified (step 2)");
+  auto* copy = ls->add_subcommand(
+      "copy", "copy every file of the share not yet in the copy destination, verified (step 2)");
   copy->add_flag("--json", s->logship.json, "print JSON");
   copy->callback([=] { set_command(with_topo(logship_copy)); });
-  auto* lss = ls->add_subcommand("status", "the log-shipping monitor: last file per stage, lags, thresholds, alerts");
+  auto* lss = ls->add_subcommand(
+      "status", "the log-shipping monitor: last file per stage, lags, thresholds, alerts");
   lss->add_flag("--json", s->logship.json, "print JSON");
   lss->callback([=] { set_command(with_topo(logship_status)); });
-  auto* init = ls->add_subcommand("init-secondary", "(re)initialize the backup store from a base backup of the primary");
+  auto* init = ls->add_subcommand(
+      "init-secondary", "(re)initialize the backup store from a base backup of the primary");
   init->callback([=] { set_command(with_topo(logship_init_secondary)); });
 
   // -- mirror --
@@ -88,21 +105,28 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
       return fn(s->mirror, std::cout);
     };
   };
-  auto* install = mirror->add_subcommand("install", "build a mirror from a base backup and make it synchronous (Install-CsMirrorDatabase)");
-  install->add_option("--source", s->mirror.source, "the store to mirror (default: the writable chat store)");
+  auto* install = mirror->add_subcommand(
+      "install",
+      "build a mirror from a base backup and make it synchronous (Install-CsMirrorDatabase)");
+  install->add_option("--source", s->mirror.source,
+                      "the store to mirror (default: the writable chat store)");
   install->add_option("--role", s->mirror.role, "the mirror's store role (default: its partner)");
   install->add_flag("--async", s->mirror.async, "leave it asynchronous");
   install->add_flag("--drop-existing", s->mirror.drop_existing,
                     "move an existing cluster of the mirror aside (never deleted) and rebuild it");
   install->add_flag("--dry-run", s->mirror.dry_run, "say what would happen; change nothing");
   install->callback([=] { set_command(mtopo(mirror_install)); });
-  auto* mstatus = mirror->add_subcommand("status", "synchronized, catching-up, lost, exposed or blocked");
+  auto* mstatus =
+      mirror->add_subcommand("status", "synchronized, catching-up, lost, exposed or blocked");
   mstatus->add_flag("--json", s->mirror.json, "print JSON");
   mstatus->callback([=] { set_command(mtopo(mirror_status)); });
-  auto* monitor = mirror->add_subcommand("monitor", "the high-safety watcher: exposed after mirroring.timeout_s, resync on return");
+  auto* monitor = mirror->add_subcommand(
+      "monitor", "the high-safety watcher: exposed after mirroring.timeout_s, resync on return");
   monitor->callback([=] { set_command(mtopo(mirror_monitor)); });
-  auto* failover = mirror->add_subcommand("failover", "make the mirror the primary (planned: no loss; --force: primary dead)");
-  failover->add_flag("--force", s->mirror.force, "promote even if not synchronized or the primary is dead");
+  auto* failover = mirror->add_subcommand(
+      "failover", "make the mirror the primary (planned: no loss; --force: primary dead)");
+  failover->add_flag("--force", s->mirror.force,
+                     "promote even if not synchronized or the primary is dead");
   failover->add_flag("--dry-run", s->mirror.dry_run, "say what would happen; change nothing");
   failover->callback([=] { set_command(mtopo(mirror_failover)); });
   return state;

@@ -28,13 +28,14 @@ void print_dr_summary(const json& dr, std::ostream& out) {
     const json& l = dr["log_shipping"];
     std::string stages;
     for (const auto& s : l["stages"]) {
-      stages += fmt::format("{} {:.1f} s{}, ", s["stage"].get<std::string>(), s["lag_s"].get<double>(),
-                            s["alert"].get<bool>() ? " ALERT" : "");
+      stages += fmt::format("{} {:.1f} s{}, ", s["stage"].get<std::string>(),
+                            s["lag_s"].get<double>(), s["alert"].get<bool>() ? " ALERT" : "");
     }
-    std::string behind =
-        l["replay_delay_s"].is_null() ? "unknown" : fmt::format("{:.2f} s", l["replay_delay_s"].get<double>());
-    out << fmt::format("log shipping: lag {}backup store behind by {}; {} alert(s)\n", stages, behind,
-                       l["alerts"].size());
+    std::string behind = l["replay_delay_s"].is_null()
+                             ? "unknown"
+                             : fmt::format("{:.2f} s", l["replay_delay_s"].get<double>());
+    out << fmt::format("log shipping: lag {}backup store behind by {}; {} alert(s)\n", stages,
+                       behind, l["alerts"].size());
     for (const auto& a : l["alerts"]) out << "  ALERT " << a.get<std::string>() << "\n";
   }
 }

@@ -64,12 +64,17 @@ Result<Lab> open_lab(const fs::path& dir) {
 
 Status check_dc(const std::string& dc) {
   if (dc == "A" || dc == "B") return ok_status();
-  return make_error(ErrorKind::kInvalidInput, "unknown datacenter '" + dc + "' (the lab has A and B)");
+  return make_error(ErrorKind::kInvalidInput,
+                    "unknown datacenter '" + dc + "' (the lab has A and B)");
 }
 
 std::vector<std::string> server_argv(const Lab& lab, const LabServer& s) {
-  std::vector<std::string> argv = {lab.pchatd.string(), "--topology", lab.cmds.topology_file.string(),
-                                   "--server", s.name, "--data-dir",
+  std::vector<std::string> argv = {lab.pchatd.string(),
+                                   "--topology",
+                                   lab.cmds.topology_file.string(),
+                                   "--server",
+                                   s.name,
+                                   "--data-dir",
                                    (lab.layout.dir / "servers" / s.name).string()};
   if (lab.layout.allow_guests) argv.push_back("--allow-guests");
   return argv;
@@ -143,8 +148,8 @@ Status start_store(Lab& lab, StoreRole role, std::ostream& out) {
   auto c = lab.cluster(role);
   if (dr::postmaster_pid(c)) return ok_status();
   if (auto st = dr::start_cluster(lab.tools, c); !st) return st;
-  out << "  started PostgreSQL " << dr::to_string(role) << " (pid " << dr::postmaster_pid(c).value_or(0)
-      << ", port " << lab.layout.store(role)->port << ")\n";
+  out << "  started PostgreSQL " << dr::to_string(role) << " (pid "
+      << dr::postmaster_pid(c).value_or(0) << ", port " << lab.layout.store(role)->port << ")\n";
   return ok_status();
 }
 
@@ -168,26 +173,29 @@ Status create_lab(Lab& lab, std::ostream& out) {
     if (r == StoreRole::kPrimary) {
       for (auto& s : dr::archive_settings(*topo, lab.cmds)) settings.push_back(s);
     }
-    if (auto st = dr::append_settings(c, "pchat lab: " + std::string(dr::to_string(r)), settings); !st) return st;
+    if (auto st = dr::append_settings(c, "pchat lab: " + std::string(dr::to_string(r)), settings);
+        !st)
+      return st;
     if (auto st = start_store(lab, r, out); !st) return st;
     const std::string db = dr::is_compliance_role(r) ? "mgccomp" : "mgc";
-    if (auto st = dr::ensure_database_on(dr::cluster_conninfo(c, l.store(r)->port, "postgres"), db); !st) {
+    if (auto st = dr::ensure_database_on(dr::cluster_conninfo(c, l.store(r)->port, "postgres"), db);
+        !st) {
       return st;
     }
     out << "    " << dr::to_string(r) << ": initdb, start, database " << db << " in "
         << fmt_s(seconds_since(t0)) << "\n";
   }
   out << "  mirror (synchronous standby of primary):\n";
-  if (auto st = dr::install_mirror(lab.tools, *topo, StoreRole::kPrimary, StoreRole::kMirror, lab.cmds, true,
-                                   progress);
+  if (auto st = dr::install_mirror(lab.tools, *topo, StoreRole::kPrimary, StoreRole::kMirror,
+                                   lab.cmds, true, progress);
       !st) {
     return st;
   }
   out << "  backup (log-shipping standby):\n";
   if (auto st = dr::init_backup_standby(lab.tools, *topo, lab.cmds, progress); !st) return st;
   out << "  backup mirror (standby of backup):\n";
-  return dr::install_mirror(lab.tools, *topo, StoreRole::kBackup, StoreRole::kBackupMirror, lab.cmds, true,
-                            progress);
+  return dr::install_mirror(lab.tools, *topo, StoreRole::kBackup, StoreRole::kBackupMirror,
+                            lab.cmds, true, progress);
 }
 
 void print_connect(const Lab& lab, std::ostream& out) {
@@ -202,9 +210,9 @@ void print_connect(const Lab& lab, std::ostream& out) {
   }
   out << "Stores (psql):\n";
   for (const auto& st : l.stores) {
-    out << "  psql 'host=" << l.store_dir(st.role).string() << "/run port=" << st.port << " user=pchat dbname="
-        << (dr::is_compliance_role(st.role) ? "mgccomp" : "mgc") << "'    # " << dr::to_string(st.role)
-        << " (datacenter " << st.dc << ")\n";
+    out << "  psql 'host=" << l.store_dir(st.role).string() << "/run port=" << st.port
+        << " user=pchat dbname=" << (dr::is_compliance_role(st.role) ? "mgccomp" : "mgc")
+        << "'    # " << dr::to_string(st.role) << " (datacenter " << st.dc << ")\n";
   }
 }
 
@@ -214,15 +222,16 @@ Status stop_dc_processes(Lab& lab, const std::string& dc, int sig, std::ostream&
     if (!dc.empty() && s.dc != dc) continue;
     if (pid_runs(s.pid, "pchatd")) {
       bool forced = stop_pid(s.pid, "pchatd", sig, timeout_ms);
-      out << "  " << (sig == SIGKILL ? "killed" : "stopped") << " pchatd " << s.name << " (pid " << s.pid
-          << (forced && sig != SIGKILL ? ", needed SIGKILL" : "") << ")\n";
+      out << "  " << (sig == SIGKILL ? "killed" : "stopped") << " pchatd " << s.name << " (pid "
+          << s.pid << (forced && sig != SIGKILL ? ", needed SIGKILL" : "") << ")\n";
     }
   }
   for (auto& j : lab.layout.jobs) {
     if (!dc.empty() && j.dc != dc) continue;
     if (pid_runs(j.pid, "pchatctl")) {
       stop_pid(j.pid, "pchatctl", sig, sig == SIGKILL ? 5000 : 10000);
-      out << "  " << (sig == SIGKILL ? "killed" : "stopped") << " job " << j.name << " (pid " << j.pid << ")\n";
+      out << "  " << (sig == SIGKILL ? "killed" : "stopped") << " job " << j.name << " (pid "
+          << j.pid << ")\n";
     }
   }
   for (StoreRole r : kStopOrder) {
@@ -232,8 +241,8 @@ Status stop_dc_processes(Lab& lab, const std::string& dc, int sig, std::ostream&
     if (sig == SIGKILL) {
       auto pids = dr::kill_cluster(c);
       if (!pids.empty()) {
-        out << "  killed PostgreSQL " << dr::to_string(r) << " (postmaster " << pids.front() << " and "
-            << pids.size() - 1 << " children)\n";
+        out << "  killed PostgreSQL " << dr::to_string(r) << " (postmaster " << pids.front()
+            << " and " << pids.size() - 1 << " children)\n";
       }
     } else if (auto pm = dr::postmaster_pid(c)) {
       if (auto s = dr::stop_cluster(lab.tools, c); !s) return s;
@@ -253,16 +262,18 @@ std::vector<ComponentStatus> component_status(const Lab& lab) {
   std::vector<ComponentStatus> out;
   for (const auto& st : lab.layout.stores) {
     auto pm = dr::postmaster_pid(lab.cluster(st.role));
-    out.push_back({dr::to_string(st.role), st.dc, "postgres", "127.0.0.1:" + std::to_string(st.port),
-                   pm.value_or(0), pm.has_value()});
+    out.push_back({dr::to_string(st.role), st.dc, "postgres",
+                   "127.0.0.1:" + std::to_string(st.port), pm.value_or(0), pm.has_value()});
   }
   for (const auto& s : lab.layout.servers) {
     out.push_back({s.name, s.dc, "pchatd",
-                   "irc 127.0.0.1:" + std::to_string(s.irc_port) + " http 127.0.0.1:" + std::to_string(s.http_port),
+                   "irc 127.0.0.1:" + std::to_string(s.irc_port) +
+                       " http 127.0.0.1:" + std::to_string(s.http_port),
                    s.pid, pid_runs(s.pid, "pchatd")});
   }
   for (const auto& j : lab.layout.jobs) {
-    out.push_back({j.name, j.dc, "job", "log " + lab.layout.job_log(j).string(), j.pid, pid_runs(j.pid, "pchatctl")});
+    out.push_back({j.name, j.dc, "job", "log " + lab.layout.job_log(j).string(), j.pid,
+                   pid_runs(j.pid, "pchatctl")});
   }
   return out;
 }
@@ -277,14 +288,18 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   fs::path dir = fs::absolute(args.dir).lexically_normal();
   std::error_code ec;
   if (fs::exists(dir / "lab.json")) {
-    return make_error(ErrorKind::kConflict, "a lab already exists in " + dir.string() +
-                                                " (lab status / lab start-dc / lab down; or remove the directory)");
+    return make_error(ErrorKind::kConflict,
+                      "a lab already exists in " + dir.string() +
+                          " (lab status / lab start-dc / lab down; or remove the directory)");
   }
   if (fs::exists(dir) && !fs::is_empty(dir, ec)) {
-    return make_error(ErrorKind::kConflict, dir.string() + " is not empty: give a new or empty directory");
+    return make_error(ErrorKind::kConflict,
+                      dir.string() + " is not empty: give a new or empty directory");
   }
   fs::create_directories(dir, ec);
-  if (ec) return make_error(ErrorKind::kInvalidInput, "cannot create " + dir.string() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorKind::kInvalidInput,
+                      "cannot create " + dir.string() + ": " + ec.message());
   chmod(dir.c_str(), 0755);
   auto ports = free_ports(lab_ports_needed(args.servers_per_dc));
   if (!ports) return ports.error();
@@ -301,12 +316,15 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   lab.cmds.topology_file = lab.layout.topology_file();
   lab.pchatd = lab.cmds.pchatctl.parent_path() / "pchatd";
   if (access(lab.pchatd.c_str(), X_OK) != 0) {
-    return make_error(ErrorKind::kNotFound, "pchatd not found beside pchatctl (" + lab.pchatd.string() + ")");
+    return make_error(ErrorKind::kNotFound,
+                      "pchatd not found beside pchatctl (" + lab.pchatd.string() + ")");
   }
   {
     std::ofstream topo(lab.layout.topology_file());
     topo << lab_topology_text(lab.layout);
-    if (!topo) return make_error(ErrorKind::kInternal, "cannot write " + lab.layout.topology_file().string());
+    if (!topo)
+      return make_error(ErrorKind::kInternal,
+                        "cannot write " + lab.layout.topology_file().string());
   }
   if (auto st = save_lab_layout(lab.layout); !st) return st;
   out << "Laying out the lab in " << dir.string() << "\n";
@@ -348,13 +366,15 @@ Status lab_status(const LabArgs& args, std::ostream& out) {
     out << j.dump(2) << "\n";
     return ok_status();
   }
-  out << "lab " << lab->layout.dir.string() << " (topology " << lab->layout.topology_file().string() << ")\n";
-  out << std::left << std::setw(4) << "DC" << std::setw(22) << "COMPONENT" << std::setw(10) << "KIND" << std::setw(9)
-      << "PID" << std::setw(9) << "STATE" << "ADDRESS\n";
+  out << "lab " << lab->layout.dir.string() << " (topology " << lab->layout.topology_file().string()
+      << ")\n";
+  out << std::left << std::setw(4) << "DC" << std::setw(22) << "COMPONENT" << std::setw(10)
+      << "KIND" << std::setw(9) << "PID" << std::setw(9) << "STATE"
+      << "ADDRESS\n";
   for (const auto& r : rows) {
-    out << std::left << std::setw(4) << r.dc << std::setw(22) << r.name << std::setw(10) << r.kind << std::setw(9)
-        << (r.pid > 0 ? std::to_string(r.pid) : "-") << std::setw(9) << (r.running ? "running" : "stopped")
-        << r.address << "\n";
+    out << std::left << std::setw(4) << r.dc << std::setw(22) << r.name << std::setw(10) << r.kind
+        << std::setw(9) << (r.pid > 0 ? std::to_string(r.pid) : "-") << std::setw(9)
+        << (r.running ? "running" : "stopped") << r.address << "\n";
   }
   return ok_status();
 }
@@ -378,7 +398,8 @@ Status lab_down(const LabArgs& args, std::ostream& out) {
   for (int p : ports) {
     if (port_listening(p)) left += "\n  port " + std::to_string(p) + " still listens";
   }
-  if (!left.empty()) return make_error(ErrorKind::kUnavailable, "lab down left something behind:" + left);
+  if (!left.empty())
+    return make_error(ErrorKind::kUnavailable, "lab down left something behind:" + left);
   out << "Lab down in " << fmt_s(seconds_since(t0)) << " (no process, no port left)\n";
   return ok_status();
 }

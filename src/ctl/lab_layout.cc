@@ -13,7 +13,7 @@ namespace {
 
 // The lab's store roles in start order (a standby after what it copies).
 constexpr dr::StoreRole kLabRoles[] = {
-    dr::StoreRole::kPrimary,    dr::StoreRole::kMirror,       dr::StoreRole::kBackup,
+    dr::StoreRole::kPrimary,      dr::StoreRole::kMirror,     dr::StoreRole::kBackup,
     dr::StoreRole::kBackupMirror, dr::StoreRole::kCompliance, dr::StoreRole::kComplianceBackup};
 
 }  // namespace
@@ -57,11 +57,13 @@ LabLayout make_lab_layout(const fs::path& dir, int servers_per_dc, const std::ve
   l.dir = dir;
   l.servers_per_dc = servers_per_dc;
   size_t next = 0;
-  for (dr::StoreRole role : kLabRoles) l.stores.push_back({role, lab_datacenter(role), ports[next++]});
+  for (dr::StoreRole role : kLabRoles)
+    l.stores.push_back({role, lab_datacenter(role), ports[next++]});
   for (const char* dc : {"A", "B"}) {
     for (int i = 1; i <= servers_per_dc; ++i) {
       LabServer s;
-      s.name = std::string(dc == std::string("A") ? "a" : "b") + std::to_string(i) + "." + l.pool_fqdn;
+      s.name =
+          std::string(dc == std::string("A") ? "a" : "b") + std::to_string(i) + "." + l.pool_fqdn;
       s.dc = dc;
       s.irc_port = ports[next++];
       s.http_port = ports[next++];
@@ -102,8 +104,8 @@ std::string lab_topology_text(const LabLayout& l) {
       // The mirror is the primary's failover partner: libpq tries both and keeps the
       // writable one, so servers follow a mirror failover by reconnecting.
       o << "conninfo = \"host=" << (l.store_dir(st.role) / "run").string() << ","
-        << (l.store_dir(mirror->role) / "run").string() << " port=" << st.port << "," << mirror->port
-        << " dbname=mgc user=pchat target_session_attrs=read-write\"\n\n";
+        << (l.store_dir(mirror->role) / "run").string() << " port=" << st.port << ","
+        << mirror->port << " dbname=mgc user=pchat target_session_attrs=read-write\"\n\n";
     } else {
       o << "port = " << st.port << "\nuser = \"pchat\"\n\n";
     }
@@ -112,7 +114,8 @@ std::string lab_topology_text(const LabLayout& l) {
     << "archive_timeout_s = 1\ncopy_interval_ms = 200\nrestore_poll_ms = 200\n"
     << "retention_s = 600\nbackup_alert_s = 10\ncopy_alert_s = 10\nrestore_alert_s = 15\n"
     << "wal_segsize_mb = 1\n\n"
-    << "[mirroring]\nmode = \"" << l.mirror_mode << "\"\ntimeout_s = " << l.mirror_timeout_s << "\n";
+    << "[mirroring]\nmode = \"" << l.mirror_mode << "\"\ntimeout_s = " << l.mirror_timeout_s
+    << "\n";
   return o.str();
 }
 
@@ -163,9 +166,9 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
   fs::path file = fs::absolute(dir) / "lab.json";
   std::ifstream in(file);
   if (!in) {
-    return make_error(ErrorKind::kNotFound,
-                      "no lab in " + dir.string() + " (no lab.json; run `pchatctl lab up --dir " +
-                          dir.string() + "`)");
+    return make_error(ErrorKind::kNotFound, "no lab in " + dir.string() +
+                                                " (no lab.json; run `pchatctl lab up --dir " +
+                                                dir.string() + "`)");
   }
   try {
     json j = json::parse(in);
@@ -178,7 +181,8 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     l.pool_fqdn = j.at("pool_fqdn").get<std::string>();
     for (const auto& s : j.at("stores")) {
       auto role = dr::parse_store_role(s.at("role").get<std::string>());
-      if (!role) return make_error(ErrorKind::kInvalidInput, file.string() + ": unknown store role");
+      if (!role)
+        return make_error(ErrorKind::kInvalidInput, file.string() + ": unknown store role");
       l.stores.push_back({*role, s.at("dc").get<std::string>(), s.at("port").get<int>()});
     }
     for (const auto& s : j.at("servers")) {

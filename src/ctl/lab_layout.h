@@ -39,7 +39,7 @@ struct LabServer {
 
 // A long-running pchatctl job the lab supervises (copy job in B, mirror monitor in A).
 struct LabJob {
-  std::string name;               // "copy-job", "mirror-monitor"
+  std::string name;  // "copy-job", "mirror-monitor"
   std::string dc;
   std::vector<std::string> args;  // pchatctl arguments after --topology FILE
   bool as_postgres = false;       // runs as the postgres OS user (writes its folders)

@@ -38,15 +38,17 @@ void on_stop_signal(int) {
 
 Result<dr::Topology> load(const std::string& file) {
   if (file.empty()) {
-    return make_error(ErrorKind::kInvalidInput, "logship needs the topology: --topology FILE (or PCHAT_TOPOLOGY)");
+    return make_error(ErrorKind::kInvalidInput,
+                      "logship needs the topology: --topology FILE (or PCHAT_TOPOLOGY)");
   }
   return dr::load_topology(file);
 }
 
 Status need_log_shipping(const dr::Topology& t) {
   if (t.log_shipping.backup_share.empty() || t.log_shipping.copy_destination.empty()) {
-    return make_error(ErrorKind::kInvalidInput,
-                      "the topology configures no log shipping (log_shipping.backup_share and copy_destination)");
+    return make_error(
+        ErrorKind::kInvalidInput,
+        "the topology configures no log shipping (log_shipping.backup_share and copy_destination)");
   }
   return ok_status();
 }
@@ -57,7 +59,8 @@ uint64_t segsize_of(const dr::Topology& t) {
 
 json problems_json(const std::vector<logship::CopyProblem>& ps) {
   json a = json::array();
-  for (const auto& p : ps) a.push_back({{"kind", p.kind}, {"file", p.file}, {"message", p.message}});
+  for (const auto& p : ps)
+    a.push_back({{"kind", p.kind}, {"file", p.file}, {"message", p.message}});
   return a;
 }
 
@@ -76,10 +79,12 @@ void write_job_status(const fs::path& dest, const json& j) {
 std::optional<logship::WalSegment> backup_replay_segment(const dr::Topology& t) {
   const dr::Store* b = t.store(dr::StoreRole::kBackup);
   if (b == nullptr) return std::nullopt;
-  auto conn = pg::Connection::connect(b->libpq_conninfo() + " connect_timeout=2", "pchatctl-copy-job");
+  auto conn =
+      pg::Connection::connect(b->libpq_conninfo() + " connect_timeout=2", "pchatctl-copy-job");
   if (!conn) return std::nullopt;
   auto r = conn->exec(
-      "SELECT pg_last_wal_replay_lsn()::text, (pg_control_checkpoint()).timeline_id WHERE pg_is_in_recovery()");
+      "SELECT pg_last_wal_replay_lsn()::text, (pg_control_checkpoint()).timeline_id WHERE "
+      "pg_is_in_recovery()");
   if (!r || r->rows() == 0 || r->is_null(0, 0)) return std::nullopt;
   auto lsn = logship::parse_lsn(r->get(0, 0));
   if (!lsn) return std::nullopt;
@@ -103,7 +108,8 @@ Status logship_copy(const LogshipArgs& args, std::ostream& out) {
   auto t = load(args.topology_file);
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
-  auto r = logship::copy_round(t->log_shipping.backup_share, t->log_shipping.copy_destination, segsize_of(*t), 10s);
+  auto r = logship::copy_round(t->log_shipping.backup_share, t->log_shipping.copy_destination,
+                               segsize_of(*t), 10s);
   if (args.json) {
     json j;
     j["copied"] = json::array();
@@ -112,7 +118,8 @@ Status logship_copy(const LogshipArgs& args, std::ostream& out) {
     j["problems"] = problems_json(r.problems);
     out << j.dump(2) << "\n";
   } else {
-    for (const auto& c : r.copied) out << "copied " << c.name << " (" << c.size << " bytes, checksum verified)\n";
+    for (const auto& c : r.copied)
+      out << "copied " << c.name << " (" << c.size << " bytes, checksum verified)\n";
     out << r.copied.size() << " copied, " << r.pending << " still to copy\n";
   }
   if (!r.problems.empty()) {
@@ -130,8 +137,9 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
   const auto& ls = t->log_shipping;
   signal(SIGTERM, on_stop_signal);
   signal(SIGINT, on_stop_signal);
-  spdlog::info("copy job (pid {}): {} -> {} every {} ms, retention {} s", getpid(), ls.backup_share.string(),
-               ls.copy_destination.string(), ls.copy_interval_ms, ls.retention_s);
+  spdlog::info("copy job (pid {}): {} -> {} every {} ms, retention {} s", getpid(),
+               ls.backup_share.string(), ls.copy_destination.string(), ls.copy_interval_ms,
+               ls.retention_s);
   std::vector<logship::CopyProblem> last_problems;
   uint64_t copied_total = 0;
   json last_copied = nullptr;
@@ -151,21 +159,24 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
     if (std::chrono::steady_clock::now() >= next_retention) {
       next_retention = std::chrono::steady_clock::now() + 5s;
       if (auto seg = backup_replay_segment(*t)) {
-        auto removed = logship::retention_sweep(ls.backup_share, ls.copy_destination, *seg, segsize_of(*t),
-                                                std::chrono::seconds(ls.retention_s));
+        auto removed =
+            logship::retention_sweep(ls.backup_share, ls.copy_destination, *seg, segsize_of(*t),
+                                     std::chrono::seconds(ls.retention_s));
         if (!removed.empty()) spdlog::info("retention: removed {} applied file(s)", removed.size());
       }
     }
-    write_job_status(ls.copy_destination, {{"pid", getpid()},
-                                           {"updated_at", logship::format_utc(std::chrono::system_clock::now())},
-                                           {"interval_ms", ls.copy_interval_ms},
-                                           {"copied_total", copied_total},
-                                           {"last_copied", last_copied},
-                                           {"pending", r.pending},
-                                           {"problems", problems_json(r.problems)}});
+    write_job_status(ls.copy_destination,
+                     {{"pid", getpid()},
+                      {"updated_at", logship::format_utc(std::chrono::system_clock::now())},
+                      {"interval_ms", ls.copy_interval_ms},
+                      {"copied_total", copied_total},
+                      {"last_copied", last_copied},
+                      {"pending", r.pending},
+                      {"problems", problems_json(r.problems)}});
     if (args.once) break;
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ls.copy_interval_ms);
-    while (!g_stop.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+    while (!g_stop.load() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(10ms);
   }
   spdlog::info("copy job stopped");
   return ok_status();
@@ -192,7 +203,8 @@ Status logship_init_secondary(const LogshipArgs& args, std::ostream& out) {
   if (!tools) return tools.error();
   dr::PchatCommands cmds{self_exe(), fs::absolute(args.topology_file)};
   auto t0 = std::chrono::steady_clock::now();
-  auto st = dr::init_backup_standby(*tools, *t, cmds, [&out](const std::string& line) { out << "  " << line << "\n"; });
+  auto st = dr::init_backup_standby(
+      *tools, *t, cmds, [&out](const std::string& line) { out << "  " << line << "\n"; });
   if (!st) return st;
   out << "backup store initialized from a base backup of the primary in "
       << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()

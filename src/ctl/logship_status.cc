@@ -22,7 +22,8 @@ double epoch_s(Clock::time_point t) {
 }
 
 std::string iso(double epoch) {
-  auto tp = Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(epoch)));
+  auto tp = Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(epoch)));
   return logship::format_utc(tp);
 }
 
@@ -73,9 +74,13 @@ std::optional<double> num(const json& j, const char* key) {
   }
 }
 
-json stage(const char* name, const json& last_file, double lag_s, uint64_t lag_bytes, int threshold) {
-  json j = {{"stage", name},       {"last_file", last_file}, {"lag_s", lag_s},
-            {"lag_bytes", lag_bytes}, {"threshold_s", threshold}};
+json stage(const char* name, const json& last_file, double lag_s, uint64_t lag_bytes,
+           int threshold) {
+  json j = {{"stage", name},
+            {"last_file", last_file},
+            {"lag_s", lag_s},
+            {"lag_bytes", lag_bytes},
+            {"threshold_s", threshold}};
   j["alert"] = lag_s > threshold;
   return j;
 }
@@ -104,14 +109,16 @@ json collect_logship_status(const dr::Topology& t) {
       "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn, "
       "extract(epoch FROM (pg_last_committed_xact()).timestamp)::text AS last_commit_epoch, "
       "archived_count::text, last_archived_wal, extract(epoch FROM last_archived_time)::text AS "
-      "last_archived_epoch, failed_count::text, last_failed_wal, extract(epoch FROM last_failed_time)::text "
+      "last_archived_epoch, failed_count::text, last_failed_wal, extract(epoch FROM "
+      "last_failed_time)::text "
       "AS last_failed_epoch FROM pg_stat_archiver",
       "pchatctl-logship-status");
-  json backup = store_probe(t.store(dr::StoreRole::kBackup),
-                            "SELECT pg_is_in_recovery()::text AS in_recovery, pg_last_wal_replay_lsn()::text AS "
-                            "replay_lsn, extract(epoch FROM pg_last_xact_replay_timestamp())::text AS "
-                            "last_replayed_commit_epoch, (pg_control_checkpoint()).timeline_id::text AS timeline",
-                            "pchatctl-logship-status");
+  json backup = store_probe(
+      t.store(dr::StoreRole::kBackup),
+      "SELECT pg_is_in_recovery()::text AS in_recovery, pg_last_wal_replay_lsn()::text AS "
+      "replay_lsn, extract(epoch FROM pg_last_xact_replay_timestamp())::text AS "
+      "last_replayed_commit_epoch, (pg_control_checkpoint()).timeline_id::text AS timeline",
+      "pchatctl-logship-status");
 
   auto share = records_of(ls.backup_share / logship::kManifestFileName, warnings);
   auto dest = records_of(ls.copy_destination / logship::kManifestFileName, warnings);
@@ -122,7 +129,9 @@ json collect_logship_status(const dr::Topology& t) {
   uint64_t backup_lag_bytes = 0;
   if (!share.empty()) {
     const auto& r = share.back();
-    last_backed = {{"name", r.name}, {"time", logship::format_utc(r.stored_at)}, {"age_s", now - epoch_s(r.stored_at)}};
+    last_backed = {{"name", r.name},
+                   {"time", logship::format_utc(r.stored_at)},
+                   {"age_s", now - epoch_s(r.stored_at)}};
     auto f = logship::parse_wal_file_name(r.name, segsize);
     std::optional<logship::Lsn> cur;
     if (primary.value("current_lsn", json()).is_string()) {
@@ -141,7 +150,9 @@ json collect_logship_status(const dr::Topology& t) {
   json last_copied = nullptr;
   if (!dest.empty()) {
     const auto& r = dest.back();
-    last_copied = {{"name", r.name}, {"time", logship::format_utc(r.stored_at)}, {"age_s", now - epoch_s(r.stored_at)}};
+    last_copied = {{"name", r.name},
+                   {"time", logship::format_utc(r.stored_at)},
+                   {"age_s", now - epoch_s(r.stored_at)}};
   }
   double copy_lag_s = 0;
   uint64_t copy_lag_bytes = 0;
@@ -165,7 +176,8 @@ json collect_logship_status(const dr::Topology& t) {
     if (auto l = logship::parse_lsn(backup["replay_lsn"].get<std::string>())) replay = *l;
   }
   if (replay) {
-    auto tli = static_cast<logship::TimeLineId>(std::stoul(backup.value("timeline", std::string("1"))));
+    auto tli =
+        static_cast<logship::TimeLineId>(std::stoul(backup.value("timeline", std::string("1"))));
     auto segno = logship::lsn_to_segno(*replay, segsize);
     last_restored = {{"name", logship::segment_file_name(tli, segno, segsize)},
                      {"replay_lsn", backup["replay_lsn"]}};
@@ -182,13 +194,15 @@ json collect_logship_status(const dr::Topology& t) {
       restore_lag_s = std::max(restore_lag_s, now - epoch_s(r.stored_at));
     }
   }
-  json st_restore = stage("restore", last_restored, restore_lag_s, restore_lag_bytes, ls.restore_alert_s);
+  json st_restore =
+      stage("restore", last_restored, restore_lag_s, restore_lag_bytes, ls.restore_alert_s);
   st_restore["pending_files"] = restore_pending;
   s["stages"] = json::array({st_backup, st_copy, st_restore});
   for (const auto& st : s["stages"]) {
     if (st["alert"].get<bool>()) {
-      alerts.push_back(st["stage"].get<std::string>() + " lag " + std::to_string(st["lag_s"].get<double>()) +
-                       " s is over its threshold of " + std::to_string(st["threshold_s"].get<int>()) + " s");
+      alerts.push_back(st["stage"].get<std::string>() + " lag " +
+                       std::to_string(st["lag_s"].get<double>()) + " s is over its threshold of " +
+                       std::to_string(st["threshold_s"].get<int>()) + " s");
     }
   }
 
@@ -207,15 +221,18 @@ json collect_logship_status(const dr::Topology& t) {
     if (!r.is_discarded() && r.is_object()) {
       job = r;
       double age = 1e9;
-      if (auto u = logship::parse_utc(r.value("updated_at", std::string()))) age = now - epoch_s(*u);
+      if (auto u = logship::parse_utc(r.value("updated_at", std::string())))
+        age = now - epoch_s(*u);
       job["report_age_s"] = age;
       job["running"] = age < std::max(10.0, 20.0 * ls.copy_interval_ms / 1000.0);
     }
   }
-  if (!job["running"].get<bool>()) alerts.push_back("the copy job is not running (no fresh report in the copy destination)");
+  if (!job["running"].get<bool>())
+    alerts.push_back("the copy job is not running (no fresh report in the copy destination)");
   if (job.contains("problems")) {
     for (const auto& p : job["problems"]) {
-      alerts.push_back("copy job: " + p.value("kind", std::string()) + ": " + p.value("message", std::string()));
+      alerts.push_back("copy job: " + p.value("kind", std::string()) + ": " +
+                       p.value("message", std::string()));
     }
   }
   if (!primary["reachable"].get<bool>()) {
@@ -242,10 +259,13 @@ json collect_logship_status(const dr::Topology& t) {
 }
 
 void print_logship_status(const json& s, std::ostream& out) {
-  out << "Log shipping: " << s["backup_share"].get<std::string>() << " -> " << s["copy_destination"].get<std::string>()
-      << "  (at " << s["now"].get<std::string>() << ")\n";
-  out << std::left << std::setw(9) << "STAGE" << std::setw(30) << "LAST FILE" << std::setw(26) << "AT (UTC)"
-      << std::setw(10) << "LAG S" << std::setw(12) << "LAG BYTES" << std::setw(11) << "THRESHOLD" << "ALERT\n";
+  out << "Log shipping: " << s["backup_share"].get<std::string>() << " -> "
+      << s["copy_destination"].get<std::string>() << "  (at " << s["now"].get<std::string>()
+      << ")\n";
+  out << std::left << std::setw(9) << "STAGE" << std::setw(30) << "LAST FILE" << std::setw(26)
+      << "AT (UTC)" << std::setw(10) << "LAG S" << std::setw(12) << "LAG BYTES" << std::setw(11)
+      << "THRESHOLD"
+      << "ALERT\n";
   for (const auto& st : s["stages"]) {
     const json& f = st["last_file"];
     std::string name = f.is_object() ? f.value("name", std::string("-")) : "-";
@@ -255,23 +275,30 @@ void print_logship_status(const json& s, std::ostream& out) {
     }
     std::ostringstream lag;
     lag << std::fixed << std::setprecision(1) << st["lag_s"].get<double>();
-    out << std::left << std::setw(9) << st["stage"].get<std::string>() << std::setw(30) << name << std::setw(26) << at
-        << std::setw(10) << lag.str() << std::setw(12) << st["lag_bytes"].get<uint64_t>() << std::setw(11)
-        << (std::to_string(st["threshold_s"].get<int>()) + " s") << (st["alert"].get<bool>() ? "ALERT" : "ok") << "\n";
+    out << std::left << std::setw(9) << st["stage"].get<std::string>() << std::setw(30) << name
+        << std::setw(26) << at << std::setw(10) << lag.str() << std::setw(12)
+        << st["lag_bytes"].get<uint64_t>() << std::setw(11)
+        << (std::to_string(st["threshold_s"].get<int>()) + " s")
+        << (st["alert"].get<bool>() ? "ALERT" : "ok") << "\n";
   }
   const json& restore = s["stages"][2]["last_file"];
   if (restore.is_object()) {
-    out << "Backup store replay position " << restore["replay_lsn"].get<std::string>() << "; last replayed commit "
-        << (restore["last_replayed_commit"].is_null() ? "-" : restore["last_replayed_commit"].get<std::string>())
+    out << "Backup store replay position " << restore["replay_lsn"].get<std::string>()
+        << "; last replayed commit "
+        << (restore["last_replayed_commit"].is_null()
+                ? "-"
+                : restore["last_replayed_commit"].get<std::string>())
         << "\n";
   }
   if (!s["replay_delay_s"].is_null()) {
-    out << "Primary's last commit " << s["primary_last_commit"].get<std::string>() << "; the backup store is "
-        << std::fixed << std::setprecision(2) << s["replay_delay_s"].get<double>() << " s behind it\n";
+    out << "Primary's last commit " << s["primary_last_commit"].get<std::string>()
+        << "; the backup store is " << std::fixed << std::setprecision(2)
+        << s["replay_delay_s"].get<double>() << " s behind it\n";
   }
   const json& job = s["copy_job"];
   out << "Copy job: " << (job["running"].get<bool>() ? "running" : "NOT RUNNING");
-  if (job.contains("pid")) out << " (pid " << job["pid"] << ", " << job.value("copied_total", 0) << " copied)";
+  if (job.contains("pid"))
+    out << " (pid " << job["pid"] << ", " << job.value("copied_total", 0) << " copied)";
   out << "\n";
   if (s["alerts"].empty()) {
     out << "Alerts: none\n";

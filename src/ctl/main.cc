@@ -290,9 +290,9 @@ int main(int argc, char** argv) {
     };
   });
 
-  auto dr_cli = pchat::ctl::add_dr_commands(app, topology_file, [&](std::function<pchat::Status()> f) {
-    command = [f](const auto&) { return f(); };
-  });
+  auto dr_cli = pchat::ctl::add_dr_commands(
+      app, topology_file,
+      [&](std::function<pchat::Status()> f) { command = [f](const auto&) { return f(); }; });
 
   std::vector<std::string> args = rewrite_cmdlet_args(argc, argv);
   std::vector<char*> arg_ptrs;

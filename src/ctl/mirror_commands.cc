@@ -35,7 +35,8 @@ void on_stop_signal(int) {
 
 Result<dr::Topology> load(const std::string& file) {
   if (file.empty()) {
-    return make_error(ErrorKind::kInvalidInput, "mirror needs the topology: --topology FILE (or PCHAT_TOPOLOGY)");
+    return make_error(ErrorKind::kInvalidInput,
+                      "mirror needs the topology: --topology FILE (or PCHAT_TOPOLOGY)");
   }
   return dr::load_topology(file);
 }
@@ -43,7 +44,9 @@ Result<dr::Topology> load(const std::string& file) {
 Result<StoreRole> role_arg(const std::string& name) {
   auto r = dr::parse_store_role(name);
   if (!r || dr::is_compliance_role(*r)) {
-    return make_error(ErrorKind::kInvalidInput, "'" + name + "' is not a chat store role (primary, mirror, backup, backup_mirror)");
+    return make_error(
+        ErrorKind::kInvalidInput,
+        "'" + name + "' is not a chat store role (primary, mirror, backup, backup_mirror)");
   }
   return *r;
 }
@@ -72,7 +75,8 @@ Result<std::pair<StoreRole, StoreRole>> default_pair(const dr::Topology& t) {
                                                   : StoreRole::kBackupMirror;
     return std::make_pair(r, partner);
   }
-  return make_error(ErrorKind::kUnavailable, "no writable chat store answers (primary, mirror, backup): nothing to mirror");
+  return make_error(ErrorKind::kUnavailable,
+                    "no writable chat store answers (primary, mirror, backup): nothing to mirror");
 }
 
 Status mirror_install(const MirrorArgs& args, std::ostream& out) {
@@ -97,10 +101,12 @@ Status mirror_install(const MirrorArgs& args, std::ostream& out) {
   }
   if (source == role) return make_error(ErrorKind::kInvalidInput, "a store cannot mirror itself");
   if (t->store(role) == nullptr) {
-    return make_error(ErrorKind::kInvalidInput, std::string("the topology has no [stores.") + dr::to_string(role) + "]");
+    return make_error(ErrorKind::kInvalidInput,
+                      std::string("the topology has no [stores.") + dr::to_string(role) + "]");
   }
-  out << (args.dry_run ? "Dry run: would install " : "Installing ") << dr::to_string(role) << " as the "
-      << (args.async ? "asynchronous" : "synchronous") << " mirror of " << dr::to_string(source) << "\n";
+  out << (args.dry_run ? "Dry run: would install " : "Installing ") << dr::to_string(role)
+      << " as the " << (args.async ? "asynchronous" : "synchronous") << " mirror of "
+      << dr::to_string(source) << "\n";
   if (args.dry_run) return ok_status();
   auto tools = dr::PgTools::find();
   if (!tools) return tools.error();
@@ -108,11 +114,14 @@ Status mirror_install(const MirrorArgs& args, std::ostream& out) {
   auto t0 = std::chrono::steady_clock::now();
   auto st = dr::install_mirror(
       *tools, *t, source, role, cmds, !args.async,
-      [&out](const std::string& line) { out << "  " << line << "\n" << std::flush; }, args.drop_existing);
+      [&out](const std::string& line) { out << "  " << line << "\n"
+                                            << std::flush; },
+      args.drop_existing);
   if (!st) return st;
   out << "Mirror " << dr::to_string(role) << " of " << dr::to_string(source) << " installed in "
       << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s"
-      << (args.async ? " (asynchronous)" : " (synchronous: a commit is acknowledged once the mirror has it)")
+      << (args.async ? " (asynchronous)"
+                     : " (synchronous: a commit is acknowledged once the mirror has it)")
       << "\n";
   return ok_status();
 }
@@ -125,14 +134,16 @@ Status mirror_status(const MirrorArgs& args, std::ostream& out) {
     out << s.dump(2) << "\n";
     return ok_status();
   }
-  out << "Mirroring (" << s["mode"].get<std::string>() << ", timeout " << s["timeout_s"] << " s): "
-      << s["state"].get<std::string>() << (s["alert"].get<bool>() ? "  ALERT" : "") << "\n  "
-      << s["message"].get<std::string>() << "\n";
-  if (s.contains("writable")) out << "  writable store: " << s["writable"].get<std::string>() << "\n";
+  out << "Mirroring (" << s["mode"].get<std::string>() << ", timeout " << s["timeout_s"]
+      << " s): " << s["state"].get<std::string>() << (s["alert"].get<bool>() ? "  ALERT" : "")
+      << "\n  " << s["message"].get<std::string>() << "\n";
+  if (s.contains("writable"))
+    out << "  writable store: " << s["writable"].get<std::string>() << "\n";
   if (s.contains("standby") && s["standby"].is_object()) {
     const json& m = s["standby"];
     out << "  " << m.value("role", std::string("mirror")) << ": "
-        << (m.value("connected", false) ? m.value("state", std::string()) + " (" + m.value("sync_state", std::string()) + ")"
+        << (m.value("connected", false) ? m.value("state", std::string()) + " (" +
+                                              m.value("sync_state", std::string()) + ")"
                                         : std::string("not connected"));
     if (m.contains("bytes_behind")) out << ", " << m["bytes_behind"] << " bytes behind";
     out << "\n";
@@ -144,13 +155,14 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
   auto t = load(args.topology_file);
   if (!t) return t.error();
   if (t->store(StoreRole::kMirror) == nullptr) {
-    return make_error(ErrorKind::kInvalidInput, "the topology has no [stores.mirror]: nothing to monitor");
+    return make_error(ErrorKind::kInvalidInput,
+                      "the topology has no [stores.mirror]: nothing to monitor");
   }
   signal(SIGTERM, on_stop_signal);
   signal(SIGINT, on_stop_signal);
   const bool strict = t->mirroring.mode == dr::MirrorMode::kStrict;
-  spdlog::info("mirror monitor (pid {}): mode {}, timeout {} s", getpid(), dr::to_string(t->mirroring.mode),
-               t->mirroring.timeout_s);
+  spdlog::info("mirror monitor (pid {}): mode {}, timeout {} s", getpid(),
+               dr::to_string(t->mirroring.mode), t->mirroring.timeout_s);
   std::optional<std::chrono::steady_clock::time_point> lost_since;
   std::string last_state;
   while (!g_stop.load()) {
@@ -166,7 +178,8 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
     }
     if (s.contains("writable")) {
       auto conn = pg::Connection::connect(
-          dr::direct_conninfo(*t->store(*dr::parse_store_role(s["writable"].get<std::string>())), "postgres"),
+          dr::direct_conninfo(*t->store(*dr::parse_store_role(s["writable"].get<std::string>())),
+                              "postgres"),
           "pchatctl-mirror-monitor");
       const std::string standby = s["standby"]["role"].get<std::string>();
       const bool streaming = s["standby"].value("state", std::string()) == "streaming";
@@ -178,21 +191,25 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
       if (!sync_on && (streaming || strict)) {
         set_to = want;  // resynchronize (or strict: always synchronous)
       } else if (sync_on && !strict && lost_since &&
-                 std::chrono::steady_clock::now() - *lost_since >= std::chrono::seconds(t->mirroring.timeout_s)) {
+                 std::chrono::steady_clock::now() - *lost_since >=
+                     std::chrono::seconds(t->mirroring.timeout_s)) {
         set_to = "";  // high safety without witness: go on exposed
       }
       if (set_to && conn) {
-        auto st = exec_all(*conn, {"ALTER SYSTEM SET synchronous_standby_names = " + conn->quote_literal(*set_to),
-                                   "SELECT pg_reload_conf()"});
+        auto st = exec_all(
+            *conn, {"ALTER SYSTEM SET synchronous_standby_names = " + conn->quote_literal(*set_to),
+                    "SELECT pg_reload_conf()"});
         if (!st) {
-          spdlog::error("mirror monitor: cannot change synchronous_standby_names: {}", st.error().message);
+          spdlog::error("mirror monitor: cannot change synchronous_standby_names: {}",
+                        st.error().message);
         } else if (set_to->empty()) {
           spdlog::critical(
               "mirroring: the {} has been gone for {} s or more: the primary now runs EXPOSED "
               "(commits are no longer on the mirror; it resynchronizes when the mirror returns)",
               standby, t->mirroring.timeout_s);
         } else {
-          spdlog::info("mirroring: {} is streaming again: synchronous again ({})", standby, *set_to);
+          spdlog::info("mirroring: {} is streaming again: synchronous again ({})", standby,
+                       *set_to);
         }
       }
     }
@@ -208,12 +225,15 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   json s = probe_mirror(*t);
   const bool synchronized = s["state"] == "synchronized";
   std::string from = s.contains("writable") ? s["writable"].get<std::string>() : "";
-  std::string to = s.contains("standby") && s["standby"].is_object() ? s["standby"].value("role", std::string()) : "";
+  std::string to = s.contains("standby") && s["standby"].is_object()
+                       ? s["standby"].value("role", std::string())
+                       : "";
   if (from.empty()) {
     if (!args.force) {
-      return make_error(ErrorKind::kUnavailable,
-                        "no writable store among primary and mirror answers (" + s["message"].get<std::string>() +
-                            "); if the primary is dead, `mirror failover --force` promotes the mirror");
+      return make_error(
+          ErrorKind::kUnavailable,
+          "no writable store among primary and mirror answers (" + s["message"].get<std::string>() +
+              "); if the primary is dead, `mirror failover --force` promotes the mirror");
     }
     // Forced, primary dead: promote whichever of the pair is a standby that answers.
     for (StoreRole r : {StoreRole::kMirror, StoreRole::kPrimary}) {
@@ -223,18 +243,22 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
           auto rec = c->exec("SELECT pg_is_in_recovery()");
           if (rec && rec->str(0, 0) == "t") {
             to = dr::to_string(r);
-            from = dr::to_string(r == StoreRole::kMirror ? StoreRole::kPrimary : StoreRole::kMirror);
+            from =
+                dr::to_string(r == StoreRole::kMirror ? StoreRole::kPrimary : StoreRole::kMirror);
             break;
           }
         }
       }
     }
-    if (to.empty()) return make_error(ErrorKind::kUnavailable, "no standby of the pair answers: nothing to promote");
+    if (to.empty())
+      return make_error(ErrorKind::kUnavailable,
+                        "no standby of the pair answers: nothing to promote");
   } else if (!synchronized && !args.force) {
-    return make_error(ErrorKind::kConflict, "the mirror is not synchronized (" + s["state"].get<std::string>() + ": " +
-                                                s["message"].get<std::string>() +
-                                                "): a failover now could lose acknowledged messages; "
-                                                "--force to do it anyway");
+    return make_error(ErrorKind::kConflict,
+                      "the mirror is not synchronized (" + s["state"].get<std::string>() + ": " +
+                          s["message"].get<std::string>() +
+                          "): a failover now could lose acknowledged messages; "
+                          "--force to do it anyway");
   }
   const StoreRole from_role = *dr::parse_store_role(from);
   const StoreRole to_role = *dr::parse_store_role(to);
@@ -248,9 +272,10 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   if (planned) {
     auto old = pg::Connection::connect(dr::direct_conninfo(*t->store(from_role), "postgres"));
     if (!old) return old.error();
-    auto st = exec_all(*old, {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
-                              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
-                              "'client backend' AND pid <> pg_backend_pid()"});
+    auto st = exec_all(
+        *old, {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
+               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
+               "'client backend' AND pid <> pg_backend_pid()"});
     if (!st) return st;
     out << "  " << from << " is read-only; its sessions were ended\n";
     auto lsn = old->exec("SELECT pg_current_wal_lsn()::text");
@@ -259,8 +284,10 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
     auto deadline = std::chrono::steady_clock::now() + 30s;
     bool caught_up = false;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto r = old->exec("SELECT count(*) FROM pg_stat_replication WHERE application_name = $1 AND flush_lsn >= $2::pg_lsn",
-                         {to, target});
+      auto r = old->exec(
+          "SELECT count(*) FROM pg_stat_replication WHERE application_name = $1 AND flush_lsn >= "
+          "$2::pg_lsn",
+          {to, target});
       if (r && r->i64(0, 0) > 0) {
         caught_up = true;
         break;
@@ -268,7 +295,8 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
       std::this_thread::sleep_for(20ms);
     }
     if (!caught_up && !args.force) {
-      (void)exec_all(*old, {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
+      (void)exec_all(
+          *old, {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
       return make_error(ErrorKind::kUnavailable,
                         "the " + to + " did not reach " + target + " within 30 s; " + from +
                             " is writable again and nothing changed (--force to promote anyway)");
@@ -294,7 +322,8 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
           if (r && r->str(0, 0) == "t") break;
           std::this_thread::sleep_for(20ms);
         }
-        out << "  " << from << " stopped cleanly (shutdown checkpoint " << ckpt << " is on the " << to << ")\n";
+        out << "  " << from << " stopped cleanly (shutdown checkpoint " << ckpt << " is on the "
+            << to << ")\n";
       }
     }
   }
@@ -302,17 +331,20 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   if (!nc) return nc.error();
   auto p = nc->exec("SELECT pg_promote(true, 60)");
   if (!p) return p.error();
-  if (p->str(0, 0) != "t") return make_error(ErrorKind::kUnavailable, "pg_promote did not finish within 60 s");
+  if (p->str(0, 0) != "t")
+    return make_error(ErrorKind::kUnavailable, "pg_promote did not finish within 60 s");
   // A former primary fenced by an earlier failover carries read-only in its config.
   // Planned, with the old primary coming back as the standby: synchronous from the
   // start (commits wait the second it takes to stream). Otherwise exposed until the
   // mirror monitor sees a standby stream, unless strict.
   const bool old_managed = static_cast<bool>(dr::managed_cluster(*t, from_role));
-  const bool wait_for_old = (planned && old_managed) || t->mirroring.mode == dr::MirrorMode::kStrict;
+  const bool wait_for_old =
+      (planned && old_managed) || t->mirroring.mode == dr::MirrorMode::kStrict;
   const std::string ssn = wait_for_old ? "FIRST 1 (" + from + ")" : "";
-  if (auto st = exec_all(*nc, {"ALTER SYSTEM RESET default_transaction_read_only",
-                               "ALTER SYSTEM SET synchronous_standby_names = " + nc->quote_literal(ssn),
-                               "SELECT pg_reload_conf()"});
+  if (auto st =
+          exec_all(*nc, {"ALTER SYSTEM RESET default_transaction_read_only",
+                         "ALTER SYSTEM SET synchronous_standby_names = " + nc->quote_literal(ssn),
+                         "SELECT pg_reload_conf()"});
       !st) {
     return st;
   }
@@ -324,9 +356,10 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
     if (tools) {
       if (planned) (void)dr::stop_cluster(*tools, *old_cluster);
       if (!dr::postmaster_pid(*old_cluster)) {
-        (void)dr::append_settings(*old_cluster, "pchat: fenced by mirror failover; a standby of " + to,
-                                  {"primary_conninfo = " + dr::quote_conf(dr::replication_conninfo(*t, to_role, from)),
-                                   "recovery_target_timeline = 'latest'"});
+        (void)dr::append_settings(
+            *old_cluster, "pchat: fenced by mirror failover; a standby of " + to,
+            {"primary_conninfo = " + dr::quote_conf(dr::replication_conninfo(*t, to_role, from)),
+             "recovery_target_timeline = 'latest'"});
         std::ofstream(old_cluster->pgdata() / "standby.signal").close();
         (void)tools->give_to_postgres(old_cluster->pgdata() / "standby.signal");
         out << "  " << from << " fenced: it restarts as a standby of " << to << "\n";
@@ -340,8 +373,8 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
       }
     }
   }
-  out << "Failover done in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
-      << " s\n";
+  out << "Failover done in "
+      << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
   return ok_status();
 }
 

@@ -17,7 +17,8 @@ json probe_mirror(const dr::Topology& t) {
   std::optional<StoreRole> writable;
   pg::Connection conn;
   for (StoreRole r : {StoreRole::kPrimary, StoreRole::kMirror}) {
-    auto c = pg::Connection::connect(dr::direct_conninfo(*t.store(r), "postgres"), "pchatctl-mirror");
+    auto c =
+        pg::Connection::connect(dr::direct_conninfo(*t.store(r), "postgres"), "pchatctl-mirror");
     if (!c) continue;
     auto rec = c->exec("SELECT pg_is_in_recovery()");
     if (rec && rec->str(0, 0) == "f") {
@@ -27,12 +28,16 @@ json probe_mirror(const dr::Topology& t) {
     }
   }
   if (!writable) {
-    s.update({{"state", "down"}, {"alert", true}, {"message", "neither the primary nor the mirror is a writable store that answers"}});
+    s.update({{"state", "down"},
+              {"alert", true},
+              {"message", "neither the primary nor the mirror is a writable store that answers"}});
     return s;
   }
-  const StoreRole standby = *writable == StoreRole::kPrimary ? StoreRole::kMirror : StoreRole::kPrimary;
+  const StoreRole standby =
+      *writable == StoreRole::kPrimary ? StoreRole::kMirror : StoreRole::kPrimary;
   s["writable"] = dr::to_string(*writable);
-  auto cfg = conn.exec("SELECT current_setting('synchronous_standby_names'), pg_current_wal_lsn()::text");
+  auto cfg =
+      conn.exec("SELECT current_setting('synchronous_standby_names'), pg_current_wal_lsn()::text");
   if (!cfg) {
     s.update({{"state", "down"}, {"alert", true}, {"message", cfg.error().message}});
     return s;
@@ -60,18 +65,27 @@ json probe_mirror(const dr::Topology& t) {
   if (ssn.empty()) {
     s.update({{"state", "exposed"},
               {"alert", true},
-              {"message", "the primary runs EXPOSED: commits are acknowledged without the mirror"
-                          " (resynchronizes by itself once the mirror streams again)"}});
+              {"message",
+               "the primary runs EXPOSED: commits are acknowledged without the mirror"
+               " (resynchronizes by itself once the mirror streams again)"}});
   } else if (streaming && m.value("sync_state", std::string()) == "sync") {
-    s.update({{"state", "synchronized"}, {"alert", false}, {"message", "every commit is on the mirror before it is acknowledged"}});
+    s.update({{"state", "synchronized"},
+              {"alert", false},
+              {"message", "every commit is on the mirror before it is acknowledged"}});
   } else if (m["connected"].get<bool>()) {
-    s.update({{"state", "catching-up"}, {"alert", true}, {"message", "the mirror is catching up: commits wait for it"}});
+    s.update({{"state", "catching-up"},
+              {"alert", true},
+              {"message", "the mirror is catching up: commits wait for it"}});
   } else if (strict) {
-    s.update({{"state", "blocked"}, {"alert", true}, {"message", "the mirror is gone and the mode is strict: commits wait until it is back"}});
+    s.update(
+        {{"state", "blocked"},
+         {"alert", true},
+         {"message", "the mirror is gone and the mode is strict: commits wait until it is back"}});
   } else {
     s.update({{"state", "lost"},
               {"alert", true},
-              {"message", "the mirror is gone: commits wait; after " + std::to_string(t.mirroring.timeout_s) +
+              {"message", "the mirror is gone: commits wait; after " +
+                              std::to_string(t.mirroring.timeout_s) +
                               " s the primary goes on exposed"}});
   }
   return s;

@@ -26,10 +26,9 @@ const Keys kDatacenterKeys = {"description"};
 const Keys kLinkKeys = {"datacenters", "description"};
 const Keys kServerKeys = {"name", "datacenter", "irc_listen", "http_listen"};
 const Keys kStoreKeys = {"datacenter", "conninfo", "host", "port", "dbname", "user", "data_dir"};
-const Keys kLogShippingKeys = {"backup_share",     "copy_destination", "archive_timeout_s",
-                               "copy_interval_ms", "restore_poll_ms",  "retention_s",
-                               "backup_alert_s",   "copy_alert_s",     "restore_alert_s",
-                               "wal_segsize_mb"};
+const Keys kLogShippingKeys = {
+    "backup_share", "copy_destination", "archive_timeout_s", "copy_interval_ms", "restore_poll_ms",
+    "retention_s",  "backup_alert_s",   "copy_alert_s",      "restore_alert_s",  "wal_segsize_mb"};
 const Keys kMirroringKeys = {"mode", "timeout_s"};
 
 constexpr int64_t kDay = 24 * 3600;

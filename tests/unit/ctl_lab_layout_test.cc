@@ -35,8 +35,10 @@ TEST(LabLayout, TopologyIsValidWithoutWarnings) {
   // The primary names its mirror as failover partner; the mirror is its own instance.
   const dr::Store* p = t.store(dr::StoreRole::kPrimary);
   EXPECT_NE(p->conninfo.find("target_session_attrs=read-write"), std::string::npos);
-  EXPECT_NE(p->conninfo.find((dir.path() / "stores" / "mirror" / "run").string()), std::string::npos);
-  EXPECT_EQ(t.store(dr::StoreRole::kMirror)->host, (dir.path() / "stores" / "mirror" / "run").string());
+  EXPECT_NE(p->conninfo.find((dir.path() / "stores" / "mirror" / "run").string()),
+            std::string::npos);
+  EXPECT_EQ(t.store(dr::StoreRole::kMirror)->host,
+            (dir.path() / "stores" / "mirror" / "run").string());
 }
 
 TEST(LabLayout, EveryPortIsUsedOnce) {
@@ -79,7 +81,8 @@ TEST(TopologyFile, WalSegsizeMustBeAPowerOfTwo) {
   auto bad = dr::check_topology(base + "wal_segsize_mb = 3\n", "t.toml", "/");
   ASSERT_FALSE(bad.ok());
   bool said = false;
-  for (const auto& d : bad.diagnostics) said |= dr::format(d).find("not a power of two") != std::string::npos;
+  for (const auto& d : bad.diagnostics)
+    said |= dr::format(d).find("not a power of two") != std::string::npos;
   EXPECT_TRUE(said);
 }
 

@@ -27,7 +27,9 @@ struct Folders {
     write_file(src.path() / name, bytes);
     ASSERT_TRUE(archive_into(share.path(), src.path() / name, name).ok());
   }
-  CopyRoundResult round() { return copy_round(share.path(), dest.path(), kSegSize, std::chrono::seconds(5)); }
+  CopyRoundResult round() {
+    return copy_round(share.path(), dest.path(), kSegSize, std::chrono::seconds(5));
+  }
 };
 
 std::vector<std::string> copied_names(const CopyRoundResult& r) {
@@ -42,7 +44,8 @@ TEST(LogshipCopyRound, CopiesEverythingRecordedInOrderThenNothing) {
   f.archive("000000010000000000000003", "three");
   auto r = f.round();
   EXPECT_TRUE(r.problems.empty());
-  EXPECT_EQ(copied_names(r), (std::vector<std::string>{"000000010000000000000003", "000000010000000000000004"}));
+  EXPECT_EQ(copied_names(r),
+            (std::vector<std::string>{"000000010000000000000003", "000000010000000000000004"}));
   EXPECT_EQ(read_file(f.dest.path() / "000000010000000000000004"), "four");
   EXPECT_EQ(f.round().copied.size(), 0u);
 }
@@ -117,9 +120,11 @@ TEST(LogshipRetention, RemovesOnlyAppliedFilesOlderThanRetention) {
   f.archive("000000010000000000000005", "five");
   f.round();
   // Replay is in segment 5: 3 and 4 are applied; 5 is not wholly replayed.
-  auto removed = retention_sweep(f.share.path(), f.dest.path(), WalSegment{1, 5}, kSegSize, std::chrono::seconds(3600));
+  auto removed = retention_sweep(f.share.path(), f.dest.path(), WalSegment{1, 5}, kSegSize,
+                                 std::chrono::seconds(3600));
   EXPECT_TRUE(removed.empty());  // not old enough
-  removed = retention_sweep(f.share.path(), f.dest.path(), WalSegment{1, 5}, kSegSize, std::chrono::seconds(-1));
+  removed = retention_sweep(f.share.path(), f.dest.path(), WalSegment{1, 5}, kSegSize,
+                            std::chrono::seconds(-1));
   EXPECT_EQ(removed.size(), 4u);  // 3 and 4, from both folders
   for (const auto* dir : {&f.share, &f.dest}) {
     EXPECT_FALSE(fs::exists(dir->path() / "000000010000000000000003"));
@@ -132,7 +137,8 @@ TEST(LogshipRetention, RemovesOnlyAppliedFilesOlderThanRetention) {
 TEST(LogshipRetention, KeepsShareFilesNotYetCopied) {
   Folders f;
   f.archive("000000010000000000000003", "three");
-  auto removed = retention_sweep(f.share.path(), f.dest.path(), WalSegment{1, 9}, kSegSize, std::chrono::seconds(-1));
+  auto removed = retention_sweep(f.share.path(), f.dest.path(), WalSegment{1, 9}, kSegSize,
+                                 std::chrono::seconds(-1));
   EXPECT_TRUE(removed.empty());
   EXPECT_TRUE(fs::exists(f.share.path() / "000000010000000000000003"));
 }

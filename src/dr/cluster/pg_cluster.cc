@@ -134,7 +134,8 @@ Status PgTools::make_owned_dir(const fs::path& dir, mode_t mode) const {
   std::error_code ec;
   if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
   fs::create_directories(dir, ec);
-  if (ec) return make_error(ErrorKind::kInternal, "cannot create " + dir.string() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorKind::kInternal, "cannot create " + dir.string() + ": " + ec.message());
   chmod(dir.c_str(), mode);
   return give_to_postgres(dir);
 }
@@ -157,10 +158,10 @@ Status init_cluster(const PgTools& tools, const ClusterPaths& c, int wal_segsize
   if (auto st = prepare_cluster_dirs(tools, c); !st) return st;
   if (fs::exists(c.pgdata() / "PG_VERSION")) return ok_status();
   if (auto st = tools.make_owned_dir(c.pgdata(), 0700); !st) return st;
-  return tools.run_ok("initdb", {"-D", c.pgdata().string(), "-U", "pchat", "--auth=trust",
-                                 "--encoding=UTF8", "--locale=C",
-                                 "--wal-segsize=" + std::to_string(wal_segsize_mb),
-                                 "--no-instructions", "--no-sync"});
+  return tools.run_ok(
+      "initdb",
+      {"-D", c.pgdata().string(), "-U", "pchat", "--auth=trust", "--encoding=UTF8", "--locale=C",
+       "--wal-segsize=" + std::to_string(wal_segsize_mb), "--no-instructions", "--no-sync"});
 }
 
 Status append_settings(const ClusterPaths& c, const std::string& comment,
@@ -169,7 +170,9 @@ Status append_settings(const ClusterPaths& c, const std::string& comment,
   conf << "\n# " << comment << "\n";
   for (const auto& s : settings) conf << s << "\n";
   conf.close();
-  if (!conf) return make_error(ErrorKind::kInternal, "cannot write postgresql.conf in " + c.pgdata().string());
+  if (!conf)
+    return make_error(ErrorKind::kInternal,
+                      "cannot write postgresql.conf in " + c.pgdata().string());
   return ok_status();
 }
 
@@ -201,8 +204,9 @@ Status wait_ready(const std::string& conninfo, int timeout_s) {
     if (PQping(conninfo.c_str()) == PQPING_OK) return ok_status();
     std::this_thread::sleep_for(50ms);
   }
-  return make_error(ErrorKind::kUnavailable, "PostgreSQL did not answer within " +
-                                                 std::to_string(timeout_s) + " s (" + conninfo + ")");
+  return make_error(
+      ErrorKind::kUnavailable,
+      "PostgreSQL did not answer within " + std::to_string(timeout_s) + " s (" + conninfo + ")");
 }
 
 // A postmaster killed with SIGKILL leaves its lock files; PostgreSQL removes them
@@ -221,7 +225,8 @@ static void remove_stale_locks(const ClusterPaths& c) {
     std::string cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
     if (process_alive(pid) && cmd.find("postgres") != std::string::npos) continue;
     fs::remove(lock, ec);
-    if (lock.extension() == ".lock") fs::remove(fs::path(lock).replace_extension(), ec);  // the socket
+    if (lock.extension() == ".lock")
+      fs::remove(fs::path(lock).replace_extension(), ec);  // the socket
   }
 }
 
@@ -229,8 +234,9 @@ Status start_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s)
   if (postmaster_pid(c)) return ok_status();
   remove_stale_locks(c);
   std::string out;
-  auto code = tools.run("pg_ctl", {"start", "-D", c.pgdata().string(), "-l", c.logfile().string(),
-                                   "-w", "-t", std::to_string(timeout_s), "-s"},
+  auto code = tools.run("pg_ctl",
+                        {"start", "-D", c.pgdata().string(), "-l", c.logfile().string(), "-w", "-t",
+                         std::to_string(timeout_s), "-s"},
                         &out);
   if (!code) return code.error();
   if (*code != 0) {
@@ -245,12 +251,14 @@ Status start_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s)
 Status stop_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s) {
   if (!postmaster_pid(c)) return ok_status();
   std::string out;
-  auto code = tools.run(
-      "pg_ctl", {"stop", "-D", c.pgdata().string(), "-m", "fast", "-w", "-t", std::to_string(timeout_s), "-s"},
-      &out);
+  auto code = tools.run("pg_ctl",
+                        {"stop", "-D", c.pgdata().string(), "-m", "fast", "-w", "-t",
+                         std::to_string(timeout_s), "-s"},
+                        &out);
   if (!code) return code.error();
   if (*code != 0 && postmaster_pid(c)) {
-    return make_error(ErrorKind::kUnavailable, "pg_ctl stop " + c.pgdata().string() + ": " + trim(out));
+    return make_error(ErrorKind::kUnavailable,
+                      "pg_ctl stop " + c.pgdata().string() + ": " + trim(out));
   }
   return ok_status();
 }
@@ -315,14 +323,22 @@ Status base_backup(const PgTools& tools, const std::string& source_conninfo, con
   }
   if (auto st = tools.make_owned_dir(c.pgdata(), 0700); !st) return st;
   std::string last;
-  auto code = tools.run_streaming(
-      "pg_basebackup",
-      {"-d", source_conninfo, "-D", c.pgdata().string(), "-X", "stream", "-c", "fast", "-P",
-      },
-      [&](const std::string& line) {
-        last = line;
-        if (on_progress) on_progress(line);
-      });
+  auto code = tools.run_streaming("pg_basebackup",
+                                  {
+                                      "-d",
+                                      source_conninfo,
+                                      "-D",
+                                      c.pgdata().string(),
+                                      "-X",
+                                      "stream",
+                                      "-c",
+                                      "fast",
+                                      "-P",
+                                  },
+                                  [&](const std::string& line) {
+                                    last = line;
+                                    if (on_progress) on_progress(line);
+                                  });
   if (!code) return code.error();
   if (*code != 0) {
     fs::remove_all(c.pgdata(), ec);  // a half-made copy; nothing in it is data

@@ -95,8 +95,7 @@ std::vector<pid_t> kill_cluster(const ClusterPaths& c);
 // pg_basebackup from `source_conninfo` (replication connection) into c.pgdata(),
 // which must be absent or empty; fast checkpoint, WAL streamed. on_progress gets
 // pg_basebackup's progress lines.
-Status base_backup(const PgTools& tools, const std::string& source_conninfo,
-                   const ClusterPaths& c,
+Status base_backup(const PgTools& tools, const std::string& source_conninfo, const ClusterPaths& c,
                    const std::function<void(const std::string&)>& on_progress = {});
 
 // Waits until `conninfo` answers PQping OK.

@@ -77,10 +77,11 @@ Result<ClusterPaths> managed_cluster(const Topology& t, StoreRole role) {
                       std::string("the topology has no [stores.") + to_string(role) + "]");
   }
   if (s->data_dir.empty()) {
-    return make_error(ErrorKind::kInvalidInput,
-                      std::string("[stores.") + to_string(role) +
-                          "] has no data_dir: pchat does not manage that cluster on this machine "
-                          "(run the command on the store's host, with a topology giving its data_dir)");
+    return make_error(
+        ErrorKind::kInvalidInput,
+        std::string("[stores.") + to_string(role) +
+            "] has no data_dir: pchat does not manage that cluster on this machine "
+            "(run the command on the store's host, with a topology giving its data_dir)");
   }
   return ClusterPaths{s->data_dir};
 }
@@ -140,15 +141,20 @@ static Status move_aside(const PgTools& tools, const ClusterPaths& c, const Prog
   fs::path aside = c.dir / ("pg.old-" + std::to_string(secs));
   if (progress) progress("moving the old cluster aside to " + aside.string());
   fs::rename(c.pgdata(), aside, ec);
-  if (ec) return make_error(ErrorKind::kInternal, "cannot move " + c.pgdata().string() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorKind::kInternal,
+                      "cannot move " + c.pgdata().string() + ": " + ec.message());
   return ok_status();
 }
 
-static Status build_standby(const PgTools& tools, const Topology& t, StoreRole source, StoreRole mirror,
-                     const PchatCommands& cmds, const ClusterPaths& dst, const Progress& progress) {
+static Status build_standby(const PgTools& tools, const Topology& t, StoreRole source,
+                            StoreRole mirror, const PchatCommands& cmds, const ClusterPaths& dst,
+                            const Progress& progress) {
   const std::string app = to_string(mirror);
-  if (progress) progress("base backup of " + std::string(to_string(source)) + " into " + dst.pgdata().string());
-  if (auto st = base_backup(tools, replication_conninfo(t, source, "pg_basebackup"), dst, progress); !st) {
+  if (progress)
+    progress("base backup of " + std::string(to_string(source)) + " into " + dst.pgdata().string());
+  if (auto st = base_backup(tools, replication_conninfo(t, source, "pg_basebackup"), dst, progress);
+      !st) {
     return st;
   }
   std::vector<std::string> settings = base_settings(dst, t.store(mirror)->port);
@@ -156,7 +162,9 @@ static Status build_standby(const PgTools& tools, const Topology& t, StoreRole s
   settings.push_back("primary_conninfo = " + quote_conf(replication_conninfo(t, source, app)));
   settings.push_back("recovery_target_timeline = 'latest'");
   settings.push_back("synchronous_standby_names = ''");
-  if (auto st = append_settings(dst, std::string("pchat: ") + app + " of " + to_string(source), settings); !st) {
+  if (auto st =
+          append_settings(dst, std::string("pchat: ") + app + " of " + to_string(source), settings);
+      !st) {
     return st;
   }
   // The source's ALTER SYSTEM settings (synchronous_standby_names) came with the copy.
@@ -182,11 +190,14 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
       streaming_already = r && r->rows() > 0;
     }
     if (streaming_already) {
-      if (progress) progress("the " + app + " already streams from " + to_string(source) + ": configuring only");
+      if (progress)
+        progress("the " + app + " already streams from " + to_string(source) +
+                 ": configuring only");
     } else if (!drop_existing) {
       return make_error(ErrorKind::kConflict,
-                        "the " + app + " store is running (" + dst->pgdata().string() + ") and is not a standby of " +
-                            to_string(source) + ": stop it, or drop it (-DropExistingDatabasesOnMirror, "
+                        "the " + app + " store is running (" + dst->pgdata().string() +
+                            ") and is not a standby of " + to_string(source) +
+                            ": stop it, or drop it (-DropExistingDatabasesOnMirror, "
                             "--drop-existing: moved aside, never deleted)");
     }
   }
@@ -194,8 +205,9 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
   if (!streaming_already && fs::exists(dst->pgdata()) && !fs::is_empty(dst->pgdata(), ec)) {
     if (!drop_existing) {
       return make_error(ErrorKind::kConflict,
-                        dst->pgdata().string() + " holds a cluster: drop it (-DropExistingDatabasesOnMirror, "
-                                                 "--drop-existing: moved aside, never deleted)");
+                        dst->pgdata().string() +
+                            " holds a cluster: drop it (-DropExistingDatabasesOnMirror, "
+                            "--drop-existing: moved aside, never deleted)");
     }
     if (auto st = move_aside(tools, *dst, progress); !st) return st;
   }
@@ -209,7 +221,9 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
   auto rec = conn->exec("SELECT pg_is_in_recovery()");
   if (!rec) return rec.error();
   if (rec->str(0, 0) == "t") {
-    if (progress) progress(std::string(to_string(source)) + " is a standby: synchronous mode applies once it is promoted");
+    if (progress)
+      progress(std::string(to_string(source)) +
+               " is a standby: synchronous mode applies once it is promoted");
     return ok_status();
   }
   for (const char* sql : {"ALTER SYSTEM SET synchronous_commit = 'on'"}) {
@@ -224,15 +238,18 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
   if (progress) progress("waiting for the " + app + " to be synchronous");
   auto deadline = std::chrono::steady_clock::now() + 120s;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto r = conn->exec("SELECT sync_state FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'",
-                        {app});
+    auto r = conn->exec(
+        "SELECT sync_state FROM pg_stat_replication WHERE application_name = $1 AND state = "
+        "'streaming'",
+        {app});
     if (r && r->rows() > 0 && r->str(0, 0) == "sync") {
       if (progress) progress("the " + app + " is synchronous");
       return ok_status();
     }
     std::this_thread::sleep_for(50ms);
   }
-  return make_error(ErrorKind::kUnavailable, "the " + app + " did not become synchronous within 120 s");
+  return make_error(ErrorKind::kUnavailable,
+                    "the " + app + " did not become synchronous within 120 s");
 }
 
 Status init_backup_standby(const PgTools& tools, const Topology& t, const PchatCommands& cmds,
@@ -240,11 +257,13 @@ Status init_backup_standby(const PgTools& tools, const Topology& t, const PchatC
   auto dst = managed_cluster(t, StoreRole::kBackup);
   if (!dst) return dst.error();
   if (t.log_shipping.copy_destination.empty()) {
-    return make_error(ErrorKind::kInvalidInput, "the topology has no log_shipping.copy_destination");
+    return make_error(ErrorKind::kInvalidInput,
+                      "the topology has no log_shipping.copy_destination");
   }
   if (auto st = move_aside(tools, *dst, progress); !st) return st;
   if (progress) progress("base backup of primary into " + dst->pgdata().string());
-  if (auto st = base_backup(tools, replication_conninfo(t, StoreRole::kPrimary, "pg_basebackup"), *dst, progress);
+  if (auto st = base_backup(tools, replication_conninfo(t, StoreRole::kPrimary, "pg_basebackup"),
+                            *dst, progress);
       !st) {
     return st;
   }
@@ -254,10 +273,12 @@ Status init_backup_standby(const PgTools& tools, const Topology& t, const PchatC
   for (auto& s : archive_settings(t, cmds)) settings.push_back(s);
   settings.push_back("restore_command = " + quote_conf(restore));
   settings.push_back("recovery_target_timeline = 'latest'");
-  settings.push_back("wal_retrieve_retry_interval = '" + std::to_string(t.log_shipping.restore_poll_ms) + "ms'");
+  settings.push_back("wal_retrieve_retry_interval = '" +
+                     std::to_string(t.log_shipping.restore_poll_ms) + "ms'");
   settings.push_back("primary_conninfo = ''");
   settings.push_back("synchronous_standby_names = ''");
-  if (auto st = append_settings(*dst, "pchat: backup store, restore job reading the copy destination", settings);
+  if (auto st = append_settings(
+          *dst, "pchat: backup store, restore job reading the copy destination", settings);
       !st) {
     return st;
   }

@@ -83,11 +83,13 @@ CopyRoundResult copy_round(const fs::path& share, const fs::path& dest, uint64_t
     if (e.kind == ErrorKind::kInvalidInput) {
       auto size = fs::file_size(src, ec);
       kind = (!ec && size < r.size) ? "truncated" : "corrupted";
-      out.problems.push_back(
-          {kind, r.name,
-           r.name + " in the share is " + kind + " (" + std::to_string(ec ? 0 : size) + " bytes, " +
-               std::to_string(r.size) + " recorded; checksum differs from the manifest): not "
-               "copied, never applied. " + e.message});
+      out.problems.push_back({kind, r.name,
+                              r.name + " in the share is " + kind + " (" +
+                                  std::to_string(ec ? 0 : size) + " bytes, " +
+                                  std::to_string(r.size) +
+                                  " recorded; checksum differs from the manifest): not "
+                                  "copied, never applied. " +
+                                  e.message});
     } else {
       if (e.kind == ErrorKind::kConflict) kind = "conflict";
       out.problems.push_back({kind, r.name, e.message});
@@ -98,8 +100,9 @@ CopyRoundResult copy_round(const fs::path& share, const fs::path& dest, uint64_t
   return out;
 }
 
-std::vector<std::string> retention_sweep(const fs::path& share, const fs::path& dest, WalSegment replay,
-                                         uint64_t segsize, std::chrono::seconds retention) {
+std::vector<std::string> retention_sweep(const fs::path& share, const fs::path& dest,
+                                         WalSegment replay, uint64_t segsize,
+                                         std::chrono::seconds retention) {
   std::vector<std::string> removed;
   auto dst_manifest = read_manifest(dest / kManifestFileName);
   auto share_manifest = read_manifest(share / kManifestFileName);
