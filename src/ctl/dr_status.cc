@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "ctl/logship_status.h"
-#include "ctl/mirror_state.h"
+#include "dr/monitor/logship_status.h"
+#include "dr/monitor/mirror_state.h"
 
 namespace pchat::ctl {
 
@@ -11,9 +11,9 @@ using nlohmann::json;
 
 json dr_status(const dr::Topology& t) {
   json j = json::object();
-  if (t.store(dr::StoreRole::kMirror) != nullptr) j["mirroring"] = probe_mirror(t);
+  if (t.store(dr::StoreRole::kMirror) != nullptr) j["mirroring"] = dr::probe_mirror(t);
   if (t.store(dr::StoreRole::kBackup) != nullptr && !t.log_shipping.backup_share.empty()) {
-    j["log_shipping"] = collect_logship_status(t);
+    j["log_shipping"] = dr::collect_logship_status(t);
   }
   return j;
 }

@@ -1,10 +1,8 @@
 #include "ctl/logship_commands.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -13,12 +11,13 @@
 #include <sstream>
 #include <thread>
 
+#include "ctl/dr_job.h"
 #include "ctl/lab_process.h"
-#include "ctl/logship_status.h"
 #include "dr/cluster/standby.h"
 #include "dr/logship/archive.h"
 #include "dr/logship/copy_round.h"
 #include "dr/logship/file_io.h"
+#include "dr/monitor/logship_status.h"
 #include "dr/topology_file.h"
 #include "store/pg.h"
 
@@ -30,18 +29,8 @@ using nlohmann::json;
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-void on_stop_signal(int) {
-  g_stop.store(true);
-}
-
 Result<dr::Topology> load(const std::string& file) {
-  if (file.empty()) {
-    return make_error(ErrorKind::kInvalidInput,
-                      "logship needs the topology: --topology FILE (or PCHAT_TOPOLOGY)");
-  }
-  return dr::load_topology(file);
+  return load_dr_topology(file, "logship");
 }
 
 Status need_log_shipping(const dr::Topology& t) {
@@ -135,8 +124,7 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
   const auto& ls = t->log_shipping;
-  signal(SIGTERM, on_stop_signal);
-  signal(SIGINT, on_stop_signal);
+  install_stop_handlers();
   spdlog::info("copy job (pid {}): {} -> {} every {} ms, retention {} s", getpid(),
                ls.backup_share.string(), ls.copy_destination.string(), ls.copy_interval_ms,
                ls.retention_s);
@@ -144,7 +132,7 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
   uint64_t copied_total = 0;
   json last_copied = nullptr;
   auto next_retention = std::chrono::steady_clock::now();
-  while (!g_stop.load()) {
+  while (!stop_requested()) {
     auto r = logship::copy_round(ls.backup_share, ls.copy_destination, segsize_of(*t), 10s);
     for (const auto& c : r.copied) {
       spdlog::info("copied {} ({} bytes, sha256 verified)", c.name, c.size);
@@ -175,7 +163,7 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
                       {"problems", problems_json(r.problems)}});
     if (args.once) break;
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ls.copy_interval_ms);
-    while (!g_stop.load() && std::chrono::steady_clock::now() < until)
+    while (!stop_requested() && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(10ms);
   }
   spdlog::info("copy job stopped");
@@ -186,11 +174,11 @@ Status logship_status(const LogshipArgs& args, std::ostream& out) {
   auto t = load(args.topology_file);
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
-  json s = collect_logship_status(*t);
+  json s = dr::collect_logship_status(*t);
   if (args.json) {
     out << s.dump(2) << "\n";
   } else {
-    print_logship_status(s, out);
+    dr::print_logship_status(s, out);
   }
   return ok_status();
 }

@@ -1,10 +1,8 @@
 #include "ctl/mirror_commands.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,10 +10,11 @@
 #include <sstream>
 #include <thread>
 
+#include "ctl/dr_job.h"
 #include "ctl/lab_process.h"
-#include "ctl/mirror_state.h"
 #include "dr/cluster/standby.h"
 #include "dr/logship/wal_name.h"
+#include "dr/monitor/mirror_state.h"
 #include "dr/topology_file.h"
 #include "store/pg.h"
 
@@ -28,17 +27,8 @@ using nlohmann::json;
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-void on_stop_signal(int) {
-  g_stop.store(true);
-}
-
 Result<dr::Topology> load(const std::string& file) {
-  if (file.empty()) {
-    return make_error(ErrorKind::kInvalidInput,
-                      "mirror needs the topology: --topology FILE (or PCHAT_TOPOLOGY)");
-  }
-  return dr::load_topology(file);
+  return load_dr_topology(file, "mirror");
 }
 
 Result<StoreRole> role_arg(const std::string& name) {
@@ -129,7 +119,7 @@ Status mirror_install(const MirrorArgs& args, std::ostream& out) {
 Status mirror_status(const MirrorArgs& args, std::ostream& out) {
   auto t = load(args.topology_file);
   if (!t) return t.error();
-  json s = probe_mirror(*t);
+  json s = dr::probe_mirror(*t);
   if (args.json) {
     out << s.dump(2) << "\n";
     return ok_status();
@@ -158,15 +148,14 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
     return make_error(ErrorKind::kInvalidInput,
                       "the topology has no [stores.mirror]: nothing to monitor");
   }
-  signal(SIGTERM, on_stop_signal);
-  signal(SIGINT, on_stop_signal);
+  install_stop_handlers();
   const bool strict = t->mirroring.mode == dr::MirrorMode::kStrict;
   spdlog::info("mirror monitor (pid {}): mode {}, timeout {} s", getpid(),
                dr::to_string(t->mirroring.mode), t->mirroring.timeout_s);
   std::optional<std::chrono::steady_clock::time_point> lost_since;
   std::string last_state;
-  while (!g_stop.load()) {
-    json s = probe_mirror(*t);
+  while (!stop_requested()) {
+    json s = dr::probe_mirror(*t);
     const std::string state = s["state"].get<std::string>();
     if (state != last_state) {
       if (s["alert"].get<bool>()) {
@@ -213,7 +202,7 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
         }
       }
     }
-    for (int i = 0; i < 25 && !g_stop.load(); ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 25 && !stop_requested(); ++i) std::this_thread::sleep_for(10ms);
   }
   spdlog::info("mirror monitor stopped");
   return ok_status();
@@ -222,7 +211,7 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
 Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   auto t = load(args.topology_file);
   if (!t) return t.error();
-  json s = probe_mirror(*t);
+  json s = dr::probe_mirror(*t);
   const bool synchronized = s["state"] == "synchronized";
   std::string from = s.contains("writable") ? s["writable"].get<std::string>() : "";
   std::string to = s.contains("standby") && s["standby"].is_object()

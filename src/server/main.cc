@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "dr/monitor/dr_metrics.h"
 #include "dr/topology_file.h"
 #include "server/config.h"
 #include "server/http.h"
@@ -155,6 +156,12 @@ int run(server::ServerConfig cfg) {
 
   asio::io_context io(1);
   MetricsRegistry metrics;
+  // Pool mode: mirroring and log-shipping figures in /metrics (dr/monitor/dr_metrics.h).
+  std::optional<dr::DrMetrics> dr_metrics;
+  if (!cfg.topology_file.empty()) {
+    auto topo = dr::load_topology(cfg.topology_file);
+    if (topo && dr::has_dr_figures(*topo)) dr_metrics.emplace(std::move(*topo), metrics);
+  }
   server::Server* srv_ptr = nullptr;
   store::Writer writer(
       conninfo, cfg.server_name + "/" + std::to_string(getpid()),
@@ -183,6 +190,7 @@ int run(server::ServerConfig cfg) {
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
   stream.start(stream_after);
+  if (dr_metrics) dr_metrics->start();
   writer.start();
   readers.start();
   try {

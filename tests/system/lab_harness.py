@@ -94,6 +94,21 @@ class Lab:
     def mirror_status(self) -> dict:
         return json.loads(self.ctl("mirror", "status", "--json").stdout)
 
+    def metrics(self, server: dict) -> dict:
+        """A server's /metrics as {name: value} (comments skipped)."""
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{server['http_port']}/metrics", timeout=5) as r:
+            body = r.read().decode()
+        out = {}
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                try:
+                    out[name] = float(value)
+                except ValueError:
+                    pass
+        return out
+
     # -- the layout --
 
     def servers(self, dc: Optional[str] = None) -> list:

@@ -21,6 +21,19 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def chat(lab, unique, channel, text):
+    """Join `channel` on the first server of A and post `text`; the echo comes back."""
+    c = IrcClient("c").connect(lab.servers("A")[0]["irc_port"])
+    try:
+        c.register(unique("lab"), caps=("echo-message",))
+        c.send(f"JOIN {channel}")
+        c.expect("366", TIMEOUT)
+        c.send(f"PRIVMSG {channel} :{text}")
+        c.expect("PRIVMSG", TIMEOUT)
+    finally:
+        c.close()
+
+
 def test_lab_up_then_down_leaves_no_process_and_no_port(lab_factory, unique):
     lab = lab_factory(servers_per_dc=2)
     print(f"\nlab up (2 servers per datacenter): {lab.up_seconds:.1f} s")
@@ -55,16 +68,7 @@ def test_lab_up_then_down_leaves_no_process_and_no_port(lab_factory, unique):
                                 "where application_name = 'mirror'") == [["sync"]]
 
     # A client chats on an active server of A.
-    a = lab.servers("A")[0]
-    c = IrcClient("c").connect(a["irc_port"])
-    try:
-        c.register(unique("lab"), caps=("echo-message",))
-        c.send("JOIN #lab")
-        c.expect("366", TIMEOUT)
-        c.send("PRIVMSG #lab :hello lab")
-        c.expect("PRIVMSG", TIMEOUT)
-    finally:
-        c.close()
+    chat(lab, unique, "#lab", "hello lab")
 
     pids = lab.all_pids()
     ports = lab.ports()
@@ -110,16 +114,7 @@ def test_kill_dc_then_start_dc(lab_factory, unique):
     wait_until(lambda: lab.query("primary", "select sync_state from pg_stat_replication "
                                             "where application_name = 'mirror'") == [["sync"]],
                30, "the mirror to be synchronous again")
-    a = lab.servers("A")[0]
-    c = IrcClient("c").connect(a["irc_port"])
-    try:
-        c.register(unique("back"), caps=("echo-message",))
-        c.send("JOIN #back")
-        c.expect("366", TIMEOUT)
-        c.send("PRIVMSG #back :after start-dc")
-        c.expect("PRIVMSG", TIMEOUT)
-    finally:
-        c.close()
+    chat(lab, unique, "#back", "after start-dc")
 
 
 def test_bad_datacenter_is_refused(lab_factory):

@@ -239,6 +239,11 @@ def test_status_figures_match_the_files_and_the_stores(lab_factory):
         assert st["stages"][1]["lag_bytes"] == sum(r["size"] for r in waiting)
         assert st["stages"][1]["lag_s"] > 0
         assert st["replay_delay_s"] > 0
+        # The same figures in every pool server's /metrics (refreshed every 5 s).
+        expected = sum(r["size"] for r in waiting)
+        for server in lab.servers():
+            wait_until(lambda: lab.metrics(server).get("pchat_logship_copy_lag_bytes") == expected,
+                       15, f"/metrics of {server['name']} to show the copy lag")
         # The job's silence is an alert once its report is stale.
         st = wait_until(lambda: (lambda s: s if not s["copy_job"]["running"] else None)(lab.logship_status()),
                         25, "the copy job to be reported as not running")

@@ -89,6 +89,8 @@ def test_high_safety_goes_on_exposed_after_the_timeout_and_resynchronizes(lab_fa
         assert "EXPOSED" in lab.ctl("mirror", "status").stdout
         log = (lab.dir / "jobs" / "mirror-monitor.log").read_text()
         assert "runs EXPOSED" in log
+        a = lab.servers("A")[0]
+        wait_until(lambda: lab.metrics(a).get("pchat_mirror_exposed") == 1, 15, "/metrics: exposed")
         # Exposed: commits go on at once.
         t1 = time.monotonic()
         assert post(c, channel, "fast", TIMEOUT) == "ack"
@@ -97,6 +99,8 @@ def test_high_safety_goes_on_exposed_after_the_timeout_and_resynchronizes(lab_fa
         lab.start_dc("A")
         wait_until(lambda: lab.mirror_status()["state"] == "synchronized", 30, "resynchronized")
         assert {"exposed", "fast"} <= bodies(lab, "mirror", channel)
+        wait_until(lambda: lab.metrics(a).get("pchat_mirror_synchronized") == 1, 15,
+                   "/metrics: synchronized")
         assert post(c, channel, "after", TIMEOUT) == "ack"
         assert "after" in bodies(lab, "mirror", channel)
     finally:

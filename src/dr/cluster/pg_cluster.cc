@@ -26,15 +26,6 @@ std::string trim(std::string s) {
   return s;
 }
 
-std::string quote_conf(const std::string& v) {
-  std::string out = "'";
-  for (char ch : v) {
-    if (ch == '\'') out += '\'';
-    out += ch;
-  }
-  return out + "'";
-}
-
 std::string read_file(const fs::path& p) {
   std::ifstream in(p);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -60,15 +51,20 @@ Result<PgTools> PgTools::find() {
   return t;
 }
 
-Result<int> PgTools::run(const std::string& tool, const std::vector<std::string>& args,
-                         std::string* output) const {
+SpawnOptions PgTools::spawn_options(const std::string& tool,
+                                    const std::vector<std::string>& args) const {
   SpawnOptions so;
   so.argv = {(bindir_ / tool).string()};
   so.argv.insert(so.argv.end(), args.begin(), args.end());
   so.uid = uid_;
   so.gid = gid_;
   so.cwd = "/";
-  return run_process(so, output);
+  return so;
+}
+
+Result<int> PgTools::run(const std::string& tool, const std::vector<std::string>& args,
+                         std::string* output) const {
+  return run_process(spawn_options(tool, args), output);
 }
 
 Status PgTools::run_ok(const std::string& tool, const std::vector<std::string>& args) const {
@@ -86,12 +82,7 @@ Result<int> PgTools::run_streaming(const std::string& tool, const std::vector<st
                                    const std::function<void(const std::string&)>& on_line) const {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return make_error(ErrorKind::kInternal, "pipe failed");
-  SpawnOptions so;
-  so.argv = {(bindir_ / tool).string()};
-  so.argv.insert(so.argv.end(), args.begin(), args.end());
-  so.uid = uid_;
-  so.gid = gid_;
-  so.cwd = "/";
+  SpawnOptions so = spawn_options(tool, args);
   so.stdout_fd = fds[1];
   so.stderr_fd = fds[1];
   auto pid = spawn_process(so);
@@ -138,6 +129,15 @@ Status PgTools::make_owned_dir(const fs::path& dir, mode_t mode) const {
     return make_error(ErrorKind::kInternal, "cannot create " + dir.string() + ": " + ec.message());
   chmod(dir.c_str(), mode);
   return give_to_postgres(dir);
+}
+
+std::string quote_conf(const std::string& v) {
+  std::string out = "'";
+  for (char ch : v) {
+    if (ch == '\'') out += '\'';
+    out += ch;
+  }
+  return out + "'";
 }
 
 std::string cluster_conninfo(const ClusterPaths& c, int port, const std::string& dbname) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/process.h"
 #include "core/result.h"
 
 namespace pchat::dr {
@@ -47,6 +48,8 @@ class PgTools {
   Status make_owned_dir(const std::filesystem::path& dir, mode_t mode) const;
 
  private:
+  SpawnOptions spawn_options(const std::string& tool, const std::vector<std::string>& args) const;
+
   std::filesystem::path bindir_;
   std::optional<uid_t> uid_;
   std::optional<gid_t> gid_;
@@ -60,6 +63,9 @@ struct ClusterPaths {
   std::filesystem::path rundir() const { return dir / "run"; }
   std::filesystem::path logfile() const { return dir / "postgres.log"; }
 };
+
+// A postgresql.conf string literal: 'v' with quotes doubled.
+std::string quote_conf(const std::string& v);
 
 // libpq conninfo for `dbname` on the cluster (unix socket, port), as superuser pchat.
 std::string cluster_conninfo(const ClusterPaths& c, int port, const std::string& dbname);

@@ -41,15 +41,6 @@ std::string store_conninfo(const Store& s, const std::string& dbname) {
 
 }  // namespace
 
-std::string quote_conf(const std::string& v) {
-  std::string out = "'";
-  for (char ch : v) {
-    if (ch == '\'') out += '\'';
-    out += ch;
-  }
-  return out + "'";
-}
-
 std::string direct_conninfo(const Store& s, const std::string& dbname) {
   std::string host = s.host;
   std::string port = std::to_string(s.port);

@@ -23,9 +23,6 @@ struct PchatCommands {
 
 using Progress = std::function<void(const std::string&)>;
 
-// A postgresql.conf string literal: 'v' with quotes doubled.
-std::string quote_conf(const std::string& v);
-
 // The cluster of a store pchat manages; fails when the store has no data_dir.
 Result<ClusterPaths> managed_cluster(const Topology& t, StoreRole role);
 

@@ -7,13 +7,13 @@
 
 #include "dr/topology.h"
 
-namespace pchat::ctl {
+namespace pchat::dr {
 
 // {"mode", "timeout_s", "state", "alert", "message", "writable" (role), "standby": {"role",
 //  "connected", "state", "sync_state", "flush_lsn", "replay_lsn", "bytes_behind"},
 //  "synchronous_standby_names", "current_lsn"}. States: synchronized, catching-up, lost
 // (high safety, commits wait until the timeout), exposed, blocked (strict), down (no
 // writable store answers), none (no mirror in the topology).
-nlohmann::json probe_mirror(const dr::Topology& t);
+nlohmann::json probe_mirror(const Topology& t);
 
-}  // namespace pchat::ctl
+}  // namespace pchat::dr

@@ -1,15 +1,14 @@
-#include "ctl/mirror_state.h"
+#include "dr/monitor/mirror_state.h"
 
 #include "dr/cluster/standby.h"
 #include "store/pg.h"
 
-namespace pchat::ctl {
+namespace pchat::dr {
 
-using dr::StoreRole;
 using nlohmann::json;
 
-json probe_mirror(const dr::Topology& t) {
-  json s = {{"mode", dr::to_string(t.mirroring.mode)}, {"timeout_s", t.mirroring.timeout_s}};
+json probe_mirror(const Topology& t) {
+  json s = {{"mode", to_string(t.mirroring.mode)}, {"timeout_s", t.mirroring.timeout_s}};
   if (t.store(StoreRole::kMirror) == nullptr) {
     s.update({{"state", "none"}, {"alert", false}, {"message", "the topology has no mirror"}});
     return s;
@@ -17,8 +16,7 @@ json probe_mirror(const dr::Topology& t) {
   std::optional<StoreRole> writable;
   pg::Connection conn;
   for (StoreRole r : {StoreRole::kPrimary, StoreRole::kMirror}) {
-    auto c =
-        pg::Connection::connect(dr::direct_conninfo(*t.store(r), "postgres"), "pchatctl-mirror");
+    auto c = pg::Connection::connect(direct_conninfo(*t.store(r), "postgres"), "pchatctl-mirror");
     if (!c) continue;
     auto rec = c->exec("SELECT pg_is_in_recovery()");
     if (rec && rec->str(0, 0) == "f") {
@@ -35,7 +33,7 @@ json probe_mirror(const dr::Topology& t) {
   }
   const StoreRole standby =
       *writable == StoreRole::kPrimary ? StoreRole::kMirror : StoreRole::kPrimary;
-  s["writable"] = dr::to_string(*writable);
+  s["writable"] = to_string(*writable);
   auto cfg =
       conn.exec("SELECT current_setting('synchronous_standby_names'), pg_current_wal_lsn()::text");
   if (!cfg) {
@@ -45,12 +43,12 @@ json probe_mirror(const dr::Topology& t) {
   const std::string ssn = cfg->str(0, 0);
   s["synchronous_standby_names"] = ssn;
   s["current_lsn"] = cfg->str(0, 1);
-  json m = {{"role", dr::to_string(standby)}, {"connected", false}};
+  json m = {{"role", to_string(standby)}, {"connected", false}};
   auto rep = conn.exec(
       "SELECT state, sync_state, flush_lsn::text, replay_lsn::text, "
       "pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)::bigint FROM pg_stat_replication "
       "WHERE application_name = $1 ORDER BY state = 'streaming' DESC LIMIT 1",
-      {std::string(dr::to_string(standby))});
+      {std::string(to_string(standby))});
   if (rep && rep->rows() > 0) {
     m.update({{"connected", true},
               {"state", rep->str(0, 0)},
@@ -61,7 +59,7 @@ json probe_mirror(const dr::Topology& t) {
   }
   s["standby"] = m;
   const bool streaming = m.value("state", std::string()) == "streaming";
-  const bool strict = t.mirroring.mode == dr::MirrorMode::kStrict;
+  const bool strict = t.mirroring.mode == MirrorMode::kStrict;
   if (ssn.empty()) {
     s.update({{"state", "exposed"},
               {"alert", true},
@@ -91,4 +89,4 @@ json probe_mirror(const dr::Topology& t) {
   return s;
 }
 
-}  // namespace pchat::ctl
+}  // namespace pchat::dr

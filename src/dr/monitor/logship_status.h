@@ -9,12 +9,12 @@
 
 #include "dr/topology.h"
 
-namespace pchat::ctl {
+namespace pchat::dr {
 
 // Every figure as one JSON object (the --json output; docs/lab.md lists the fields).
-nlohmann::json collect_logship_status(const dr::Topology& t);
+nlohmann::json collect_logship_status(const Topology& t);
 
 // The same, as a table for people.
 void print_logship_status(const nlohmann::json& status, std::ostream& out);
 
-}  // namespace pchat::ctl
+}  // namespace pchat::dr

@@ -1,4 +1,4 @@
-#include "ctl/logship_status.h"
+#include "dr/monitor/logship_status.h"
 
 #include <chrono>
 #include <fstream>
@@ -9,7 +9,7 @@
 #include "dr/logship/wal_name.h"
 #include "store/pg.h"
 
-namespace pchat::ctl {
+namespace pchat::dr {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -87,7 +87,7 @@ json stage(const char* name, const json& last_file, double lag_s, uint64_t lag_b
 
 }  // namespace
 
-json collect_logship_status(const dr::Topology& t) {
+json collect_logship_status(const Topology& t) {
   const auto& ls = t.log_shipping;
   const uint64_t segsize = static_cast<uint64_t>(ls.wal_segsize_mb) << 20;
   const double now = epoch_s(Clock::now());
@@ -104,7 +104,7 @@ json collect_logship_status(const dr::Topology& t) {
                  {"wal_segsize_mb", ls.wal_segsize_mb}};
 
   json primary = store_probe(
-      t.store(dr::StoreRole::kPrimary),
+      t.store(StoreRole::kPrimary),
       "SELECT pg_is_in_recovery()::text AS in_recovery, "
       "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn, "
       "extract(epoch FROM (pg_last_committed_xact()).timestamp)::text AS last_commit_epoch, "
@@ -114,7 +114,7 @@ json collect_logship_status(const dr::Topology& t) {
       "AS last_failed_epoch FROM pg_stat_archiver",
       "pchatctl-logship-status");
   json backup = store_probe(
-      t.store(dr::StoreRole::kBackup),
+      t.store(StoreRole::kBackup),
       "SELECT pg_is_in_recovery()::text AS in_recovery, pg_last_wal_replay_lsn()::text AS "
       "replay_lsn, extract(epoch FROM pg_last_xact_replay_timestamp())::text AS "
       "last_replayed_commit_epoch, (pg_control_checkpoint()).timeline_id::text AS timeline",
@@ -309,4 +309,4 @@ void print_logship_status(const json& s, std::ostream& out) {
   for (const auto& w : s["warnings"]) out << "  warning: " << w.get<std::string>() << "\n";
 }
 
-}  // namespace pchat::ctl
+}  // namespace pchat::dr
