@@ -10,8 +10,9 @@
 #include "ctl/cmdlet/binder.h"
 #include "ctl/cmdlet/cmdlet.h"
 #include "ctl/cmdlet_specs.h"
-#include "ctl/room_cmdlets.h"
 #include "ctl/compliance_commands.h"
+#include "ctl/mirror_commands.h"
+#include "ctl/room_cmdlets.h"
 
 namespace pchat::ctl {
 
@@ -76,6 +77,29 @@ Status run_compliance_cmdlet(const PoolCommandContext& ctx, const BoundCall& cal
   return compliance_config_set(ctx, args);
 }
 
+// Install-CsMirrorDatabase (seed step 6) -> pchatctl mirror install.
+Status run_install_mirror(const PoolCommandContext& ctx, const BoundCall& call, bool dry_run) {
+  std::string type = call.string_or("DatabaseType", "PersistentChat");
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type != "persistentchat" && type != "persistentchatstore") {
+    return make_error(ErrorKind::kInvalidInput,
+                      std::string(kInstallMirrorCmdlet) + ": -DatabaseType " +
+                          call.string_or("DatabaseType") +
+                          ": pchat mirrors the chat store (PersistentChat) only");
+  }
+  if (ctx.topology_file.empty()) {
+    return make_error(ErrorKind::kInvalidInput,
+                      std::string(kInstallMirrorCmdlet) + " needs the topology (--topology FILE)");
+  }
+  MirrorArgs args;
+  args.topology_file = ctx.topology_file.string();
+  args.source = call.string_or("PrimaryStore");
+  args.role = call.string_or("MirrorStore");
+  args.drop_existing = call.is_set("DropExistingDatabasesOnMirror");
+  args.dry_run = dry_run;
+  return mirror_install(args, *ctx.out);
+}
+
 Status run_bound(const PoolCommandContext& ctx, const BoundCall& call, bool json) {
   if (is_room_cmdlet(call.name)) return run_room_cmdlet(ctx, call, json);
   std::string identity = call.string_or("Identity");
@@ -126,6 +150,7 @@ Status run_bound(const PoolCommandContext& ctx, const BoundCall& call, bool json
   if (call.name == kGetComplianceCmdlet || call.name == kSetComplianceCmdlet) {
     return run_compliance_cmdlet(ctx, call, dry_run, json);
   }
+  if (call.name == kInstallMirrorCmdlet) return run_install_mirror(ctx, call, dry_run);
   return make_error(ErrorKind::kInternal, "no handler for cmdlet " + call.name);
 }
 

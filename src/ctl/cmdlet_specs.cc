@@ -34,6 +34,19 @@ std::span<const CmdletSpec> supported_cmdlets() {
           {"AddChatRoomDetails", PK::kBool},
           {"RunInterval", PK::kString},
           {"Force", PK::kSwitch}}},
+        // Seed step 6. SQL Server's placement parameters are accepted and ignored (the
+        // topology places the stores); PrimaryStore/MirrorStore (role names) are pchat's.
+        {kInstallMirrorCmdlet,
+         {{"DatabaseType", PK::kString},
+          {"SqlServerFqdn", PK::kString},
+          {"SqlInstanceName", PK::kString},
+          {"FileShare", PK::kString},
+          {"ForDefaultInstance", PK::kSwitch},
+          {"ConfiguredDatabases", PK::kSwitch},
+          {"DropExistingDatabasesOnMirror", PK::kSwitch},
+          {"Update", PK::kSwitch},
+          {"PrimaryStore", PK::kString},
+          {"MirrorStore", PK::kString}}},
     };
     add_room_cmdlet_specs(all);
     return all;

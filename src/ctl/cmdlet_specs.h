@@ -16,6 +16,7 @@ inline constexpr const char* kGetActiveServerCmdlet = "Get-CsPersistentChatActiv
 inline constexpr const char* kSetActiveServerCmdlet = "Set-CsPersistentChatActiveServer";
 inline constexpr const char* kGetComplianceCmdlet = "Get-CsPersistentChatComplianceConfiguration";
 inline constexpr const char* kSetComplianceCmdlet = "Set-CsPersistentChatComplianceConfiguration";
+inline constexpr const char* kInstallMirrorCmdlet = "Install-CsMirrorDatabase";
 
 // Every supported cmdlet, in documentation order:
 //   Get-CsPersistentChatState [-Identity] <service:fqdn>

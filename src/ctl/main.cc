@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
 #include "ctl/compliance_commands.h"
+#include "ctl/dr_cli.h"
 #include "ctl/pool_commands.h"
 #include "ctl/room_cli.h"
 #include "ctl/sql_commands.h"
@@ -254,6 +255,8 @@ int main(int argc, char** argv) {
                   "one or more statements; none: read them from stdin (GO lines allowed)");
   sql->add_option("--store", sql_args.store_role,
                   "with --topology: the store's role (default primary)");
+  sql->add_flag("--force", sql_args.force,
+                "runbook statements: go on although the step's precondition fails");
   sql->footer(
       "Every statement is checked before any runs. SPIDs are PostgreSQL backend pids.\n"
       "Example: pchatctl --topology pool.toml sql --store backup 'exec sp_who2'");
@@ -344,7 +347,8 @@ int main(int argc, char** argv) {
       "Get-CsPersistentChatActiveServer, Set-CsPersistentChatActiveServer,\n"
       "New-/Get-/Set-/Remove-CsPersistentChatCategory, ...Room, ...Addin,\n"
       "Get-/Set-CsPersistentChatConfiguration,\n"
-      "Get-CsPersistentChatComplianceConfiguration, Set-CsPersistentChatComplianceConfiguration.\n"
+      "Get-CsPersistentChatComplianceConfiguration, Set-CsPersistentChatComplianceConfiguration,\n"
+      "Install-CsMirrorDatabase.\n"
       "-WhatIf is a dry run. In a POSIX shell quote $null ('$null').");
   cmdlet->callback([&] {
     command = [&](const auto&) -> pchat::Status {
@@ -362,6 +366,10 @@ int main(int argc, char** argv) {
       return pchat::ctl::run_cmdlet_line(pool_ctx(), cmdlet_line, json);
     };
   });
+
+  auto dr_cli = pchat::ctl::add_dr_commands(
+      app, topology_file,
+      [&](std::function<pchat::Status()> f) { command = [f](const auto&) { return f(); }; });
 
   std::vector<std::string> args = rewrite_cmdlet_args(argc, argv);
   std::vector<char*> arg_ptrs;

@@ -281,6 +281,29 @@ Status pool_state_show(const PoolCommandContext& ctx, const PoolShowArgs& args) 
   return ok_status();
 }
 
+// The state names the store that becomes primary (backup for FailedOver): the pool
+// must already be writing there (or in its datacenter: its mirror), else the state
+// would be recorded on the store being left (seed step 5 comes after step 4).
+Status check_store_in_use(const dr::Topology& topology, const std::string& in_use,
+                          dr::StoreRole role, store::PoolStatus status) {
+  auto used = dr::parse_store_role(in_use);
+  auto want_dc = topology.datacenter_of(role);
+  auto have_dc = used ? topology.datacenter_of(*used) : std::nullopt;
+  if (!want_dc || !have_dc || *want_dc == *have_dc) return ok_status();
+  return make_error(
+      ErrorKind::kConflict,
+      std::string("pool state ") + store::to_string(status) + " makes the " + dr::to_string(role) +
+          " store (datacenter " + *want_dc +
+          ") the primary store, but the pool's writable store "
+          "is the " +
+          in_use + " store (datacenter " + *have_dc + ")" +
+          (status == store::PoolStatus::kFailedOver
+               ? ": bring the backup database online first (seed step 4: restore database mgc "
+                 "with recovery)"
+               : ": move the pool back first (pchatctl failback)") +
+          ", or use --force/-Force");
+}
+
 Status pool_set_state(const PoolCommandContext& ctx, const PoolSetStateArgs& args) {
   auto status = store::parse_pool_status(args.state);
   if (!status) {
@@ -305,7 +328,12 @@ Status pool_set_state(const PoolCommandContext& ctx, const PoolSetStateArgs& arg
                               .pool_fqdn = *fqdn,
                               .dry_run = args.dry_run,
                               .check = [&](const PoolState& before, const PoolState&) {
-                                return check_recorded_pool(before, *fqdn, args.force);
+                                if (auto st = check_recorded_pool(before, *fqdn, args.force); !st)
+                                  return st;
+                                if (topology == nullptr || args.force || before.state == *status)
+                                  return ok_status();
+                                return check_store_in_use(*topology, (*target)->store_name, role,
+                                                          *status);
                               }};
   auto update = store::set_pool_state((*target)->mgc(), *status, role_name, write);
   if (!update) return update.error();

@@ -5,9 +5,11 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 
 #include "ctl/cmdlet/sql.h"
 #include "ctl/store_access.h"
+#include "dr/runbook/steps.h"
 #include "dr/topology_file.h"
 
 namespace pchat::ctl {
@@ -21,6 +23,9 @@ struct SqlTarget {
   std::unique_ptr<StoreAccess> standalone;
   pg::Connection conn;
   std::string name;
+  std::optional<dr::Topology> topology;  // --topology
+  std::optional<dr::StoreRole> role;
+  bool is_backup() const { return topology && role == dr::StoreRole::kBackup; }
   pg::Connection& mgc() { return standalone ? standalone->mgc() : conn; }
 };
 
@@ -54,6 +59,8 @@ Result<std::unique_ptr<SqlTarget>> open_sql_target(const SqlArgs& args) {
   }
   t->conn = std::move(*c);
   t->name = "the " + args.store_role + " store";
+  t->role = *role;
+  t->topology = std::move(*topo);
   return t;
 }
 
@@ -161,11 +168,17 @@ Status run_sql(const SqlArgs& args, std::istream& in, std::ostream& out) {
         done = kill(c, st, out);
         break;
       case SqlStatement::kRestoreWithRecovery:
-        done = restore_with_recovery(c, st, out);
+        if ((*target)->is_backup() && st.database == "mgc") {
+          done = dr::runbook::bring_online(*(*target)->topology, {.force = args.force}, out);
+        } else {
+          done = restore_with_recovery(c, st, out);
+        }
         break;
       case SqlStatement::kRemoveLogShippingSecondary:
         done = check_database(st);
-        if (done) {
+        if (done && (*target)->is_backup()) {
+          done = dr::runbook::remove_secondary(*(*target)->topology, {.force = args.force}, out);
+        } else if (done) {
           out << "no log-shipping secondary configuration for mgc on " << (*target)->name
               << ": nothing to remove\n";
         }

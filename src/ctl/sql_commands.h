@@ -7,11 +7,13 @@
 //                                      command's own session and unknown SPIDs
 //   restore database mgc with recovery brings the store online: if it is a standby
 //                                      (in recovery), promote it (pg_promote, waiting);
-//                                      if it is online already, says so (idempotent)
+//                                      if it is online already, says so (idempotent).
+//                                      On the backup store: seed step 4b with its
+//                                      preconditions (dr/runbook/steps.h bring_online)
 //   exec sp_delete_log_shipping_secondary_database mgc
-//                                      removes this store's log-shipping secondary
-//                                      configuration; none exists yet in pchat, so
-//                                      it reports that there is nothing to remove
+//                                      on the backup store: seed step 1 (stop the copy
+//                                      job and the restore job, keep the standby);
+//                                      elsewhere there is nothing to remove
 //   use master | use mgc               accepted, no effect
 //
 // The statements come from the argument, or from stdin (one batch, `GO` lines
@@ -32,7 +34,8 @@ struct SqlArgs {
   std::filesystem::path data_dir;
   std::filesystem::path topology_file;
   std::string store_role = "primary";
-  std::string text;  // the statements; empty: read stdin
+  std::string text;    // the statements; empty: read stdin
+  bool force = false;  // runbook statements: go on although the precondition fails
 };
 
 Status run_sql(const SqlArgs& args, std::istream& in, std::ostream& out);

@@ -12,6 +12,8 @@
 
 #include <ostream>
 
+#include "ctl/dr_status.h"
+#include "ctl/pool_target.h"
 #include "ctl/store_access.h"
 #include "dr/topology_file.h"
 #include "store/active_servers.h"
@@ -99,11 +101,9 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
     auto t = dr::load_topology(args.topology_file);
     if (!t) return t.error();
     topo = std::move(*t);
-    const dr::Store* primary = topo->store(dr::StoreRole::kPrimary);
-    auto c = pg::Connection::connect(primary->libpq_conninfo(), "pchatctl");
-    if (!c)
-      return make_error(c.error().kind, "cannot reach the primary store: " + c.error().message);
-    conn = std::move(*c);
+    auto c = connect_store_in_use(*topo);
+    if (!c) return c.error();
+    conn = std::move(c->conn);
   } else {
     auto a = open_store({.data_dir = args.data_dir, .create_if_missing = false});
     if (!a) return a.error();
@@ -146,6 +146,7 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
                               {"health", r.reachable ? r.health : json(nullptr)},
                               {"problem", r.problem}});
     }
+    if (topo) j.update(dr_status(*topo));  // mirroring, log_shipping
     out << j.dump(2) << "\n";
     return ok_status();
   }
@@ -185,6 +186,7 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
   for (const auto& name : fenced) {
     out << fmt::format("store {} is FENCED (it carries a lower epoch than the pool's)\n", name);
   }
+  if (topo) print_dr_summary(dr_status(*topo), out);
   return ok_status();
 }
 

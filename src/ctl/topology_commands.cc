@@ -84,7 +84,8 @@ json topology_json(const dr::Topology& t) {
         {"retention_s", ls.retention_s},
         {"backup_alert_s", ls.backup_alert_s},
         {"copy_alert_s", ls.copy_alert_s},
-        {"restore_alert_s", ls.restore_alert_s}}},
+        {"restore_alert_s", ls.restore_alert_s},
+        {"wal_segsize_mb", ls.wal_segsize_mb}}},
       {"mirroring",
        {{"mode", dr::to_string(t.mirroring.mode)}, {"timeout_s", t.mirroring.timeout_s}}},
   };

@@ -36,15 +36,9 @@ StoreSelector::~StoreSelector() {
   stop();
 }
 
-StoreProbe StoreSelector::probe(size_t i) {
+StoreProbe probe_store(pg::Connection& c, const std::string& name) {
   StoreProbe p;
-  p.name = candidates_[i].name;
-  pg::Connection& c = conns_[i];
-  if (!c.connected()) {
-    auto nc = pg::Connection::connect(candidates_[i].conninfo, "pchatd-selector");
-    if (!nc) return p;
-    c = std::move(*nc);
-  }
+  p.name = name;
   auto r = c.exec(kProbeSql);
   if (!r) {
     c.reset();
@@ -61,6 +55,20 @@ StoreProbe StoreSelector::probe(size_t i) {
     }
   }
   return p;
+}
+
+StoreProbe StoreSelector::probe(size_t i) {
+  pg::Connection& c = conns_[i];
+  if (!c.connected()) {
+    auto nc = pg::Connection::connect(candidates_[i].conninfo, "pchatd-selector");
+    if (!nc) {
+      StoreProbe p;
+      p.name = candidates_[i].name;
+      return p;
+    }
+    c = std::move(*nc);
+  }
+  return probe_store(c, candidates_[i].name);
 }
 
 void StoreSelector::fence(size_t i) {

@@ -32,6 +32,9 @@
 
 namespace pchat::dr {
 
+// One probe of a store on an open connection (reset when the store stops answering).
+StoreProbe probe_store(pg::Connection& c, const std::string& name);
+
 class StoreSelector {
  public:
   static constexpr std::chrono::milliseconds kInterval{1000};

@@ -108,6 +108,9 @@ struct LogShipping {
   int backup_alert_s = 300;
   int copy_alert_s = 300;
   int restore_alert_s = 600;
+  // The clusters' WAL segment size (initdb --wal-segsize), needed to map WAL file names
+  // to positions when the primary cannot be asked. 1-1024, a power of two.
+  int wal_segsize_mb = 16;
 };
 
 struct Mirroring {

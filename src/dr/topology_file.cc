@@ -26,9 +26,9 @@ const Keys kDatacenterKeys = {"description"};
 const Keys kLinkKeys = {"datacenters", "description"};
 const Keys kServerKeys = {"name", "datacenter", "irc_listen", "http_listen"};
 const Keys kStoreKeys = {"datacenter", "conninfo", "host", "port", "dbname", "user", "data_dir"};
-const Keys kLogShippingKeys = {"backup_share",     "copy_destination", "archive_timeout_s",
-                               "copy_interval_ms", "restore_poll_ms",  "retention_s",
-                               "backup_alert_s",   "copy_alert_s",     "restore_alert_s"};
+const Keys kLogShippingKeys = {
+    "backup_share", "copy_destination", "archive_timeout_s", "copy_interval_ms", "restore_poll_ms",
+    "retention_s",  "backup_alert_s",   "copy_alert_s",      "restore_alert_s",  "wal_segsize_mb"};
 const Keys kMirroringKeys = {"mode", "timeout_s"};
 
 constexpr int64_t kDay = 24 * 3600;
@@ -373,6 +373,11 @@ class Parser {
     integer(l, "backup_alert_s", f, 1, 30 * kDay, ls.backup_alert_s);
     integer(l, "copy_alert_s", f, 1, 30 * kDay, ls.copy_alert_s);
     integer(l, "restore_alert_s", f, 1, 30 * kDay, ls.restore_alert_s);
+    if (integer(l, "wal_segsize_mb", f, 1, 1024, ls.wal_segsize_mb) &&
+        (ls.wal_segsize_mb & (ls.wal_segsize_mb - 1)) != 0) {
+      error(line_of(*l.get("wal_segsize_mb")), f + ".wal_segsize_mb",
+            std::to_string(ls.wal_segsize_mb) + " is not a power of two (initdb --wal-segsize)");
+    }
   }
 
   void parse_mirroring(const toml::table& m) {

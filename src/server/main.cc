@@ -25,6 +25,7 @@
 #include "compliance/service/service.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "dr/monitor/dr_metrics.h"
 #include "dr/store_selector.h"
 #include "dr/topology_file.h"
 #include "server/config.h"
@@ -214,6 +215,12 @@ int run(server::ServerConfig cfg) {
   }
 
   asio::io_context io(1);
+  // Pool mode: mirroring and log-shipping figures in /metrics (dr/monitor/dr_metrics.h).
+  std::optional<dr::DrMetrics> dr_metrics;
+  if (!cfg.topology_file.empty()) {
+    auto topo = dr::load_topology(cfg.topology_file);
+    if (topo && dr::has_dr_figures(*topo)) dr_metrics.emplace(std::move(*topo), metrics);
+  }
   server::Server* srv_ptr = nullptr;
   store::Writer writer(
       target, cfg.server_name + "/" + std::to_string(getpid()),
@@ -272,6 +279,7 @@ int run(server::ServerConfig cfg) {
   if (comp) {
     writer.set_compliance_capture(true);
     comp->mgc_conninfo = conninfo;
+    comp->mgc_target = target;  // follows the store the pool uses (failover)
     comp->cycle.server = cfg.server_name;
     // Test only: crash tests stop a run between its files and its purge.
     if (const char* pause = std::getenv("PCHAT_TEST_COMPLIANCE_PAUSE_BEFORE_PURGE_MS")) {
@@ -318,6 +326,7 @@ int run(server::ServerConfig cfg) {
     });
   }
   stream.start(stream_after);
+  if (dr_metrics) dr_metrics->start();
   writer.start();
   readers.start();
   presence_link.start();

@@ -29,7 +29,7 @@ constexpr const char* kSweepSql =
     " AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a"
     "   WHERE a.pid = s.backend_pid AND a.backend_start = s.backend_start)"
     " AND (s.backend_start >= pg_postmaster_start_time()"
-    "   OR s.seen_at < now() - make_interval(secs => $2))"
+    "   OR pg_postmaster_start_time() < now() - make_interval(secs => $2))"
     " RETURNING s.name)"
     " SELECT name, pg_notify('pchat_presence', 'GONE ' || name) FROM gone";
 
@@ -199,6 +199,10 @@ void PresenceLink::notify(std::string event) {
 
 void PresenceLink::connect() {
   auto now = std::chrono::steady_clock::now();
+  if (target_->generation() != generation_) {  // moved: try the new store now
+    next_connect_ = now;
+    backoff_ = 100ms;
+  }
   if (now < next_connect_) return;
   generation_ = target_->generation();
   auto c = pg::Connection::connect(target_->conninfo(), "pchatd-presence");
@@ -378,12 +382,13 @@ void PresenceLink::heartbeat() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_heartbeat_) return;
   next_heartbeat_ = now + kHeartbeat;
-  auto beat = conn_.exec("UPDATE pool_servers SET seen_at = now() WHERE name = $1", {self_});
+  // A read: an idle pool commits nothing, so it writes no WAL (log shipping stays idle).
+  auto beat = conn_.exec("SELECT 1 FROM pool_servers WHERE name = $1", {self_});
   if (!beat) {
     lost(beat.error().message);
     return;
   }
-  if (beat->affected() == 0) {
+  if (beat->rows() == 0) {
     spdlog::warn("presence: this server's entry was removed from the pool; announcing again");
     need_hello();
     return;

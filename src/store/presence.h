@@ -23,11 +23,12 @@
 //     snapshot of the local users (SnapshotRequest) and replaces its rows with it in
 //     one transaction (hello()), NOTIFYing "HELLO <server>". Until then, changes are
 //     dropped (the snapshot will carry them) and claims answer kUnavailable.
-//  5. Every second the link refreshes its row's seen_at and sweeps dead servers: a row
-//     whose backend is gone, and which either started under the running postmaster
-//     (the server or its connection died) or has not been seen for kStoreRestartGrace
-//     (the store restarted and the server did not come back), is deleted, NOTIFYing
-//     "GONE <server>". Any server may sweep; the DELETE makes it happen once.
+//  5. Every second the link checks that its row is still there and sweeps dead servers:
+//     a row whose backend is gone, and which either started under the running
+//     postmaster (the server or its connection died) or predates a store restart that
+//     is older than kStoreRestartGrace (the server did not come back in time), is
+//     deleted, NOTIFYing "GONE <server>". Any server may sweep; the DELETE makes it
+//     happen once. The check and an empty sweep are reads: an idle pool writes no WAL.
 //
 // Thread safety: every public method may be called from any thread; callbacks run on
 // the link's thread and must not block (post to the owner's loop).

@@ -124,7 +124,14 @@ bool Writer::submit(PendingWrite write) {
 
 void Writer::ensure_connected() {
   auto now = std::chrono::steady_clock::now();
-  if (conn_.connected() || now < next_connect_) return;
+  if (conn_.connected()) return;
+  // The pool moved to another store since the last try: try it now, not after the
+  // backoff built up against the store that is gone.
+  if (target_->generation() != generation_) {
+    next_connect_ = now;
+    backoff_ = 100ms;
+  }
+  if (now < next_connect_) return;
   generation_ = target_->generation();
   auto c = pg::Connection::connect(target_->conninfo(), "pchatd-writer");
   if (c) {

@@ -8,6 +8,8 @@ Fixtures (details in their docstrings):
   account         function create accounts with pchatctl -> (name, password)
   irc             function connect IrcClient instances; all closed at teardown
   unique          session  unique_name(prefix) for nicks, channels, accounts
+  lab_factory     function make(servers_per_dc=1, allow_guests=True, extra_args=()) -> a Lab that is up
+                           (pchatctl lab up; lab_harness.py); every lab brought down at teardown
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import tempfile
 import pytest
 
 from irc_client import IrcClient
+from lab_harness import Lab
 from pchat_harness import HarnessError, PchatServer, bin_dir, binary, pchatctl
 
 _counter = itertools.count(1)
@@ -147,3 +150,24 @@ def irc(request):
     yield connect
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def lab_factory(bins, base_dir):
+    """``make(servers_per_dc=1, allow_guests=True, extra_args=())`` -> a ``lab_harness.Lab``
+    that is up (``extra_args`` go to ``lab up``, e.g. ``("--mirror-mode", "strict")``):
+    the two-datacenter topology on loopback (``pchatctl lab up``).  Teardown runs
+    ``lab down`` for every lab made and fails the test if anything is left."""
+    labs = []
+
+    def make(servers_per_dc=1, allow_guests=True, extra_args=()):
+        lab = Lab(base_dir / unique_name("lab"), servers_per_dc, allow_guests, extra_args)
+        labs.append(lab)
+        return lab.up()
+
+    yield make
+    problems = []
+    for lab in labs:
+        problems.extend(lab.cleanup())
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)

@@ -58,7 +58,8 @@ def test_acknowledged_messages_survive_store_kills_under_load(server_factory, ba
     pids = [m.pid for m in members]
     channel = "#" + unique("out")
     stop = threading.Event()
-    observers = [Observer(s, channel, unique("ob"), stop) for s in [owner] + members]
+    stop_observers = threading.Event()
+    observers = [Observer(s, channel, unique("ob"), stop_observers) for s in [owner] + members]
     posters = [Poster(i, members[i % 2], channel, unique(f"po{i}"), stop) for i in range(4)]
     for t in observers + posters:
         t.start()
@@ -81,7 +82,19 @@ def test_acknowledged_messages_survive_store_kills_under_load(server_factory, ba
             assert acked() >= before + 50, "the pool did not resume after the store restart"
     finally:
         stop.set()
-        for t in posters + observers:
+        for t in posters:
+            t.join(30)
+        # The last messages are still on their way to some observers: let them land.
+        settle = time.monotonic() + 20
+        last = None
+        while time.monotonic() < settle:
+            now = [len(o.seen) for o in observers]
+            if now == last and len(set(now)) == 1:
+                break
+            last = now
+            time.sleep(0.5)
+        stop_observers.set()
+        for t in observers:
             t.join(30)
 
     assert [m.pid for m in members] == pids, "a server was restarted"

@@ -175,7 +175,10 @@ def test_change_notifies_pchat_pool_state_with_the_epoch(pool):
 def test_seed_line_with_en_dash_and_pool_identity(pool):
     # As the shell splits the seed's line (quotes gone, en dash kept).
     argv = ["Set-CsPersistentChatState", "-Identity", IDENTITY, "\u2013PoolState", "FailedOver"]
-    out = pool.ok(pool.pool(*argv))
+    # The backup store is not online (this pool has only its primary): refused.
+    pool.fails(pool.pool(*argv), "bring the backup database online first", "seed step 4")
+    assert pool.row()[:2] == (1, "Normal")
+    out = pool.ok(pool.pool(*argv, "-Force"))
     assert "Normal -> FailedOver" in out and "epoch 1 -> 2" in out
     assert pool.row()[:5] == (2, "FailedOver", [], "backup", POOL)
     # The same line as one argument, verbatim: idempotent.
@@ -215,7 +218,7 @@ def test_standalone_records_any_identity(pool):
 
 def test_whatif_is_a_dry_run(pool):
     before = pool.row()
-    out = pool.ok(pool.pool("cmdlet", SEED_LINE + " -WhatIf"))
+    out = pool.ok(pool.pool("cmdlet", SEED_LINE + " -WhatIf -Force"))
     assert "Dry run" in out
     assert pool.row() == before
 
@@ -311,7 +314,8 @@ def test_swap_follows_the_failover(pool):
     # Before the failover the backup datacenter is far from the primary store.
     pool.fails(pool.pool("pool", "active-servers", "--swap"), "datacenter B")
     before = pool.row()
-    result = pool.pool(*SEED_LINE.replace('"', "").split(" "))
+    # (-Force: this pool has no backup store running to bring online first.)
+    result = pool.pool(*SEED_LINE.replace('"', "").split(" "), "-Force")
     pool.ok(result)
     assert "active servers outside datacenter B" in result.stderr
     assert pool.row()[:4] == (before[0] + 1, "FailedOver", [A1, A2], "backup")
@@ -329,14 +333,14 @@ def test_script_runs_every_line_or_none(pool, tmp_path):
     good = pool.data_dir.parent / "failover.ps1"
     good.write_text(
         "\ufeff# step 5 and 7 of the runbook\r\n"
-        f"{SEED_LINE}\r\n"
+        f"{SEED_LINE} -Force\r\n"
         "\r\n"
         f"Set-CsPersistentChatActiveServer -Identity \"{IDENTITY}\" `\r\n"
         f"    -ActiveServers @{{Add=\"{B1}\"}}\r\n"
         f"Get-CsPersistentChatState {IDENTITY}\r\n", encoding="utf-8")
     out = pool.ok(pool.pool("cmdlet", "--file", str(good)))
     assert [l for l in out.splitlines() if l.startswith("> ")] == [
-        f"> {SEED_LINE}",
+        f"> {SEED_LINE} -Force",
         f'> Set-CsPersistentChatActiveServer -Identity "{IDENTITY}" '
         f'-ActiveServers @{{Add="{B1}"}}',
         f"> Get-CsPersistentChatState {IDENTITY}"]

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+#include <string>
+
+#include <unistd.h>
 
 namespace pchat::server {
 namespace {
@@ -31,7 +34,10 @@ TEST(ParseEndpoint, RejectsWithTheFieldName) {
 
 class ConfigFile : public ::testing::Test {
  protected:
-  std::string path_ = ::testing::TempDir() + "/pchat_config_test.toml";
+  // One file per test process: ctest runs the tests of this fixture in parallel.
+  std::string path_ = ::testing::TempDir() + "/pchat_config_test." + std::to_string(::getpid()) +
+                      "." + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                      ".toml";
   void write(const std::string& text) { std::ofstream(path_) << text; }
   void TearDown() override { std::remove(path_.c_str()); }
 };

@@ -107,8 +107,16 @@ void Service::release() {
 // Election on mgc, then the mgccomp lock. False when this server is not (or not yet)
 // the active service.
 bool Service::take_locks() {
+  const auto& target = options_.mgc_target;
+  if (target && mgc_.connected() && target->generation() != mgc_generation_) {
+    spdlog::info("compliance: the pool now uses the {} store; the service follows it",
+                 target->name());
+    release();
+  }
   if (!mgc_.connected()) {
-    auto c = pg::Connection::connect(options_.mgc_conninfo, "pchatd-compliance");
+    if (target) mgc_generation_ = target->generation();
+    auto c = pg::Connection::connect(target ? target->conninfo() : options_.mgc_conninfo,
+                                     "pchatd-compliance");
     if (!c) return false;
     mgc_ = std::move(*c);
   }

@@ -9,6 +9,9 @@
 // session (and so its election) while still in the middle of a run never works on
 // mgccomp at the same time as its successor.
 //
+// Which mgc: mgc_target when set (the server's StoreTarget: it follows the store the
+// pool uses, e.g. the backup store after a failover; a change drops the lock and the
+// connections, and the election runs again there), else mgc_conninfo.
 // Which mgccomp: the compliance store of the datacenter whose store is primary
 // (pool_state.primary_store 'backup' -> comp_backup_conninfo), re-checked before
 // every cycle; a change closes the old connection (and its lock) first.
@@ -23,12 +26,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "compliance/service/cycle.h"
 #include "core/metrics.h"
+#include "store/target.h"
 
 namespace pchat::compliance {
 
@@ -36,6 +41,7 @@ inline constexpr int64_t kServiceLockKey = 7305692318;  // "pchat-compliance"
 
 struct ServiceOptions {
   std::string mgc_conninfo;
+  std::shared_ptr<store::StoreTarget> mgc_target;  // when set, used instead of mgc_conninfo
   std::string comp_conninfo;
   // The datacenter B compliance store ([stores.compliance_backup]); used instead of
   // comp_conninfo while mgc's pool_state names the backup store primary (after a
@@ -68,6 +74,7 @@ class Service {
 
   const ServiceOptions options_;
   pg::Connection mgc_;
+  uint64_t mgc_generation_ = 0;  // of options_.mgc_target when mgc_ connected
   pg::Connection comp_;
   bool comp_locked_ = false;
   std::string comp_in_use_;  // the conninfo comp_ is connected to

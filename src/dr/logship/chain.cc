@@ -65,7 +65,7 @@ ChainReport check_chain(const std::vector<ChainFile>& files, std::optional<Repla
   std::map<TimeLineId, Entry> histories;  // by timeline
   std::vector<Entry> backups;
   for (const auto& cf : files) {
-    if (cf.name == kManifestFileName) continue;
+    if (is_bookkeeping_file(cf.name)) continue;
     auto f = parse_wal_file_name(cf.name, segsize);
     if (!f) {
       problem(ChainProblemKind::kUnknownFile, cf.name,

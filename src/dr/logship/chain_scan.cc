@@ -16,7 +16,7 @@ Result<std::vector<ChainFile>> scan_chain_files(const std::filesystem::path& dir
   if (!manifest) return manifest.error();
   std::vector<ChainFile> out;
   for (const auto& name : *names) {
-    if (name == kManifestFileName) continue;
+    if (is_bookkeeping_file(name)) continue;
     auto digest = sha256_file(dir / name);
     if (!digest) return digest.error();
     ChainFile cf;

@@ -64,7 +64,7 @@ Result<DestinationState> read_destination(const std::filesystem::path& dst_dir) 
   auto files = list_files(dst_dir);
   if (!files) return files.error();
   for (auto& f : *files) {
-    if (f != kManifestFileName) st.files.push_back(std::move(f));
+    if (!is_bookkeeping_file(f)) st.files.push_back(std::move(f));
   }
   auto manifest = read_manifest(dst_dir / kManifestFileName);
   if (!manifest) return manifest.error();

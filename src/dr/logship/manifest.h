@@ -25,6 +25,22 @@
 namespace pchat::logship {
 
 inline constexpr std::string_view kManifestFileName = "pchat-manifest.jsonl";
+// The copy job's report in the copy destination (pchatctl logship copy-job).
+inline constexpr std::string_view kCopyJobStatusFileName = "pchat-copy-job.json";
+// Present in the copy destination once log shipping is removed from the backup store
+// (runbook step 1, dr/runbook/secondary.h): the copy job copies nothing more.
+inline constexpr std::string_view kSecondaryRemovedFileName = "pchat-secondary-removed.json";
+// The failover's journal (dr/runbook/journal.h), in the copy destination: datacenter B.
+inline constexpr std::string_view kFailoverJournalFileName = "pchat-failover.json";
+inline constexpr std::string_view kFailbackJournalFileName = "pchat-failback.json";
+
+// True for the files pchat keeps beside the WAL files (manifest, job report, runbook
+// state): never copied, replayed or reported as foreign.
+inline bool is_bookkeeping_file(std::string_view name) {
+  return name == kManifestFileName || name == kCopyJobStatusFileName ||
+         name == kSecondaryRemovedFileName || name == kFailoverJournalFileName ||
+         name == kFailbackJournalFileName;
+}
 
 struct ManifestRecord {
   std::string name;    // a WAL file name (wal_name.h)

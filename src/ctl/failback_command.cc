@@ -1,0 +1,409 @@
+// pchatctl failback: the pool back to datacenter A once A is rebuilt (the reverse of
+// the failover runbook; docs/runbook.md).
+//
+//   1 clear the active server list (clients stay connected; no new ones)
+//   2 rebuild A's primary from B's store: a base backup of the backup store, started
+//     as its synchronous standby (B's commits wait for A: logs ship B -> A, no loss).
+//     A base backup rather than pg_rewind: A's old primary took writes B never saw
+//     (the log-shipping window) and was fenced; a copy is always possible, needs no
+//     wal_log_hints, and costs seconds at this size. The old cluster is moved aside
+//     (pg.old-<time>), never deleted: what it held past the window stays readable.
+//   3 switch over with no loss: B read-only and its sessions ended, A waited for up
+//     to B's last change, B stopped cleanly, A promoted
+//   4 pool state Normal with a new epoch (B, if it came back writable, is fenced)
+//   5 A's mirror rebuilt from A's primary, synchronous
+//   6 A's servers active
+//   7 log shipping back A -> B: the backup store rebuilt from a base backup of A's
+//     primary (restore job on the copy destination), the copy job resumed, B's mirror
+//     rebuilt as a standby of the backup store
+// Each step finds out by itself whether it is done, so a re-run after a crash resumes.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "ctl/dr_job.h"
+#include "ctl/lab_process.h"
+#include "ctl/mirror_commands.h"
+#include "ctl/pool_commands.h"
+#include "ctl/pool_target.h"
+#include "ctl/runbook_commands.h"
+#include "dr/cluster/standby.h"
+#include "dr/logship/manifest.h"
+#include "dr/runbook/state_file.h"
+#include "dr/runbook/steps.h"
+#include "dr/store_selector.h"
+#include "store/pg.h"
+
+namespace pchat::ctl {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using dr::StoreRole;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kTitles[] = {
+    "",
+    "clear the active server list",
+    "rebuild datacenter A's primary from the backup store (synchronous standby of it)",
+    "switch over to datacenter A's primary with no loss",
+    "set the pool state Normal (new epoch)",
+    "rebuild datacenter A's mirror, synchronous",
+    "set the active servers (datacenter A)",
+    "put log shipping back from datacenter A to B",
+};
+constexpr int kSteps = 7;
+
+struct Look {
+  bool reachable = false;
+  bool writable = false;
+  int64_t epoch = 0;
+};
+
+Look look(const dr::Topology& t, StoreRole role) {
+  Look l;
+  const dr::Store* s = t.store(role);
+  if (s == nullptr) return l;
+  auto c = pg::Connection::connect(dr::direct_conninfo(*s, "mgc") + " connect_timeout=2",
+                                   "pchatctl-failback");
+  if (!c) return l;
+  auto p = dr::probe_store(*c, dr::to_string(role));
+  l.reachable = p.reachable;
+  l.writable = p.writable;
+  l.epoch = p.epoch;
+  return l;
+}
+
+Result<pg::Connection> connect_role(const dr::Topology& t, StoreRole role, const char* db) {
+  auto c = pg::Connection::connect(dr::direct_conninfo(*t.store(role), db) + " connect_timeout=3",
+                                   "pchatctl-failback");
+  if (!c) {
+    return make_error(ErrorKind::kUnavailable, std::string("the ") + dr::to_string(role) +
+                                                   " store is unreachable: " + c.error().message);
+  }
+  return c;
+}
+
+Status exec_all(pg::Connection& c, std::initializer_list<std::string> sqls) {
+  for (const auto& sql : sqls) {
+    if (auto r = c.exec(sql); !r) return r.error();
+  }
+  return ok_status();
+}
+
+dr::Progress progress_to(std::ostream& out) {
+  return [&out](const std::string& line) { out << "  " << line << "\n"; };
+}
+
+Status promote_a(const dr::Topology& t, std::ostream& out) {
+  auto ac = connect_role(t, StoreRole::kPrimary, "postgres");
+  if (!ac) return ac.error();
+  auto p = ac->exec("SELECT pg_promote(true, 60)");
+  if (!p) return p.error();
+  if (p->str(0, 0) != "t") {
+    return make_error(ErrorKind::kUnavailable, "pg_promote did not finish within 60 s");
+  }
+  if (auto st = exec_all(
+          *ac, {"ALTER SYSTEM RESET default_transaction_read_only",
+                "ALTER SYSTEM SET synchronous_standby_names = ''", "SELECT pg_reload_conf()"});
+      !st) {
+    return st;
+  }
+  out << "datacenter A's primary promoted: it is the writable store\n";
+  return ok_status();
+}
+
+// Step 3: B read-only, A caught up, B stopped, A promoted. `journal` keeps B's last
+// LSN once B is stopped, so a re-run after a crash between the stop and the promotion
+// promotes A (after checking it has that LSN).
+Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::json& journal,
+                   const fs::path& journal_file, std::ostream& out) {
+  Look a = look(t, StoreRole::kPrimary);
+  if (a.writable) {
+    out << "datacenter A's primary is writable already: switched over\n";
+    return ok_status();
+  }
+  if (journal.contains("switchover_lsn") && !look(t, StoreRole::kBackup).reachable) {
+    const std::string lsn = journal["switchover_lsn"].get<std::string>();
+    auto ac = connect_role(t, StoreRole::kPrimary, "postgres");
+    if (!ac) return ac.error();
+    auto r = ac->exec("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {lsn});
+    if (!r) return r.error();
+    if (r->str(0, 0) != "t") {
+      return make_error(ErrorKind::kConflict,
+                        "the backup store is stopped but datacenter A's primary has not replayed "
+                        "up to its last change " +
+                            lsn + ": start the backup store and re-run");
+    }
+    out << "the backup store was stopped at " << lsn << "; datacenter A's primary has it\n";
+    return promote_a(t, out);
+  }
+  auto b = connect_role(t, StoreRole::kBackup, "postgres");
+  if (!b) return b.error();
+  auto sync = b->exec(
+      "SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = "
+      "'primary' AND state = 'streaming'");
+  if (!sync) return sync.error();
+  if (sync->str(0, 0) != "sync") {
+    return make_error(
+        ErrorKind::kConflict,
+        "datacenter A's primary is not a synchronous standby of the backup store (" +
+            (sync->str(0, 0).empty() ? std::string("not streaming") : sync->str(0, 0)) +
+            "): step 2 first");
+  }
+  if (auto st = exec_all(
+          *b, {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
+               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
+               "'client backend' AND pid <> pg_backend_pid()"});
+      !st) {
+    return st;
+  }
+  auto lsn = b->exec("SELECT pg_current_wal_lsn()::text");
+  if (!lsn) return lsn.error();
+  const std::string target = lsn->str(0, 0);
+  out << "the backup store is read-only, its sessions ended; its last change is at " << target
+      << "\n";
+  bool caught_up = false;
+  for (auto until = Clock::now() + 30s; Clock::now() < until;) {
+    auto r = b->exec(
+        "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'primary' AND "
+        "flush_lsn >= $1::pg_lsn",
+        {target});
+    if (r && r->i64(0, 0) > 0) {
+      caught_up = true;
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  if (!caught_up) {
+    (void)exec_all(*b,
+                   {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
+    return make_error(ErrorKind::kUnavailable,
+                      "datacenter A's primary did not reach " + target +
+                          " within 30 s; the backup store is writable again, nothing changed");
+  }
+  out << "datacenter A's primary has every change up to " << target << "\n";
+  journal["switchover_lsn"] = target;
+  if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
+  auto bc = dr::managed_cluster(t, StoreRole::kBackup);
+  if (!bc) return bc.error();
+  if (auto st = dr::stop_cluster(tools, *bc); !st) return st;
+  out << "the backup store is stopped (it is rebuilt as the log-shipping standby in step 7)\n";
+  return promote_a(t, out);
+}
+
+// Step 7: the backup store as log-shipping standby of A's primary again.
+Status log_shipping_back(const dr::Topology& t, const dr::PgTools& tools,
+                         const dr::PchatCommands& cmds, std::ostream& out) {
+  const fs::path marker = t.log_shipping.copy_destination / logship::kSecondaryRemovedFileName;
+  auto st = dr::runbook::read_backup_state(t);
+  const bool standby_again = st && st->in_recovery && !st->restore_command.empty();
+  if (!standby_again) {
+    if (auto s = dr::init_backup_standby(tools, t, cmds, progress_to(out)); !s) return s;
+  } else {
+    out << "the backup store is a log-shipping standby already\n";
+  }
+  std::error_code ec;
+  fs::remove(marker, ec);
+  if (ec) {
+    return make_error(ErrorKind::kUnavailable,
+                      "cannot remove " + marker.string() + ": " + ec.message());
+  }
+  out << "log shipping configured again: the copy job copies, the backup store restores\n";
+  if (t.store(StoreRole::kBackupMirror) != nullptr) {
+    if (auto s = dr::install_mirror(tools, t, StoreRole::kBackup, StoreRole::kBackupMirror, cmds,
+                                    false, progress_to(out), true);
+        !s) {
+      return s;
+    }
+    out << "the backup mirror streams from the backup store again\n";
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
+  auto topo = load_dr_topology(args.topology_file, "failback");
+  if (!topo) return topo.error();
+  const dr::Topology& t = *topo;
+  for (StoreRole r : {StoreRole::kPrimary, StoreRole::kBackup}) {
+    if (auto c = dr::managed_cluster(t, r); !c) {
+      return make_error(c.error().kind, "failback rebuilds stores pchat manages on this machine: " +
+                                            c.error().message);
+    }
+  }
+  auto tools = dr::PgTools::find();
+  if (!tools) return tools.error();
+  const dr::PchatCommands cmds{self_exe(), fs::absolute(args.topology_file)};
+  const fs::path journal_file = t.log_shipping.copy_destination / logship::kFailbackJournalFileName;
+  auto loaded = dr::runbook::read_state_file(journal_file);
+  if (!loaded) return loaded.error();
+  nlohmann::json journal = loaded->value_or(nlohmann::json::object());
+
+  // Preflight: where the pool is.
+  Look a = look(t, StoreRole::kPrimary);
+  Look b = look(t, StoreRole::kBackup);
+  out << "Preflight\n"
+      << "  primary (A): "
+      << (a.reachable ? std::string(a.writable ? "writable" : "in recovery") + ", epoch " +
+                            std::to_string(a.epoch)
+                      : "unreachable")
+      << "\n  backup (B):  "
+      << (b.reachable ? std::string(b.writable ? "writable" : "in recovery") + ", epoch " +
+                            std::to_string(b.epoch)
+                      : "unreachable")
+      << "\n";
+  const bool resuming = journal.contains("started_at");
+  if (!resuming) {
+    // Only from a failed-over pool: B serves, A is reachable again.
+    if (!b.writable && !(a.writable && a.epoch >= b.epoch)) {
+      return make_error(ErrorKind::kConflict,
+                        "the backup store is not the writable store: the pool is not failed over "
+                        "(nothing to fail back)");
+    }
+    if (b.writable && !a.reachable) {
+      return make_error(ErrorKind::kUnavailable,
+                        "datacenter A's primary store is unreachable: bring datacenter A back "
+                        "first (its hosts and PostgreSQL), then run failback");
+    }
+    if (!b.writable) {
+      out << "the pool is not failed over: nothing to fail back\n";
+      return ok_status();
+    }
+  } else {
+    out << "  journal: a failback started at " << journal["started_at"].get<std::string>()
+        << " did not finish; it is resumed\n";
+  }
+  if (args.dry_run) {
+    out << "Dry run: would run:\n";
+    for (int i = 1; i <= kSteps; ++i) out << "  step " << i << ": " << kTitles[i] << "\n";
+    return ok_status();
+  }
+  if (!resuming) {
+    journal = nlohmann::json::object();
+    journal["started_at"] = logship::format_utc(std::chrono::system_clock::now());
+    journal["steps"] = nlohmann::json::object();
+  }
+  journal["runs"] = journal.value("runs", 0) + 1;
+  if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
+  PoolCommandContext ctx{
+      .data_dir = {}, .topology_file = args.topology_file, .out = &out, .err = &std::cerr};
+  const auto t0 = Clock::now();
+  auto run_step = [&](int n, const std::function<Status()>& body) -> Status {
+    out << "\nStep " << n << ": " << kTitles[n] << "\n";
+    out.flush();
+    auto s0 = Clock::now();
+    Status st = body();
+    double secs = std::chrono::duration<double>(Clock::now() - s0).count();
+    if (!st) {
+      return make_error(st.error().kind,
+                        fmt::format("failback step {} ({}): {}\nFix the cause and run `pchatctl "
+                                    "failback` again: it resumes",
+                                    n, kTitles[n], st.error().message));
+    }
+    auto& rec = journal["steps"][std::to_string(n)];
+    if (!rec.contains("seconds")) rec["seconds"] = secs;
+    out << "Step " << n << " done in " << fmt::format("{:.2f}", secs) << " s\n";
+    if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
+    if (const char* v = std::getenv("PCHAT_TEST_FAILBACK_KILL_AFTER_STEP");
+        v != nullptr && std::atoi(v) == n) {
+      out.flush();
+      ::raise(SIGKILL);
+    }
+    return ok_status();
+  };
+  auto a_promoted = [&] {
+    return look(t, StoreRole::kPrimary).writable && !look(t, StoreRole::kBackup).writable;
+  };
+
+  if (auto st = run_step(1,
+                         [&] {
+                           PoolActiveServersArgs c;
+                           c.clear = true;
+                           return pool_active_servers(ctx, c);
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(
+          2,
+          [&]() -> Status {
+            if (a_promoted()) {
+              out << "datacenter A's primary is the writable store already\n";
+              return ok_status();
+            }
+            if (journal.contains("switchover_lsn") && !look(t, StoreRole::kBackup).reachable) {
+              out << "the switch-over is under way (the backup store is "
+                     "stopped): step 3 completes it\n";
+              return ok_status();
+            }
+            return dr::install_mirror(*tools, t, StoreRole::kBackup, StoreRole::kPrimary, cmds,
+                                      true, progress_to(out), true);
+          });
+      !st)
+    return st;
+  if (auto st = run_step(3, [&] { return switch_over(t, *tools, journal, journal_file, out); });
+      !st)
+    return st;
+  if (auto st = run_step(4,
+                         [&] {
+                           PoolSetStateArgs s;
+                           s.state = "Normal";
+                           return pool_set_state(ctx, s);
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(5,
+                         [&]() -> Status {
+                           if (t.store(StoreRole::kMirror) == nullptr) {
+                             out << "the topology declares no mirror\n";
+                             return ok_status();
+                           }
+                           return dr::install_mirror(*tools, t, StoreRole::kPrimary,
+                                                     StoreRole::kMirror, cmds, true,
+                                                     progress_to(out), true);
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(6,
+                         [&] {
+                           PoolActiveServersArgs s;
+                           std::vector<std::string> here;
+                           auto dc = t.datacenter_of(StoreRole::kPrimary);
+                           for (const auto& sv : t.servers) {
+                             if (dc && sv.datacenter == *dc &&
+                                 static_cast<int>(here.size()) < t.max_active_servers) {
+                               here.push_back(sv.name);
+                             }
+                           }
+                           s.set = here;
+                           return pool_active_servers(ctx, s);
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(7, [&] { return log_shipping_back(t, *tools, cmds, out); }); !st)
+    return st;
+
+  out << "\nFailback report\n";
+  double sum = 0;
+  for (int i = 1; i <= kSteps; ++i) {
+    double s = journal["steps"][std::to_string(i)].value("seconds", 0.0);
+    sum += s;
+    out << fmt::format("  step {} {:>8.2f} s  {}\n", i, s, kTitles[i]);
+  }
+  out << fmt::format("  total {:>8.2f} s (this run {:.2f} s, {} run(s))\n", sum,
+                     std::chrono::duration<double>(Clock::now() - t0).count(),
+                     journal["runs"].get<int>());
+  out << "Datacenter A serves the pool again; log shipping goes from A to B.\n";
+  // Both runbooks are done: their journals go (the next failover starts afresh).
+  std::error_code ec;
+  fs::remove(journal_file, ec);
+  fs::remove(t.log_shipping.copy_destination / logship::kFailoverJournalFileName, ec);
+  return ok_status();
+}
+
+}  // namespace pchat::ctl

@@ -1,0 +1,359 @@
+// pchatctl failover: the seed's seven steps as one safe, resumable command.
+//
+// Every step is idempotent and finds out by itself what is done (the backup store,
+// the copy destination, the pool state), so a re-run after a crash at any point
+// simply runs them all again; the journal (DEST/pchat-failover.json, in datacenter B)
+// only keeps the times and the figures of the report across runs.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include "ctl/dr_job.h"
+#include "ctl/mirror_commands.h"
+#include "ctl/pool_commands.h"
+#include "ctl/runbook_commands.h"
+#include "dr/cluster/standby.h"
+#include "dr/logship/manifest.h"
+#include "dr/runbook/state_file.h"
+#include "dr/runbook/steps.h"
+#include "dr/store_selector.h"
+#include "store/pg.h"
+
+namespace pchat::ctl {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kStepTitles[] = {
+    "",
+    "remove log shipping from the backup store",
+    "copy the remaining files from the backup share",
+    "apply every copied file to the backup store",
+    "end the sessions on mgc and bring the backup database online",
+    "set the pool state FailedOver (new epoch)",
+    "install the mirror of the new primary (backup mirror)",
+    "set the active servers (datacenter of the new primary)",
+};
+constexpr int kSteps = 7;
+
+std::string now_utc() {
+  return logship::format_utc(std::chrono::system_clock::now());
+}
+
+// One line per mgc store: reachable, writable, fenced, epoch.
+struct StoreLook {
+  dr::StoreRole role;
+  dr::StoreProbe probe;
+};
+
+std::vector<StoreLook> look_at_stores(const dr::Topology& t) {
+  std::vector<StoreLook> looks;
+  for (dr::StoreRole role : {dr::StoreRole::kPrimary, dr::StoreRole::kMirror,
+                             dr::StoreRole::kBackup, dr::StoreRole::kBackupMirror}) {
+    const dr::Store* s = t.store(role);
+    if (s == nullptr) continue;
+    StoreLook l{role, {}};
+    l.probe.name = dr::to_string(role);
+    auto c = pg::Connection::connect(dr::direct_conninfo(*s, "mgc") + " connect_timeout=2",
+                                     "pchatctl-failover");
+    if (c) l.probe = dr::probe_store(*c, l.probe.name);
+    looks.push_back(l);
+  }
+  return looks;
+}
+
+std::string describe(const dr::StoreProbe& p) {
+  if (!p.reachable) return "unreachable";
+  std::string s = p.writable ? "writable" : "in recovery";
+  if (p.fenced) s += ", FENCED";
+  return s + ", epoch " + std::to_string(p.epoch) +
+         (p.primary_store.empty() ? "" : ", pool state names " + p.primary_store);
+}
+
+// Acknowledged messages of datacenter A that the backup store does not have: knowable
+// only while A's chat store can be read. nullopt otherwise.
+std::optional<int64_t> unshipped_messages(const dr::Topology& t, const std::string& since,
+                                          std::string& how) {
+  for (dr::StoreRole role : {dr::StoreRole::kPrimary, dr::StoreRole::kMirror}) {
+    const dr::Store* s = t.store(role);
+    if (s == nullptr) continue;
+    auto a = pg::Connection::connect(dr::direct_conninfo(*s, "mgc") + " connect_timeout=2",
+                                     "pchatctl-failover");
+    if (!a) continue;
+    auto b = pg::Connection::connect(dr::runbook::backup_conninfo(t) + " connect_timeout=2",
+                                     "pchatctl-failover");
+    if (!b) return std::nullopt;
+    // A's messages from shortly before the last shipped transaction on (older ones
+    // were shipped: the chain had no gap), looked up on B by msgid.
+    auto mine = a->exec(
+        "SELECT coalesce(array_agg(msgid), '{}') FROM messages"
+        " WHERE ts >= coalesce(nullif($1, '')::timestamptz, '-infinity') - interval '1 minute'",
+        {since});
+    if (!mine) continue;
+    auto found = b->exec(
+        "SELECT cardinality($1::text[]) - (SELECT count(*) FROM messages WHERE msgid = ANY "
+        "($1::text[]))",
+        {mine->str(0, 0)});
+    if (!found) return std::nullopt;
+    how = "compared with the " + std::string(dr::to_string(role)) + " store of datacenter " +
+          t.datacenter_of(role).value_or("?");
+    return found->i64(0, 0);
+  }
+  return std::nullopt;
+}
+
+// Compliance events datacenter A's mgccomp still holds (not written out yet).
+std::string compliance_left_in_a(const dr::Topology& t) {
+  const dr::Store* s = t.store(dr::StoreRole::kCompliance);
+  if (s == nullptr) return "no compliance store declared";
+  auto c = pg::Connection::connect(s->libpq_conninfo() + " connect_timeout=2", "pchatctl-failover");
+  if (!c) {
+    return "unknown (the compliance store of datacenter A is unreachable): once A is back, "
+           "`pchatctl compliance status` counts them and `pchatctl compliance drain --from A` "
+           "writes them out";
+  }
+  auto r = c->exec(
+      "SELECT CASE WHEN to_regclass('events') IS NULL THEN 0"
+      " ELSE (SELECT count(*) FROM events) END");
+  if (!r) return "unknown (" + r.error().message + ")";
+  int64_t n = r->i64(0, 0);
+  if (n == 0) return "none waiting in datacenter A's mgccomp";
+  return fmt::format(
+      "{} event(s) wait in datacenter A's mgccomp: `pchatctl compliance drain --from A` writes "
+      "them out",
+      n);
+}
+
+// The test hook for crash tests: SIGKILL this process right after step N.
+void maybe_die_after(int step) {
+  const char* v = std::getenv("PCHAT_TEST_FAILOVER_KILL_AFTER_STEP");
+  if (v != nullptr && std::atoi(v) == step) {
+    std::cout.flush();
+    ::raise(SIGKILL);
+  }
+}
+
+}  // namespace
+
+Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
+  auto topo = load_dr_topology(args.topology_file, "failover");
+  if (!topo) return topo.error();
+  const dr::Topology& t = *topo;
+  const dr::Store* backup = t.store(dr::StoreRole::kBackup);
+  if (backup == nullptr || t.log_shipping.copy_destination.empty()) {
+    return make_error(ErrorKind::kInvalidInput,
+                      "the topology declares no backup store with log shipping: nothing to fail "
+                      "over to");
+  }
+  const fs::path journal_file = t.log_shipping.copy_destination / logship::kFailoverJournalFileName;
+  auto loaded = dr::runbook::read_state_file(journal_file);
+  if (!loaded) return loaded.error();
+  json journal = loaded->value_or(json::object());
+  const bool resuming = journal.contains("started_at") && !journal.contains("completed_at");
+  const auto t0 = Clock::now();
+
+  // -- preflight --
+  out << "Preflight (" << now_utc() << ")\n";
+  auto looks = look_at_stores(t);
+  bool a_writable = false;
+  for (const auto& l : looks) {
+    out << fmt::format("  store {:<14} datacenter {:<4} {}\n", l.probe.name,
+                       t.datacenter_of(l.role).value_or("?"), describe(l.probe));
+    auto dc = t.datacenter_of(l.role);
+    if (l.role != dr::StoreRole::kBackup && l.role != dr::StoreRole::kBackupMirror &&
+        l.probe.reachable && l.probe.writable && !l.probe.fenced &&
+        dc != t.datacenter_of(dr::StoreRole::kBackup)) {
+      a_writable = true;
+    }
+  }
+  auto bstate = dr::runbook::read_backup_state(t);
+  if (bstate) {
+    out << "  backup store: " << (bstate->in_recovery ? "restoring" : "online") << ", replay at "
+        << bstate->replay_lsn << ", last replayed transaction "
+        << (bstate->last_replayed_xact.empty() ? "unknown" : bstate->last_replayed_xact) << "\n";
+  } else {
+    out << "  backup store: " << bstate.error().message << "\n";
+  }
+  out << "  log shipping: "
+      << (dr::runbook::secondary_removed(t) ? "removed from the backup store" : "configured")
+      << "\n";
+  {
+    std::ostringstream plan;
+    auto pending = dr::runbook::copy_remaining(t, {.dry_run = true}, plan);
+    out << "  backup share: "
+        << (pending ? std::to_string(pending->pending) + " file(s) not yet copied"
+                    : pending.error().message)
+        << "\n";
+    if (bstate && bstate->in_recovery) {
+      auto to_apply = dr::runbook::files_to_apply(t);
+      out << "  copy destination: "
+          << (to_apply ? std::to_string(*to_apply) + " copied file(s) not yet applied"
+                       : "chain problem: " + to_apply.error().message)
+          << "\n";
+    }
+  }
+  if (resuming) {
+    out << "  journal: a failover started at " << journal["started_at"].get<std::string>()
+        << " did not finish; it is resumed\n";
+  } else if (journal.contains("completed_at")) {
+    out << "  journal: the last failover completed at "
+        << journal["completed_at"].get<std::string>() << "\n";
+  }
+  if (!bstate) return bstate.error();
+  if (a_writable && bstate->in_recovery && !args.force) {
+    return make_error(ErrorKind::kConflict,
+                      "datacenter A's chat store is up and writable: a failover now would split "
+                      "the pool. For a local failure use `pchatctl mirror failover`; for a drill "
+                      "use --force (datacenter A's store is then fenced by the servers)");
+  }
+  if (args.dry_run) {
+    out << "Dry run: would run the seven steps of the seed:\n";
+    for (int i = 1; i <= kSteps; ++i) out << "  step " << i << ": " << kStepTitles[i] << "\n";
+    return ok_status();
+  }
+  const bool completed_before = journal.contains("completed_at") && !bstate->in_recovery;
+  if (!resuming && !completed_before) {
+    journal = json::object();
+    journal["started_at"] = now_utc();
+    journal["steps"] = json::object();
+  }
+  journal["runs"] = journal.value("runs", 0) + 1;
+  if (auto st = dr::runbook::write_state_file(journal_file, journal); !st) return st;
+
+  dr::runbook::StepOptions opts{.dry_run = false, .force = args.force};
+  PoolCommandContext ctx{
+      .data_dir = {}, .topology_file = args.topology_file, .out = &out, .err = &std::cerr};
+  auto run_step = [&](int n, const std::function<Status()>& body) -> Status {
+    out << "\nStep " << n << ": " << kStepTitles[n] << "\n";
+    out.flush();
+    auto s0 = Clock::now();
+    Status st = body();
+    double secs = std::chrono::duration<double>(Clock::now() - s0).count();
+    if (!st) {
+      out << "Step " << n << " FAILED after " << fmt::format("{:.2f}", secs) << " s\n";
+      return make_error(st.error().kind, fmt::format("step {} ({}): {}\nFix the cause and run "
+                                                     "`pchatctl failover` again: it resumes",
+                                                     n, kStepTitles[n], st.error().message));
+    }
+    json& rec = journal["steps"][std::to_string(n)];
+    if (!rec.contains("seconds")) rec["seconds"] = secs;  // the run that did the work
+    rec["done_at"] = now_utc();
+    out << "Step " << n << " done in " << fmt::format("{:.2f}", secs) << " s\n";
+    if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
+    maybe_die_after(n);
+    return ok_status();
+  };
+
+  if (auto st = run_step(1, [&] { return dr::runbook::remove_secondary(t, opts, out); }); !st)
+    return st;
+  if (auto st = run_step(2,
+                         [&]() -> Status {
+                           auto r = dr::runbook::copy_remaining(t, opts, out);
+                           if (!r) return r.error();
+                           return ok_status();
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(3,
+                         [&]() -> Status {
+                           auto r = dr::runbook::apply_copied(t, opts, out);
+                           if (!r) return r.error();
+                           auto now = dr::runbook::read_backup_state(t);
+                           // Figures of the report, while the store is still restoring.
+                           if (now && now->in_recovery) {
+                             journal["last_replayed_xact"] = r->last_replayed_xact;
+                             journal["replay_lsn"] = r->replay_lsn;
+                             journal["last_file"] = r->last_file;
+                           }
+                           return ok_status();
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(4, [&] { return dr::runbook::bring_online(t, opts, out); }); !st)
+    return st;
+  if (auto st = run_step(5,
+                         [&] {
+                           PoolSetStateArgs a;
+                           a.state = "FailedOver";
+                           a.force = args.force;
+                           return pool_set_state(ctx, a);
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(6,
+                         [&]() -> Status {
+                           if (t.store(dr::StoreRole::kBackupMirror) == nullptr) {
+                             out << "the topology declares no backup mirror: the new primary "
+                                    "runs without a mirror\n";
+                             return ok_status();
+                           }
+                           MirrorArgs m;
+                           m.topology_file = args.topology_file;
+                           m.source = "backup";
+                           m.role = "backup_mirror";
+                           return mirror_install(m, out);
+                         });
+      !st)
+    return st;
+  if (auto st = run_step(7,
+                         [&] {
+                           PoolActiveServersArgs a;
+                           std::vector<std::string> here;
+                           auto dc = t.datacenter_of(dr::StoreRole::kBackup);
+                           for (const auto& s : t.servers) {
+                             if (dc && s.datacenter == *dc &&
+                                 static_cast<int>(here.size()) < t.max_active_servers) {
+                               here.push_back(s.name);
+                             }
+                           }
+                           a.set = here;
+                           a.force = args.force;
+                           return pool_active_servers(ctx, a);
+                         });
+      !st)
+    return st;
+
+  if (!journal.contains("completed_at")) journal["completed_at"] = now_utc();
+  double total = std::chrono::duration<double>(Clock::now() - t0).count();
+  journal["last_run_seconds"] = total;
+  if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
+
+  // -- report --
+  std::string last = journal.value("last_replayed_xact", "");
+  out << "\nFailover report\n";
+  out << "  started " << journal["started_at"].get<std::string>() << ", completed "
+      << journal["completed_at"].get<std::string>() << " (" << journal["runs"].get<int>()
+      << " run(s))\n";
+  out << "  last replayed transaction (the newest change datacenter B received): "
+      << (last.empty() ? "unknown" : last) << "\n";
+  std::string how;
+  auto unshipped = unshipped_messages(t, last, how);
+  if (unshipped) {
+    out << "  acknowledged messages not shipped: " << *unshipped << " (" << how << ")\n";
+  } else {
+    out << "  acknowledged messages not shipped: unknown while datacenter A's chat stores are "
+           "unreachable; at most those acknowledged after "
+        << (last.empty() ? "the last replayed transaction" : last)
+        << " (the log-shipping window). Run `pchatctl failover` again once A is back to count "
+           "them\n";
+  }
+  out << "  compliance: " << compliance_left_in_a(t) << "\n";
+  double sum = 0;
+  for (int i = 1; i <= kSteps; ++i) {
+    const json& rec = journal["steps"][std::to_string(i)];
+    double s = rec.value("seconds", 0.0);
+    sum += s;
+    out << fmt::format("  step {} {:>8.2f} s  {}\n", i, s, kStepTitles[i]);
+  }
+  out << fmt::format("  total {:>8.2f} s (this run {:.2f} s)\n", sum, total);
+  out << "Datacenter B serves the pool. Clients reconnect to its servers.\n";
+  return ok_status();
+}
+
+}  // namespace pchat::ctl

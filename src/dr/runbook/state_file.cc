@@ -1,0 +1,45 @@
+#include "dr/runbook/state_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "dr/logship/file_io.h"
+
+namespace pchat::dr::runbook {
+
+namespace fs = std::filesystem;
+
+Status write_state_file(const fs::path& file, const nlohmann::json& value) {
+  const fs::path dir = file.parent_path();
+  const fs::path tmp = logship::temp_path(dir, file.filename().string());
+  const std::string text = value.dump(2) + "\n";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return logship::errno_error(errno, "create", tmp);
+  Status st = logship::write_all(fd, text.data(), text.size(), tmp);
+  if (st) st = logship::fsync_fd(fd, tmp);
+  ::close(fd);
+  if (!st) return st;
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return logship::errno_error(errno, "rename", tmp);
+  return logship::fsync_dir(dir);
+}
+
+Result<std::optional<nlohmann::json>> read_state_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT || !fs::exists(file)) return std::optional<nlohmann::json>{};
+    return logship::errno_error(errno, "open", file);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (j.is_discarded()) {
+    return make_error(ErrorKind::kInvalidInput, file.string() + " is not valid JSON");
+  }
+  return std::optional<nlohmann::json>(std::move(j));
+}
+
+}  // namespace pchat::dr::runbook

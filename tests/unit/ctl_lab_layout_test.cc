@@ -1,0 +1,90 @@
+// The lab's layout and topology text (ctl/lab_layout.h): the file lab up writes is a
+// valid topology with no diagnostic, and lab.json round-trips.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "ctl/lab_layout.h"
+#include "dr/topology_file.h"
+#include "logship_test_util.h"
+
+namespace pchat::ctl {
+namespace {
+
+std::vector<int> ports(int n) {
+  std::vector<int> out;
+  for (int i = 0; i < n; ++i) out.push_back(20000 + i);
+  return out;
+}
+
+TEST(LabLayout, TopologyIsValidWithoutWarnings) {
+  pchat::logship::test_util::TempDir dir;
+  LabLayout l = make_lab_layout(dir.path(), 2, ports(lab_ports_needed(2)));
+  dr::TopologyReport rep = dr::check_topology(lab_topology_text(l), "lab.toml", dir.path());
+  for (const auto& d : rep.diagnostics) ADD_FAILURE() << dr::format(d);
+  ASSERT_TRUE(rep.ok());
+  const dr::Topology& t = *rep.topology;
+  EXPECT_EQ(t.servers.size(), 4u);
+  EXPECT_EQ(t.active_servers, (std::vector<std::string>{"a1.lab.pchat.test", "a2.lab.pchat.test"}));
+  EXPECT_EQ(t.stores.size(), 6u);
+  EXPECT_EQ(*t.datacenter_of(dr::StoreRole::kMirror), "A");
+  EXPECT_EQ(*t.datacenter_of(dr::StoreRole::kBackupMirror), "B");
+  EXPECT_EQ(t.log_shipping.wal_segsize_mb, 1);
+  EXPECT_EQ(t.log_shipping.archive_timeout_s, 1);
+  EXPECT_EQ(t.log_shipping.backup_share, dir.path() / "share");
+  // The primary names its mirror as failover partner; the mirror is its own instance.
+  const dr::Store* p = t.store(dr::StoreRole::kPrimary);
+  EXPECT_NE(p->conninfo.find("target_session_attrs=read-write"), std::string::npos);
+  EXPECT_NE(p->conninfo.find((dir.path() / "stores" / "mirror" / "run").string()),
+            std::string::npos);
+  EXPECT_EQ(t.store(dr::StoreRole::kMirror)->host,
+            (dir.path() / "stores" / "mirror" / "run").string());
+}
+
+TEST(LabLayout, EveryPortIsUsedOnce) {
+  LabLayout l = make_lab_layout("/lab", 3, ports(lab_ports_needed(3)));
+  std::set<int> seen;
+  for (const auto& s : l.stores) EXPECT_TRUE(seen.insert(s.port).second);
+  for (const auto& s : l.servers) {
+    EXPECT_TRUE(seen.insert(s.irc_port).second);
+    EXPECT_TRUE(seen.insert(s.http_port).second);
+  }
+  EXPECT_EQ(static_cast<int>(seen.size()), lab_ports_needed(3));
+}
+
+TEST(LabLayout, StateFileRoundTrips) {
+  pchat::logship::test_util::TempDir dir;
+  LabLayout l = make_lab_layout(dir.path(), 1, ports(lab_ports_needed(1)));
+  l.servers[0].pid = 1234;
+  l.jobs[1].pid = 99;
+  l.allow_guests = true;
+  l.mirror_mode = "strict";
+  ASSERT_TRUE(save_lab_layout(l).ok());
+  auto back = load_lab_layout(dir.path());
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->servers[0].pid, 1234);
+  EXPECT_EQ(back->jobs[1].pid, 99);
+  EXPECT_EQ(back->jobs[1].args, l.jobs[1].args);
+  EXPECT_TRUE(back->allow_guests);
+  EXPECT_EQ(back->mirror_mode, "strict");
+  EXPECT_EQ(back->store(dr::StoreRole::kBackup)->port, l.store(dr::StoreRole::kBackup)->port);
+  EXPECT_FALSE(load_lab_layout(dir.path() / "nothing").ok());
+}
+
+TEST(TopologyFile, WalSegsizeMustBeAPowerOfTwo) {
+  const std::string base =
+      "[pool]\nfqdn = \"p.example\"\n[datacenters.A]\n[stores.primary]\ndatacenter = \"A\"\n"
+      "host = \"db\"\n[log_shipping]\n";
+  auto ok = dr::check_topology(base + "wal_segsize_mb = 64\n", "t.toml", "/");
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.topology->log_shipping.wal_segsize_mb, 64);
+  auto bad = dr::check_topology(base + "wal_segsize_mb = 3\n", "t.toml", "/");
+  ASSERT_FALSE(bad.ok());
+  bool said = false;
+  for (const auto& d : bad.diagnostics)
+    said |= dr::format(d).find("not a power of two") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+}  // namespace
+}  // namespace pchat::ctl
