@@ -121,4 +121,20 @@ Result<OsUser> lookup_user(const std::string& name) {
   return OsUser{pw.pw_uid, pw.pw_gid};
 }
 
+std::string read_proc_file(pid_t pid, const char* entry) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + entry;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // end, or the process ended meanwhile
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 }  // namespace pchat

@@ -35,6 +35,11 @@ int wait_process(pid_t pid);
 
 bool process_alive(pid_t pid);
 
+// The bytes of /proc/<pid>/<entry> ("stat", "cmdline"); empty when the process is gone
+// (it may end while being read: read() then fails with ESRCH, which iostreams turn
+// into an exception).
+std::string read_proc_file(pid_t pid, const char* entry);
+
 // Looks up an OS user; fails with kNotFound.
 struct OsUser {
   uid_t uid;

@@ -187,11 +187,22 @@ Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::js
                           " within 30 s; the backup store is writable again, nothing changed");
   }
   out << "datacenter A's primary has every change up to " << target << "\n";
+  // Until the backup store is stopped, a failure gives it its writes back.
+  auto undo = [&](Status st) {
+    (void)exec_all(*b,
+                   {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
+    return make_error(st.error().kind,
+                      st.error().message + " (the backup store is writable again)");
+  };
   journal["switchover_lsn"] = target;
-  if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
+  if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return undo(w);
   auto bc = dr::managed_cluster(t, StoreRole::kBackup);
-  if (!bc) return bc.error();
-  if (auto st = dr::stop_cluster(tools, *bc); !st) return st;
+  if (!bc) return undo(bc.error());
+  if (auto st = dr::stop_cluster(tools, *bc); !st) {
+    journal.erase("switchover_lsn");
+    (void)dr::runbook::write_state_file(journal_file, journal);
+    return undo(st);
+  }
   out << "the backup store is stopped (it is rebuilt as the log-shipping standby in step 7)\n";
   return promote_a(t, out);
 }
@@ -240,6 +251,8 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   auto tools = dr::PgTools::find();
   if (!tools) return tools.error();
   const dr::PchatCommands cmds{self_exe(), fs::absolute(args.topology_file)};
+  auto lock = dr::runbook::RunbookLock::take(t.log_shipping.copy_destination);
+  if (!lock) return lock.error();
   const fs::path journal_file = t.log_shipping.copy_destination / logship::kFailbackJournalFileName;
   auto loaded = dr::runbook::read_state_file(journal_file);
   if (!loaded) return loaded.error();
@@ -317,33 +330,46 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
     }
     return ok_status();
   };
+  // A is the pool's store once it is writable with an epoch above B's (step 4 done),
+  // or writable while B is not (promoted in step 3).
   auto a_promoted = [&] {
-    return look(t, StoreRole::kPrimary).writable && !look(t, StoreRole::kBackup).writable;
+    Look a = look(t, StoreRole::kPrimary);
+    Look b = look(t, StoreRole::kBackup);
+    return a.writable && (!b.writable || a.epoch > b.epoch);
+  };
+  // Steps 1 and 2 are not repeated once recorded done: after the switch-over began,
+  // the backup store may be read-only or stopped (step 1 could not write there) and A
+  // must never be rebuilt from it again (step 2 would throw away A's newer writes).
+  auto done_before = [&](int n) {
+    if (!journal["steps"].contains(std::to_string(n))) return false;
+    out << "done in an earlier run\n";
+    return true;
   };
 
   if (auto st = run_step(1,
-                         [&] {
+                         [&]() -> Status {
+                           if (done_before(1)) return ok_status();
                            PoolActiveServersArgs c;
                            c.clear = true;
                            return pool_active_servers(ctx, c);
                          });
       !st)
     return st;
-  if (auto st = run_step(
-          2,
-          [&]() -> Status {
-            if (a_promoted()) {
-              out << "datacenter A's primary is the writable store already\n";
-              return ok_status();
-            }
-            if (journal.contains("switchover_lsn") && !look(t, StoreRole::kBackup).reachable) {
-              out << "the switch-over is under way (the backup store is "
-                     "stopped): step 3 completes it\n";
-              return ok_status();
-            }
-            return dr::install_mirror(*tools, t, StoreRole::kBackup, StoreRole::kPrimary, cmds,
-                                      true, progress_to(out), true);
-          });
+  if (auto st = run_step(2,
+                         [&]() -> Status {
+                           if (done_before(2)) return ok_status();
+                           if (journal.contains("switchover_lsn")) {
+                             out << "the switch-over is under way: step 3 completes it\n";
+                             return ok_status();
+                           }
+                           if (a_promoted()) {
+                             out << "datacenter A's primary is the writable store already\n";
+                             return ok_status();
+                           }
+                           return dr::install_mirror(*tools, t, StoreRole::kBackup,
+                                                     StoreRole::kPrimary, cmds, true,
+                                                     progress_to(out), true);
+                         });
       !st)
     return st;
   if (auto st = run_step(3, [&] { return switch_over(t, *tools, journal, journal_file, out); });

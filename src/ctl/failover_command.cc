@@ -118,16 +118,23 @@ std::string compliance_left_in_a(const dr::Topology& t) {
            "`pchatctl compliance status` counts them and `pchatctl compliance drain --from A` "
            "writes them out";
   }
+  auto has = c->exec("SELECT to_regclass('events') IS NOT NULL");
+  if (!has) return "unknown (" + has.error().message + ")";
+  if (has->str(0, 0) != "t") return "none waiting in datacenter A's mgccomp";
   auto r = c->exec(
-      "SELECT CASE WHEN to_regclass('events') IS NULL THEN 0"
-      " ELSE (SELECT count(*) FROM events) END");
+      "SELECT count(*),"
+      " coalesce(to_char(to_timestamp(min(ts_us) / 1e6) AT TIME ZONE 'UTC',"
+      "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+      " coalesce(to_char(to_timestamp(max(ts_us) / 1e6) AT TIME ZONE 'UTC',"
+      "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+      " FROM events");
   if (!r) return "unknown (" + r.error().message + ")";
   int64_t n = r->i64(0, 0);
   if (n == 0) return "none waiting in datacenter A's mgccomp";
   return fmt::format(
-      "{} event(s) wait in datacenter A's mgccomp: `pchatctl compliance drain --from A` writes "
-      "them out",
-      n);
+      "{} event(s) from {} to {} wait in datacenter A's mgccomp: `pchatctl compliance drain "
+      "--from A` writes them out",
+      n, r->str(0, 1), r->str(0, 2));
 }
 
 // The test hook for crash tests: SIGKILL this process right after step N.
@@ -151,6 +158,8 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
                       "the topology declares no backup store with log shipping: nothing to fail "
                       "over to");
   }
+  auto lock = dr::runbook::RunbookLock::take(t.log_shipping.copy_destination);
+  if (!lock) return lock.error();
   const fs::path journal_file = t.log_shipping.copy_destination / logship::kFailoverJournalFileName;
   auto loaded = dr::runbook::read_state_file(journal_file);
   if (!loaded) return loaded.error();
@@ -279,10 +288,14 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
     return st;
   if (auto st = run_step(5,
                          [&] {
+                           // On the store just promoted, whatever else is writable
+                           // (a drill with A up): the new epoch fences the rest.
+                           PoolCommandContext on_backup = ctx;
+                           on_backup.store_role = "backup";
                            PoolSetStateArgs a;
                            a.state = "FailedOver";
                            a.force = args.force;
-                           return pool_set_state(ctx, a);
+                           return pool_set_state(on_backup, a);
                          });
       !st)
     return st;

@@ -77,6 +77,10 @@ std::vector<std::string> server_argv(const Lab& lab, const LabServer& s) {
                                    "--data-dir",
                                    (lab.layout.dir / "servers" / s.name).string()};
   if (lab.layout.allow_guests) argv.push_back("--allow-guests");
+  if (lab.layout.compliance_run_interval_ms > 0) {
+    argv.push_back("--compliance-run-interval-ms");
+    argv.push_back(std::to_string(lab.layout.compliance_run_interval_ms));
+  }
   return argv;
 }
 
@@ -307,6 +311,7 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   if (!tools) return tools.error();
   Lab lab{make_lab_layout(dir, args.servers_per_dc, *ports), std::move(*tools), {}, {}};
   lab.layout.allow_guests = args.allow_guests;
+  lab.layout.compliance_run_interval_ms = args.compliance_run_interval_ms;
   lab.layout.mirror_mode = args.mirror_mode;
   lab.layout.mirror_timeout_s = args.mirror_timeout_s;
   if (!dr::parse_mirror_mode(args.mirror_mode)) {

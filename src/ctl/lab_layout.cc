@@ -125,6 +125,7 @@ Status save_lab_layout(const LabLayout& l) {
   j["dir"] = l.dir.string();
   j["servers_per_dc"] = l.servers_per_dc;
   j["allow_guests"] = l.allow_guests;
+  j["compliance_run_interval_ms"] = l.compliance_run_interval_ms;
   j["mirror_mode"] = l.mirror_mode;
   j["mirror_timeout_s"] = l.mirror_timeout_s;
   j["pool_fqdn"] = l.pool_fqdn;
@@ -176,6 +177,7 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     l.dir = j.at("dir").get<std::string>();
     l.servers_per_dc = j.at("servers_per_dc").get<int>();
     l.allow_guests = j.value("allow_guests", false);
+    l.compliance_run_interval_ms = j.value("compliance_run_interval_ms", 0);
     l.mirror_mode = j.value("mirror_mode", std::string("high-safety"));
     l.mirror_timeout_s = j.value("mirror_timeout_s", 5);
     l.pool_fqdn = j.at("pool_fqdn").get<std::string>();

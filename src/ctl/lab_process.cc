@@ -66,12 +66,10 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const fs::pat
 
 bool pid_runs(pid_t pid, const std::string& needle) {
   if (pid <= 0 || !process_alive(pid)) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string stat = read_proc_file(pid, "stat");
   auto paren = stat.rfind(')');
   if (paren == std::string::npos || stat.size() < paren + 3 || stat[paren + 2] == 'Z') return false;
-  std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+  std::string cmdline = read_proc_file(pid, "cmdline");
   return cmdline.find(needle) != std::string::npos;
 }
 

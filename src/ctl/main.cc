@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <cstdlib>
+
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
 #include "ctl/compliance_commands.h"
@@ -73,6 +75,9 @@ std::vector<std::string> rewrite_cmdlet_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A store that does not answer (a datacenter gone dark) costs seconds, not TCP's
+  // minutes of retries; an explicit PGCONNECT_TIMEOUT or connect_timeout wins.
+  setenv("PGCONNECT_TIMEOUT", "3", /*overwrite=*/0);
   CLI::App app{
       "pchatctl: manage a pchat server and its store.\n"
       "Commands work on the data directory's store: the running one (pchatd's), or, when\n"

@@ -31,6 +31,9 @@ struct PoolCommandContext {
   std::filesystem::path topology_file;  // --topology FILE; when set, the pool's store
   std::ostream* out = nullptr;          // results (stdout)
   std::ostream* err = nullptr;          // notes and warnings (stderr)
+  // --topology: work on this store (a role name) instead of the one the pool uses;
+  // the failover's step 5 records the new epoch on the backup store it just promoted.
+  std::string store_role;
 };
 
 struct PoolShowArgs {

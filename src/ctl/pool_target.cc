@@ -1,5 +1,6 @@
 #include "ctl/pool_target.h"
 
+#include "dr/cluster/standby.h"
 #include "dr/store_choice.h"
 #include "dr/store_selector.h"
 #include "dr/topology_file.h"
@@ -63,7 +64,24 @@ Result<std::unique_ptr<PoolTarget>> open_target(const PoolCommandContext& ctx) {
   if (primary == nullptr) {  // load_topology() refuses this; keep the check local
     return make_error(ErrorKind::kInvalidInput, "the topology declares no primary store");
   }
-  auto in_use = connect_store_in_use(*topology);
+  Result<StoreInUse> in_use = make_error(ErrorKind::kInternal, "no store");
+  if (!ctx.store_role.empty()) {
+    auto role = dr::parse_store_role(ctx.store_role);
+    const dr::Store* st = role ? topology->store(*role) : nullptr;
+    if (st == nullptr) {
+      return make_error(ErrorKind::kNotFound,
+                        "the topology declares no '" + ctx.store_role + "' store");
+    }
+    auto c =
+        pg::Connection::connect(dr::direct_conninfo(*st, "mgc") + " connect_timeout=3", "pchatctl");
+    if (!c) {
+      return make_error(ErrorKind::kUnavailable,
+                        "cannot reach the " + ctx.store_role + " store: " + c.error().message);
+    }
+    in_use = StoreInUse{std::move(*c), ctx.store_role};
+  } else {
+    in_use = connect_store_in_use(*topology);
+  }
   if (!in_use) return in_use.error();
   target->store_name = in_use->name;
   target->pool_conn = std::move(in_use->conn);

@@ -39,8 +39,7 @@ pid_t live_postmaster(const fs::path& dir) {
   std::ifstream pidfile(dir / "pg" / "postmaster.pid");
   pid_t pid = 0;
   if (!(pidfile >> pid) || pid <= 0 || !process_alive(pid)) return 0;
-  std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+  std::string cmdline = read_proc_file(pid, "cmdline");
   return cmdline.find("postgres") == std::string::npos ? 0 : pid;  // else a recycled pid
 }
 

@@ -159,8 +159,7 @@ void Instance::stop_leftover_postmaster() {
   std::ifstream pidfile(pgdata_ / "postmaster.pid");
   pid_t pid = 0;
   if (!(pidfile >> pid) || pid <= 0 || !process_alive(pid)) return;
-  std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+  std::string cmdline = read_proc_file(pid, "cmdline");
   if (cmdline.find("postgres") == std::string::npos) return;  // a recycled PID
   spdlog::warn("store: a postmaster from an earlier run (pid {}) is still up; shutting it down",
                pid);

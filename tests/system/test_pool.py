@@ -284,3 +284,33 @@ def test_drain_sends_clients_to_an_active_server_and_undrain_reopens(server_fact
     again.register(unique("dg"))
     again.close()
     a.close()
+
+
+def test_pool_state_change_reaches_every_server_within_a_second(server_factory, base_dir, unique):
+    """Issue 4: a pool-state change is seen by all servers in <= 1 s (they LISTEN on
+    pchat_pool_state; the figure is measured from the command's commit)."""
+    import json
+    import time
+    from pchat_harness import pchatctl as ctl
+
+    owner, members, topo = start_pool(server_factory, base_dir, n_members=3)
+
+    def epochs():
+        return [json.loads(m.http_get("/healthz")[1]).get("epoch") for m in members]
+
+    before = epochs()
+    assert len(set(before)) == 1, before
+    r = ctl(owner.data_dir, "--topology", str(topo), "Set-CsPersistentChatState",
+            "-Identity", "service:pool.test.local", "-PoolState", "FailedOver", "-Force")
+    committed = time.monotonic()
+    assert r.returncode == 0, r.stdout + r.stderr
+    seen = {}
+    while len(seen) < len(members) and time.monotonic() - committed < 5:
+        for m, e in zip(members, epochs()):
+            if e == before[0] + 1 and m.name not in seen:
+                seen[m.name] = time.monotonic() - committed
+        time.sleep(0.02)
+    print(f"\npool-state change seen by each server after: "
+          + ", ".join(f"{n} {t * 1000:.0f} ms" for n, t in seen.items()))
+    assert len(seen) == len(members), seen
+    assert max(seen.values()) <= 1.0, seen

@@ -222,7 +222,7 @@ static void remove_stale_locks(const ClusterPaths& c) {
     std::ifstream in(lock);
     pid_t pid = 0;
     if (!(in >> pid) || pid <= 0) continue;
-    std::string cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string cmd = read_proc_file(pid, "cmdline");
     if (process_alive(pid) && cmd.find("postgres") != std::string::npos) continue;
     fs::remove(lock, ec);
     if (lock.extension() == ".lock")
@@ -267,7 +267,7 @@ std::optional<pid_t> postmaster_pid(const ClusterPaths& c) {
   std::ifstream in(c.pgdata() / "postmaster.pid");
   pid_t pid = 0;
   if (!(in >> pid) || pid <= 0 || !process_alive(pid)) return std::nullopt;
-  std::string cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string cmd = read_proc_file(pid, "cmdline");
   if (cmd.find("postgres") == std::string::npos) return std::nullopt;  // a recycled PID
   return pid;
 }
@@ -278,7 +278,7 @@ std::vector<pid_t> child_pids(pid_t parent) {
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_file(e.path() / "stat");
+    std::string stat = read_proc_file(std::atoi(name.c_str()), "stat");
     auto close_paren = stat.rfind(')');
     if (close_paren == std::string::npos) continue;
     // ") S PPID ..."

@@ -55,6 +55,14 @@ std::filesystem::path temp_path(const std::filesystem::path& dir, std::string_vi
   return dir / (std::string(kTempPrefix) + std::string(name));
 }
 
+void match_dir_owner(int fd, const std::filesystem::path& dir) {
+  if (::geteuid() != 0) return;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return;
+  if (st.st_uid == 0 && st.st_gid == 0) return;
+  (void)::fchown(fd, st.st_uid, st.st_gid);
+}
+
 Result<FileDigest> copy_to_temp(const std::filesystem::path& src, const std::filesystem::path& dir,
                                 std::string_view name) {
   Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
@@ -63,6 +71,7 @@ Result<FileDigest> copy_to_temp(const std::filesystem::path& src, const std::fil
   // No O_TRUNC before the lock: truncating would wreck a concurrent writer's file.
   Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
   if (!out.valid()) return errno_error(errno, "create", tmp);
+  match_dir_owner(out.get(), dir);
   if (::flock(out.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return make_error(ErrorKind::kUnavailable,

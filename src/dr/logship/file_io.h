@@ -62,6 +62,12 @@ Error errno_error(int err, std::string_view op, const std::filesystem::path& pat
 Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path);
 
 Status fsync_fd(int fd, const std::filesystem::path& path);
+
+// Run as root, gives a file just created in `dir` the owner of `dir`: the folders
+// belong to the PostgreSQL user, whose restore job and copy job read and write them;
+// a root-run `pchatctl logship copy` must not leave files they cannot read.
+// Best effort (no-op when not root).
+void match_dir_owner(int fd, const std::filesystem::path& dir);
 Status fsync_dir(const std::filesystem::path& dir);
 
 // Step 1: copies `src` into `dir/<kTempPrefix><name>` (truncating a stale one),

@@ -151,6 +151,7 @@ Status append_manifest(const std::filesystem::path& file, const ManifestRecord& 
   if (!fd.valid() && errno == ENOENT) {
     fd = Fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
     created = true;
+    if (fd.valid()) match_dir_owner(fd.get(), file.parent_path());
   }
   if (!fd.valid()) return errno_error(errno, "open", file);
   if (::flock(fd.get(), LOCK_EX) != 0) return errno_error(errno, "flock", file);

@@ -33,13 +33,15 @@ inline constexpr std::string_view kSecondaryRemovedFileName = "pchat-secondary-r
 // The failover's journal (dr/runbook/journal.h), in the copy destination: datacenter B.
 inline constexpr std::string_view kFailoverJournalFileName = "pchat-failover.json";
 inline constexpr std::string_view kFailbackJournalFileName = "pchat-failback.json";
+// Held (flock) while pchatctl failover or failback runs (dr/runbook/state_file.h).
+inline constexpr std::string_view kRunbookLockFileName = ".pchat-runbook.lock";
 
 // True for the files pchat keeps beside the WAL files (manifest, job report, runbook
 // state): never copied, replayed or reported as foreign.
 inline bool is_bookkeeping_file(std::string_view name) {
   return name == kManifestFileName || name == kCopyJobStatusFileName ||
          name == kSecondaryRemovedFileName || name == kFailoverJournalFileName ||
-         name == kFailbackJournalFileName;
+         name == kFailbackJournalFileName || name == kRunbookLockFileName;
 }
 
 struct ManifestRecord {

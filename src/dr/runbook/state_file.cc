@@ -1,6 +1,7 @@
 #include "dr/runbook/state_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "dr/logship/file_io.h"
+#include "dr/logship/manifest.h"
 
 namespace pchat::dr::runbook {
 
@@ -19,6 +21,7 @@ Status write_state_file(const fs::path& file, const nlohmann::json& value) {
   const std::string text = value.dump(2) + "\n";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return logship::errno_error(errno, "create", tmp);
+  logship::match_dir_owner(fd, dir);
   Status st = logship::write_all(fd, text.data(), text.size(), tmp);
   if (st) st = logship::fsync_fd(fd, tmp);
   ::close(fd);
@@ -40,6 +43,28 @@ Result<std::optional<nlohmann::json>> read_state_file(const fs::path& file) {
     return make_error(ErrorKind::kInvalidInput, file.string() + " is not valid JSON");
   }
   return std::optional<nlohmann::json>(std::move(j));
+}
+
+Result<RunbookLock> RunbookLock::take(const fs::path& dir) {
+  const fs::path file = dir / logship::kRunbookLockFileName;
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return logship::errno_error(errno, "open", file);
+  logship::match_dir_owner(fd, dir);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return make_error(ErrorKind::kConflict,
+                        "another pchatctl failover or failback is running (it holds " +
+                            file.string() + "); wait for it, or end it and run this again");
+    }
+    return logship::errno_error(err, "flock", file);
+  }
+  return RunbookLock(fd);
+}
+
+RunbookLock::~RunbookLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace pchat::dr::runbook

@@ -16,4 +16,20 @@ Status write_state_file(const std::filesystem::path& file, const nlohmann::json&
 // nullopt when the file does not exist; an error when it cannot be read or parsed.
 Result<std::optional<nlohmann::json>> read_state_file(const std::filesystem::path& file);
 
+// Held for the whole of `pchatctl failover` / `failback`: a second run (a re-run
+// started while a hung one still lives) is refused instead of racing it. flock on
+// COPY_DESTINATION/.pchat-runbook.lock; released when the process ends (even SIGKILL).
+class RunbookLock {
+ public:
+  static Result<RunbookLock> take(const std::filesystem::path& dir);
+  RunbookLock(RunbookLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  RunbookLock& operator=(RunbookLock&&) = delete;
+  RunbookLock(const RunbookLock&) = delete;
+  ~RunbookLock();
+
+ private:
+  explicit RunbookLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 }  // namespace pchat::dr::runbook

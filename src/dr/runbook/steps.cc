@@ -92,17 +92,20 @@ Result<ChainView> view_chain(const Topology& t, const BackupState& st) {
   auto files = logship::scan_chain_files(t.log_shipping.copy_destination);
   if (!files) return files.error();
   std::optional<logship::ReplayPoint> start;
-  logship::SegNo replay_segno = 0;
-  if (auto lsn = logship::parse_lsn(st.replay_lsn)) {
+  // The last segment replay has read into: the one holding the byte before the replay
+  // position (after a segment ending in a switch record the position is the start of
+  // the next segment, which is not applied yet).
+  logship::SegNo replayed_upto = 0;
+  if (auto lsn = logship::parse_lsn(st.replay_lsn); lsn && *lsn > 0) {
     start = logship::ReplayPoint::at_lsn(st.timeline, *lsn, segsize);
-    replay_segno = start->next_segno;
+    replayed_upto = logship::lsn_to_segno(*lsn - 1, segsize);
   }
   ChainView v;
   v.report = logship::check_chain(*files, start, segsize);
   for (const auto& name : v.report.to_apply) {
     auto f = logship::parse_wal_file_name(name, segsize);
     if (!f || f->kind != logship::WalFileKind::kSegment) continue;
-    if (!start || f->segno > replay_segno) ++v.after_replay;
+    if (!start || f->segno > replayed_upto) ++v.after_replay;
     v.last_segment = *f;
   }
   return v;
@@ -126,7 +129,7 @@ Result<std::string> wait_copy_job_stopped(const Topology& t) {
   auto deadline = std::chrono::steady_clock::now() + 15s;
   while (true) {
     auto j = read_state_file(report);
-    if (!j) return j.error();
+    if (!j) return std::string("the copy job's report is unreadable: taken as not running");
     if (!*j) return std::string("no copy job has run here");
     const json& r = **j;
     if (r.value("secondary_removed", false)) {
@@ -249,7 +252,14 @@ Result<CopyOutcome> copy_remaining(const Topology& t, const StepOptions& opts, s
       std::string msg = fmt::format("{} file(s) of the backup share refused ({} copied before):",
                                     r.problems.size(), o.copied);
       for (const auto& p : r.problems) msg += "\n  " + p.kind + ": " + p.message;
-      return make_error(ErrorKind::kConflict, msg);
+      if (!opts.force) {
+        return make_error(ErrorKind::kConflict,
+                          msg +
+                              "\n(repair or remove them; --force goes on without them: what "
+                              "they hold is not shipped)");
+      }
+      out << msg << "\nforced: going on without them (what they hold is not shipped)\n";
+      break;
     }
     if (r.pending == 0 || r.copied.empty()) break;
   }
@@ -329,7 +339,7 @@ Result<ApplyOutcome> apply_copied(const Topology& t, const StepOptions& opts, st
     }
     std::string lsn_text = r->str(0, 0);
     auto lsn = logship::parse_lsn(lsn_text);
-    bool reached = lsn && logship::lsn_to_segno(*lsn, segsize) >= target;
+    bool reached = lsn && *lsn > 0 && logship::lsn_to_segno(*lsn - 1, segsize) >= target;
     stable = (reached && lsn_text == last_seen) ? stable + 1 : 0;
     last_seen = lsn_text;
     o.replay_lsn = lsn_text;
