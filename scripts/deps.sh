@@ -9,7 +9,7 @@ PACKAGES=(
   libtomlplusplus-dev libcli11-dev libsodium-dev libpugixml-dev libzstd-dev libpq-dev
   postgresql-15 postgresql-client-15
   libgtest-dev libbenchmark-dev
-  python3 python3-pytest
+  python3 python3-pytest python3-pytest-xdist
   clang-format irssi tmux
 )
 
