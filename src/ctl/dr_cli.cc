@@ -39,6 +39,12 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   up->add_option("--servers-per-dc", s->lab.servers_per_dc, "pchatd per datacenter (default 2)")
       ->option_text("N");
   up->add_flag("--allow-guests", s->lab.allow_guests, "servers accept clients without an account");
+  up->add_option(
+        "--server-arg", s->lab.server_args,
+        "one more pchatd argument for every server (repeat; e.g. --server-arg=--flood-burst "
+        "--server-arg=0)")
+      ->allow_extra_args(false)
+      ->option_text("ARG");
   up->add_option("--compliance-run-interval-ms", s->lab.compliance_run_interval_ms,
                  "test only: the compliance service runs this often (overrides RunInterval)")
       ->option_text("MS");

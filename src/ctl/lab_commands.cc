@@ -81,6 +81,7 @@ std::vector<std::string> server_argv(const Lab& lab, const LabServer& s) {
     argv.push_back("--compliance-run-interval-ms");
     argv.push_back(std::to_string(lab.layout.compliance_run_interval_ms));
   }
+  argv.insert(argv.end(), lab.layout.server_args.begin(), lab.layout.server_args.end());
   return argv;
 }
 
@@ -312,6 +313,7 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   Lab lab{make_lab_layout(dir, args.servers_per_dc, *ports), std::move(*tools), {}, {}};
   lab.layout.allow_guests = args.allow_guests;
   lab.layout.compliance_run_interval_ms = args.compliance_run_interval_ms;
+  lab.layout.server_args = args.server_args;
   lab.layout.mirror_mode = args.mirror_mode;
   lab.layout.mirror_timeout_s = args.mirror_timeout_s;
   if (!dr::parse_mirror_mode(args.mirror_mode)) {

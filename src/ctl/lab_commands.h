@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -13,7 +14,8 @@ struct LabArgs {
   std::filesystem::path dir;
   int servers_per_dc = 2;
   bool allow_guests = false;
-  int compliance_run_interval_ms = 0;  // test only: pchatd --compliance-run-interval-ms
+  std::vector<std::string> server_args;  // appended to every pchatd's arguments
+  int compliance_run_interval_ms = 0;    // test only: pchatd --compliance-run-interval-ms
   std::string mirror_mode = "high-safety";
   int mirror_timeout_s = 5;
   bool json = false;

@@ -126,6 +126,7 @@ Status save_lab_layout(const LabLayout& l) {
   j["servers_per_dc"] = l.servers_per_dc;
   j["allow_guests"] = l.allow_guests;
   j["compliance_run_interval_ms"] = l.compliance_run_interval_ms;
+  j["server_args"] = l.server_args;
   j["mirror_mode"] = l.mirror_mode;
   j["mirror_timeout_s"] = l.mirror_timeout_s;
   j["pool_fqdn"] = l.pool_fqdn;
@@ -178,6 +179,7 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     l.servers_per_dc = j.at("servers_per_dc").get<int>();
     l.allow_guests = j.value("allow_guests", false);
     l.compliance_run_interval_ms = j.value("compliance_run_interval_ms", 0);
+    l.server_args = j.value("server_args", std::vector<std::string>{});
     l.mirror_mode = j.value("mirror_mode", std::string("high-safety"));
     l.mirror_timeout_s = j.value("mirror_timeout_s", 5);
     l.pool_fqdn = j.at("pool_fqdn").get<std::string>();

@@ -50,6 +50,7 @@ struct LabLayout {
   std::filesystem::path dir;  // absolute
   int servers_per_dc = 2;
   bool allow_guests = false;
+  std::vector<std::string> server_args;     // more pchatd arguments (lab up --server-arg)
   int compliance_run_interval_ms = 0;       // test only (pchatd --compliance-run-interval-ms)
   std::string mirror_mode = "high-safety";  // [mirroring] mode
   int mirror_timeout_s = 5;                 // [mirroring] timeout_s

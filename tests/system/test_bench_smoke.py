@@ -9,11 +9,12 @@ pchatd (PCHAT_BIN_DIR).
 from __future__ import annotations
 
 import json
+import pathlib
 import subprocess
 
 import pytest
 
-from pchat_harness import bin_dir
+from pchat_harness import bin_dir, sanitizer_env
 
 # name, bench arguments (besides --port, --json, --nick-prefix, --server-pid)
 SCENARIOS = [
@@ -79,3 +80,16 @@ def test_every_scenario_runs_once(server_factory, tmp_path):
         assert r["delivered"] <= (r["sent"] + senders * 256) * (per_room - 1), report
         assert 0 < r["p50_ms"] <= r["p99_ms"] <= r["max_ms"], report
     assert server.running, server.log_tail()
+
+
+def test_mirror_persistence_script_runs_once():
+    """bench/mirror_persistence.sh (committed messages/s with and without the
+    synchronous mirror, on a lab) at the smallest size: it runs and prints its table."""
+    script = pathlib.Path(__file__).resolve().parents[2] / "bench" / "mirror_persistence.sh"
+    proc = subprocess.run([str(script), "--bin-dir", str(bin_dir()), "--rounds", "1",
+                           "--duration", "1", "--senders", "2", "--window", "2"],
+                          capture_output=True, text=True, timeout=240, check=False,
+                          env=sanitizer_env())
+    report = f"exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    assert proc.returncode == 0, report
+    assert "| synchronous mirror |" in proc.stdout and "mirror:sync" in proc.stdout, report
