@@ -235,8 +235,9 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
   auto results = conn_.exec_pipeline(statements);
   auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!results) return results.error();
-  // Committed: count it now, before the listeners (who got the NOTIFY at commit)
-  // deliver and acknowledge, so /metrics never shows fewer than were acknowledged.
+  // Committed: count it now. The message stream got the NOTIFY at commit and may
+  // deliver (and acknowledge) a moment before this thread reads the results, so
+  // /metrics can trail the acknowledgements briefly.
   committed_.inc(messages);
   if (results->size() != statements.size()) {
     return make_error(ErrorKind::kInternal, "commit returned an unexpected result count");
