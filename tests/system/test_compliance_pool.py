@@ -244,15 +244,24 @@ def test_after_failover_the_service_uses_the_compliance_backup_store(
             "-PoolState", "FailedOver", "-Force")
     assert r.returncode == 0, r.stdout + r.stderr
     post(c, chan, 10, after, "after")
+    seen = {}
+
     def written_through_b():
         try:
             runs_b = query(comp_b.data_dir, "SELECT count(*) FROM runs", dbname="mgccomp")
-        except StoreError:  # the service has not created B's mgccomp (or its tables) yet
+        except StoreError as e:  # the service has not created B's mgccomp (or its tables) yet
+            seen["runs_b"] = str(e)[:200]
             return False
         outbox = query(mgc_owner.data_dir, "SELECT count(*) FROM compliance_outbox")
-        return int(runs_b[0][0]) > 0 and outbox == [["0"]] and comp_events(comp_b.data_dir) == 0
+        seen.update(runs_b=runs_b, outbox=outbox, events_b=comp_events(comp_b.data_dir))
+        return int(runs_b[0][0]) > 0 and outbox == [["0"]] and seen["events_b"] == 0
 
-    wait_until(written_through_b, 30, "events written through the compliance backup store")
+    try:
+        wait_until(written_through_b, 60, "events written through the compliance backup store")
+    except TimeoutError as e:
+        status = ctl(topo, "compliance", "status", "--json")
+        raise AssertionError(f"{e}; last seen {seen}; status {status.stdout}{status.stderr}; "
+                             f"logs: {[m.log_tail(30) for m in members]}") from e
     wait_drained(lambda: pending(mgc_owner.data_dir, comp_b.data_dir))
     assert query(comp_a.data_dir, "SELECT count(*) FROM runs", dbname="mgccomp") == runs_a
     got = messages(out)
