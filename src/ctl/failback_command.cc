@@ -58,26 +58,6 @@ constexpr const char* kTitles[] = {
 };
 constexpr int kSteps = 7;
 
-struct Look {
-  bool reachable = false;
-  bool writable = false;
-  int64_t epoch = 0;
-};
-
-Look look(const dr::Topology& t, StoreRole role) {
-  Look l;
-  const dr::Store* s = t.store(role);
-  if (s == nullptr) return l;
-  auto c = pg::Connection::connect(dr::direct_conninfo(*s, "mgc") + " connect_timeout=2",
-                                   "pchatctl-failback");
-  if (!c) return l;
-  auto p = dr::probe_store(*c, dr::to_string(role));
-  l.reachable = p.reachable;
-  l.writable = p.writable;
-  l.epoch = p.epoch;
-  return l;
-}
-
 Result<pg::Connection> connect_role(const dr::Topology& t, StoreRole role, const char* db) {
   auto c = pg::Connection::connect(dr::direct_conninfo(*t.store(role), db) + " connect_timeout=3",
                                    "pchatctl-failback");
@@ -86,13 +66,6 @@ Result<pg::Connection> connect_role(const dr::Topology& t, StoreRole role, const
                                                    " store is unreachable: " + c.error().message);
   }
   return c;
-}
-
-Status exec_all(pg::Connection& c, std::initializer_list<std::string> sqls) {
-  for (const auto& sql : sqls) {
-    if (auto r = c.exec(sql); !r) return r.error();
-  }
-  return ok_status();
 }
 
 dr::Progress progress_to(std::ostream& out) {
@@ -107,9 +80,9 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
   if (p->str(0, 0) != "t") {
     return make_error(ErrorKind::kUnavailable, "pg_promote did not finish within 60 s");
   }
-  if (auto st = exec_all(
-          *ac, {"ALTER SYSTEM RESET default_transaction_read_only",
-                "ALTER SYSTEM SET synchronous_standby_names = ''", "SELECT pg_reload_conf()"});
+  if (auto st = ac->exec_all({"ALTER SYSTEM RESET default_transaction_read_only",
+                              "ALTER SYSTEM SET synchronous_standby_names = ''",
+                              "SELECT pg_reload_conf()"});
       !st) {
     return st;
   }
@@ -122,12 +95,13 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
 // promotes A (after checking it has that LSN).
 Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::json& journal,
                    const fs::path& journal_file, std::ostream& out) {
-  Look a = look(t, StoreRole::kPrimary);
+  dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
   if (a.writable) {
     out << "datacenter A's primary is writable already: switched over\n";
     return ok_status();
   }
-  if (journal.contains("switchover_lsn") && !look(t, StoreRole::kBackup).reachable) {
+  if (journal.contains("switchover_lsn") &&
+      !dr::runbook::probe_role(t, StoreRole::kBackup).reachable) {
     const std::string lsn = journal["switchover_lsn"].get<std::string>();
     auto ac = connect_role(t, StoreRole::kPrimary, "postgres");
     if (!ac) return ac.error();
@@ -155,10 +129,10 @@ Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::js
             (sync->str(0, 0).empty() ? std::string("not streaming") : sync->str(0, 0)) +
             "): step 2 first");
   }
-  if (auto st = exec_all(
-          *b, {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
-               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
-               "'client backend' AND pid <> pg_backend_pid()"});
+  if (auto st = b->exec_all(
+          {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
+           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
+           "'client backend' AND pid <> pg_backend_pid()"});
       !st) {
     return st;
   }
@@ -180,8 +154,8 @@ Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::js
     std::this_thread::sleep_for(20ms);
   }
   if (!caught_up) {
-    (void)exec_all(*b,
-                   {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
+    (void)b->exec_all(
+        {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
     return make_error(ErrorKind::kUnavailable,
                       "datacenter A's primary did not reach " + target +
                           " within 30 s; the backup store is writable again, nothing changed");
@@ -189,8 +163,8 @@ Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::js
   out << "datacenter A's primary has every change up to " << target << "\n";
   // Until the backup store is stopped, a failure gives it its writes back.
   auto undo = [&](Status st) {
-    (void)exec_all(*b,
-                   {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
+    (void)b->exec_all(
+        {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
     return make_error(st.error().kind,
                       st.error().message + " (the backup store is writable again)");
   };
@@ -259,8 +233,8 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   nlohmann::json journal = loaded->value_or(nlohmann::json::object());
 
   // Preflight: where the pool is.
-  Look a = look(t, StoreRole::kPrimary);
-  Look b = look(t, StoreRole::kBackup);
+  dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
+  dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
   out << "Preflight\n"
       << "  primary (A): "
       << (a.reachable ? std::string(a.writable ? "writable" : "in recovery") + ", epoch " +
@@ -333,8 +307,8 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   // A is the pool's store once it is writable with an epoch above B's (step 4 done),
   // or writable while B is not (promoted in step 3).
   auto a_promoted = [&] {
-    Look a = look(t, StoreRole::kPrimary);
-    Look b = look(t, StoreRole::kBackup);
+    dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
+    dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
     return a.writable && (!b.writable || a.epoch > b.epoch);
   };
   // Steps 1 and 2 are not repeated once recorded done: after the switch-over began,
@@ -398,15 +372,7 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   if (auto st = run_step(6,
                          [&] {
                            PoolActiveServersArgs s;
-                           std::vector<std::string> here;
-                           auto dc = t.datacenter_of(StoreRole::kPrimary);
-                           for (const auto& sv : t.servers) {
-                             if (dc && sv.datacenter == *dc &&
-                                 static_cast<int>(here.size()) < t.max_active_servers) {
-                               here.push_back(sv.name);
-                             }
-                           }
-                           s.set = here;
+                           s.set = t.active_candidates(StoreRole::kPrimary);
                            return pool_active_servers(ctx, s);
                          });
       !st)

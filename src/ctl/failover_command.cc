@@ -56,14 +56,8 @@ std::vector<StoreLook> look_at_stores(const dr::Topology& t) {
   std::vector<StoreLook> looks;
   for (dr::StoreRole role : {dr::StoreRole::kPrimary, dr::StoreRole::kMirror,
                              dr::StoreRole::kBackup, dr::StoreRole::kBackupMirror}) {
-    const dr::Store* s = t.store(role);
-    if (s == nullptr) continue;
-    StoreLook l{role, {}};
-    l.probe.name = dr::to_string(role);
-    auto c = pg::Connection::connect(dr::direct_conninfo(*s, "mgc") + " connect_timeout=2",
-                                     "pchatctl-failover");
-    if (c) l.probe = dr::probe_store(*c, l.probe.name);
-    looks.push_back(l);
+    if (t.store(role) == nullptr) continue;
+    looks.push_back({role, dr::runbook::probe_role(t, role)});
   }
   return looks;
 }
@@ -317,15 +311,7 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
   if (auto st = run_step(7,
                          [&] {
                            PoolActiveServersArgs a;
-                           std::vector<std::string> here;
-                           auto dc = t.datacenter_of(dr::StoreRole::kBackup);
-                           for (const auto& s : t.servers) {
-                             if (dc && s.datacenter == *dc &&
-                                 static_cast<int>(here.size()) < t.max_active_servers) {
-                               here.push_back(s.name);
-                             }
-                           }
-                           a.set = here;
+                           a.set = t.active_candidates(dr::StoreRole::kBackup);
                            a.force = args.force;
                            return pool_active_servers(ctx, a);
                          });

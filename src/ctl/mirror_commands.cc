@@ -41,13 +41,6 @@ Result<StoreRole> role_arg(const std::string& name) {
   return *r;
 }
 
-Status exec_all(pg::Connection& c, const std::vector<std::string>& sql) {
-  for (const auto& s : sql) {
-    if (auto r = c.exec(s); !r) return r.error();
-  }
-  return ok_status();
-}
-
 }  // namespace
 
 // The pair to install: the writable chat store and its partner (seed step 6: after a
@@ -185,9 +178,9 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
         set_to = "";  // high safety without witness: go on exposed
       }
       if (set_to && conn) {
-        auto st = exec_all(
-            *conn, {"ALTER SYSTEM SET synchronous_standby_names = " + conn->quote_literal(*set_to),
-                    "SELECT pg_reload_conf()"});
+        auto st = conn->exec_all(
+            {"ALTER SYSTEM SET synchronous_standby_names = " + conn->quote_literal(*set_to),
+             "SELECT pg_reload_conf()"});
         if (!st) {
           spdlog::error("mirror monitor: cannot change synchronous_standby_names: {}",
                         st.error().message);
@@ -261,10 +254,10 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   if (planned) {
     auto old = pg::Connection::connect(dr::direct_conninfo(*t->store(from_role), "postgres"));
     if (!old) return old.error();
-    auto st = exec_all(
-        *old, {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
-               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
-               "'client backend' AND pid <> pg_backend_pid()"});
+    auto st = old->exec_all(
+        {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()",
+         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = "
+         "'client backend' AND pid <> pg_backend_pid()"});
     if (!st) return st;
     out << "  " << from << " is read-only; its sessions were ended\n";
     auto lsn = old->exec("SELECT pg_current_wal_lsn()::text");
@@ -284,8 +277,8 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
       std::this_thread::sleep_for(20ms);
     }
     if (!caught_up && !args.force) {
-      (void)exec_all(
-          *old, {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
+      (void)old->exec_all(
+          {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
       return make_error(ErrorKind::kUnavailable,
                         "the " + to + " did not reach " + target + " within 30 s; " + from +
                             " is writable again and nothing changed (--force to promote anyway)");
@@ -331,9 +324,9 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
       (planned && old_managed) || t->mirroring.mode == dr::MirrorMode::kStrict;
   const std::string ssn = wait_for_old ? "FIRST 1 (" + from + ")" : "";
   if (auto st =
-          exec_all(*nc, {"ALTER SYSTEM RESET default_transaction_read_only",
-                         "ALTER SYSTEM SET synchronous_standby_names = " + nc->quote_literal(ssn),
-                         "SELECT pg_reload_conf()"});
+          nc->exec_all({"ALTER SYSTEM RESET default_transaction_read_only",
+                        "ALTER SYSTEM SET synchronous_standby_names = " + nc->quote_literal(ssn),
+                        "SELECT pg_reload_conf()"});
       !st) {
     return st;
   }

@@ -140,4 +140,14 @@ bool Topology::is_active(std::string_view name) const {
                      [&](const std::string& a) { return same_hostname(a, name); });
 }
 
+std::vector<std::string> Topology::active_candidates(StoreRole role) const {
+  std::vector<std::string> names;
+  auto dc = datacenter_of(role);
+  for (const auto& s : servers) {
+    if (!dc || static_cast<int>(names.size()) >= max_active_servers) break;
+    if (s.datacenter == *dc) names.push_back(s.name);
+  }
+  return names;
+}
+
 }  // namespace pchat::dr

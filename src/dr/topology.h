@@ -153,6 +153,9 @@ struct Topology {
   // Datacenter of a server / a store; nullopt when it does not exist.
   std::optional<std::string> datacenter_of_server(std::string_view name) const;
   std::optional<std::string> datacenter_of(StoreRole role) const;
+  // The servers of the datacenter of store `role`, in file order, at most
+  // max_active_servers: the active list after a failover (or failback) to that store.
+  std::vector<std::string> active_candidates(StoreRole role) const;
   // True when a == b, or a link between them is declared (in either direction).
   bool is_low_latency(std::string_view a, std::string_view b) const;
   // Servers of datacenter `dc`, file order.

@@ -84,6 +84,13 @@ Result<ResultSet> Connection::check(PGresult* r) {
   return make_error(kind, msg);
 }
 
+Status Connection::exec_all(const std::vector<std::string>& statements) {
+  for (const auto& sql : statements) {
+    if (auto r = exec(sql); !r) return r.error();
+  }
+  return ok_status();
+}
+
 Result<ResultSet> Connection::exec(const std::string& sql) {
   if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
   return check(PQexec(c_.get(), sql.c_str()));

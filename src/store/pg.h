@@ -79,6 +79,10 @@ class Connection {
   };
   Result<std::vector<ResultSet>> exec_pipeline(const std::vector<Statement>& statements);
 
+  // Runs each statement in turn (simple protocol, each its own transaction), stopping
+  // at the first error: for administrative sequences (ALTER SYSTEM, reload, ...).
+  Status exec_all(const std::vector<std::string>& statements);
+
   // Escapes for use as an SQL identifier or literal (for statements that cannot take
   // parameters, such as CREATE DATABASE).
   std::string quote_ident(std::string_view ident) const;

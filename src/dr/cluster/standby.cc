@@ -97,6 +97,11 @@ std::vector<std::string> archive_settings(const Topology& t, const PchatCommands
           "archive_timeout = " + std::to_string(t.log_shipping.archive_timeout_s)};
 }
 
+std::string restore_from_copy_destination(const Topology& t) {
+  const std::string dest = t.log_shipping.copy_destination.string();
+  return "test -f " + sh_quote(dest) + "/%f && cp " + sh_quote(dest) + "/%f %p";
+}
+
 std::string replication_conninfo(const Topology& t, StoreRole role, const std::string& app_name) {
   const Store* s = t.store(role);
   if (!s->conninfo.empty()) {
@@ -271,8 +276,7 @@ Status init_backup_standby(const PgTools& tools, const Topology& t, const PchatC
       !st) {
     return st;
   }
-  const std::string dest = t.log_shipping.copy_destination.string();
-  std::string restore = "test -f " + sh_quote(dest) + "/%f && cp " + sh_quote(dest) + "/%f %p";
+  const std::string restore = restore_from_copy_destination(t);
   std::vector<std::string> settings =
       base_settings(*dst, listen_port(*t.store(StoreRole::kBackup)));
   for (auto& s : archive_settings(t, cmds)) settings.push_back(s);

@@ -42,6 +42,10 @@ int listen_port(const Store& s);
 // A replication conninfo to `role` (host, port, user), with application_name.
 std::string replication_conninfo(const Topology& t, StoreRole role, const std::string& app_name);
 
+// The restore job: the backup store's restore_command, reading verified files from
+// the copy destination.
+std::string restore_from_copy_destination(const Topology& t);
+
 // Base backup of `source` into `mirror` (which must be empty or absent), configured
 // as a streaming standby named after its role, started, and, when the source is a
 // primary (not in recovery) and `synchronous`, made its synchronous standby

@@ -14,6 +14,7 @@
 #include "dr/logship/manifest.h"
 #include "dr/logship/wal_name.h"
 #include "dr/runbook/state_file.h"
+#include "dr/store_selector.h"
 #include "store/pg.h"
 
 namespace pchat::dr::runbook {
@@ -67,16 +68,6 @@ Status reload_restore_command(pg::Connection& c, const std::string& command) {
   }
   return make_error(ErrorKind::kUnavailable,
                     "the backup store did not take the new restore_command within 5 s");
-}
-
-std::string restore_from_destination(const Topology& t) {
-  const std::string dest = t.log_shipping.copy_destination.string();
-  auto q = [](const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    return out + "'";
-  };
-  return "test -f " + q(dest) + "/%f && cp " + q(dest) + "/%f %p";
 }
 
 // The chain in the copy destination from the standby's replay point, and how many of
@@ -151,6 +142,16 @@ Result<std::string> wait_copy_job_stopped(const Topology& t) {
 }
 
 }  // namespace
+
+StoreProbe probe_role(const Topology& t, StoreRole role) {
+  StoreProbe p;
+  p.name = to_string(role);
+  const Store* s = t.store(role);
+  if (s == nullptr) return p;
+  auto c = pg::Connection::connect(direct_conninfo(*s, "mgc") + " connect_timeout=2",
+                                   "pchatctl-runbook");
+  return c ? probe_store(*c, p.name) : p;
+}
 
 std::string backup_conninfo(const Topology& t, const std::string& dbname) {
   const Store* b = t.store(StoreRole::kBackup);
@@ -319,7 +320,7 @@ Result<ApplyOutcome> apply_copied(const Topology& t, const StepOptions& opts, st
   }
   auto c = connect_backup(t);
   if (!c) return c.error();
-  if (auto r = reload_restore_command(*c, restore_from_destination(t)); !r) return r.error();
+  if (auto r = reload_restore_command(*c, restore_from_copy_destination(t)); !r) return r.error();
   const uint64_t segsize = segsize_of(t);
   const logship::SegNo target = v->last_segment->segno;
   auto limit = std::max<std::chrono::seconds>(

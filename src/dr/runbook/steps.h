@@ -22,6 +22,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "dr/store_choice.h"
 #include "dr/topology.h"
 
 namespace pchat::dr::runbook {
@@ -74,6 +75,11 @@ Result<int> end_sessions(const Topology& t, StoreRole role, bool end, const Step
 
 // Step 4b: `restore database mgc with recovery` on the backup store.
 Status bring_online(const Topology& t, const StepOptions& opts, std::ostream& out);
+
+// One probe of the mgc store `role` on its own instance (not its failover partner):
+// reachable, writable, fenced, epoch (dr/store_choice.h). Unreachable when the
+// topology has no such store.
+StoreProbe probe_role(const Topology& t, StoreRole role);
 
 // The backup store's direct conninfo for `dbname`.
 std::string backup_conninfo(const Topology& t, const std::string& dbname = "mgc");
