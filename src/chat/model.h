@@ -70,6 +70,9 @@ struct Room {
   std::vector<Principal> members;
   std::vector<Principal> managers;    // implicitly members; channel operators ('@')
   std::vector<Principal> presenters;  // implicitly members; voiced ('+')
+
+  // Every field equal: strings exactly, principals by their operator==.
+  friend bool operator==(const Room&, const Room&) = default;
 };
 
 inline constexpr std::size_t kMaxCategoryNameLen = 256;

@@ -22,35 +22,6 @@ using nlohmann::json;
 
 // ---- input ----
 
-// Applies `edit` to `list`, parsing every entry first. `what` names the list in
-// errors ("-Members").
-Status apply_list_edit(std::vector<chat::Principal>& list, const ListEdit& edit,
-                       const std::string& what) {
-  auto parse = [&](const std::vector<std::string>& texts) -> Result<std::vector<chat::Principal>> {
-    auto r = chat::parse_principals(texts);
-    if (!r) return make_error(ErrorKind::kInvalidInput, what + ": " + r.error().message);
-    return r;
-  };
-  std::optional<std::vector<chat::Principal>> set;
-  if (edit.set) {
-    auto s = parse(*edit.set);
-    if (!s) return s.error();
-    set = std::move(*s);
-  }
-  auto add = parse(edit.add);
-  if (!add) return add.error();
-  auto remove = parse(edit.remove);
-  if (!remove) return remove.error();
-  if (set) list = std::move(*set);
-  std::erase_if(list, [&](const chat::Principal& p) {
-    return std::find(remove->begin(), remove->end(), p) != remove->end();
-  });
-  for (auto& p : *add) {
-    if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(std::move(p));
-  }
-  return ok_status();
-}
-
 std::string room_name(const std::string& identity) {
   std::string n = object_name(identity);
   if (!n.empty() && n[0] != '#') n.insert(n.begin(), '#');
@@ -60,9 +31,10 @@ std::string room_name(const std::string& identity) {
 Status edit_category(chat::Category& c, const CategoryArgs& a) {
   if (a.new_name) c.name = object_name(*a.new_name);
   if (a.description) c.description = *a.description;
-  if (auto st = apply_list_edit(c.allowed_members, a.allowed, "AllowedMembers"); !st) return st;
-  if (auto st = apply_list_edit(c.denied_members, a.denied, "DeniedMembers"); !st) return st;
-  if (auto st = apply_list_edit(c.creators, a.creators, "Creators"); !st) return st;
+  if (auto st = chat::apply_list_edit(c.allowed_members, a.allowed, "AllowedMembers"); !st)
+    return st;
+  if (auto st = chat::apply_list_edit(c.denied_members, a.denied, "DeniedMembers"); !st) return st;
+  if (auto st = chat::apply_list_edit(c.creators, a.creators, "Creators"); !st) return st;
   if (a.file_upload) c.file_upload = *a.file_upload;
   if (a.invitations) c.invitations = *a.invitations;
   return chat::validate_category(c);
@@ -89,9 +61,9 @@ Status edit_room(chat::Room& r, const RoomArgs& a) {
   }
   if (a.addin) r.addin = object_name(*a.addin);
   if (a.disabled) r.disabled = *a.disabled;
-  if (auto st = apply_list_edit(r.members, a.members, "Members"); !st) return st;
-  if (auto st = apply_list_edit(r.managers, a.managers, "Managers"); !st) return st;
-  if (auto st = apply_list_edit(r.presenters, a.presenters, "Presenters"); !st) return st;
+  if (auto st = chat::apply_list_edit(r.members, a.members, "Members"); !st) return st;
+  if (auto st = chat::apply_list_edit(r.managers, a.managers, "Managers"); !st) return st;
+  if (auto st = chat::apply_list_edit(r.presenters, a.presenters, "Presenters"); !st) return st;
   if (!irc::is_valid_channel_name(r.name)) {
     return make_error(ErrorKind::kInvalidInput,
                       "room '" + r.name +

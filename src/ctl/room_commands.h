@@ -19,20 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "chat/room_edit.h"
 #include "core/result.h"
 #include "ctl/pool_commands.h"
 
 namespace pchat::ctl {
 
-// A change to a principal list: replace it (`set`, possibly empty: cleared), then
-// remove, then add (appended unless present). Entries are parsed by
-// chat::parse_principal ("alice", "sip:alice@x", "group:legal", "OU=...", "*").
-struct ListEdit {
-  std::optional<std::vector<std::string>> set;
-  std::vector<std::string> add;
-  std::vector<std::string> remove;
-  bool given() const { return set || !add.empty() || !remove.empty(); }
-};
+// A change to a principal list (chat/room_edit.h).
+using chat::ListEdit;
 
 struct CategoryArgs {
   std::string name;  // the category (an identity "pool\Name" is accepted)

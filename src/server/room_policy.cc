@@ -67,25 +67,52 @@ void RoomPolicy::start_reload() {
     reload_again_ = true;
     return;
   }
-  if (srv_.readers() == nullptr) return;
+  if (srv_.readers() == nullptr) {
+    run_reload_waiters(UINT64_MAX);
+    return;
+  }
   reloading_ = true;
-  bool ok = srv_.readers()->submit([this](Result<pg::Connection*> conn) {
+  const uint64_t gen = ++reload_gen_;
+  bool ok = srv_.readers()->submit([this, gen](Result<pg::Connection*> conn) {
     Result<store::RoomCatalog> cat =
         conn ? store::load_room_catalog(**conn) : Result<store::RoomCatalog>(conn.error());
-    srv_.post([this, cat = std::move(cat)]() mutable {
+    srv_.post([this, gen, cat = std::move(cat)]() mutable {
       reloading_ = false;
       if (cat) {
         apply(std::move(*cat));
       } else {
         spdlog::warn("rooms: cannot reload the room catalog: {}", cat.error().message);
       }
+      run_reload_waiters(gen);
       if (reload_again_) {
         reload_again_ = false;
         start_reload();
       }
     });
   });
-  if (!ok) reloading_ = false;
+  if (!ok) {
+    reloading_ = false;
+    run_reload_waiters(UINT64_MAX);
+  }
+}
+
+void RoomPolicy::after_reload(std::function<void()> then) {
+  reload_waiters_.emplace_back(reload_gen_ + 1, std::move(then));
+  if (reloading_) {
+    reload_again_ = true;
+  } else {
+    start_reload();
+  }
+}
+
+void RoomPolicy::run_reload_waiters(uint64_t done_gen) {
+  std::vector<std::function<void()>> ready;
+  std::erase_if(reload_waiters_, [&](auto& w) {
+    if (w.first > done_gen) return false;
+    ready.push_back(std::move(w.second));
+    return true;
+  });
+  for (auto& f : ready) f();
 }
 
 void RoomPolicy::apply(store::RoomCatalog next) {
@@ -126,6 +153,72 @@ void RoomPolicy::apply(store::RoomCatalog next) {
     const chat::Room* after = catalog_.room(key);
     update_channel(*c, *old_cat, old_room, before != nullptr, after ? category_of(*after) : nullptr,
                    after);
+  }
+  send_invitations(prev);
+}
+
+namespace {
+
+// The principals `after` lists (members, managers, presenters) that `before` did not.
+std::vector<chat::Principal> newly_listed(const chat::Room* before, const chat::Room& after) {
+  std::vector<chat::Principal> out;
+  auto listed = [&](const chat::Principal& p) {
+    if (before == nullptr) return false;
+    for (const auto* list : {&before->members, &before->managers, &before->presenters}) {
+      if (std::find(list->begin(), list->end(), p) != list->end()) return true;
+    }
+    return false;
+  };
+  for (const auto* list : {&after.members, &after.managers, &after.presenters}) {
+    for (const auto& p : *list) {
+      if (!listed(p) && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void RoomPolicy::send_invitations(const store::RoomCatalog& prev) {
+  // Rooms with invitations on whose lists name someone new (a renamed room is new).
+  std::vector<std::pair<const chat::Room*, std::vector<chat::Principal>>> rooms;
+  for (const auto& r : catalog_.rooms) {
+    const chat::Category* cat = category_of(r);
+    if (cat == nullptr || r.disabled || !chat::invitations_enabled(*cat, r)) continue;
+    auto added = newly_listed(prev.room(r.name), r);
+    if (!added.empty()) rooms.emplace_back(&r, std::move(added));
+  }
+  if (rooms.empty()) return;
+  // This server's users with an account, by folded account.
+  std::map<std::string, std::vector<Session*>> by_account;
+  for (const auto& [id, weak] : srv_.sessions()) {
+    std::shared_ptr<Session> s = weak.lock();
+    if (s == nullptr || !s->registered_ || s->closing() || s->account_.empty()) continue;
+    by_account[irc::fold(s->account_)].push_back(s.get());
+  }
+  for (const auto& [r, added] : rooms) {
+    std::vector<Session*> candidates;
+    for (const auto& p : added) {
+      if (p.kind == chat::PrincipalKind::kAccount) {
+        auto it = by_account.find(p.name);
+        if (it != by_account.end()) {
+          candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+        }
+      } else {  // a group or everyone: ask the rules about each user
+        for (const auto& [account, list] : by_account) {
+          candidates.insert(candidates.end(), list.begin(), list.end());
+        }
+      }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    Channel* live = srv_.find_channel(r->name);
+    for (Session* s : candidates) {
+      if (live != nullptr && live->member(s) != nullptr) continue;
+      const chat::Standing st = standing(*s, *r);
+      if (!st.is_member() || !chat::may_join(*r, st)) continue;
+      s->send(irc::Message{{}, srv_.name(), "INVITE", {s->nick_, r->name}});
+    }
   }
 }
 
@@ -367,6 +460,143 @@ int RoomPolicy::default_chat_history() const {
 }
 
 // ---------------------------------------------------------------------------
+// Managers' changes from IRC
+
+const chat::Room* RoomPolicy::managed_room(const Session& s, std::string_view name) const {
+  const chat::Room* r = loaded_ ? room(name) : nullptr;
+  if (r == nullptr || !chat::may_manage(*r, standing(s, *r))) return nullptr;
+  return r;
+}
+
+void RoomPolicy::change_room(const Session& s, const chat::Room& before, chat::Room after,
+                             std::function<void(Status)> done) {
+  const chat::Category* cat = category_of(before);
+  if (cat == nullptr) {
+    done(make_error(ErrorKind::kNotFound, "no room '" + before.name + "'"));
+    return;
+  }
+  if (const chat::Decision d = chat::may_change_room(before, after, standing(s, before)); !d) {
+    done(make_error(ErrorKind::kDenied, d.reason));
+    return;
+  }
+  if (Status st = chat::validate_room(after, *cat); !st) {
+    done(st);
+    return;
+  }
+  if (after == before) {
+    done(ok_status());
+    return;
+  }
+  // Success is told once this server applied the change (its next catalog reload):
+  // the manager's next command sees the room as changed.
+  auto finish = [this, done](Status st) {
+    srv_.post([this, done, st] {
+      if (!st) {
+        done(st);
+      } else {
+        after_reload([done] { done(ok_status()); });
+      }
+    });
+  };
+  // A room JOIN created here a moment ago may not be stored yet (persist_new_room
+  // runs on another connection): store it first, then change it.
+  const bool pending = created_.count(irc::fold(before.name)) > 0;
+  const bool queued =
+      srv_.readers() != nullptr &&
+      srv_.readers()->submit([before, after, pending, finish](Result<pg::Connection*> conn) {
+        if (!conn) {
+          finish(conn.error());
+          return;
+        }
+        if (pending) {
+          if (auto created = store::create_room_if_absent(**conn, before); !created) {
+            finish(created.error());
+            return;
+          }
+        }
+        auto stored = store::update_room(**conn, before.name, [&](chat::Room& current) -> Status {
+          if (!(current == before)) {
+            return make_error(ErrorKind::kConflict,
+                              "room '" + before.name + "' was changed meanwhile; try again");
+          }
+          current = after;
+          return ok_status();
+        });
+        finish(stored ? ok_status() : Status(stored.error()));
+      });
+  if (!queued) done(make_error(ErrorKind::kUnavailable, "the store cannot be reached; try again"));
+}
+
+bool RoomPolicy::invite(Session& s, const std::string& nick, const chat::Room& room,
+                        const ResponsePtr& r) {
+  const chat::Category* cat = category_of(room);
+  if (cat == nullptr) return false;
+  Channel* live = srv_.find_channel(room.name);
+  if (live == nullptr || live->member(&s) == nullptr) {
+    srv_.numeric(r, irc::kErrNotOnChannel, {room.name, "You're not on that channel"});
+    return true;
+  }
+  std::string target_nick, target_account;
+  bool on_channel = false;
+  if (Session* t = srv_.find_nick(nick); t != nullptr && t->registered_) {
+    target_nick = t->nick_;
+    target_account = t->account_;
+    on_channel = live->member(t) != nullptr;
+  } else if (RemoteUser* u = srv_.presence().find_nick(nick)) {
+    target_nick = u->nick;
+    target_account = u->account;
+    on_channel = live->remote.count(u) > 0;
+  } else {
+    srv_.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
+    return true;
+  }
+  if (on_channel) {
+    srv_.numeric(r, irc::kErrUserOnChannel, {target_nick, room.name, "is already on channel"});
+    return true;
+  }
+  static constexpr const char* kCmd = "INVITE";
+  if (!chat::invitations_enabled(*cat, room)) {
+    srv_.fail(r, kCmd, "INVITATIONS_OFF", {room.name},
+              "Invitations are off for " + room.name +
+                  (cat->invitations ? " (the room's Invitations is False)"
+                                    : " (its category '" + cat->name + "' has them off)"));
+    return true;
+  }
+  const chat::Standing theirs = chat::standing_of(*cat, room, chat::User{target_account}, groups_);
+  if (chat::may_join(room, theirs)) return false;  // nothing to change: plain IRC
+  if (!chat::may_manage(room, standing(s, room))) {
+    srv_.numeric(r, irc::kErrChanOPrivsNeeded, {room.name, "You're not a manager of " + room.name});
+    return true;
+  }
+  if (room.disabled) {
+    srv_.fail(r, kCmd, "ROOM_DISABLED", {room.name}, room.name + " is disabled");
+    return true;
+  }
+  if (target_account.empty()) {
+    srv_.fail(r, kCmd, "ACCOUNT_REQUIRED", {target_nick},
+              target_nick + " is not logged in: only accounts can be invited into a room");
+    return true;
+  }
+  if (!theirs.in_scope()) {
+    srv_.fail(r, kCmd, "NOT_ALLOWED", {target_nick, room.name},
+              target_nick + " may not be in the rooms of category '" + cat->name + "'");
+    return true;
+  }
+  // Make them a member; the catalog reload then sends the INVITE from the server
+  // they are connected to (send_invitations).
+  chat::Room after = room;
+  after.members.push_back({chat::PrincipalKind::kAccount, irc::fold(target_account)});
+  change_room(s, room, std::move(after), [this, r, target_nick, name = room.name](Status st) {
+    if (!st) {
+      srv_.fail(r, kCmd, rooms::fail_code(st.error()), {name}, st.error().message);
+      return;
+    }
+    srv_.numeric(r, irc::kRplInviting, {target_nick, name});
+  });
+  return true;
+}
+
+// ---------------------------------------------------------------------------
 // Hooks
 
 namespace rooms {
@@ -403,6 +633,23 @@ std::map<std::string, std::string> readable_rooms(Server& srv, const Session& s,
 
 void list_idle_rooms(Server& srv, Session& s, const ResponsePtr& r) {
   if (srv.rooms()) srv.rooms()->list_idle_rooms(s, r);
+}
+
+const char* fail_code(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::kDenied:
+      return "NOT_MANAGER";
+    case ErrorKind::kInvalidInput:
+      return "INVALID_VALUE";
+    case ErrorKind::kConflict:
+      return "CONFLICT";
+    case ErrorKind::kUnavailable:
+      return "TEMPORARILY_UNAVAILABLE";
+    case ErrorKind::kNotFound:
+      return "NO_SUCH_ROOM";
+    default:
+      return "CANNOT_CHANGE";
+  }
 }
 
 bool sends_participant_updates(Server& srv, const Channel& c) {

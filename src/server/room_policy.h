@@ -14,7 +14,14 @@
 //     chat::diff_access: those who lost access are KICKed by the server with the
 //     reason, prefixes (+o managers, +v presenters) and room modes (+i Closed/Secret,
 //     +s Secret, +m Auditorium) are set with MODE.
-//  4. JOIN of a name that is no room yet creates one (DESIGN 3a): in the category
+//  4. Invitations: when a room's lists newly name someone (pchatctl, ROOM, INVITE)
+//     and the room's invitations are on (chat::invitations_enabled), each server
+//     sends `INVITE nick #room` to its connected users who may now join and are not
+//     in the channel.
+//  5. Managers change their rooms from IRC (ROOM, MODE +i/+s/+m/+o/+v, INVITE):
+//     change_room() checks the rules on the loop, stores the change in the
+//     background and the catalog reload applies it (as 3.) on every server.
+//  6. JOIN of a name that is no room yet creates one (DESIGN 3a): in the category
 //     ServerConfig::new_room_category names, with ServerConfig::new_room_privacy,
 //     if the joiner is one of its creators. The room is in the catalog at once and
 //     stored in the background (create_room_if_absent: a peer that created it first
@@ -27,6 +34,8 @@
 // Threading: the event loop only, except request_reload() (any thread).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -96,8 +105,31 @@ class RoomPolicy {
   // Messages replayed on JOIN: the flag/config file when given, else the pool's.
   int default_chat_history() const;
 
+  // ---- managers' changes from IRC (ROOM, MODE, INVITE) ----
+  // The room `name` when `s` manages it (chat::may_manage), else nullptr.
+  const chat::Room* managed_room(const Session& s, std::string_view name) const;
+  // Stores the change of `before` (the catalog's room as `s` saw it) into `after`:
+  // chat::may_change_room and chat::validate_room here (refusals as kDenied /
+  // kInvalidInput), then one transaction that refuses with kConflict when the
+  // stored room is no longer `before` (changed meanwhile: try again). `done` runs
+  // on the loop. The change reaches channels through the catalog reload (NOTIFY),
+  // on every server, like any rule change.
+  void change_room(const Session& s, const chat::Room& before, chat::Room after,
+                   std::function<void(Status)> done);
+  // INVITE of `nick` to a room's channel. A manager's INVITE of someone who may not
+  // join yet makes them a member (the invitation follows from the change, on the
+  // server they are on). Returns false when the room's rules have nothing to add
+  // (the invitee may join already): the plain IRC INVITE follows.
+  bool invite(Session& s, const std::string& nick, const chat::Room& room, const ResponsePtr& r);
+
  private:
   void start_reload();
+  // Runs `then` on the loop once a catalog reload that starts after this call has
+  // been applied (starts one).
+  void after_reload(std::function<void()> then);
+  void run_reload_waiters(uint64_t done_gen);
+  // Sends INVITE to this server's users newly named by a room's lists (see 4.).
+  void send_invitations(const store::RoomCatalog& prev);
   void persist_new_room(const chat::Room& room);
   // Applies the change of one live channel from (old_cat, old_room) to the new ones.
   // `was_room`: the catalog had a room for it (else it was a plain IRC channel).
@@ -111,6 +143,8 @@ class RoomPolicy {
   std::map<std::string, chat::Room> created_;
   bool reloading_ = false;
   bool reload_again_ = false;
+  uint64_t reload_gen_ = 0;                                                 // reloads started
+  std::vector<std::pair<uint64_t, std::function<void()>>> reload_waiters_;  // (gen, then)
   chat::NoGroups groups_;
 };
 
@@ -126,6 +160,9 @@ void list_idle_rooms(Server& srv, Session& s, const ResponsePtr& r);
 std::map<std::string, std::string> readable_rooms(Server& srv, const Session& s,
                                                   const std::string& target);
 bool sends_participant_updates(Server& srv, const Channel& c);
+// The FAIL code for a refused room change (ROOM, MODE, INVITE): NOT_MANAGER,
+// INVALID_VALUE, CONFLICT, TEMPORARILY_UNAVAILABLE, NO_SUCH_ROOM or CANNOT_CHANGE.
+const char* fail_code(const Error& e);
 
 }  // namespace rooms
 

@@ -61,6 +61,7 @@ void Server::register_commands() {
   register_query_commands(commands_);
   register_chathistory_commands(commands_);
   register_search_commands(commands_);
+  register_room_commands(commands_);
 }
 
 void Server::listen() {

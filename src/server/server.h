@@ -327,5 +327,6 @@ void register_messaging_commands(std::unordered_map<std::string, CommandSpec>& t
 void register_query_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_chathistory_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_search_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_room_commands(std::unordered_map<std::string, CommandSpec>& t);
 
 }  // namespace pchat::server

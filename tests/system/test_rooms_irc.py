@@ -16,6 +16,7 @@ from conftest import _stop_all, unique_name
 from irc_client import IrcClient
 from irc_helpers import sync
 from pchat_harness import PchatServer, pchatctl
+from rooms_helpers import ctl, room
 
 CAPS = ("echo-message", "message-tags", "batch", "draft/chathistory", "multi-prefix")
 USERS = ("alice", "bob", "carol", "dave", "mallory")
@@ -41,12 +42,6 @@ def world(bins, base_dir):
         _stop_all([server])
 
 
-def ctl(server, *args):
-    r = pchatctl(server.data_dir, *args)
-    assert r.returncode == 0, f"{args}: {r.stdout}{r.stderr}"
-    return r.stdout
-
-
 @pytest.fixture
 def login(world):
     server, passwords = world
@@ -61,15 +56,6 @@ def login(world):
     yield connect
     for c in clients:
         c.close()
-
-
-def room(server, name, privacy="Open", type_="Normal", category="Legal", **lists):
-    ctl(server, f"New-CsPersistentChatRoom -Name {name[1:]} -Category {category} "
-                f"-Privacy {privacy} -Type {type_}")
-    if lists:
-        ctl(server, f"Set-CsPersistentChatRoom -Identity {name[1:]} " +
-            " ".join(f'-{k.capitalize()} "{v}"' for k, v in lists.items()))
-    return name
 
 
 def try_join(client, chan):

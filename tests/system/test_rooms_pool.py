@@ -69,3 +69,52 @@ def test_rule_changes_reach_every_server_within_a_second(server_factory, base_di
     finally:
         for c in clients:
             c.close()
+
+
+def test_managers_changes_from_irc_reach_every_server(server_factory, base_dir, unique, account):
+    """A manager on one server INVITEs a user connected to another (who becomes a
+    member and gets the INVITE from their own server), and changes the room with ROOM
+    and MODE: users on the other servers see the result within a second."""
+    owner, members, topo = start_pool(server_factory, base_dir)
+    alice, bob, carol = (account(server=owner) for _ in range(3))
+    chan = "#" + unique("pm")
+    for line in ('New-CsPersistentChatCategory -Name Team -AllowedMembers "*" '
+                 '-EnableInvitations $true',
+                 f'New-CsPersistentChatRoom -Name {chan[1:]} -Category Team -Privacy Closed '
+                 f'-Managers "{alice[0]}" -Members "{carol[0]}"'):
+        r = pchatctl(owner.data_dir, "--topology", topo, line)
+        assert r.returncode == 0, r.stderr
+    clients = []
+    try:
+        a0 = login(owner, alice, unique)
+        b1 = login(members[0], bob, unique)
+        c2 = login(members[1], carol, unique)
+        clients += [a0, b1, c2]
+        names_of(a0, chan)
+        names_of(c2, chan)
+        b1.send(f"JOIN {chan}")
+        assert b1.expect(("473", "366")).command == "473"
+        a0.send(f"INVITE {b1.nick} {chan}")
+        assert a0.expect("341").params[1:3] == [b1.nick, chan]
+        written = time.monotonic()
+        assert b1.expect("INVITE", timeout=5).params == [b1.nick, chan]
+        assert time.monotonic() - written < 1.0
+        names_of(b1, chan)
+        # ROOM on the owner, seen on the members' servers.
+        a0.send(f"ROOM {chan} Type Auditorium")
+        assert a0.expect("NOTE", pred=lambda m: m.params[0] == "ROOM").params[1] == "UPDATED"
+        written = time.monotonic()
+        for c in (b1, c2):
+            c.expect("MODE", pred=lambda m: m.params[:2] == [chan, "+m"], timeout=5)
+        assert time.monotonic() - written < 1.0
+        # MODE +v of a user on another server makes them a presenter there too.
+        a0.send(f"MODE {chan} +v {c2.nick}")
+        c2.expect("MODE", pred=lambda m: m.params == [chan, "+v", c2.nick], timeout=5)
+        c2.send(f"PRIVMSG {chan} :presenting")
+        b1.expect("PRIVMSG", pred=lambda m: m.last == "presenting")
+        # Removing a member with ROOM kicks them on their server.
+        a0.send(f"ROOM {chan} Members -{bob[0]}")
+        b1.expect("KICK", pred=lambda m: m.params[1] == b1.nick, timeout=5)
+    finally:
+        for c in clients:
+            c.close()

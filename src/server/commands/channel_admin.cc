@@ -134,6 +134,13 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
 // INVITE
 
 void handle_invite(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  if (RoomPolicy* rp = srv.rooms()) {  // a room's manager may make the invitee a member
+    const chat::Room* room = rp->room(m.params[1]);
+    if (room != nullptr && chat::exists_for(*room, rp->standing(s, *room)) &&
+        rp->invite(s, m.params[0], *room, r)) {
+      return;
+    }
+  }
   Session* target = srv.find_nick(m.params[0]);
   if (target == nullptr || !target->registered_) {
     srv.numeric(r, irc::kErrNoSuchNick, {m.params[0], "No such nick/channel"});
@@ -259,6 +266,33 @@ bool valid_key(const std::string& key) {
   return true;
 }
 
+// A room manager's +o/-o (managers) or +v/-v (presenters) of `account`.
+void edit_role(chat::Room& room, char mode, bool plus, const std::string& account) {
+  std::vector<chat::Principal>& list = mode == 'o' ? room.managers : room.presenters;
+  const chat::Principal p{chat::PrincipalKind::kAccount, irc::fold(account)};
+  auto it = std::find(list.begin(), list.end(), p);
+  if (plus && it == list.end()) list.push_back(p);
+  if (!plus && it != list.end()) list.erase(it);
+}
+
+// A room manager's +i/-i/+s/-s (privacy) or +m/-m (type): -i opens the room, +i
+// closes an open one, +s makes it secret, -s makes a secret one closed.
+void edit_room_mode(chat::Room& room, char mode, bool plus) {
+  if (mode == 'm') {
+    room.type = plus ? chat::RoomType::kAuditorium : chat::RoomType::kNormal;
+  } else if (mode == 's') {
+    if (plus) {
+      room.privacy = chat::Privacy::kSecret;
+    } else if (room.privacy == chat::Privacy::kSecret) {
+      room.privacy = chat::Privacy::kClosed;
+    }
+  } else if (plus) {
+    if (room.privacy == chat::Privacy::kOpen) room.privacy = chat::Privacy::kClosed;
+  } else {
+    room.privacy = chat::Privacy::kOpen;
+  }
+}
+
 void send_channel_modes(Server& srv, Session& s, Channel& c, const ResponsePtr& r) {
   // Keys and limits are shown to members only.
   std::string modes = c.mode_string(c.member(&s) != nullptr);
@@ -287,7 +321,14 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
     out = m.params[next_arg++];
     return true;
   };
-  const bool op = is_op(c, s);
+  // A room's managers change the room itself: +i/-i/+s/-s its privacy, +m/-m its
+  // type, +o/-o and +v/-v its managers and presenters (accounts). The change is
+  // stored and comes back from the server as MODE on every server of the pool.
+  RoomPolicy* rp = srv.rooms();
+  const chat::Room* managed = rp != nullptr ? rp->managed_room(s, c.name()) : nullptr;
+  std::optional<chat::Room> room_edit;
+  if (managed != nullptr) room_edit = *managed;
+  const bool op = is_op(c, s) || managed != nullptr;
   bool denied = false;
   auto deny = [&] {
     if (!denied)
@@ -327,7 +368,19 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         if (!admit(Arg::kRequired, &nick)) break;
         Session* target = srv.find_nick(nick);
         if (target == nullptr || !target->registered_) {
-          srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
+          RemoteUser* u = room_edit ? srv.presence().find_nick(nick) : nullptr;
+          if (u == nullptr) {
+            srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
+          } else if (c.remote.count(u) == 0) {
+            srv.numeric(r, irc::kErrUserNotInChannel,
+                        {u->nick, c.name(), "They aren't on that channel"});
+          } else if (u->account.empty()) {
+            srv.fail(r, "MODE", "ACCOUNT_REQUIRED", {u->nick},
+                     u->nick + " is not logged in: only accounts can be a room's " +
+                         (ch == 'o' ? "managers" : "presenters"));
+          } else {
+            edit_role(*room_edit, ch, plus, u->account);
+          }
           break;
         }
         Membership* tm = c.member(target);
@@ -335,6 +388,10 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
           srv.numeric(r, irc::kErrUserNotInChannel,
                       {target->nick_, c.name(), "They aren't on that channel"});
           break;
+        }
+        if (room_edit && !target->account_.empty()) {
+          edit_role(*room_edit, ch, plus, target->account_);
+          break;  // a guest's +o/+v stays on the channel only
         }
         bool& flag = ch == 'o' ? tm->op : tm->voice;
         if (flag != plus) {
@@ -392,6 +449,10 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
       case 's':
       case 't': {
         if (!admit(Arg::kNone, nullptr)) break;
+        if (room_edit && (ch == 'i' || ch == 'm' || ch == 's')) {
+          edit_room_mode(*room_edit, ch, plus);
+          break;
+        }
         bool& flag = ch == 'i'   ? c.invite_only
                      : ch == 'm' ? c.moderated
                      : ch == 'n' ? c.no_external
@@ -425,6 +486,11 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         srv.numeric(r, irc::kErrUnknownMode, {std::string(1, ch), "is unknown mode char to me"});
         break;
     }
+  }
+  if (room_edit && !(*room_edit == *managed)) {
+    rp->change_room(s, *managed, std::move(*room_edit), [&srv, r, name = c.name()](Status st) {
+      if (!st) srv.fail(r, "MODE", rooms::fail_code(st.error()), {name}, st.error().message);
+    });
   }
   if (done.empty()) return;
   irc::Message change{{}, s.prefix(), "MODE", {c.name(), done.modes}};
