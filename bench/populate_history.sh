@@ -2,7 +2,10 @@
 # Fill a room of a standalone pchat store with N synthetic messages, for the
 # `pchat-bench --scenario history` benchmark (issue: history p99 on 10M messages).
 #
-#   bench/populate_history.sh DATA_DIR [COUNT=10000000] [ROOM=#bench0]
+#   bench/populate_history.sh DATA_DIR [COUNT=10000000] [ROOM=#bench0] [BODY]
+#
+# BODY is an SQL expression of g (the row number) giving each message's text
+# (default: 'history message ' || g).
 #
 # Run it while pchatd is STOPPED (a running server would deliver the rows through
 # its message stream); the store's PostgreSQL is started by `pchatctl` if needed.
@@ -12,6 +15,7 @@ set -euo pipefail
 DATA=${1:?usage: populate_history.sh DATA_DIR [COUNT] [ROOM]}
 COUNT=${2:-10000000}
 ROOM=${3:-#bench0}
+BODY=${4:-"'history message ' || g"}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${PCHAT_BIN_DIR:-$REPO/build/release/bin}
 DATA=$(cd "$DATA" && pwd)
@@ -42,8 +46,8 @@ while (( done_rows < COUNT )); do
   n=$(( COUNT - done_rows < batch ? COUNT - done_rows : batch ))
   psql "$CONN" -q -v ON_ERROR_STOP=1 <<SQL
 INSERT INTO messages (msgid, target, sender, account, command, tags, body, ts)
-SELECT md5('bench' || g), lower('$ROOM'), 'bench!~bench@127.0.0.1', NULL, 'PRIVMSG', '',
-       'history message ' || g,
+SELECT md5('bench' || g || '-' || $BODY), lower('$ROOM'), 'bench!~bench@127.0.0.1', NULL, 'PRIVMSG', '',
+       $BODY,
        now() - interval '30 days' + (g::float8 / $COUNT) * interval '30 days'
 FROM generate_series($done_rows + 1, $done_rows + $n) AS g;
 SQL

@@ -5,6 +5,20 @@
 
 namespace pchat::store {
 
+namespace {
+
+// `ids` as a PostgreSQL array literal ("{3,2,1}").
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out + "}";
+}
+
+}  // namespace
+
 Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
                                                 const std::vector<std::string>& targets,
                                                 const std::string& query, int64_t before_id,
@@ -16,27 +30,59 @@ Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
   if (!has_word) return make_error(ErrorKind::kInvalidInput, "the search has no word to look for");
   limit = std::clamp(limit, 1, kMaxSearchResults);
   std::vector<std::optional<std::string>> keys(targets.begin(), targets.end());
-  // The planner has no statistics for the indexed expression (GIN stores its keys,
-  // not the tsvector), so it guesses and often walks the whole table by id. Decide
-  // here instead: a query matching few messages reads them through the GIN index and
-  // sorts them; a frequent one walks the newest messages, where matches are dense.
-  // The expression must match the index's: to_tsvector('simple', body).
-  const std::string match = "to_tsvector('simple', body) @@ plainto_tsquery('simple', $1)";
-  auto probe = c.exec("SELECT count(*) FROM (SELECT 1 FROM messages WHERE " + match + " LIMIT " +
-                          std::to_string(kSelectiveMatches + 1) + ") AS m",
-                      {query});
-  if (!probe) return probe.error();
-  const bool selective = probe->i64(0, 0) <= kSelectiveMatches;
-  const std::string filter =
-      " AND target = ANY($2::text[]) AND command <> 'TAGMSG'"
-      " AND ($3::bigint <= 0 OR id < $3::bigint) ORDER BY id DESC LIMIT " +
-      std::to_string(limit);
-  const std::string sql =
-      selective
-          ? std::string("WITH hits AS MATERIALIZED (SELECT ") + kHistoryColumns +
-                " FROM messages WHERE " + match + ") SELECT * FROM hits WHERE true" + filter
-          : std::string("SELECT ") + kHistoryColumns + " FROM messages WHERE " + match + filter;
-  auto r = c.exec(sql, {query, pg::make_text_array(keys), std::to_string(before_id)});
+  const std::string keys_param = pg::make_text_array(keys);
+  const std::string before = std::to_string(before_id);
+  // The planner cannot estimate how many messages a tsquery matches, and its guesses
+  // go both ways (a frequent CJK phrase read 30,000 matches to sort them; a rare word
+  // walked the whole table). Decide here instead, in two steps:
+  // 1. Walk the newest kSearchWalk messages of the conversations (the words are
+  //    stored: no text is parsed again). A frequent query fills its page here.
+  // 2. Otherwise read the older matches: through the GIN index when they are few,
+  //    by walking on when they are many.
+  // pchat_search_query is IMMUTABLE: folded into a constant when planned.
+  const std::string scope =
+      " target = ANY($2::text[]) AND command <> 'TAGMSG' AND ($3::bigint <= 0 OR id < $3::bigint)";
+  const std::string match = "search_words @@ pchat_search_query($1)";
+  auto walk = c.exec("WITH recent AS MATERIALIZED (SELECT id, search_words FROM messages WHERE" +
+                         scope + " ORDER BY id DESC LIMIT " + std::to_string(kSearchWalk) +
+                         ") SELECT count(*), min(id), array(SELECT id FROM recent WHERE " + match +
+                         " ORDER BY id DESC LIMIT " + std::to_string(limit) + ")::text FROM recent",
+                     {query, keys_param, before});
+  if (!walk) return walk.error();
+  std::vector<int64_t> ids;
+  {
+    const std::string list = walk->str(0, 2);  // "{5,3}"
+    size_t pos = 1;
+    while (pos < list.size() && list[pos] != '}') {
+      size_t end = list.find_first_of(",}", pos);
+      ids.push_back(std::stoll(list.substr(pos, end - pos)));
+      pos = end + 1;
+    }
+  }
+  const bool window_full = walk->i64(0, 0) == kSearchWalk;
+  if (static_cast<int>(ids.size()) < limit && window_full) {
+    // Count the matches through the index (capped): few are read from the index and
+    // sorted; many (old ones: the newest messages had few) by walking on, older
+    // than the window. `IS TRUE` keeps the planner off the index for the walk.
+    auto probe = c.exec("SELECT count(*) FROM (SELECT 1 FROM messages WHERE " + match + " LIMIT " +
+                            std::to_string(kSelectiveMatches + 1) + ") AS m",
+                        {query});
+    if (!probe) return probe.error();
+    const std::string rest = " AND id < $4::bigint ORDER BY id DESC LIMIT " +
+                             std::to_string(limit - static_cast<int>(ids.size()));
+    const std::string sql =
+        probe->i64(0, 0) <= kSelectiveMatches
+            ? "WITH hits AS MATERIALIZED (SELECT id, target, command FROM messages WHERE " + match +
+                  ") SELECT id FROM hits WHERE" + scope + rest
+            : "SELECT id FROM messages WHERE (" + match + ") IS TRUE AND" + scope + rest;
+    auto older = c.exec(sql, {query, keys_param, before, walk->str(0, 1)});
+    if (!older) return older.error();
+    for (int i = 0; i < older->rows(); ++i) ids.push_back(older->i64(i, 0));
+  }
+  if (ids.empty()) return std::vector<HistoryRow>{};
+  auto r = c.exec(std::string("SELECT ") + kHistoryColumns +
+                      " FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id DESC",
+                  {id_array(ids)});
   if (!r) return r.error();
   return decode_history(*r);
 }

@@ -1,11 +1,17 @@
 // Full-text search over stored messages (issue 3, item 4).
 //
-// Index: GIN over to_tsvector('simple', body) (migration 4). The `simple`
-// configuration lowercases and splits on non-word characters without stemming or
-// stop words, so every language's words are found as written (CJK text without
-// spaces is one token per run: search for the whole run). The index keeps
-// fastupdate on with a small pending list (gin_pending_list_limit 256 kB), so an
-// INSERT never pays for a large flush on the commit path (DESIGN section 9).
+// Index: GIN over messages.search_words, stored as
+// to_tsvector('simple', pchat_search_text(body)) (migration 9).
+// The `simple` configuration lowercases and splits on non-word characters without
+// stemming or stop words, so every language's words are found as written. CJK,
+// kana and Hangul runs (written without spaces) are indexed as overlapping bigrams
+// and a query word's run is the phrase of its bigrams (pchat_search_query), so
+// "会議" is found inside "明日の会議資料は" and "議会" is not; a one-character query
+// matches every occurrence of that character. Every query word must appear (AND), in
+// any order; the parts of one word follow each other ("e-mail", "10時").
+// The index keeps fastupdate on with a small pending list (gin_pending_list_limit
+// 256 kB), so an INSERT never pays for a large flush on the commit path (DESIGN
+// section 9).
 //
 // Results are newest first and paged by id: pass the smallest id of a page as
 // `before_id` to get the next one (no timestamp paging). The caller decides which
@@ -24,12 +30,15 @@
 namespace pchat::store {
 
 inline constexpr int kMaxSearchResults = 100;
-// Queries matching at most this many stored messages are answered from the GIN index
-// alone; more frequent ones by walking messages newest first (see search.cc).
+// Searches first walk this many of the conversations' newest messages (their stored
+// words), where a frequent query finds its page (see search.cc).
+inline constexpr int kSearchWalk = 2000;
+// Beyond the walk, queries matching at most this many stored messages are read from
+// the GIN index and sorted; more frequent ones by walking on.
 inline constexpr int kSelectiveMatches = 5000;
 
 // PRIVMSG/NOTICE rows of `targets` (conversation keys) whose body contains every
-// word of `query` (plainto_tsquery('simple', query)), with id < before_id when
+// word of `query` (pchat_search_query(query), see above), with id < before_id when
 // before_id > 0; at most `limit` (1..kMaxSearchResults), newest first.
 // kInvalidInput for a query with no word, or no target.
 Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,

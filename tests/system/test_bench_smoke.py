@@ -93,3 +93,25 @@ def test_mirror_persistence_script_runs_once():
     report = f"exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
     assert proc.returncode == 0, report
     assert "| synchronous mirror |" in proc.stdout and "mirror:sync" in proc.stdout, report
+
+
+def test_search_latency_script_runs_once():
+    """bench/search_latency.sh (SEARCH on a large room) at a small size: it fills the
+    room, runs every query and prints its table with the expected result counts. 5,000
+    messages: the rare words are older than the newest 2,000 that a search walks
+    first (kSearchWalk), so the GIN step is exercised too."""
+    script = pathlib.Path(__file__).resolve().parents[2] / "bench" / "search_latency.sh"
+    env = {**sanitizer_env(), "PCHAT_BIN_DIR": str(bin_dir())}
+    proc = subprocess.run([str(script), "5000", "2"], capture_output=True, text=True,
+                          timeout=240, check=False, env=env)
+    report = f"exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    assert proc.returncode == 0, report
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in proc.stdout.splitlines() if line.startswith("| ") and "ms" not in line}
+    assert rows["no match"] == "0" and rows["CJK, no match"] == "0", report
+    assert rows["a word in 90% of the messages, newest 20"] == "20", report
+    assert rows["CJK run inside text (10% of the messages)"] == "20", report
+    assert rows["CJK run + number (1 match)"] == "1", report
+    assert rows["a rare word (a different one each time)"] == "1", report
+    assert rows["two words"] == "1", report
+    assert rows["one CJK character"] == "20", report

@@ -332,6 +332,16 @@ def test_search_returns_only_what_the_user_may_read(world, login):
     status, body = http("dave", open_, limit=2, before=body["next"])
     assert [r["text"] for r in body["results"]] == [b for _, b in page2]
     assert http("group:x")[0] == 400
+    # CJK written without spaces: a run is found inside a longer one, in order only
+    # ("会議 資料", with a blank, is two runs: not "会議資料").
+    assert try_post(alice, open_, f"{word} 明日の会議資料は10時です") == "ok"
+    assert [b for _, b in search(dave, open_, f"明日の {word}")[0]] == \
+        [f"{word} 明日の会議資料は10時です"]
+    assert len(search(dave, open_, f"会議資料 {word}")[0]) == 1
+    assert len(search(dave, open_, f"料 {word}")[0]) == 4  # one character: anywhere
+    assert len(search(dave, open_, f"{word} 議会")[0]) == 0
+    assert len(search(dave, open_, f"{word} 会議")[0]) == 4
+    assert len(search(dave, open_, "。")[0]) == 0
 
 
 def test_a_room_without_managers_gives_nobody_operator_status(world, login):
