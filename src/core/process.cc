@@ -137,4 +137,12 @@ std::string read_proc_file(pid_t pid, const char* entry) {
   return out;
 }
 
+std::string user_at_host() {
+  std::string user = "uid" + std::to_string(geteuid());
+  if (const passwd* pw = getpwuid(geteuid())) user = pw->pw_name;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return user + "@" + (host[0] ? host : "localhost");
+}
+
 }  // namespace pchat

@@ -47,4 +47,8 @@ struct OsUser {
 };
 Result<OsUser> lookup_user(const std::string& name);
 
+// "user@host" of this process (effective user; "localhost" when the host name is
+// unknown): who a journal or a pool-state change says did it.
+std::string user_at_host();
+
 }  // namespace pchat

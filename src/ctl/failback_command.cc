@@ -20,7 +20,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -33,6 +32,7 @@
 #include "dr/cluster/standby.h"
 #include "dr/logship/manifest.h"
 #include "dr/runbook/state_file.h"
+#include "dr/runbook/step_runner.h"
 #include "dr/runbook/steps.h"
 #include "dr/store_selector.h"
 #include "store/pg.h"
@@ -273,37 +273,15 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   }
   if (!resuming) {
     journal = nlohmann::json::object();
-    journal["started_at"] = logship::format_utc(std::chrono::system_clock::now());
+    journal["started_at"] = logship::now_utc();
     journal["steps"] = nlohmann::json::object();
   }
   journal["runs"] = journal.value("runs", 0) + 1;
   if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
   PoolCommandContext ctx{
       .data_dir = {}, .topology_file = args.topology_file, .out = &out, .err = &std::cerr};
-  const auto t0 = Clock::now();
-  auto run_step = [&](int n, const std::function<Status()>& body) -> Status {
-    out << "\nStep " << n << ": " << kTitles[n] << "\n";
-    out.flush();
-    auto s0 = Clock::now();
-    Status st = body();
-    double secs = std::chrono::duration<double>(Clock::now() - s0).count();
-    if (!st) {
-      return make_error(st.error().kind,
-                        fmt::format("failback step {} ({}): {}\nFix the cause and run `pchatctl "
-                                    "failback` again: it resumes",
-                                    n, kTitles[n], st.error().message));
-    }
-    auto& rec = journal["steps"][std::to_string(n)];
-    if (!rec.contains("seconds")) rec["seconds"] = secs;
-    out << "Step " << n << " done in " << fmt::format("{:.2f}", secs) << " s\n";
-    if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
-    if (const char* v = std::getenv("PCHAT_TEST_FAILBACK_KILL_AFTER_STEP");
-        v != nullptr && std::atoi(v) == n) {
-      out.flush();
-      ::raise(SIGKILL);
-    }
-    return ok_status();
-  };
+  dr::runbook::StepRunner steps("failback", kTitles, journal, journal_file, out,
+                                "PCHAT_TEST_FAILBACK_KILL_AFTER_STEP");
   // A is the pool's store once it is writable with an epoch above B's (step 4 done),
   // or writable while B is not (promoted in step 3).
   auto a_promoted = [&] {
@@ -320,76 +298,68 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
     return true;
   };
 
-  if (auto st = run_step(1,
-                         [&]() -> Status {
-                           if (done_before(1)) return ok_status();
-                           PoolActiveServersArgs c;
-                           c.clear = true;
-                           return pool_active_servers(ctx, c);
-                         });
+  if (auto st = steps.run(1,
+                          [&]() -> Status {
+                            if (done_before(1)) return ok_status();
+                            PoolActiveServersArgs c;
+                            c.clear = true;
+                            return pool_active_servers(ctx, c);
+                          });
       !st)
     return st;
-  if (auto st = run_step(2,
-                         [&]() -> Status {
-                           if (done_before(2)) return ok_status();
-                           if (journal.contains("switchover_lsn")) {
-                             out << "the switch-over is under way: step 3 completes it\n";
-                             return ok_status();
-                           }
-                           if (a_promoted()) {
-                             out << "datacenter A's primary is the writable store already\n";
-                             return ok_status();
-                           }
-                           return dr::install_mirror(*tools, t, StoreRole::kBackup,
-                                                     StoreRole::kPrimary, cmds, true,
-                                                     progress_to(out), true);
-                         });
+  if (auto st = steps.run(2,
+                          [&]() -> Status {
+                            if (done_before(2)) return ok_status();
+                            if (journal.contains("switchover_lsn")) {
+                              out << "the switch-over is under way: step 3 completes it\n";
+                              return ok_status();
+                            }
+                            if (a_promoted()) {
+                              out << "datacenter A's primary is the writable store already\n";
+                              return ok_status();
+                            }
+                            return dr::install_mirror(*tools, t, StoreRole::kBackup,
+                                                      StoreRole::kPrimary, cmds, true,
+                                                      progress_to(out), true);
+                          });
       !st)
     return st;
-  if (auto st = run_step(3, [&] { return switch_over(t, *tools, journal, journal_file, out); });
+  if (auto st = steps.run(3, [&] { return switch_over(t, *tools, journal, journal_file, out); });
       !st)
     return st;
-  if (auto st = run_step(4,
-                         [&] {
-                           PoolSetStateArgs s;
-                           s.state = "Normal";
-                           return pool_set_state(ctx, s);
-                         });
+  if (auto st = steps.run(4,
+                          [&] {
+                            PoolSetStateArgs s;
+                            s.state = "Normal";
+                            return pool_set_state(ctx, s);
+                          });
       !st)
     return st;
-  if (auto st = run_step(5,
-                         [&]() -> Status {
-                           if (t.store(StoreRole::kMirror) == nullptr) {
-                             out << "the topology declares no mirror\n";
-                             return ok_status();
-                           }
-                           return dr::install_mirror(*tools, t, StoreRole::kPrimary,
-                                                     StoreRole::kMirror, cmds, true,
-                                                     progress_to(out), true);
-                         });
+  if (auto st = steps.run(5,
+                          [&]() -> Status {
+                            if (t.store(StoreRole::kMirror) == nullptr) {
+                              out << "the topology declares no mirror\n";
+                              return ok_status();
+                            }
+                            return dr::install_mirror(*tools, t, StoreRole::kPrimary,
+                                                      StoreRole::kMirror, cmds, true,
+                                                      progress_to(out), true);
+                          });
       !st)
     return st;
-  if (auto st = run_step(6,
-                         [&] {
-                           PoolActiveServersArgs s;
-                           s.set = t.active_candidates(StoreRole::kPrimary);
-                           return pool_active_servers(ctx, s);
-                         });
+  if (auto st = steps.run(6,
+                          [&] {
+                            PoolActiveServersArgs s;
+                            s.set = t.active_candidates(StoreRole::kPrimary);
+                            return pool_active_servers(ctx, s);
+                          });
       !st)
     return st;
-  if (auto st = run_step(7, [&] { return log_shipping_back(t, *tools, cmds, out); }); !st)
+  if (auto st = steps.run(7, [&] { return log_shipping_back(t, *tools, cmds, out); }); !st)
     return st;
 
   out << "\nFailback report\n";
-  double sum = 0;
-  for (int i = 1; i <= kSteps; ++i) {
-    double s = journal["steps"][std::to_string(i)].value("seconds", 0.0);
-    sum += s;
-    out << fmt::format("  step {} {:>8.2f} s  {}\n", i, s, kTitles[i]);
-  }
-  out << fmt::format("  total {:>8.2f} s (this run {:.2f} s, {} run(s))\n", sum,
-                     std::chrono::duration<double>(Clock::now() - t0).count(),
-                     journal["runs"].get<int>());
+  steps.print_times(true);
   out << "Datacenter A serves the pool again; log shipping goes from A to B.\n";
   // Both runbooks are done: their journals go (the next failover starts afresh).
   std::error_code ec;

@@ -5,7 +5,6 @@
 // simply runs them all again; the journal (DEST/pchat-failover.json, in datacenter B)
 // only keeps the times and the figures of the report across runs.
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <chrono>
 #include <iostream>
@@ -18,6 +17,7 @@
 #include "dr/cluster/standby.h"
 #include "dr/logship/manifest.h"
 #include "dr/runbook/state_file.h"
+#include "dr/runbook/step_runner.h"
 #include "dr/runbook/steps.h"
 #include "dr/store_selector.h"
 #include "store/pg.h"
@@ -41,10 +41,6 @@ constexpr const char* kStepTitles[] = {
     "set the active servers (datacenter of the new primary)",
 };
 constexpr int kSteps = 7;
-
-std::string now_utc() {
-  return logship::format_utc(std::chrono::system_clock::now());
-}
 
 // One line per mgc store: reachable, writable, fenced, epoch.
 struct StoreLook {
@@ -131,15 +127,6 @@ std::string compliance_left_in_a(const dr::Topology& t) {
       n, r->str(0, 1), r->str(0, 2));
 }
 
-// The test hook for crash tests: SIGKILL this process right after step N.
-void maybe_die_after(int step) {
-  const char* v = std::getenv("PCHAT_TEST_FAILOVER_KILL_AFTER_STEP");
-  if (v != nullptr && std::atoi(v) == step) {
-    std::cout.flush();
-    ::raise(SIGKILL);
-  }
-}
-
 }  // namespace
 
 Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
@@ -162,7 +149,7 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
   const auto t0 = Clock::now();
 
   // -- preflight --
-  out << "Preflight (" << now_utc() << ")\n";
+  out << "Preflight (" << logship::now_utc() << ")\n";
   auto looks = look_at_stores(t);
   bool a_writable = false;
   for (const auto& l : looks) {
@@ -223,7 +210,7 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
   const bool completed_before = journal.contains("completed_at") && !bstate->in_recovery;
   if (!resuming && !completed_before) {
     journal = json::object();
-    journal["started_at"] = now_utc();
+    journal["started_at"] = logship::now_utc();
     journal["steps"] = json::object();
   }
   journal["runs"] = journal.value("runs", 0) + 1;
@@ -232,93 +219,75 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
   dr::runbook::StepOptions opts{.dry_run = false, .force = args.force};
   PoolCommandContext ctx{
       .data_dir = {}, .topology_file = args.topology_file, .out = &out, .err = &std::cerr};
-  auto run_step = [&](int n, const std::function<Status()>& body) -> Status {
-    out << "\nStep " << n << ": " << kStepTitles[n] << "\n";
-    out.flush();
-    auto s0 = Clock::now();
-    Status st = body();
-    double secs = std::chrono::duration<double>(Clock::now() - s0).count();
-    if (!st) {
-      out << "Step " << n << " FAILED after " << fmt::format("{:.2f}", secs) << " s\n";
-      return make_error(st.error().kind, fmt::format("step {} ({}): {}\nFix the cause and run "
-                                                     "`pchatctl failover` again: it resumes",
-                                                     n, kStepTitles[n], st.error().message));
-    }
-    json& rec = journal["steps"][std::to_string(n)];
-    if (!rec.contains("seconds")) rec["seconds"] = secs;  // the run that did the work
-    rec["done_at"] = now_utc();
-    out << "Step " << n << " done in " << fmt::format("{:.2f}", secs) << " s\n";
-    if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
-    maybe_die_after(n);
-    return ok_status();
-  };
+  dr::runbook::StepRunner steps("failover", kStepTitles, journal, journal_file, out,
+                                "PCHAT_TEST_FAILOVER_KILL_AFTER_STEP");
 
-  if (auto st = run_step(1, [&] { return dr::runbook::remove_secondary(t, opts, out); }); !st)
+  if (auto st = steps.run(1, [&] { return dr::runbook::remove_secondary(t, opts, out); }); !st)
     return st;
-  if (auto st = run_step(2,
-                         [&]() -> Status {
-                           auto r = dr::runbook::copy_remaining(t, opts, out);
-                           if (!r) return r.error();
-                           return ok_status();
-                         });
+  if (auto st = steps.run(2,
+                          [&]() -> Status {
+                            auto r = dr::runbook::copy_remaining(t, opts, out);
+                            if (!r) return r.error();
+                            return ok_status();
+                          });
       !st)
     return st;
-  if (auto st = run_step(3,
-                         [&]() -> Status {
-                           auto r = dr::runbook::apply_copied(t, opts, out);
-                           if (!r) return r.error();
-                           auto now = dr::runbook::read_backup_state(t);
-                           // Figures of the report, while the store is still restoring.
-                           if (now && now->in_recovery) {
-                             journal["last_replayed_xact"] = r->last_replayed_xact;
-                             journal["replay_lsn"] = r->replay_lsn;
-                             journal["last_file"] = r->last_file;
-                           }
-                           return ok_status();
-                         });
+  if (auto st = steps.run(3,
+                          [&]() -> Status {
+                            auto r = dr::runbook::apply_copied(t, opts, out);
+                            if (!r) return r.error();
+                            auto now = dr::runbook::read_backup_state(t);
+                            // Figures of the report, while the store is still restoring.
+                            if (now && now->in_recovery) {
+                              journal["last_replayed_xact"] = r->last_replayed_xact;
+                              journal["replay_lsn"] = r->replay_lsn;
+                              journal["last_file"] = r->last_file;
+                            }
+                            return ok_status();
+                          });
       !st)
     return st;
-  if (auto st = run_step(4, [&] { return dr::runbook::bring_online(t, opts, out); }); !st)
+  if (auto st = steps.run(4, [&] { return dr::runbook::bring_online(t, opts, out); }); !st)
     return st;
-  if (auto st = run_step(5,
-                         [&] {
-                           // On the store just promoted, whatever else is writable
-                           // (a drill with A up): the new epoch fences the rest.
-                           PoolCommandContext on_backup = ctx;
-                           on_backup.store_role = "backup";
-                           PoolSetStateArgs a;
-                           a.state = "FailedOver";
-                           a.force = args.force;
-                           return pool_set_state(on_backup, a);
-                         });
+  if (auto st = steps.run(5,
+                          [&] {
+                            // On the store just promoted, whatever else is writable
+                            // (a drill with A up): the new epoch fences the rest.
+                            PoolCommandContext on_backup = ctx;
+                            on_backup.store_role = "backup";
+                            PoolSetStateArgs a;
+                            a.state = "FailedOver";
+                            a.force = args.force;
+                            return pool_set_state(on_backup, a);
+                          });
       !st)
     return st;
-  if (auto st = run_step(6,
-                         [&]() -> Status {
-                           if (t.store(dr::StoreRole::kBackupMirror) == nullptr) {
-                             out << "the topology declares no backup mirror: the new primary "
-                                    "runs without a mirror\n";
-                             return ok_status();
-                           }
-                           MirrorArgs m;
-                           m.topology_file = args.topology_file;
-                           m.source = "backup";
-                           m.role = "backup_mirror";
-                           return mirror_install(m, out);
-                         });
+  if (auto st = steps.run(6,
+                          [&]() -> Status {
+                            if (t.store(dr::StoreRole::kBackupMirror) == nullptr) {
+                              out << "the topology declares no backup mirror: the new primary "
+                                     "runs without a mirror\n";
+                              return ok_status();
+                            }
+                            MirrorArgs m;
+                            m.topology_file = args.topology_file;
+                            m.source = "backup";
+                            m.role = "backup_mirror";
+                            return mirror_install(m, out);
+                          });
       !st)
     return st;
-  if (auto st = run_step(7,
-                         [&] {
-                           PoolActiveServersArgs a;
-                           a.set = t.active_candidates(dr::StoreRole::kBackup);
-                           a.force = args.force;
-                           return pool_active_servers(ctx, a);
-                         });
+  if (auto st = steps.run(7,
+                          [&] {
+                            PoolActiveServersArgs a;
+                            a.set = t.active_candidates(dr::StoreRole::kBackup);
+                            a.force = args.force;
+                            return pool_active_servers(ctx, a);
+                          });
       !st)
     return st;
 
-  if (!journal.contains("completed_at")) journal["completed_at"] = now_utc();
+  if (!journal.contains("completed_at")) journal["completed_at"] = logship::now_utc();
   double total = std::chrono::duration<double>(Clock::now() - t0).count();
   journal["last_run_seconds"] = total;
   if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
@@ -343,14 +312,7 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
            "them\n";
   }
   out << "  compliance: " << compliance_left_in_a(t) << "\n";
-  double sum = 0;
-  for (int i = 1; i <= kSteps; ++i) {
-    const json& rec = journal["steps"][std::to_string(i)];
-    double s = rec.value("seconds", 0.0);
-    sum += s;
-    out << fmt::format("  step {} {:>8.2f} s  {}\n", i, s, kStepTitles[i]);
-  }
-  out << fmt::format("  total {:>8.2f} s (this run {:.2f} s)\n", sum, total);
+  steps.print_times(false);
   out << "Datacenter B serves the pool. Clients reconnect to its servers.\n";
   return ok_status();
 }

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <libpq-fe.h>
-#include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -187,11 +186,7 @@ Result<std::unique_ptr<StoreAccess>> open_store(const StoreAccessOptions& option
 }
 
 std::string operator_identity() {
-  std::string user = "unknown";
-  if (const passwd* pw = getpwuid(geteuid())) user = pw->pw_name;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return "pchatctl " + user + "@" + (host[0] ? host : "localhost");
+  return "pchatctl " + user_at_host();
 }
 
 }  // namespace pchat::ctl

@@ -81,6 +81,10 @@ std::chrono::system_clock::time_point manifest_now();
 
 // ISO 8601 UTC with milliseconds ("2024-05-01T12:00:00.123Z") and back.
 std::string format_utc(std::chrono::system_clock::time_point t);
+// format_utc of the current time.
+inline std::string now_utc() {
+  return format_utc(std::chrono::system_clock::now());
+}
 Result<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
 
 }  // namespace pchat::logship

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/process.h"
 #include "dr/cluster/standby.h"
 #include "dr/logship/chain.h"
 #include "dr/logship/chain_scan.h"
@@ -102,17 +103,6 @@ Result<ChainView> view_chain(const Topology& t, const BackupState& st) {
   return v;
 }
 
-std::string iso_now() {
-  return logship::format_utc(std::chrono::system_clock::now());
-}
-
-std::string who_runs() {
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  const char* user = std::getenv("USER");
-  return std::string(user != nullptr ? user : "uid" + std::to_string(::getuid())) + "@" + host;
-}
-
 // Waits until the copy job reports that it obeys the marker, or is not running
 // (no report written in the last 5 s). Returns a line for the operator.
 Result<std::string> wait_copy_job_stopped(const Topology& t) {
@@ -205,8 +195,8 @@ Status remove_secondary(const Topology& t, const StepOptions& opts, std::ostream
     return ok_status();
   }
   if (!marked) {
-    json m = {{"removed_at", iso_now()},
-              {"by", who_runs()},
+    json m = {{"removed_at", logship::now_utc()},
+              {"by", user_at_host()},
               {"replay_lsn", st->replay_lsn},
               {"last_replayed_xact", st->last_replayed_xact}};
     if (auto w = write_state_file(marker_path(t), m); !w) return w;
