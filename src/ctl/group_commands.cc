@@ -100,8 +100,8 @@ Status group_add(const PoolCommandContext& ctx, const GroupArgs& a) {
   auto t = open_target(ctx);
   if (!t) return t.error();
   if (auto st = store::create_group((*t)->mgc(), g, a.dry_run); !st) return st;
-  report(ctx, a.dry_run, a.json, done(a.dry_run, "create", "Created", g.name), group_json(g, nullptr),
-         [&] { print_group(*ctx.out, g, nullptr); });
+  report(ctx, a.dry_run, a.json, done(a.dry_run, "create", "Created", g.name),
+         group_json(g, nullptr), [&] { print_group(*ctx.out, g, nullptr); });
   return ok_status();
 }
 
@@ -117,8 +117,8 @@ Status group_set(const PoolCommandContext& ctx, const GroupArgs& a) {
   auto g = store::update_group((*t)->mgc(), a.name,
                                [&](chat::Group& cur) { return edit_group(cur, a); }, a.dry_run);
   if (!g) return g.error();
-  report(ctx, a.dry_run, a.json, done(a.dry_run, "update", "Updated", g->name), group_json(*g, nullptr),
-         [&] { print_group(*ctx.out, *g, nullptr); });
+  report(ctx, a.dry_run, a.json, done(a.dry_run, "update", "Updated", g->name),
+         group_json(*g, nullptr), [&] { print_group(*ctx.out, *g, nullptr); });
   return ok_status();
 }
 

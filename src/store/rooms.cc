@@ -1,7 +1,6 @@
 #include "store/rooms.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "irc/casemap.h"
 #include "store/groups.h"
