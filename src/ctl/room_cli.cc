@@ -232,7 +232,7 @@ void add_room_subcommands(CLI::App& app, std::function<PoolCommandContext()> ctx
       std::string("A group's name is a plain name (listed as group:NAME) or a directory name\n"
                   "(OU=Legal,DC=litwareinc,DC=com, listed as is). Members are accounts\n"
                   "(alice, sip:alice@example.com) and other groups (group:NAME, OU=...),\n"
-                  "never *. ") +
+                  "never *.\n") +
       where);
   auto* glist = group->add_subcommand("list", "list groups, or show one with its accounts");
   glist->add_option("NAME", grp->name, "show this group only");

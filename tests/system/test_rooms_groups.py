@@ -9,12 +9,19 @@ import json
 import time
 import urllib.parse
 
+import pytest
+
 from conftest import unique_name
 from pchat_harness import pchatctl
-# The rooms world (accounts alice..mallory on one server) and its IRC helpers.
-from test_rooms_irc import LIVE, ctl, login, search, try_join, try_post, world  # noqa: F401
+# The rooms world's accounts (alice..mallory on a server of its own) and IRC helpers.
+from test_rooms_irc import LIVE, ctl, login, rooms_world, search, try_join, try_post  # noqa: F401
 
 LEGAL_OU = "OU=Legal,DC=litwareinc,DC=com"
+
+
+@pytest.fixture(scope="module")
+def world(bins, base_dir):
+    yield from rooms_world(base_dir, "groups")
 
 
 def fails(server, *args):
