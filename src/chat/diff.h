@@ -62,8 +62,18 @@ struct AccessDiff {
 // room has no participants; managers re-enable it through the admin path).
 // A participant who stays appears in prefix_changes iff prefix_of() differs
 // between the old and the new standing. Nobody appears in both lists.
+// The old standing is computed with `old_groups`, the new one with `new_groups`:
+// when group memberships change, pass the directory before and after the change
+// (with one directory for both, a prefix granted or taken by a group change would
+// look unchanged).
 // REQUIRES: old_room.category names old_category, new_room.category names
 // new_category. Renames are not diffed (the caller handles a new name).
+AccessDiff diff_access(const Category& old_category, const Room& old_room,
+                       const Category& new_category, const Room& new_room,
+                       std::span<const Participant> participants, const GroupResolver& old_groups,
+                       const GroupResolver& new_groups);
+
+// The same with one resolver for both sides (groups did not change).
 AccessDiff diff_access(const Category& old_category, const Room& old_room,
                        const Category& new_category, const Room& new_room,
                        std::span<const Participant> participants, const GroupResolver& groups);

@@ -5,7 +5,6 @@
 #include "irc/casemap.h"
 
 namespace pchat::chat {
-namespace {
 
 bool has_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -13,6 +12,8 @@ bool has_control(std::string_view s) {
     return u < 0x20 || u == 0x7f;
   });
 }
+
+namespace {
 
 template <typename E, std::size_t N>
 Result<E> parse_enum(std::string_view text, const E (&values)[N], std::string_view what) {

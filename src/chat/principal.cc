@@ -1,6 +1,7 @@
 #include "chat/principal.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "irc/casemap.h"
 
@@ -93,6 +94,46 @@ Result<std::vector<Principal>> parse_principals(std::span<const std::string> tex
     Result<Principal> p = parse_principal(t);
     if (!p) return p.error();
     if (std::find(out.begin(), out.end(), *p) == out.end()) out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+namespace {
+
+// The KEY of a "KEY=VALUE" directory-name part (folded, blanks trimmed), or "" when
+// `part` is not one (no '=', or a KEY that is not letters, digits and '-').
+std::string directory_key(std::string_view part) {
+  const std::size_t eq = part.find('=');
+  if (eq == std::string_view::npos) return "";
+  const std::string_view key = trim(part.substr(0, eq));
+  const bool word = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
+  return word ? irc::fold(key) : "";
+}
+
+}  // namespace
+
+std::vector<std::string> split_principal_list(std::string_view text) {
+  std::vector<std::string> out;
+  if (trim(text).empty()) return out;
+  std::string last_key;  // the key of out.back()'s last part while it is a directory name
+  while (true) {
+    const std::size_t comma = text.find(',');
+    const std::string_view part = text.substr(0, comma);
+    const std::string key = directory_key(part);
+    if (!last_key.empty() && !key.empty() && !(last_key == "dc" && key != "dc")) {
+      out.back() += ",";
+      out.back() += part;
+      last_key = key;
+    } else {
+      out.emplace_back(part);
+      std::string_view body = trim(part);
+      if (starts_with_folded(body, "group:")) body.remove_prefix(6);
+      last_key = directory_key(body);
+    }
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
   }
   return out;
 }

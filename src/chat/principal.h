@@ -60,6 +60,15 @@ Result<Principal> parse_principal(std::string_view text);
 // Duplicates (by operator==) are dropped, keeping the first.
 Result<std::vector<Principal>> parse_principals(std::span<const std::string> texts);
 
+// Splits a comma-separated list of entries (a command line's "A,B"), keeping each
+// directory name whole although its parts are comma-separated: a KEY=VALUE part
+// continues the directory name before it, except that a part whose key is not DC
+// after a DC part starts a new one (directory names end with their DC parts).
+// "alice,OU=Legal,DC=x,DC=com,OU=Sales,DC=x,group:staff" gives "alice",
+// "OU=Legal,DC=x,DC=com", "OU=Sales,DC=x", "group:staff". Parts keep their blanks
+// (parse_principal ignores them); a blank text gives no entry.
+std::vector<std::string> split_principal_list(std::string_view text);
+
 // Returns the canonical text of `p`: "alice", "group:legal",
 // "OU=Legal,DC=x" (a kGroup whose name contains '=' is shown bare), "*".
 // parse_principal(to_string(p)) == p for every parsed principal.

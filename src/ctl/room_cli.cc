@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "chat/principal.h"
+#include "ctl/group_commands.h"
 #include "ctl/room_commands.h"
 
 namespace pchat::ctl {
@@ -22,28 +24,36 @@ struct Options {
   int64_t dch = 0, pul = 0, mfs = 0;
   bool json = false;
   bool dry_run = false;
+  bool force = false, expand = false;
 };
 
-// --NAME LIST (replace), --add-NAME LIST, --remove-NAME LIST, --clear-NAME.
+// --NAME LIST (replace), --add-NAME LIST, --remove-NAME LIST, --clear-NAME. A LIST is
+// comma-separated (chat::split_principal_list: a directory name's commas stay in it).
 void add_list_options(CLI::App* cmd, Options& o, int i, const std::string& flag,
                       const std::string& what, bool edits) {
   cmd->add_option("--" + flag, o.lists[i], what + " (comma-separated; replaces the list)")
-      ->delimiter(',')
       ->option_text("A,B");
   if (!edits) return;
-  cmd->add_option("--add-" + flag, o.adds[i], "add to " + what)->delimiter(',')->option_text("A,B");
-  cmd->add_option("--remove-" + flag, o.removes[i], "remove from " + what)
-      ->delimiter(',')
-      ->option_text("A,B");
+  cmd->add_option("--add-" + flag, o.adds[i], "add to " + what)->option_text("A,B");
+  cmd->add_option("--remove-" + flag, o.removes[i], "remove from " + what)->option_text("A,B");
   cmd->add_flag("--clear-" + flag, o.clear[i], "empty " + what);
+}
+
+// Every entry of the (possibly repeated) option's values.
+std::vector<std::string> entries(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    for (auto& e : chat::split_principal_list(v)) out.push_back(std::move(e));
+  }
+  return out;
 }
 
 ListEdit list_edit(CLI::App* cmd, const Options& o, int i, const std::string& flag) {
   ListEdit e;
-  if (cmd->count("--" + flag) > 0) e.set = o.lists[i];
+  if (cmd->count("--" + flag) > 0) e.set = entries(o.lists[i]);
   if (o.clear[i]) e.set = std::vector<std::string>{};
-  e.add = o.adds[i];
-  e.remove = o.removes[i];
+  e.add = entries(o.adds[i]);
+  e.remove = entries(o.removes[i]);
   return e;
 }
 
@@ -212,6 +222,55 @@ void add_room_subcommands(CLI::App& app, std::function<PoolCommandContext()> ctx
   aremove->add_flag("--dry-run", ao->dry_run, "check; change nothing");
   aremove->callback(
       [=] { set_command([=] { return addin_remove(ctx(), ao->name, ao->dry_run); }); });
+
+  // ---- group ----
+  auto grp = std::make_shared<Options>();
+  auto* group = app.add_subcommand(
+      "group", "groups: who group:NAME and OU=... entries of category and room lists name");
+  group->require_subcommand(1);
+  group->footer(
+      std::string("A group's name is a plain name (listed as group:NAME) or a directory name\n"
+                  "(OU=Legal,DC=litwareinc,DC=com, listed as is). Members are accounts\n"
+                  "(alice, sip:alice@example.com) and other groups (group:NAME, OU=...),\n"
+                  "never *.\n") +
+      where);
+  auto* glist = group->add_subcommand("list", "list groups, or show one with its accounts");
+  glist->add_option("NAME", grp->name, "show this group only");
+  glist->add_flag("--expand", grp->expand,
+                  "show the accounts each group reaches through nested groups");
+  glist->add_flag("--json", grp->json, "print a JSON array");
+  glist->callback([=] {
+    set_command([=] {
+      return group_list(ctx(), {.name = grp->name, .expand = grp->expand, .json = grp->json});
+    });
+  });
+  for (const char* verb : {"add", "set"}) {
+    const bool set = std::string(verb) == "set";
+    auto* c = group->add_subcommand(verb, set ? "change a group" : "create a group");
+    c->add_option("NAME", grp->name, "the group (legal, group:legal or OU=...)")->required();
+    c->add_option("--description", grp->description, "free text");
+    add_list_options(c, *grp, 0, "members", "the group's members (accounts and groups)", set);
+    c->add_flag("--dry-run", grp->dry_run, "check and show; change nothing");
+    c->add_flag("--json", grp->json, "print JSON");
+    c->callback([=] {
+      GroupArgs a;
+      a.name = grp->name;
+      a.description = opt(c, "--description", grp->description);
+      a.members = list_edit(c, *grp, 0, "members");
+      a.dry_run = grp->dry_run;
+      a.json = grp->json;
+      set_command([=] { return set ? group_set(ctx(), a) : group_add(ctx(), a); });
+    });
+  }
+  auto* gremove = group->add_subcommand("remove", "remove a group no list names");
+  gremove->add_option("NAME", grp->name, "the group")->required();
+  gremove->add_flag("--force", grp->force,
+                    "remove it even if categories, rooms or groups list it (those entries "
+                    "then match nobody)");
+  gremove->add_flag("--dry-run", grp->dry_run, "check; change nothing");
+  gremove->callback([=] {
+    set_command([=] { return group_remove(ctx(), grp->name, grp->force, grp->dry_run); });
+  });
 
   // ---- room-config ----
   auto go = std::make_shared<Options>();

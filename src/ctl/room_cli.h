@@ -1,4 +1,4 @@
-// The CLI11 wiring of `pchatctl category|room|addin|config ...` (the native
+// The CLI11 wiring of `pchatctl category|room|addin|group|config ...` (the native
 // names of ctl/room_commands.h), kept out of main.cc.
 #pragma once
 

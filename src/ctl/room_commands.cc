@@ -16,9 +16,25 @@
 
 namespace pchat::ctl {
 
-namespace {
-
 using nlohmann::json;
+
+// ---- shared with the other object commands (room_commands.h) ----
+
+void field(std::ostream& out, const char* name, const std::string& value) {
+  out << fmt::format("{:<16}{}\n", name, value);
+}
+
+void report(const PoolCommandContext& ctx, bool dry_run, bool json_out, const std::string& what,
+            const json& object, const std::function<void()>& print) {
+  if (json_out) {
+    *ctx.out << json{{"dry_run", dry_run}, {"result", object}}.dump(2) << "\n";
+    return;
+  }
+  *ctx.out << (dry_run ? "Dry run: would " + what + "; nothing written" : what) << "\n";
+  if (print) print();
+}
+
+namespace {
 
 // ---- input ----
 
@@ -125,10 +141,6 @@ json config_json(const chat::PoolConfig& c) {
           {"max_file_size_kb", c.max_file_size_kb}};
 }
 
-void field(std::ostream& out, const char* name, const std::string& value) {
-  out << fmt::format("{:<16}{}\n", name, value);
-}
-
 void print_category(std::ostream& out, const chat::Category& c, size_t rooms) {
   field(out, "Name", c.name);
   field(out, "Description", c.description);
@@ -158,17 +170,6 @@ void print_config(std::ostream& out, const chat::PoolConfig& c) {
   field(out, "DefaultChatHistory", std::to_string(c.default_chat_history));
   field(out, "ParticipantUpdateLimit", std::to_string(c.participant_update_limit));
   field(out, "MaxFileSizeKB", std::to_string(c.max_file_size_kb));
-}
-
-// Prints "verb what" (or the dry-run form), then the object.
-void report(const PoolCommandContext& ctx, bool dry_run, bool json_out, const std::string& what,
-            const json& object, const std::function<void()>& print) {
-  if (json_out) {
-    *ctx.out << json{{"dry_run", dry_run}, {"result", object}}.dump(2) << "\n";
-    return;
-  }
-  *ctx.out << (dry_run ? "Dry run: would " + what + "; nothing written" : what) << "\n";
-  if (print) print();
 }
 
 std::string capitalized(std::string s) {

@@ -15,11 +15,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "chat/room_edit.h"
+#include "chat/principal.h"
 #include "core/result.h"
 #include "ctl/pool_commands.h"
 
@@ -96,6 +100,15 @@ Status messages_remove(const PoolCommandContext& ctx, const RemoveMessagesArgs& 
 
 // The name an identity names: "atl-cs-001.litwareinc.com\Legal" -> "Legal".
 std::string object_name(const std::string& identity);
+
+// ---- helpers shared by the object commands (rooms, groups) ----
+
+// One "Name            value" line of an object's table.
+void field(std::ostream& out, const char* name, const std::string& value);
+// Prints "what" (or "Dry run: would what; nothing written"), then `print`s the
+// object; with `json_out`, {"dry_run", "result": object} instead.
+void report(const PoolCommandContext& ctx, bool dry_run, bool json_out, const std::string& what,
+            const nlohmann::json& object, const std::function<void()>& print);
 
 Status category_list(const PoolCommandContext& ctx, const ListFilter& f);
 Status category_add(const PoolCommandContext& ctx, const CategoryArgs& a);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "chat/diff.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
@@ -136,6 +138,7 @@ void RoomPolicy::apply(store::RoomCatalog next) {
   store::RoomCatalog prev = std::move(catalog_);
   const bool was_loaded = loaded_;
   catalog_ = std::move(next);
+  const chat::Directory prev_groups = std::exchange(groups_, chat::Directory(catalog_.groups));
   loaded_ = true;
   if (!was_loaded) return;  // start-up: no live channels yet
 
@@ -152,7 +155,7 @@ void RoomPolicy::apply(store::RoomCatalog next) {
     if (old_cat == nullptr) old_cat = &fallback;
     const chat::Room* after = catalog_.room(key);
     update_channel(*c, *old_cat, old_room, before != nullptr, after ? category_of(*after) : nullptr,
-                   after);
+                   after, prev_groups);
   }
   send_invitations(prev);
 }
@@ -224,7 +227,8 @@ void RoomPolicy::send_invitations(const store::RoomCatalog& prev) {
 
 void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
                                 const chat::Room& old_room, bool was_room,
-                                const chat::Category* new_cat, const chat::Room* new_room) {
+                                const chat::Category* new_cat, const chat::Room* new_room,
+                                const chat::GroupResolver& old_groups) {
   const std::string key = c.key();
   std::vector<chat::Participant> people;
   std::map<std::string, Session*> by_nick;
@@ -239,7 +243,7 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
       diff.removals.push_back({p.nick, chat::Denial::kNoSuchRoom, c.name() + " was removed"});
     }
   } else {
-    diff = chat::diff_access(old_cat, old_room, *new_cat, *new_room, people, groups_);
+    diff = chat::diff_access(old_cat, old_room, *new_cat, *new_room, people, old_groups, groups_);
   }
   // 1. Those who lost access leave, told why (the server is the KICK's source).
   for (const auto& removal : diff.removals) {

@@ -28,8 +28,11 @@
 //     wins); its NOTIFY brings it to every server.
 //
 // A channel with no room (the catalog was never loaded: tests without a store) is
-// plain IRC. Groups are not resolved yet (chat::NoGroups): group principals match
-// nobody.
+// plain IRC. Group principals (group:NAME, OU=...) are resolved by a chat::Directory
+// built from the catalog's groups (store/groups.h) at each apply(); the diff of step 3
+// computes old standings with the directory before the change and new ones with the
+// directory after it, so a group membership change kicks and re-modes like a rule
+// change.
 //
 // Threading: the event loop only, except request_reload() (any thread).
 #pragma once
@@ -41,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "chat/groups.h"
 #include "chat/model.h"
 #include "chat/rules.h"
 #include "server/response.h"
@@ -133,8 +137,10 @@ class RoomPolicy {
   void persist_new_room(const chat::Room& room);
   // Applies the change of one live channel from (old_cat, old_room) to the new ones.
   // `was_room`: the catalog had a room for it (else it was a plain IRC channel).
+  // `old_groups` resolved groups before the change (groups_ after it).
   void update_channel(Channel& c, const chat::Category& old_cat, const chat::Room& old_room,
-                      bool was_room, const chat::Category* new_cat, const chat::Room* new_room);
+                      bool was_room, const chat::Category* new_cat, const chat::Room* new_room,
+                      const chat::GroupResolver& old_groups);
 
   Server& srv_;
   bool loaded_ = false;
@@ -145,7 +151,7 @@ class RoomPolicy {
   bool reload_again_ = false;
   uint64_t reload_gen_ = 0;                                                 // reloads started
   std::vector<std::pair<uint64_t, std::function<void()>>> reload_waiters_;  // (gen, then)
-  chat::NoGroups groups_;
+  chat::Directory groups_;  // catalog_.groups, flattened
 };
 
 // ---- hooks for the command handlers: plain IRC when the server has no RoomPolicy ----

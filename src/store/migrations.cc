@@ -269,6 +269,25 @@ CREATE TABLE compliance_status (
 INSERT INTO compliance_status (id) VALUES (1);
 )sql";
 
+// Groups (store/groups.h, src/chat/groups.h): pchat's own directory, resolving the
+// group principals (group:NAME, OU=...) of categories' and rooms' lists. A group's
+// name is kept as given, unique through `name_key` (chat::group_key, computed by the
+// caller); `members` holds chat::to_string(Principal) texts: accounts and other
+// groups. Every change NOTIFYs pchat_rooms like the rooms tables (migration 4), so
+// every server reloads its catalog, and the group memberships with it, within a second.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE groups (
+  id           bigserial PRIMARY KEY,
+  name         text NOT NULL,
+  name_key     text NOT NULL UNIQUE,
+  description  text NOT NULL DEFAULT '',
+  members      text[] NOT NULL DEFAULT '{}',
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE TRIGGER groups_notify AFTER INSERT OR UPDATE OR DELETE ON groups
+  FOR EACH STATEMENT EXECUTE FUNCTION rooms_notify();
+)sql";
+
 // v9: search finds words in CJK text written without spaces (store/search.h). In
 // the index, each character of a CJK, kana or Hangul run becomes the bigram it
 // starts (its last character stands alone): "会議資料" -> 会議 議資 資料 料. A query
@@ -376,6 +395,7 @@ const std::vector<Migration>& migrations() {
       {4, "rooms, categories, add-ins, room configuration, message search", kV4},
       {5, "compliance outbox, configuration and status", kV5},
       {6, "pool-wide presence and the epoch fence", kV6},
+      {7, "groups: the directory of group principals", kV7},
       {9, "search inside CJK text", kV9},
   };
   return all;

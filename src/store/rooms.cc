@@ -1,9 +1,10 @@
 #include "store/rooms.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "irc/casemap.h"
+#include "store/groups.h"
+#include "store/principal_lists.h"
 #include "store/transaction.h"
 
 namespace pchat::store {
@@ -11,31 +12,6 @@ namespace pchat::store {
 namespace {
 
 // ---- encoding ----
-
-std::string principals_array(const std::vector<chat::Principal>& list) {
-  std::vector<std::optional<std::string>> texts;
-  texts.reserve(list.size());
-  for (const auto& p : list) texts.emplace_back(chat::to_string(p));
-  return pg::make_text_array(texts);
-}
-
-// A JSON array of principal texts as the store returns it (to_json / json_agg).
-Result<std::vector<chat::Principal>> decode_principals(std::string_view json_text,
-                                                       const std::string& owner) {
-  auto j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_array()) {
-    return make_error(ErrorKind::kInternal, owner + ": a principal list is not an array");
-  }
-  std::vector<std::string> texts;
-  for (const auto& e : j) {
-    if (e.is_string()) texts.push_back(e.get<std::string>());
-  }
-  auto parsed = chat::parse_principals(texts);
-  if (!parsed) {
-    return make_error(ErrorKind::kInternal, owner + ": stored list: " + parsed.error().message);
-  }
-  return parsed;
-}
 
 std::string bool_text(bool b) {
   return b ? "true" : "false";
@@ -328,6 +304,9 @@ Result<RoomCatalog> load_room_catalog(pg::Connection& conn) {
   auto config = read_config_row(conn, false);
   if (!config) return config.error();
   cat.config = *config;
+  auto groups = load_groups(conn);
+  if (!groups) return groups.error();
+  cat.groups = std::move(*groups);
   if (auto st = tx.commit(); !st) return st.error();
   return cat;
 }

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "chat/groups.h"
 #include "chat/model.h"
 #include "chat/pool_config.h"
 #include "core/result.h"
@@ -43,6 +44,7 @@ struct RoomCatalog {
   std::vector<chat::Room> rooms;           // sorted by folded name; category = its name
   std::vector<Addin> addins;               // sorted by folded name
   chat::PoolConfig config;
+  std::vector<chat::Group> groups;  // sorted by chat::group_key (store/groups.h)
 
   // The entry named `name` (ASCII case ignored), or nullptr.
   const chat::Category* category(std::string_view name) const;

@@ -23,13 +23,12 @@ USERS = ("alice", "bob", "carol", "dave", "mallory")
 LIVE = 1.0  # rule changes reach clients within a second
 
 
-@pytest.fixture(scope="module")
-def world(bins, base_dir):
+def rooms_world(base_dir, name):
     """One server with accounts alice..mallory and a category "Legal" that allows
-    alice, bob, carol and dave (mallory is outside it)."""
-    server = PchatServer("rooms")
+    alice, bob, carol and dave (mallory is outside it); data in base_dir/name."""
+    server = PchatServer(name)
     try:
-        server.start(base_dir / "rooms" / "data")
+        server.start(base_dir / name / "data")
         passwords = {}
         for name in USERS:
             passwords[name] = secrets.token_urlsafe(10)
@@ -40,6 +39,11 @@ def world(bins, base_dir):
         yield server, passwords
     finally:
         _stop_all([server])
+
+
+@pytest.fixture(scope="module")
+def world(bins, base_dir):
+    yield from rooms_world(base_dir, "rooms")
 
 
 @pytest.fixture
