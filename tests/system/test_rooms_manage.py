@@ -260,3 +260,15 @@ def test_invitations_follow_the_lists_only_where_they_are_on(world, login):
     ctl(server, f'Set-CsPersistentChatRoom -Identity {third[1:]} -Presenters "bob"')
     bob.expect("MODE", pred=lambda m: m.params == [third, "+v", bob.nick], timeout=LIVE)
     bob.assert_no_message(0.3, pred=lambda m: m.command == "INVITE")
+
+
+def test_a_group_newly_listed_invites_its_members(world, login):
+    server, _ = world
+    group = unique_name("grp")
+    ctl(server, "group", "add", group, "--members", "carol")
+    chan = new_room(server, managers="alice")
+    carol, dave = login("carol"), login("dave")
+    ctl(server, f'Set-CsPersistentChatRoom -Identity {chan[1:]} -Members "group:{group}"')
+    assert carol.expect("INVITE", timeout=LIVE).params == [carol.nick, chan]
+    dave.assert_no_message(0.3, pred=lambda m: m.command == "INVITE")
+    assert join(carol, chan) == "366" and join(dave, chan) == "473"
