@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "store/files.h"
+
 namespace pchat::store {
 
 namespace {
@@ -279,6 +281,7 @@ const std::vector<Migration>& migrations() {
       {4, "rooms, categories, add-ins, room configuration, message search", kV4},
       {5, "compliance outbox, configuration and status", kV5},
       {6, "pool-wide presence and the epoch fence", kV6},
+      {8, "files shared in rooms", kFilesMigrationSql},  // store/files.cc
   };
   return all;
 }
