@@ -72,6 +72,14 @@ Reply no_such_file() {
   return text(http::status::not_found, "no such file");
 }
 
+Reply unavailable(const Error& e);
+
+// A store error about a file: gone (404, as for a file one may not read) or the
+// store's trouble (503).
+Reply file_error(const Error& e) {
+  return e.kind == ErrorKind::kNotFound ? no_such_file() : unavailable(e);
+}
+
 Reply unauthorized(const std::string& why) {
   Reply r = text(http::status::unauthorized, why);
   r.res.set(http::field::www_authenticate, "Basic realm=\"pchat\", charset=\"UTF-8\"");
@@ -107,6 +115,9 @@ class Exchange {
         stream_(stream),
         buf_(buf),
         parser_(parser) {}
+
+  // The bytes of the file this request stored (0 unless an upload succeeded).
+  uint64_t stored_bytes() const { return stored_bytes_; }
 
   asio::awaitable<Reply> run() {
     const auto& req = parser_.get();
@@ -266,6 +277,7 @@ class Exchange {
                    stored.error().message);
       co_return unavailable(stored.error());
     }
+    stored_bytes_ = static_cast<uint64_t>(stored->size);
     const std::string url = download_url(base, *stored);
     spdlog::info("files: {} uploaded {} ({} bytes) to {} as file {}", account, stored->name,
                  stored->size, room_name, stored->id);
@@ -286,10 +298,7 @@ class Exchange {
     asio::awaitable<Result<store::StoredFile>> looking = reader_result<store::StoredFile>(
         srv_, [id](pg::Connection& conn) { return store::file_info(conn, id); });
     Result<store::StoredFile> info = co_await std::move(looking);
-    if (!info) {
-      if (info.error().kind == ErrorKind::kNotFound) co_return no_such_file();
-      co_return unavailable(info.error());
-    }
+    if (!info) co_return file_error(info.error());
     RoomPolicy* rooms = srv_.rooms();
     if (info->name != route.name || rooms == nullptr ||
         rooms->readable_rooms(chat::User{account}, info->room_name).empty()) {
@@ -324,10 +333,7 @@ class Exchange {
     asio::awaitable<Result<std::string>> reading = reader_result<std::string>(
         srv_, [id](pg::Connection& conn) { return store::file_data(conn, id); });
     Result<std::string> data = co_await std::move(reading);
-    if (!data) {
-      if (data.error().kind == ErrorKind::kNotFound) co_return no_such_file();
-      co_return unavailable(data.error());
-    }
+    if (!data) co_return file_error(data.error());
     r.res.body() = std::move(*data);
     co_return r;
   }
@@ -343,6 +349,7 @@ class Exchange {
   beast::tcp_stream& stream_;
   beast::flat_buffer& buf_;
   Parser& parser_;
+  uint64_t stored_bytes_ = 0;
 };
 
 // After a refusal sent before the body was read: stop sending, read and drop what
@@ -364,19 +371,21 @@ asio::awaitable<void> drain_and_close(beast::tcp_stream& stream) {
 
 FileHost::FileHost(asio::io_context& io, Server& server, std::shared_ptr<store::StoreTarget> target,
                    std::string writer_id)
-    : io_(io),
-      server_(server),
+    : server_(server),
       target_(std::move(target)),
       writer_id_(std::move(writer_id)),
-      acceptor_(io) {}
+      listener_(io, [this](tcp::socket sock) { return serve(std::move(sock)); }),
+      metrics_{
+          server.metrics().counter("pchat_files_uploaded_total", "Files stored by the file host"),
+          server.metrics().counter("pchat_files_uploaded_bytes_total",
+                                   "Bytes of the files stored by the file host"),
+          server.metrics().counter("pchat_files_downloaded_total",
+                                   "Files sent by the file host (GET)"),
+          server.metrics().counter("pchat_files_refused_total",
+                                   "File host requests answered with a 4xx status")} {}
 
 void FileHost::listen(const Endpoint& ep, const std::string& url) {
-  tcp::endpoint e(asio::ip::make_address(ep.host), ep.port);
-  acceptor_.open(e.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.bind(e);
-  acceptor_.listen();
-  const uint16_t port = acceptor_.local_endpoint().port();
+  const uint16_t port = listener_.listen(ep);
   std::string given = url;
   if (given.empty()) {
     const bool v6 = ep.host.find(':') != std::string::npos;
@@ -384,31 +393,17 @@ void FileHost::listen(const Endpoint& ep, const std::string& url) {
   }
   std::string error;
   auto parsed = parse_files_url(given, error);
-  if (!parsed) throw std::invalid_argument("--files-url: " + error);
+  if (!parsed) {
+    listener_.stop();
+    throw std::invalid_argument("--files-url: " + error);
+  }
   url_ = std::move(*parsed);
   server_.set_files_url(url_.url);
-  running_ = true;
   spdlog::info("files: file host on {}:{}, advertised as {}", ep.host, port, url_.url);
-  asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 
 void FileHost::stop() {
-  running_ = false;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
-}
-
-asio::awaitable<void> FileHost::accept_loop() {
-  while (running_) {
-    boost::system::error_code ec;
-    tcp::socket sock =
-        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (!running_) break;
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
-  }
+  listener_.stop();
 }
 
 asio::awaitable<void> FileHost::serve(tcp::socket sock) {
@@ -425,6 +420,13 @@ asio::awaitable<void> FileHost::serve(tcp::socket sock) {
     Exchange exchange(server_, url_, *target_, writer_id_, stream, buf, parser);
     Reply reply = co_await exchange.run();
     if (reply.broken) break;
+    const unsigned status = reply.res.result_int();
+    if (status >= 400 && status < 500) metrics_.refused.inc();
+    if (status == 201) {
+      metrics_.uploads.inc();
+      metrics_.upload_bytes.inc(exchange.stored_bytes());
+    }
+    if (status == 200 && parser.get().method() == http::verb::get) metrics_.downloads.inc();
     // A body left unread (a refusal before reading it) ends the connection.
     const bool unread = !parser.is_done();
     HttpResponse& res = reply.res;

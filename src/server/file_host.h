@@ -37,13 +37,23 @@
 #include <memory>
 #include <string>
 
+#include "core/metrics.h"
 #include "server/config.h"
 #include "server/file_request.h"
+#include "server/listener.h"
 #include "store/target.h"
 
 namespace pchat::server {
 
 class Server;
+
+// /metrics of the file host.
+struct FileMetrics {
+  Counter& uploads;       // files stored
+  Counter& upload_bytes;  // their bytes
+  Counter& downloads;     // files sent (GET)
+  Counter& refused;       // requests answered 4xx
+};
 
 class FileHost {
  public:
@@ -56,16 +66,14 @@ class FileHost {
   void stop();
 
  private:
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket sock);
 
-  boost::asio::io_context& io_;
   Server& server_;
   const std::shared_ptr<store::StoreTarget> target_;
   const std::string writer_id_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  Listener listener_;
   FilesUrl url_;
-  bool running_ = false;
+  FileMetrics metrics_;
 };
 
 }  // namespace pchat::server

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "irc/casemap.h"
 #include "irc/utf8.h"
 
 namespace pchat::server {
@@ -25,17 +26,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -138,7 +128,7 @@ FileRoute parse_file_route(std::string_view target, std::string_view prefix) {
 
 std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_view header) {
   header = trim(header);
-  if (header.size() < 6 || !iequals(header.substr(0, 6), "Basic ")) return std::nullopt;
+  if (header.size() < 6 || !irc::equal_folded(header.substr(0, 6), "Basic ")) return std::nullopt;
   std::string_view b64 = trim(header.substr(6));
   if (b64.empty() || b64.size() > 1024) return std::nullopt;
   std::string decoded(b64.size(), '\0');
@@ -175,14 +165,14 @@ std::string disposition_filename(std::string_view header) {
     const auto eq = param.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view key = trim(param.substr(0, eq)), value = trim(param.substr(eq + 1));
-    if (iequals(key, "filename*")) {
+    if (irc::equal_folded(key, "filename*")) {
       // charset'language'percent-encoded (RFC 5987); UTF-8 only.
       const auto q1 = value.find('\''), q2 = value.find('\'', q1 + 1);
       if (q1 != std::string_view::npos && q2 != std::string_view::npos &&
-          iequals(value.substr(0, q1), "UTF-8")) {
+          irc::equal_folded(value.substr(0, q1), "UTF-8")) {
         extended = percent_decode(value.substr(q2 + 1), false);
       }
-    } else if (iequals(key, "filename")) {
+    } else if (irc::equal_folded(key, "filename")) {
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
         plain.clear();
@@ -259,7 +249,8 @@ std::string sanitize_content_type(std::string_view raw) {
       std::string_view p = trim(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
       auto eq = p.find('=');
-      if (eq == std::string_view::npos || !iequals(trim(p.substr(0, eq)), "charset")) continue;
+      if (eq == std::string_view::npos || !irc::equal_folded(trim(p.substr(0, eq)), "charset"))
+        continue;
       std::string_view cs = trim(p.substr(eq + 1));
       if (cs.size() >= 2 && cs.front() == '"' && cs.back() == '"') cs = cs.substr(1, cs.size() - 2);
       bool ok = !cs.empty() && cs.size() <= 40;

@@ -182,6 +182,9 @@ def test_upload_is_announced_and_downloads_identical_bytes(world, login):
     # another name under the same id is no file
     status, _, _ = request(world, "GET", f"/{info['id']}/other.pdf", user="bob")
     assert status == 404
+    metrics = world.server.metrics()
+    assert metrics["pchat_files_uploaded_total"] >= 1
+    assert metrics["pchat_files_downloaded_total"] >= 2
     row = query(world.server.data_dir,
                 f"SELECT uploader, name, content_type, size, sha256, msgid FROM files "
                 f"WHERE id = {info['id']}")
@@ -282,3 +285,29 @@ def test_removing_the_room_removes_its_files(world):
     assert file_count(world, f"id = {info['id']}") == 0
     wait_until(lambda: request(world, "GET", path_of(info["url"]), user="alice")[0] == 404, 5,
                "the download answers 404")
+
+
+def test_an_upload_that_cannot_commit_stores_and_announces_nothing(world, login):
+    """The file, its announcement and its FILEUPLOAD event are one transaction: when
+    the outbox refuses the event, the client gets 503 and no one sees anything."""
+    chan = room(world, "Open")
+    bob = login("bob")
+    bob.send(f"JOIN {chan}")
+    bob.expect("366")
+    d = world.server.data_dir
+    before = file_count(world)
+    query(d, "ALTER TABLE compliance_outbox ADD CONSTRAINT test_refuse_files "
+             "CHECK (event_type <> 'FILEUPLOAD') NOT VALID")
+    try:
+        status, _, body = upload(world, "alice", chan, b"never stored", name="lost.txt")
+    finally:
+        query(d, "ALTER TABLE compliance_outbox DROP CONSTRAINT test_refuse_files")
+    assert status == 503, body
+    assert file_count(world) == before
+    assert query(d, f"SELECT count(*) FROM messages WHERE target = '{chan.lower()}'") == [["0"]]
+    bob.assert_no_message(timeout=0.5, pred=lambda m: m.command == "PRIVMSG")
+    assert history(bob, chan) == []
+    # the same upload once the store takes it
+    status, _, body = upload(world, "alice", chan, b"stored", name="kept.txt")
+    assert status == 201, body
+    assert bob.expect("PRIVMSG", pred=lambda m: m.params[0] == chan).last.startswith("kept.txt")
