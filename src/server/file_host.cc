@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -232,6 +233,8 @@ class Exchange {
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::body_limit) co_return too_large(max_kb);
     if (ec) {
+      spdlog::info("files: the upload of {} to {} broke off: {}", account, route.room,
+                   ec.message());
       Reply r;
       r.broken = true;
       co_return r;
@@ -412,11 +415,20 @@ asio::awaitable<void> FileHost::serve(tcp::socket sock) {
   for (;;) {
     Parser parser;
     parser.header_limit(16 * 1024);
+    // No body limit yet (Beast checks Content-Length against it with the header):
+    // an upload's limit is set once its rules are checked (Exchange::upload). Not
+    // boost::none: Boost 1.74 compares a Content-Length with it as "greater".
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     boost::system::error_code ec;
     stream.expires_after(kIdleTimeout);
     co_await http::async_read_header(stream, buf, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != asio::error::eof) {
+        spdlog::info("files: a request's header could not be read: {}", ec.message());
+      }
+      break;
+    }
     Exchange exchange(server_, url_, *target_, writer_id_, stream, buf, parser);
     Reply reply = co_await exchange.run();
     if (reply.broken) break;

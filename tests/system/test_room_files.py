@@ -311,3 +311,23 @@ def test_an_upload_that_cannot_commit_stores_and_announces_nothing(world, login)
     status, _, body = upload(world, "alice", chan, b"stored", name="kept.txt")
     assert status == 201, body
     assert bob.expect("PRIVMSG", pred=lambda m: m.params[0] == chan).last.startswith("kept.txt")
+
+
+def test_a_file_of_max_file_size_round_trips(world):
+    """The default MaxFileSizeKB (20000): a file of exactly that size is stored and
+    comes back identical; one byte more is refused."""
+    chan = room(world, "Open")
+    data = os.urandom(20000 * 1024)
+    t0 = time.monotonic()
+    status, _, body = upload(world, "alice", chan, data, name="big.bin",
+                             ctype="application/octet-stream")
+    up_s = time.monotonic() - t0
+    assert status == 201, body
+    info = json.loads(body)
+    t0 = time.monotonic()
+    status, _, got = request(world, "GET", path_of(info["url"]), user="bob")
+    down_s = time.monotonic() - t0
+    assert status == 200 and hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
+    print(f"20000 KB: upload {up_s * 1000:.0f} ms, download {down_s * 1000:.0f} ms")
+    status, _, body = upload(world, "alice", chan, data + b"x", name="big2.bin")
+    assert status == 413, body
