@@ -23,6 +23,7 @@ from conftest import _stop_all, unique_name
 from irc_client import IrcClient
 from pchat_harness import PchatServer, free_port, pchatctl, wait_until
 from store_query import query
+from test_pool import write_topology
 
 CAPS = ("echo-message", "message-tags", "batch", "draft/chathistory", "server-time")
 USERS = ("alice", "bob", "carol", "mallory")
@@ -94,14 +95,13 @@ def login(world):
         c.close()
 
 
-def request(world, method, path, body=None, user=None, password=None, headers=None,
-            chunked=False):
-    """One HTTP request to the file host: (status, headers (lower-case), body)."""
-    conn = http.client.HTTPConnection("127.0.0.1", world.port, timeout=30)
+def http_request(port, method, path, body=None, auth=None, headers=None, chunked=False):
+    """One HTTP request to a file host on 127.0.0.1:port with Basic credentials
+    ``auth`` = (account, password): (status, headers (lower-case), body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     h = dict(headers or {})
-    if user is not None:
-        pw = world.passwords[user] if password is None else password
-        h["Authorization"] = "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
+    if auth is not None:
+        h["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
     try:
         if chunked:
             def pieces():
@@ -114,6 +114,15 @@ def request(world, method, path, body=None, user=None, password=None, headers=No
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
         conn.close()
+
+
+def request(world, method, path, body=None, user=None, password=None, headers=None,
+            chunked=False):
+    """A request to the world's file host as ``user`` (its password unless given)."""
+    auth = None
+    if user is not None:
+        auth = (user, world.passwords[user] if password is None else password)
+    return http_request(world.port, method, path, body, auth, headers, chunked)
 
 
 def upload(world, user, chan, data, name="notes.txt", ctype="text/plain", **kw):
@@ -331,3 +340,44 @@ def test_a_file_of_max_file_size_round_trips(world):
     print(f"20000 KB: upload {up_s * 1000:.0f} ms, download {down_s * 1000:.0f} ms")
     status, _, body = upload(world, "alice", chan, data + b"x", name="big2.bin")
     assert status == 413, body
+
+
+def test_pool_any_server_announces_and_serves_every_file(server_factory, base_dir, unique,
+                                                          account):
+    """Two pool servers, each with its own file host (port 0: the URL follows the
+    bound port): an upload to one is announced to a client of the other, and the
+    other's file host serves it (files live in mgc)."""
+    owner = server_factory(allow_guests=True)
+    members = [server_factory(start=False) for _ in range(2)]
+    topo = write_topology(base_dir / f"{owner.name}-topology.toml", owner.data_dir, members)
+    for m in members:
+        m.start(base_dir / m.name / "unused", ["--topology", str(topo), "--server", m.name,
+                                               "--files-listen", "127.0.0.1:0"])
+    alice, bob = account(server=owner), account(server=owner)
+    chan = "#" + unique("pf")  # JOIN creates it in the default category: upload on
+    clients = []
+    try:
+        for srv, acct in ((members[0], alice), (members[1], bob)):
+            c = IrcClient(acct[0]).connect(srv.irc_port)
+            clients.append(c)
+            c.register(unique(acct[0][:4]), caps=CAPS, sasl=acct)
+            c.send(f"JOIN {chan}")
+            c.expect("366")
+        urls = [c.isupport["soju.im/FILEHOST"] for c in clients]
+        assert urls[0] != urls[1]
+        data = os.urandom(50000)
+
+        ports = [urllib.parse.urlsplit(u).port for u in urls]
+        status, _, body = http_request(ports[0], "POST", "/" + urllib.parse.quote(chan, safe=""),
+                                       data, alice,
+                                       {"Content-Disposition": 'attachment; filename="x.bin"'})
+        assert status == 201, body
+        info = json.loads(body)
+        assert info["url"].startswith(urls[0] + "/")
+        m = clients[1].expect("PRIVMSG", pred=lambda m: m.params[0] == chan)
+        assert m.last == f"x.bin (48.8 KB) {info['url']}" and m.tags["msgid"] == info["msgid"]
+        status, _, got = http_request(ports[1], "GET", path_of(info["url"]), auth=bob)
+        assert status == 200 and got == data
+    finally:
+        for c in clients:
+            c.close()
