@@ -24,6 +24,7 @@ from irc_client import IrcClient
 from pchat_harness import PchatServer, free_port, pchatctl, wait_until
 from store_query import query
 from test_pool import write_topology
+from test_rooms_irc import ctl
 
 CAPS = ("echo-message", "message-tags", "batch", "draft/chathistory", "server-time")
 USERS = ("alice", "bob", "carol", "mallory")
@@ -61,12 +62,6 @@ def world(bins, base_dir):
         yield World(server, port, passwords)
     finally:
         _stop_all([server])
-
-
-def ctl(server, *args):
-    r = pchatctl(server.data_dir, *args)
-    assert r.returncode == 0, f"{args}: {r.stdout}{r.stderr}"
-    return r.stdout
 
 
 def room(world, privacy="Open", category="Docs", members=None):
