@@ -35,6 +35,14 @@ std::optional<store::OutboxEvent> Server::chat_event(const Session& s,
 
 void Server::record_room_event(Session& s, const std::string& type, const std::string& room_name,
                                std::string content, std::function<void(const Status&)> then) {
+  std::optional<std::string> account;
+  if (!s.account_.empty()) account = s.account_;
+  record_room_event(account, s.nick_, type, room_name, std::move(content), std::move(then));
+}
+
+void Server::record_room_event(const std::optional<std::string>& account, const std::string& nick,
+                               const std::string& type, const std::string& room_name,
+                               std::string content, std::function<void(const Status&)> then) {
   if (!compliance_capture()) {
     if (then) then(ok_status());
     return;
@@ -45,8 +53,8 @@ void Server::record_room_event(Session& s, const std::string& type, const std::s
   e.type = type;
   e.room = irc::fold(room_name);
   e.room_name = room_name;
-  if (!s.account_.empty()) e.account = s.account_;
-  e.nick = s.nick_;
+  e.account = account;
+  e.nick = nick;
   e.content = std::move(content);
   e.ts_us = now_us();
   auto shared_then = std::make_shared<std::function<void(const Status&)>>(std::move(then));

@@ -102,6 +102,10 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.ping_interval = get_int(file, node, key, 5, 3600);
     } else if (key == "max_channels_per_client") {
       c.max_channels_per_client = get_int(file, node, key, 1, 10000);
+    } else if (key == "files_listen") {
+      c.files_listen = parse_endpoint(get<std::string>(file, node, key), where(file, node, key));
+    } else if (key == "files_url") {
+      c.files_url = get<std::string>(file, node, key);
     } else if (key == "reader_threads") {
       c.reader_threads = get_int(file, node, key, 1, 64);
     } else {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace pchat::server {
@@ -58,6 +59,11 @@ struct ServerConfig {
   std::string pool_server;
   bool irc_listen_given = false;
   bool http_listen_given = false;
+  // Files in rooms (server/file_host.h): the user-facing HTTP listener for files
+  // (off when unset) and the public URL clients reach it by, advertised as
+  // soju.im/FILEHOST (default: http://HOST:PORT of the listener).
+  std::optional<Endpoint> files_listen;
+  std::string files_url;
 };
 
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws

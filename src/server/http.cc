@@ -16,36 +16,18 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 AdminHttp::AdminHttp(asio::io_context& io, Server& server, MetricsRegistry& metrics)
-    : io_(io), server_(server), metrics_(metrics), acceptor_(io) {}
+    : io_(io),
+      server_(server),
+      metrics_(metrics),
+      listener_(io, [this](tcp::socket sock) { return serve(std::move(sock)); }) {}
 
 void AdminHttp::listen(const Endpoint& ep) {
-  tcp::endpoint e(asio::ip::make_address(ep.host), ep.port);
-  acceptor_.open(e.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.bind(e);
-  acceptor_.listen();
-  running_ = true;
-  spdlog::info("http: admin API on {}:{}", ep.host, acceptor_.local_endpoint().port());
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  const uint16_t port = listener_.listen(ep);
+  spdlog::info("http: admin API on {}:{}", ep.host, port);
 }
 
 void AdminHttp::stop() {
-  running_ = false;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
-}
-
-asio::awaitable<void> AdminHttp::accept_loop() {
-  while (running_) {
-    boost::system::error_code ec;
-    tcp::socket sock =
-        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (!running_) break;
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
-  }
+  listener_.stop();
 }
 
 nlohmann::json AdminHttp::sessions_json() const {

@@ -24,6 +24,7 @@
 
 #include "core/metrics.h"
 #include "server/config.h"
+#include "server/listener.h"
 
 namespace pchat::server {
 
@@ -41,15 +42,13 @@ class AdminHttp {
   }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket sock);
   nlohmann::json sessions_json() const;
 
   boost::asio::io_context& io_;
   Server& server_;
   MetricsRegistry& metrics_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  bool running_ = false;
+  Listener listener_;
   std::function<nlohmann::json()> store_report_;
 };
 

@@ -7,6 +7,8 @@
 #include <optional>
 
 #include "chat/principal.h"
+#include "server/await.h"
+#include "server/file_request.h"
 #include "server/room_policy.h"
 #include "server/server.h"
 #include "store/search.h"
@@ -19,27 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc() && p == s.data() + i + 3) {
-        out.push_back(static_cast<char>(v));
-        i += 2;
-      } else {
-        out.push_back(s[i]);
-      }
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 std::map<std::string, std::string> query_params(std::string_view target) {
   std::map<std::string, std::string> out;
   auto q = target.find('?');
@@ -49,8 +30,8 @@ std::map<std::string, std::string> query_params(std::string_view target) {
     auto amp = rest.find('&');
     std::string_view kv = rest.substr(0, amp);
     auto eq = kv.find('=');
-    out[percent_decode(kv.substr(0, eq))] =
-        eq == std::string_view::npos ? "" : percent_decode(kv.substr(eq + 1));
+    out[percent_decode(kv.substr(0, eq), true)] =
+        eq == std::string_view::npos ? "" : percent_decode(kv.substr(eq + 1), true);
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
   }
   return out;
@@ -60,35 +41,15 @@ HttpAnswer answer(int status, json j) {
   return {status, j.dump(2) + "\n"};
 }
 
-// Runs `job` on the reader pool and resumes on the loop with its answer. Not a
-// coroutine itself: GCC 12 destroys by-value coroutine parameters captured this way
-// twice, so the awaitable comes straight from async_initiate.
-asio::awaitable<HttpAnswer> on_reader(Server& srv, std::function<HttpAnswer(pg::Connection&)> job) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpAnswer)>(
-      [&srv](auto handler, std::function<HttpAnswer(pg::Connection&)> job) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        auto reply = [&srv, h](HttpAnswer a) {
-          asio::post(srv.io(), [h, a = std::move(a)]() mutable { (*h)(std::move(a)); });
-        };
-        const bool queued =
-            srv.readers() != nullptr &&
-            srv.readers()->submit([job, reply](Result<pg::Connection*> conn) {
-              reply(conn ? job(**conn)
-                         : answer(503, {{"error", "store unavailable: " + conn.error().message}}));
-            });
-        if (!queued) reply(answer(503, {{"error", "store busy"}}));
-      },
-      asio::use_awaitable, std::move(job));
+asio::awaitable<HttpAnswer> store_job(Server& srv, std::function<HttpAnswer(pg::Connection&)> job) {
+  return on_reader<HttpAnswer>(srv, std::move(job), [](const Error& e) {
+    return answer(503, {{"error", "store unavailable: " + e.message}});
+  });
 }
 
 // An answer known at once, as an awaitable (posted to the loop).
 asio::awaitable<HttpAnswer> answer_now(Server& srv, HttpAnswer a) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpAnswer)>(
-      [&srv](auto handler, HttpAnswer a) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        asio::post(srv.io(), [h, a = std::move(a)]() mutable { (*h)(std::move(a)); });
-      },
-      asio::use_awaitable, std::move(a));
+  return await_reply<HttpAnswer>(srv.io(), [a = std::move(a)](auto reply) { reply(a); });
 }
 
 // Either the answer at once (a bad request) or the job that computes it. Plain code:
@@ -158,7 +119,7 @@ Plan plan_search(Server& srv, std::string_view target) {
 asio::awaitable<HttpAnswer> http_search(Server& srv, std::string_view target) {
   Plan plan = plan_search(srv, target);
   if (plan.now) return answer_now(srv, std::move(*plan.now));
-  return on_reader(srv, std::move(plan.job));
+  return store_job(srv, std::move(plan.job));
 }
 
 }  // namespace pchat::server

@@ -29,6 +29,7 @@
 #include "dr/store_selector.h"
 #include "dr/topology_file.h"
 #include "server/config.h"
+#include "server/file_host.h"
 #include "server/http.h"
 #include "server/room_policy.h"
 #include "server/server.h"
@@ -325,6 +326,11 @@ int run(server::ServerConfig cfg) {
                             {"fenced_by_this_server", st.fenced_by_us}};
     });
   }
+  // Files in rooms: the user-facing file host, when configured (off by default).
+  std::optional<server::FileHost> files;
+  if (cfg.files_listen) {
+    files.emplace(io, srv, target, cfg.server_name + "/" + std::to_string(getpid()) + "/files");
+  }
   stream.start(stream_after);
   if (dr_metrics) dr_metrics->start();
   writer.start();
@@ -333,9 +339,10 @@ int run(server::ServerConfig cfg) {
   if (selector) selector->start();
   if (comp_service) comp_service->start();
   try {
+    if (files) files->listen(*cfg.files_listen, cfg.files_url);
     srv.listen();
     http.listen(cfg.http_listen);
-  } catch (const boost::system::system_error& e) {
+  } catch (const std::exception& e) {
     spdlog::critical("cannot listen: {}", e.what());
     if (comp_service) comp_service->stop();
     writer.stop();
@@ -364,6 +371,7 @@ int run(server::ServerConfig cfg) {
     if (ec) return;
     spdlog::info("received signal {}; shutting down", sig);
     http.stop();
+    if (files) files->stop();
     srv.stop_accepting();
     drain_deadline = std::chrono::steady_clock::now() + kDrainTimeout;
     wait_drain();
@@ -407,6 +415,12 @@ int main(int argc, char** argv) {
       "--http-listen", http_listen,
       "Admin HTTP listener HOST:PORT for /healthz and /metrics (default 127.0.0.1:8080)");
   app.add_option("--server-name", cfg.server_name, "Server name shown to clients");
+  std::string files_listen;
+  app.add_option("--files-listen", files_listen,
+                 "File host for rooms (soju.im/FILEHOST): HTTP listener HOST:PORT (default: off)");
+  app.add_option("--files-url", cfg.files_url,
+                 "Public URL of the file host, advertised to clients (default: "
+                 "http://HOST:PORT of --files-listen)");
   std::string topology_file, pool_server;
   app.add_option("--topology", topology_file,
                  "Pool mode: the published topology file (TOML); needs --server")
@@ -463,6 +477,13 @@ int main(int argc, char** argv) {
     if (given("--flood-burst")) merged.flood_burst = cfg.flood_burst;
     if (given("--flood-rate")) merged.flood_rate = cfg.flood_rate;
     if (given("--ping-interval")) merged.ping_interval = cfg.ping_interval;
+    if (!files_listen.empty()) {
+      merged.files_listen = server::parse_endpoint(files_listen, "--files-listen");
+    }
+    if (given("--files-url")) merged.files_url = cfg.files_url;
+    if (!merged.files_url.empty() && !merged.files_listen) {
+      throw std::invalid_argument("--files-url (files_url) needs --files-listen (files_listen)");
+    }
     if (!data_dir.empty()) merged.data_dir = data_dir;
     if (topology_file.empty() != pool_server.empty()) {
       throw std::invalid_argument("--topology and --server go together");

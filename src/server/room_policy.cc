@@ -52,9 +52,13 @@ const chat::Category* RoomPolicy::category_of(const chat::Room& room) const {
 }
 
 chat::Standing RoomPolicy::standing(const Session& s, const chat::Room& room) const {
+  return standing(user_of(s), room);
+}
+
+chat::Standing RoomPolicy::standing(const chat::User& user, const chat::Room& room) const {
   const chat::Category* cat = category_of(room);
   if (cat == nullptr) return {};  // a room always has its category; nobody stands
-  return chat::standing_of(*cat, room, user_of(s), groups_);
+  return chat::standing_of(*cat, room, user, groups_);
 }
 
 // ---------------------------------------------------------------------------

@@ -70,6 +70,8 @@ class RoomPolicy {
   const chat::Category* category_of(const chat::Room& room) const;
   const chat::PoolConfig& config() const { return catalog_.config; }
   chat::Standing standing(const Session& s, const chat::Room& room) const;
+  // The same for a user who is not a session (the file host, the admin API).
+  chat::Standing standing(const chat::User& user, const chat::Room& room) const;
 
   // JOIN: what the rules say about `s` joining `name`.
   struct JoinVerdict {

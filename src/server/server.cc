@@ -581,7 +581,7 @@ void Server::send_welcome(Session& s) {
 }
 
 void Server::send_isupport(Session&, const ResponsePtr& r) {
-  const std::vector<std::string> tokens = {
+  std::vector<std::string> tokens = {
       "AWAYLEN=390",
       "CASEMAPPING=ascii",
       "CHANLIMIT=#:" + std::to_string(config_.max_channels_per_client),
@@ -604,6 +604,8 @@ void Server::send_isupport(Session&, const ResponsePtr& r) {
       "WHOX",
       "ACCOUNTLEN=32",
   };
+  // The file host (server/file_host.h), as the soju.im/FILEHOST extension names it.
+  if (!files_url_.empty()) tokens.push_back("soju.im/FILEHOST=" + files_url_);
   for (size_t i = 0; i < tokens.size(); i += 12) {
     std::vector<std::string> p(tokens.begin() + static_cast<long>(i),
                                tokens.begin() + static_cast<long>(std::min(tokens.size(), i + 12)));

@@ -147,6 +147,10 @@ class Server {
   // is off. The caller completes the action only on ok.
   void record_room_event(Session& s, const std::string& type, const std::string& room_name,
                          std::string content, std::function<void(const Status&)> then);
+  // The same for a user who is not a session here (the file host's FILEDOWNLOAD).
+  void record_room_event(const std::optional<std::string>& account, const std::string& nick,
+                         const std::string& type, const std::string& room_name, std::string content,
+                         std::function<void(const Status&)> then);
 
   // Reports failed commits to their senders. Runs on the loop.
   void on_committed(std::vector<store::PendingWrite>&& batch, const Status& st);
@@ -206,6 +210,10 @@ class Server {
   // ---- rooms (issue 3, server/room_policy.h); null: plain IRC ----
   RoomPolicy* rooms() const { return rooms_; }
   void set_rooms(RoomPolicy* rooms) { rooms_ = rooms; }
+  // The file host's URL (server/file_host.h), advertised as soju.im/FILEHOST; empty:
+  // no file host. REQUIRES: before listen().
+  void set_files_url(std::string url) { files_url_ = std::move(url); }
+  const std::string& files_url() const { return files_url_; }
 
   // ---- pool membership (DESIGN section 4) ----
   // A server without a PoolView is a pool of one: always active.
@@ -305,6 +313,7 @@ class Server {
   std::vector<std::string> active_list_;
   bool reading_ = true;  // false once stopping: lines from clients are ignored
   RoomPolicy* rooms_ = nullptr;
+  std::string files_url_;
   store::PresenceLink* link_ = nullptr;
   PoolPresence presence_{*this};
 

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "store/files.h"
+
 namespace pchat::store {
 
 namespace {
@@ -396,6 +398,7 @@ const std::vector<Migration>& migrations() {
       {5, "compliance outbox, configuration and status", kV5},
       {6, "pool-wide presence and the epoch fence", kV6},
       {7, "groups: the directory of group principals", kV7},
+      {8, "files shared in rooms", kFilesMigrationSql},  // store/files.cc
       {9, "search inside CJK text", kV9},
   };
   return all;

@@ -105,6 +105,21 @@ Result<ResultSet> Connection::exec(const std::string& sql, const Params& params)
                             values.data(), nullptr, nullptr, 0));
 }
 
+Result<ResultSet> Connection::exec_binary(const std::string& sql, const Params& params,
+                                          const std::vector<bool>& binary, bool binary_results) {
+  if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& p = params[i];
+    values.push_back(p ? p->data() : nullptr);
+    lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+    formats.push_back(i < binary.size() && binary[i] ? 1 : 0);
+  }
+  return check(PQexecParams(c_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                            values.data(), lengths.data(), formats.data(), binary_results ? 1 : 0));
+}
+
 Result<std::vector<ResultSet>> Connection::exec_pipeline(const std::vector<Statement>& statements) {
   if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
   PGconn* c = c_.get();

@@ -67,6 +67,11 @@ class Connection {
   // statement only); without, the simple protocol (several statements allowed).
   Result<ResultSet> exec(const std::string& sql);
   Result<ResultSet> exec(const std::string& sql, const Params& params);
+  // exec(sql, params) for raw bytes (bytea): a parameter whose `binary` entry is true
+  // is sent as its bytes, not as text; with `binary_results` every result column
+  // comes back in binary format (a bytea column: its bytes, no hex to decode).
+  Result<ResultSet> exec_binary(const std::string& sql, const Params& params,
+                                const std::vector<bool>& binary, bool binary_results);
 
   // Runs `statements` in pipeline mode, in one round trip, as ONE implicit
   // transaction committed at the pipeline's sync point (blocking). Returns every

@@ -201,10 +201,11 @@ void Writer::run() {
   }
 }
 
-Status Writer::commit(std::vector<PendingWrite>& batch) {
+BatchStatements batch_statements(const std::vector<PendingWrite>& batch, int64_t min_epoch,
+                                 const std::string& writer_id, bool capture) {
   std::string a_msgid = "{", a_target = "{", a_sender = "{", a_account = "{", a_cmd = "{",
               a_tags = "{", a_body = "{", a_ts = "{";
-  size_t messages = 0;
+  BatchStatements out;
   for (const auto& w : batch) {
     if (w.event_only) continue;
     const auto& r = w.row;
@@ -217,19 +218,25 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
     pg::append_array_element(a_body, r.body);
     if (a_ts.size() > 1) a_ts.push_back(',');
     a_ts += std::to_string(r.ts_us);
-    ++messages;
+    ++out.messages;
   }
   for (auto* s : {&a_msgid, &a_target, &a_sender, &a_account, &a_cmd, &a_tags, &a_body, &a_ts}) {
     s->push_back('}');
   }
-  std::vector<pg::Connection::Statement> statements{
-      {kLockSql, {std::to_string(target_->min_epoch())}}};
-  if (messages > 0) {
-    statements.push_back(
+  out.statements.push_back({kLockSql, {std::to_string(min_epoch)}});
+  if (out.messages > 0) {
+    out.statements.push_back(
         {kInsertSql,
-         {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id_}});
+         {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id}});
   }
-  const size_t events = capture_ ? add_outbox_statement(batch, statements) : 0;
+  out.events = capture ? add_outbox_statement(batch, out.statements) : 0;
+  return out;
+}
+
+Status Writer::commit(std::vector<PendingWrite>& batch) {
+  BatchStatements planned = batch_statements(batch, target_->min_epoch(), writer_id_, capture_);
+  const std::vector<pg::Connection::Statement>& statements = planned.statements;
+  const size_t messages = planned.messages, events = planned.events;
   if (statements.size() == 1) return ok_status();  // event-only writes, capture off
   auto t0 = std::chrono::steady_clock::now();
   auto results = conn_.exec_pipeline(statements);

@@ -56,7 +56,7 @@ struct MessageRow {
 // (Writer::Options::capture_compliance). For CHAT the writer takes content, msgid
 // and time from the message row; other events carry their own.
 struct OutboxEvent {
-  std::string type;       // JOIN, PART, CHAT, BACKCHAT (compliance/event.h spelling)
+  std::string type;       // JOIN, PART, CHAT, BACKCHAT, FILE... (compliance/event.h)
   std::string room;       // casefolded room name
   std::string room_name;  // display name
   std::optional<std::string> account;
@@ -76,6 +76,20 @@ struct PendingWrite {
   // Opaque to the writer; the completion sink knows what it is.
   std::function<void(const Status& status, const PendingWrite& write)> done;
 };
+
+// The statements that commit `batch` as one transaction, in this order: the
+// pool-wide message lock with the epoch fence check; when the batch has messages,
+// their INSERT (RETURNING id, msgid in submission order) with the NOTIFY of the id
+// range on pchat_messages; with `capture` and any event, the outbox INSERT. The
+// writer pipelines them; a caller with its own transaction (store/files.h) runs
+// them in order inside it, so its rows reach every server like any message.
+struct BatchStatements {
+  std::vector<pg::Connection::Statement> statements;
+  size_t messages = 0;
+  size_t events = 0;
+};
+BatchStatements batch_statements(const std::vector<PendingWrite>& batch, int64_t min_epoch,
+                                 const std::string& writer_id, bool capture);
 
 class Writer {
  public:
