@@ -9,10 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "core/process.h"
@@ -107,26 +109,65 @@ bool port_listening(int port) {
   return ok;
 }
 
+namespace {
+
+// The first port of the kernel's ephemeral range (source ports of outgoing
+// connections).
+int ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768;
+  if (!(in >> lo)) return 32768;
+  return lo;
+}
+
+// Binds a listening-style socket to 127.0.0.1:port (0: any); returns the fd or -1.
+int bind_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
 Result<std::vector<int>> free_ports(int count) {
+  // The lab binds its ports seconds after choosing them (stores first, servers last).
+  // A port from the ephemeral range could meanwhile become the source port of any
+  // outgoing connection on this machine ("Address already in use" at start-up), so
+  // ports are chosen below that range, at random, each checked by binding it.
   std::vector<int> fds;
   std::vector<int> ports;
-  for (int i = 0; i < count; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int lo = 10000, hi = ephemeral_low() - 1;
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0; static_cast<int>(ports.size()) < count && attempt < 20 * count + 200;
+       ++attempt) {
+    int port = 0;
+    if (hi - lo > 1000) {
+      port = std::uniform_int_distribution<int>(lo, hi)(rng);
+      if (std::find(ports.begin(), ports.end(), port) != ports.end()) continue;
+    }
+    int fd = bind_loopback(port);
+    if (fd < 0) continue;
     sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = 0;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      if (fd >= 0) close(fd);
-      for (int f : fds) close(f);
-      return make_error(ErrorKind::kUnavailable, "cannot find a free port on 127.0.0.1");
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      close(fd);
+      continue;
     }
     fds.push_back(fd);
     ports.push_back(ntohs(a.sin_port));
   }
   for (int f : fds) close(f);
+  if (static_cast<int>(ports.size()) < count) {
+    return make_error(ErrorKind::kUnavailable, "cannot find a free port on 127.0.0.1");
+  }
   return ports;
 }
 

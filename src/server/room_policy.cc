@@ -127,7 +127,7 @@ void RoomPolicy::apply(store::RoomCatalog next) {
     if (next.room(it->second.name) != nullptr) {
       it = created_.erase(it);
     } else {
-      next.rooms.push_back(it->second);
+      next.add_room(it->second);
       ++it;
     }
   }
@@ -348,7 +348,7 @@ RoomPolicy::JoinVerdict RoomPolicy::check_join(Session& s, const std::string& na
     v.reason = "No such channel";
     return v;
   }
-  catalog_.rooms.push_back(*created);
+  catalog_.add_room(*created);
   created_[irc::fold(name)] = *created;
   persist_new_room(*created);
   v.creates = true;
@@ -368,7 +368,7 @@ void RoomPolicy::persist_new_room(const chat::Room& room) {
     srv_.post([this, key = irc::fold(room.name)] {
       // Forget it here too, without diffing: the live channel goes on as plain IRC.
       created_.erase(key);
-      std::erase_if(catalog_.rooms, [&](const chat::Room& x) { return irc::fold(x.name) == key; });
+      catalog_.remove_room(key);
     });
   });
 }

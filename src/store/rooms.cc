@@ -260,7 +260,25 @@ const chat::Category* RoomCatalog::category(std::string_view name) const {
 }
 
 const chat::Room* RoomCatalog::room(std::string_view name) const {
-  return find_named(rooms, name);
+  auto it = room_index_.find(irc::fold(name));
+  return it == room_index_.end() ? nullptr : &rooms[it->second];
+}
+
+void RoomCatalog::add_room(chat::Room room) {
+  room_index_[irc::fold(room.name)] = rooms.size();
+  rooms.push_back(std::move(room));
+}
+
+void RoomCatalog::remove_room(std::string_view name) {
+  const std::string key = irc::fold(name);
+  if (room_index_.count(key) == 0) return;
+  std::erase_if(rooms, [&](const chat::Room& r) { return irc::fold(r.name) == key; });
+  index_rooms();
+}
+
+void RoomCatalog::index_rooms() {
+  room_index_.clear();
+  for (size_t i = 0; i < rooms.size(); ++i) room_index_[irc::fold(rooms[i].name)] = i;
 }
 
 const Addin* RoomCatalog::addin(std::string_view name) const {
@@ -294,7 +312,7 @@ Result<RoomCatalog> load_room_catalog(pg::Connection& conn) {
   for (int i = 0; i < rooms->rows(); ++i) {
     auto r = decode_room(*rooms, i);
     if (!r) return r.error();
-    cat.rooms.push_back(std::move(*r));
+    cat.add_room(std::move(*r));
   }
   auto addins = conn.exec("SELECT name, url FROM addins ORDER BY name_key");
   if (!addins) return addins.error();

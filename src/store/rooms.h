@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "chat/groups.h"
@@ -41,17 +42,29 @@ struct Addin {
 // transaction).
 struct RoomCatalog {
   std::vector<chat::Category> categories;  // sorted by folded name
-  std::vector<chat::Room> rooms;           // sorted by folded name; category = its name
-  std::vector<Addin> addins;               // sorted by folded name
+  // Sorted by folded name when loaded; category = its name. Change it only through
+  // add_room/remove_room (they keep the index room() answers from).
+  std::vector<chat::Room> rooms;
+  std::vector<Addin> addins;  // sorted by folded name
   chat::PoolConfig config;
   std::vector<chat::Group> groups;  // sorted by chat::group_key (store/groups.h)
 
-  // The entry named `name` (ASCII case ignored), or nullptr.
+  // The entry named `name` (ASCII case ignored), or nullptr. room() is a hash
+  // lookup (servers ask it for every message posted).
   const chat::Category* category(std::string_view name) const;
   const chat::Room* room(std::string_view name) const;
   const Addin* addin(std::string_view name) const;
   // Rooms whose category is `category`.
   size_t rooms_in(std::string_view category) const;
+
+  // Appends `room` (its name must not be in the catalog yet).
+  void add_room(chat::Room room);
+  // Removes the room named `name`, if any.
+  void remove_room(std::string_view name);
+
+ private:
+  std::unordered_map<std::string, size_t> room_index_;  // folded name -> index in rooms
+  void index_rooms();
 };
 
 Result<RoomCatalog> load_room_catalog(pg::Connection& conn);

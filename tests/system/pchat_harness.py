@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import pathlib
+import random
 import signal
 import socket
 import subprocess
@@ -58,8 +59,27 @@ def binary(name: str) -> pathlib.Path:
     return path
 
 
+def _ephemeral_low() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1."""
+    """A currently free TCP port on 127.0.0.1, below the kernel's ephemeral range:
+    between this call and the server's bind, a port from that range could become
+    the source port of any outgoing connection (two pytest workers make many)."""
+    low, high = 10000, _ephemeral_low() - 1
+    for _ in range(200 if high - low > 1000 else 0):
+        port = random.randint(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
