@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "chat/principal.h"
+#include "chat/room_edit.h"
 #include "ctl/group_commands.h"
 #include "ctl/room_commands.h"
 
@@ -64,7 +65,8 @@ std::optional<std::string> opt(CLI::App* cmd, const std::string& flag, const std
 
 std::optional<bool> opt_bool(CLI::App* cmd, const std::string& flag, const std::string& v) {
   if (cmd->count(flag) == 0) return std::nullopt;
-  return v == "true" || v == "on" || v == "yes" || v == "1";
+  auto on = chat::parse_flag(v);  // bool_text() let only its spellings through
+  return on && *on;
 }
 
 CLI::Validator bool_text() {

@@ -570,7 +570,7 @@ bool RoomPolicy::invite(Session& s, const std::string& nick, const chat::Room& r
                                     : " (its category '" + cat->name + "' has them off)"));
     return true;
   }
-  const chat::Standing theirs = chat::standing_of(*cat, room, chat::User{target_account}, groups_);
+  const chat::Standing theirs = standing(chat::User{target_account}, room);
   if (chat::may_join(room, theirs)) return false;  // nothing to change: plain IRC
   if (!chat::may_manage(room, standing(s, room))) {
     srv_.numeric(r, irc::kErrChanOPrivsNeeded, {room.name, "You're not a manager of " + room.name});

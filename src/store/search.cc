@@ -5,20 +5,6 @@
 
 namespace pchat::store {
 
-namespace {
-
-// `ids` as a PostgreSQL array literal ("{3,2,1}").
-std::string id_array(const std::vector<int64_t>& ids) {
-  std::string out = "{";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(ids[i]);
-  }
-  return out + "}";
-}
-
-}  // namespace
-
 Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
                                                 const std::vector<std::string>& targets,
                                                 const std::string& query, int64_t before_id,
@@ -43,21 +29,19 @@ Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
   const std::string scope =
       " target = ANY($2::text[]) AND command <> 'TAGMSG' AND ($3::bigint <= 0 OR id < $3::bigint)";
   const std::string match = "search_words @@ pchat_search_query($1)";
+  // One row per match in the window, newest first (or one row with a NULL id when
+  // none), each with the window's size and its oldest id.
   auto walk = c.exec("WITH recent AS MATERIALIZED (SELECT id, search_words FROM messages WHERE" +
                          scope + " ORDER BY id DESC LIMIT " + std::to_string(kSearchWalk) +
-                         ") SELECT count(*), min(id), array(SELECT id FROM recent WHERE " + match +
-                         " ORDER BY id DESC LIMIT " + std::to_string(limit) + ")::text FROM recent",
+                         ") SELECT w.n, w.low, m.id FROM (SELECT count(*) AS n, min(id) AS low"
+                         " FROM recent) AS w LEFT JOIN LATERAL (SELECT id FROM recent WHERE " +
+                         match + " ORDER BY id DESC LIMIT " + std::to_string(limit) +
+                         ") AS m ON true ORDER BY m.id DESC",
                      {query, keys_param, before});
   if (!walk) return walk.error();
-  std::vector<int64_t> ids;
-  {
-    const std::string list = walk->str(0, 2);  // "{5,3}"
-    size_t pos = 1;
-    while (pos < list.size() && list[pos] != '}') {
-      size_t end = list.find_first_of(",}", pos);
-      ids.push_back(std::stoll(list.substr(pos, end - pos)));
-      pos = end + 1;
-    }
+  std::vector<std::optional<std::string>> ids;
+  for (int i = 0; i < walk->rows(); ++i) {
+    if (!walk->is_null(i, 2)) ids.push_back(walk->str(i, 2));
   }
   const bool window_full = walk->i64(0, 0) == kSearchWalk;
   if (static_cast<int>(ids.size()) < limit && window_full) {
@@ -77,12 +61,12 @@ Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
             : "SELECT id FROM messages WHERE (" + match + ") IS TRUE AND" + scope + rest;
     auto older = c.exec(sql, {query, keys_param, before, walk->str(0, 1)});
     if (!older) return older.error();
-    for (int i = 0; i < older->rows(); ++i) ids.push_back(older->i64(i, 0));
+    for (int i = 0; i < older->rows(); ++i) ids.push_back(older->str(i, 0));
   }
   if (ids.empty()) return std::vector<HistoryRow>{};
   auto r = c.exec(std::string("SELECT ") + kHistoryColumns +
                       " FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id DESC",
-                  {id_array(ids)});
+                  {pg::make_text_array(ids)});
   if (!r) return r.error();
   return decode_history(*r);
 }
