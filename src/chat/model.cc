@@ -6,13 +6,6 @@
 
 namespace pchat::chat {
 
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
 namespace {
 
 template <typename E, std::size_t N>

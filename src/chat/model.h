@@ -78,10 +78,6 @@ struct Room {
 inline constexpr std::size_t kMaxCategoryNameLen = 256;
 inline constexpr std::size_t kMaxDescriptionLen = 1024;
 
-// Returns true iff `s` has a control character (below 0x20, or 0x7f): names and
-// descriptions may not.
-bool has_control(std::string_view s);
-
 // Returns OK iff `c` can be stored: a name of 1..kMaxCategoryNameLen bytes
 // without control characters, a description of at most kMaxDescriptionLen
 // bytes without control characters. Errors: kInvalidInput naming the category

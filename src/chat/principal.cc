@@ -18,13 +18,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
 // Returns true iff `s` starts with `prefix`, ASCII-case-insensitively.
 bool starts_with_folded(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && irc::equal_folded(s.substr(0, prefix.size()), prefix);
@@ -55,6 +48,13 @@ bool is_directory_name(std::string_view s) {
 }
 
 }  // namespace
+
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
 
 bool operator==(const Principal& a, const Principal& b) {
   return a.kind == b.kind && irc::equal_folded(a.name, b.name);

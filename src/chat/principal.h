@@ -48,6 +48,10 @@ struct Principal {
 // under ASCII case folding).
 bool operator==(const Principal& a, const Principal& b);
 
+// Returns true iff `s` has a control character (below 0x20, or 0x7f): principals,
+// names and descriptions may not.
+bool has_control(std::string_view s);
+
 // Parses one list entry (surrounding spaces and tabs ignored).
 // Errors (kInvalidInput, the message quotes the text and says why): empty;
 // an account part that is not a valid pchat account name

@@ -32,6 +32,11 @@ inline Error make_error(ErrorKind kind, std::string message) {
   return Error{kind, std::move(message)};
 }
 
+// The caller's input is malformed: the common case, spelled once.
+inline Error invalid_input(std::string message) {
+  return make_error(ErrorKind::kInvalidInput, std::move(message));
+}
+
 // Result<T> holds either a T or an Error. REQUIRES: value() only when ok(),
 // error() only when !ok().
 template <typename T>

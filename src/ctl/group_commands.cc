@@ -12,12 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string principals_text(const std::vector<chat::Principal>& list) {
-  std::string out;
-  for (const auto& p : list) out += (out.empty() ? "" : ", ") + chat::to_string(p);
-  return out.empty() ? "(none)" : out;
-}
-
 std::string accounts_text(const std::vector<std::string>& accounts) {
   std::string out;
   for (const auto& a : accounts) out += (out.empty() ? "" : ", ") + a;

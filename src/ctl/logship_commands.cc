@@ -30,10 +30,6 @@ using nlohmann::json;
 
 namespace {
 
-Result<dr::Topology> load(const std::string& file) {
-  return load_dr_topology(file, "logship");
-}
-
 Status need_log_shipping(const dr::Topology& t) {
   if (t.log_shipping.backup_share.empty() || t.log_shipping.copy_destination.empty()) {
     return make_error(
@@ -85,7 +81,7 @@ std::optional<logship::WalSegment> backup_replay_segment(const dr::Topology& t) 
 }  // namespace
 
 Status logship_archive_wal(const LogshipArgs& args, std::ostream&) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "logship");
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
   if (args.wal_path.empty() || args.wal_name.empty()) {
@@ -95,7 +91,7 @@ Status logship_archive_wal(const LogshipArgs& args, std::ostream&) {
 }
 
 Status logship_copy(const LogshipArgs& args, std::ostream& out) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "logship");
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
   std::ostringstream lines;
@@ -106,7 +102,7 @@ Status logship_copy(const LogshipArgs& args, std::ostream& out) {
 }
 
 Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "logship");
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
   const auto& ls = t->log_shipping;
@@ -182,7 +178,7 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
 }
 
 Status logship_status(const LogshipArgs& args, std::ostream& out) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "logship");
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
   json s = dr::collect_logship_status(*t);
@@ -195,7 +191,7 @@ Status logship_status(const LogshipArgs& args, std::ostream& out) {
 }
 
 Status logship_init_secondary(const LogshipArgs& args, std::ostream& out) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "logship");
   if (!t) return t.error();
   if (auto st = need_log_shipping(*t); !st) return st;
   auto tools = dr::PgTools::find();

@@ -27,10 +27,6 @@ using nlohmann::json;
 
 namespace {
 
-Result<dr::Topology> load(const std::string& file) {
-  return load_dr_topology(file, "mirror");
-}
-
 Result<StoreRole> role_arg(const std::string& name) {
   auto r = dr::parse_store_role(name);
   if (!r || dr::is_compliance_role(*r)) {
@@ -63,7 +59,7 @@ Result<std::pair<StoreRole, StoreRole>> default_pair(const dr::Topology& t) {
 }
 
 Status mirror_install(const MirrorArgs& args, std::ostream& out) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "mirror");
   if (!t) return t.error();
   StoreRole source = StoreRole::kPrimary;
   StoreRole role = StoreRole::kMirror;
@@ -110,7 +106,7 @@ Status mirror_install(const MirrorArgs& args, std::ostream& out) {
 }
 
 Status mirror_status(const MirrorArgs& args, std::ostream& out) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "mirror");
   if (!t) return t.error();
   json s = dr::probe_mirror(*t);
   if (args.json) {
@@ -135,7 +131,7 @@ Status mirror_status(const MirrorArgs& args, std::ostream& out) {
 }
 
 Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "mirror");
   if (!t) return t.error();
   if (t->store(StoreRole::kMirror) == nullptr) {
     return make_error(ErrorKind::kInvalidInput,
@@ -202,7 +198,7 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
 }
 
 Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
-  auto t = load(args.topology_file);
+  auto t = load_dr_topology(args.topology_file, "mirror");
   if (!t) return t.error();
   json s = dr::probe_mirror(*t);
   const bool synchronized = s["state"] == "synchronized";

@@ -24,6 +24,15 @@ void field(std::ostream& out, const char* name, const std::string& value) {
   out << fmt::format("{:<16}{}\n", name, value);
 }
 
+std::string principals_text(const std::vector<chat::Principal>& list) {
+  std::string out;
+  for (const auto& p : list) {
+    if (!out.empty()) out += ", ";
+    out += chat::to_string(p);
+  }
+  return out.empty() ? "(none)" : out;
+}
+
 void report(const PoolCommandContext& ctx, bool dry_run, bool json_out, const std::string& what,
             const json& object, const std::function<void()>& print) {
   if (json_out) {
@@ -90,15 +99,6 @@ Status edit_room(chat::Room& r, const RoomArgs& a) {
 }
 
 // ---- output ----
-
-std::string principals_text(const std::vector<chat::Principal>& list) {
-  std::string out;
-  for (const auto& p : list) {
-    if (!out.empty()) out += ", ";
-    out += chat::to_string(p);
-  }
-  return out.empty() ? "(none)" : out;
-}
 
 json principals_json(const std::vector<chat::Principal>& list) {
   json a = json::array();

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "chat/room_edit.h"
 #include "chat/principal.h"
+#include "chat/room_edit.h"
 #include "core/result.h"
 #include "ctl/pool_commands.h"
 
@@ -105,6 +105,8 @@ std::string object_name(const std::string& identity);
 
 // One "Name            value" line of an object's table.
 void field(std::ostream& out, const char* name, const std::string& value);
+// "a, sip:b@x, group:c", or "(none)".
+std::string principals_text(const std::vector<chat::Principal>& list);
 // Prints "what" (or "Dry run: would what; nothing written"), then `print`s the
 // object; with `json_out`, {"dry_run", "result": object} instead.
 void report(const PoolCommandContext& ctx, bool dry_run, bool json_out, const std::string& what,

@@ -276,7 +276,16 @@ def test_backup_keeps_what_was_shipped_when_datacenter_a_dies(lab_factory):
     assert any("primary store unreachable" in a for a in st["alerts"])
     assert lab.query("backup", "select count(*) from ls_probe")[0][0] == n
     lab.start_dc("A")
-    wait_until(lambda: lab.logship_status()["alerts"] == [], 30, "no alert once A is back")
+    last = {}
+
+    def no_alert():
+        last["alerts"] = lab.logship_status()["alerts"]
+        return last["alerts"] == []
+
+    try:
+        wait_until(no_alert, 60, "no alert once A is back")
+    except TimeoutError as e:
+        raise AssertionError(f"{e}; still alerting: {last['alerts']}") from None
 
 
 def test_init_secondary_rebuilds_the_backup_store(lab_factory):

@@ -8,7 +8,7 @@
 namespace pchat::chat {
 namespace {
 
-Principal p(const std::string& text) {
+Principal pr(const std::string& text) {
   return *parse_principal(text);
 }
 
@@ -17,13 +17,13 @@ class ChatDiffTest : public ::testing::Test {
   ChatDiffTest() {
     for (const char* a : {"amy", "mel", "pat", "max", "wim"}) groups_.add("staff", a);
     category_.name = "Legal";
-    category_.allowed_members = {p("group:staff")};
+    category_.allowed_members = {pr("group:staff")};
     room_.name = "#cases";
     room_.category = "Legal";
     room_.privacy = Privacy::kOpen;
-    room_.members = {p("mel"), p("wim")};
-    room_.presenters = {p("pat")};
-    room_.managers = {p("max")};
+    room_.members = {pr("mel"), pr("wim")};
+    room_.presenters = {pr("pat")};
+    room_.managers = {pr("max")};
     participants_ = {{"Amy", User{"amy"}},
                      {"Mel", User{"mel"}},
                      {"Pat", User{"pat"}},
@@ -71,7 +71,7 @@ TEST_F(ChatDiffTest, SecretRoomDropsMembersWhoLeaveIt) {
   room_.privacy = Privacy::kSecret;
   participants_.erase(participants_.begin());  // Amy could not be in it
   Room less = room_;
-  less.members = {p("mel")};  // wim is no longer a member
+  less.members = {pr("mel")};  // wim is no longer a member
   const AccessDiff d = diff(category_, less);
   EXPECT_EQ(removed(d), std::vector<std::string>{"Wim"});
   EXPECT_EQ(d.removals[0].denial, Denial::kNoSuchRoom);
@@ -81,7 +81,7 @@ TEST_F(ChatDiffTest, SecretRoomDropsMembersWhoLeaveIt) {
 
 TEST_F(ChatDiffTest, EthicalWallRemovesEvenManagers) {
   Category walled = category_;
-  walled.denied_members = {p("group:conflicted")};
+  walled.denied_members = {pr("group:conflicted")};
   groups_.add("conflicted", "max");
   groups_.add("conflicted", "amy");
   const AccessDiff d = diff(walled, room_);
@@ -107,8 +107,8 @@ TEST_F(ChatDiffTest, DisablingRemovesEveryone) {
 
 TEST_F(ChatDiffTest, RoleChangesBecomeModeChanges) {
   Room next = room_;
-  next.managers = {p("mel")};              // max: @ -> none; mel: none -> @
-  next.presenters = {p("pat"), p("amy")};  // amy: none -> +
+  next.managers = {pr("mel")};               // max: @ -> none; mel: none -> @
+  next.presenters = {pr("pat"), pr("amy")};  // amy: none -> +
   next.type = RoomType::kAuditorium;
   const AccessDiff d = diff(category_, next);
   EXPECT_TRUE(d.removals.empty());
@@ -127,7 +127,7 @@ TEST_F(ChatDiffTest, RoleChangesBecomeModeChanges) {
 TEST_F(ChatDiffTest, CategoryScopeChangeRemovesAndKeeps) {
   // The category narrows to one group; its members keep their prefixes.
   Category narrow = category_;
-  narrow.allowed_members = {p("group:core")};
+  narrow.allowed_members = {pr("group:core")};
   groups_.add("core", "max");
   groups_.add("core", "pat");
   const AccessDiff d = diff(narrow, room_);

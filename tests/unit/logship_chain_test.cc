@@ -8,14 +8,14 @@
 namespace pchat::logship {
 namespace {
 
-constexpr uint64_t kSegSize = 16ull << 20;
+constexpr uint64_t kChainSegSize = 16ull << 20;
 
 std::string name(TimeLineId tli, SegNo segno) {
-  return segment_file_name(tli, segno, kSegSize);
+  return segment_file_name(tli, segno, kChainSegSize);
 }
 
 // A verified file: recorded checksum == checksum on disk.
-ChainFile good(std::string file_name, uint64_t size = kSegSize) {
+ChainFile good(std::string file_name, uint64_t size = kChainSegSize) {
   std::string sha = sha256_hex(file_name);
   return ChainFile{file_name, size, sha, sha, std::nullopt};
 }
@@ -50,7 +50,7 @@ bool any_note_contains(const ChainReport& r, const std::string& text) {
 TEST(LogshipChain, CleanChainFromTheStandbysPosition) {
   auto files = run(1, 7);
   std::reverse(files.begin(), files.end());  // input order does not matter
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_TRUE(r.ready) << format_chain_report(r);
   EXPECT_EQ(r.to_apply,
             (std::vector<std::string>{name(1, 3), name(1, 4), name(1, 5), name(1, 6), name(1, 7)}));
@@ -61,8 +61,8 @@ TEST(LogshipChain, CleanChainFromTheStandbysPosition) {
 }
 
 TEST(LogshipChain, CleanChainAcrossAnXlogidBoundary) {
-  ChainReport r =
-      check_chain(run(0xFE, 0x101), ReplayPoint::at_lsn(1, 0xFE000010, kSegSize), kSegSize);
+  ChainReport r = check_chain(run(0xFE, 0x101), ReplayPoint::at_lsn(1, 0xFE000010, kChainSegSize),
+                              kChainSegSize);
   EXPECT_TRUE(r.ready) << format_chain_report(r);
   EXPECT_EQ(r.to_apply,
             (std::vector<std::string>{"0000000100000000000000FE", "0000000100000000000000FF",
@@ -71,15 +71,16 @@ TEST(LogshipChain, CleanChainAcrossAnXlogidBoundary) {
 
 TEST(LogshipChain, StartFromAnLsn) {
   // 0/5000000 is the first byte of segment 5: segment 4 is done.
-  ChainReport r = check_chain(run(3, 6), ReplayPoint::at_lsn(1, 0x5000000, kSegSize), kSegSize);
+  ChainReport r =
+      check_chain(run(3, 6), ReplayPoint::at_lsn(1, 0x5000000, kChainSegSize), kChainSegSize);
   EXPECT_EQ(r.to_apply, (std::vector<std::string>{name(1, 5), name(1, 6)}));
   // 0/4FFFFFF is inside segment 4: still needed.
-  r = check_chain(run(3, 6), ReplayPoint::at_lsn(1, 0x4FFFFFF, kSegSize), kSegSize);
+  r = check_chain(run(3, 6), ReplayPoint::at_lsn(1, 0x4FFFFFF, kChainSegSize), kChainSegSize);
   EXPECT_EQ(r.to_apply.front(), name(1, 4));
 }
 
 TEST(LogshipChain, NothingLeftToApplyIsReady) {
-  ChainReport r = check_chain(run(3, 6), ReplayPoint::after_segment({1, 6}), kSegSize);
+  ChainReport r = check_chain(run(3, 6), ReplayPoint::after_segment({1, 6}), kChainSegSize);
   EXPECT_TRUE(r.ready);
   EXPECT_TRUE(r.to_apply.empty());
   EXPECT_EQ(r.last_present, name(1, 6));
@@ -89,7 +90,7 @@ TEST(LogshipChain, GapNamesTheFirstMissingSegment) {
   auto files = run(3, 4);
   auto tail = run(8, 9);
   files.insert(files.end(), tail.begin(), tail.end());
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   ASSERT_EQ(r.gaps.size(), 1u);
   EXPECT_EQ(r.gaps[0].first_missing, name(1, 5));
@@ -104,7 +105,7 @@ TEST(LogshipChain, GapNamesTheFirstMissingSegment) {
 }
 
 TEST(LogshipChain, GapRightAfterTheReplayPoint) {
-  ChainReport r = check_chain(run(4, 6), ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(run(4, 6), ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   ASSERT_EQ(r.gaps.size(), 1u);
   EXPECT_EQ(r.gaps[0].first_missing, name(1, 3));
@@ -114,7 +115,7 @@ TEST(LogshipChain, GapRightAfterTheReplayPoint) {
 TEST(LogshipChain, BadChecksumNamesTheFile) {
   auto files = run(3, 6);
   files[2].actual_sha256 = sha256_hex("flipped bit");
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   EXPECT_EQ(r.bad_files, (std::vector<std::string>{name(1, 5)}));
   ASSERT_EQ(r.problems.size(), 1u);
@@ -126,7 +127,7 @@ TEST(LogshipChain, TruncatedAndUnrecordedFilesAreBad) {
   auto files = run(3, 5);
   files[0].size = 8192;
   files[1].expected_sha256.clear();
-  ChainReport r = check_chain(files, std::nullopt, kSegSize);
+  ChainReport r = check_chain(files, std::nullopt, kChainSegSize);
   EXPECT_FALSE(r.ready);
   EXPECT_EQ(r.bad_files, (std::vector<std::string>{name(1, 3), name(1, 4)}));
   EXPECT_NE(r.problems[0].reason.find("truncated"), std::string::npos);
@@ -136,7 +137,7 @@ TEST(LogshipChain, TruncatedAndUnrecordedFilesAreBad) {
 TEST(LogshipChain, BadFileAlreadyReplayedIsOnlyANote) {
   auto files = run(1, 5);
   files[0].actual_sha256 = sha256_hex("rot");
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_TRUE(r.ready) << format_chain_report(r);
   EXPECT_TRUE(any_note_contains(r, "already replayed"));
 }
@@ -155,7 +156,7 @@ std::vector<ChainFile> switch_to_timeline_2() {
 TEST(LogshipChain, TimelineSwitchWithHistory) {
   auto files = switch_to_timeline_2();
   files.push_back(history(2, "1\t0/5000A28\tno recovery target specified\n"));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_TRUE(r.ready) << format_chain_report(r);
   EXPECT_EQ(r.to_apply, (std::vector<std::string>{name(1, 3), name(1, 4), name(2, 5), name(2, 6)}));
   EXPECT_EQ(r.histories, (std::vector<std::string>{"00000002.history"}));
@@ -164,7 +165,8 @@ TEST(LogshipChain, TimelineSwitchWithHistory) {
 }
 
 TEST(LogshipChain, TimelineSwitchWithoutHistory) {
-  ChainReport r = check_chain(switch_to_timeline_2(), ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r =
+      check_chain(switch_to_timeline_2(), ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   EXPECT_TRUE(has_problem(r, ChainProblemKind::kMissingHistory, "00000002.history"))
       << format_chain_report(r);
@@ -176,7 +178,7 @@ TEST(LogshipChain, HistoryThatContradictsTheChain) {
   // and 4 here diverge from what timeline 2 holds (an old primary that kept writing).
   auto files = switch_to_timeline_2();
   files.push_back(history(2, "1\t0/3000000\tno recovery target specified\n"));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   EXPECT_TRUE(has_problem(r, ChainProblemKind::kBadHistory, "00000002.history"))
       << format_chain_report(r);
@@ -186,7 +188,7 @@ TEST(LogshipChain, HistoryOfAnotherBranch) {
   auto files = run(3, 4);
   files.push_back(seg(3, 5));
   files.push_back(history(3, "2\t0/5000000\tforked from timeline 2\n"));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   ASSERT_TRUE(has_problem(r, ChainProblemKind::kBadHistory, "00000003.history"));
   EXPECT_NE(format_chain_report(r).find("does not descend from timeline 1"), std::string::npos);
@@ -196,7 +198,7 @@ TEST(LogshipChain, StandbyAlreadyOnTheNewTimelineIgnoresOldTimelineFiles) {
   auto files = switch_to_timeline_2();
   files.push_back(seg(1, 6));  // the old primary went on writing after the fork
   files.push_back(history(2, "1\t0/5000A28\tno recovery target specified\n"));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({2, 5}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({2, 5}), kChainSegSize);
   EXPECT_TRUE(r.ready) << format_chain_report(r);
   EXPECT_EQ(r.to_apply, (std::vector<std::string>{name(2, 6)}));
   EXPECT_TRUE(any_note_contains(r, name(1, 6) + ": on timeline 1"));
@@ -206,7 +208,7 @@ TEST(LogshipChain, PartialInTheMiddleIsAProblem) {
   auto files = run(3, 3);
   files.push_back(partial(1, 4));
   files.push_back(seg(1, 5));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   EXPECT_TRUE(has_problem(r, ChainProblemKind::kPartialNotLast, name(1, 4) + ".partial"))
       << format_chain_report(r);
@@ -215,7 +217,7 @@ TEST(LogshipChain, PartialInTheMiddleIsAProblem) {
 TEST(LogshipChain, PartialAtTheEndIsTheTail) {
   auto files = run(3, 4);
   files.push_back(partial(1, 5));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_TRUE(r.ready) << format_chain_report(r);
   EXPECT_EQ(r.to_apply.back(), name(1, 5) + ".partial");
   EXPECT_EQ(r.last_present, name(1, 5) + ".partial");
@@ -225,7 +227,7 @@ TEST(LogshipChain, PartialAtTheEndIsTheTail) {
 TEST(LogshipChain, PartialBesideItsCompleteSegmentIsSuperseded) {
   auto files = run(3, 5);
   files.push_back(partial(1, 4));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_TRUE(r.ready) << format_chain_report(r);
   EXPECT_EQ(r.to_apply, (std::vector<std::string>{name(1, 3), name(1, 4), name(1, 5)}));
   EXPECT_TRUE(any_note_contains(r, "superseded by the complete segment"));
@@ -234,7 +236,7 @@ TEST(LogshipChain, PartialBesideItsCompleteSegmentIsSuperseded) {
 TEST(LogshipChain, ForeignFileIsReported) {
   auto files = run(3, 4);
   files.push_back(good("notes.txt", 12));
-  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kSegSize);
+  ChainReport r = check_chain(files, ReplayPoint::after_segment({1, 2}), kChainSegSize);
   EXPECT_FALSE(r.ready);
   EXPECT_TRUE(has_problem(r, ChainProblemKind::kUnknownFile, "notes.txt"));
   EXPECT_EQ(r.to_apply.size(), 2u);

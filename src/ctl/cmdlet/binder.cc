@@ -12,10 +12,6 @@ namespace pchat::ctl::cmdlet {
 
 namespace {
 
-Error invalid(std::string message) {
-  return make_error(ErrorKind::kInvalidInput, std::move(message));
-}
-
 const ParamSpec kCommon[] = {
     {"Confirm", ParamKind::kSwitch},
     {"Debug", ParamKind::kSwitch},
@@ -58,11 +54,11 @@ std::string where(const ParamSpec& spec, const Param& p) {
 Result<Value> convert(const ParamSpec& spec, const Param& p, const Value& v) {
   using K = Value::Kind;
   if (v.is(K::kSwitch) && spec.kind != ParamKind::kSwitch) {
-    return invalid("missing an argument for " + where(spec, p) + " (expects " +
-                   describe(spec.kind) + ")");
+    return invalid_input("missing an argument for " + where(spec, p) + " (expects " +
+                         describe(spec.kind) + ")");
   }
   auto wrong = [&]() -> Error {
-    return invalid(where(spec, p) + " expects " + describe(spec.kind) + ", got " + show(v));
+    return invalid_input(where(spec, p) + " expects " + describe(spec.kind) + ", got " + show(v));
   };
   const bool zero_or_one = v.is(K::kNumber) && (v.number() == 0 || v.number() == 1);
   switch (spec.kind) {
@@ -70,8 +66,8 @@ Result<Value> convert(const ParamSpec& spec, const Param& p, const Value& v) {
       if (v.is(K::kSwitch)) return Value::make_bool(true);
       if (v.is(K::kBool)) return v;
       if (zero_or_one) return Value::make_bool(v.number() == 1);
-      return invalid(where(spec, p) + " is a switch: write -" + spec.name + " or -" + spec.name +
-                     ":$false, not " + show(v));
+      return invalid_input(where(spec, p) + " is a switch: write -" + spec.name + " or -" +
+                           spec.name + ":$false, not " + show(v));
     case ParamKind::kBool:
       if (v.is(K::kBool)) return v;
       if (zero_or_one) return Value::make_bool(v.number() == 1);
@@ -93,7 +89,7 @@ Result<Value> convert(const ParamSpec& spec, const Param& p, const Value& v) {
     case ParamKind::kDate: {
       if (!v.is(K::kString)) return wrong();
       Result<std::int64_t> t = parse_date(v.text());
-      if (!t) return invalid(where(spec, p) + ": " + t.error().message);
+      if (!t) return invalid_input(where(spec, p) + ": " + t.error().message);
       return v;
     }
     case ParamKind::kInt: {
@@ -173,15 +169,15 @@ Result<const ParamSpec*> match_parameter(const CmdletSpec& spec, std::string_vie
     std::vector<const ParamSpec*> common(all.begin() + static_cast<std::ptrdiff_t>(own.size()),
                                          all.end());
     if (!common.empty()) valid += "; common: " + dashed_list(common, ", ");
-    return invalid(spec.name + ": unknown parameter " + at + "; valid parameters: " + valid);
+    return invalid_input(spec.name + ": unknown parameter " + at + "; valid parameters: " + valid);
   }
-  return invalid(spec.name + ": ambiguous parameter " + at + ": it could be " +
-                 dashed_list(prefixed, " or "));
+  return invalid_input(spec.name + ": ambiguous parameter " + at + ": it could be " +
+                       dashed_list(prefixed, " or "));
 }
 
 Result<BoundCall> bind(const CmdletCall& call, const CmdletSpec& spec) {
   if (!iequals(call.name_lower, to_lower_ascii(spec.name))) {
-    return invalid("cmdlet '" + excerpt(call.verb_noun) + "' is not " + spec.name);
+    return invalid_input("cmdlet '" + excerpt(call.verb_noun) + "' is not " + spec.name);
   }
   BoundCall out;
   out.name = spec.name;
@@ -197,8 +193,8 @@ Result<BoundCall> bind(const CmdletCall& call, const CmdletSpec& spec) {
     const ParamSpec& ps = **match;
     for (const auto& [bound, column] : seen) {
       if (bound == &ps) {
-        return invalid(where(ps, p) + " is given more than once (first at column " +
-                       std::to_string(column) + ")");
+        return invalid_input(where(ps, p) + " is given more than once (first at column " +
+                             std::to_string(column) + ")");
       }
     }
     Value value = p.value;
@@ -230,9 +226,9 @@ Result<BoundCall> bind(const CmdletCall& call, const CmdletSpec& spec) {
     };
     while (next_slot < slots.size() && is_bound(slots[next_slot])) ++next_slot;
     if (next_slot == slots.size()) {
-      return invalid(spec.name + ": unexpected value " + show(p.value) + " at column " +
-                     std::to_string(p.value_position) +
-                     " (no parameter takes it; name the parameter it is for)");
+      return invalid_input(spec.name + ": unexpected value " + show(p.value) + " at column " +
+                           std::to_string(p.value_position) +
+                           " (no parameter takes it; name the parameter it is for)");
     }
     const ParamSpec& ps = *slots[next_slot];
     Result<Value> converted = convert(ps, p, p.value);
@@ -242,8 +238,8 @@ Result<BoundCall> bind(const CmdletCall& call, const CmdletSpec& spec) {
   }
   for (const ParamSpec& ps : spec.params) {
     if (ps.required && out.find(ps.name) == nullptr) {
-      return invalid(spec.name + ": missing required parameter -" + ps.name + " (" +
-                     describe(ps.kind) + ")");
+      return invalid_input(spec.name + ": missing required parameter -" + ps.name + " (" +
+                           describe(ps.kind) + ")");
     }
   }
   return out;

@@ -24,10 +24,6 @@ namespace pchat::ctl::cmdlet {
 
 namespace {
 
-Error invalid(std::string message) {
-  return make_error(ErrorKind::kInvalidInput, std::move(message));
-}
-
 // A bare integer: optional sign, decimal digits, optional KB/MB/GB/TB/PB multiplier
 // (PowerShell's numeric suffixes). False when `text` is not one or overflows int64.
 bool parse_integer(std::string_view text, std::int64_t* out) {
@@ -127,7 +123,7 @@ Error Parser::unexpected(const Token& t, std::string_view expected) const {
                             ? "unexpected end of line at " + col(t.offset)
                             : "unexpected " + quote(t) + " at " + col(t.offset);
   if (!expected.empty()) message += std::string(" (expected ") + std::string(expected) + ")";
-  return invalid(std::move(message));
+  return invalid_input(std::move(message));
 }
 
 // Tokens that cannot start an element, with the reason PowerShell users need.
@@ -135,21 +131,22 @@ Error Parser::top_level_error(const Token& t) const {
   switch (t.kind) {
     case TokenKind::kPipe:
     case TokenKind::kSemicolon:
-      return invalid("pipelines are not supported: " + quote(t) + " at " + col(t.offset) +
-                     " (one command per line)");
+      return invalid_input("pipelines are not supported: " + quote(t) + " at " + col(t.offset) +
+                           " (one command per line)");
     case TokenKind::kOther:
       if (t.text == "&") {
-        return invalid("pipelines are not supported: " + quote(t) + " at " + col(t.offset) +
-                       " (one command per line)");
+        return invalid_input("pipelines are not supported: " + quote(t) + " at " + col(t.offset) +
+                             " (one command per line)");
       }
       if (t.text == "<" || t.text == ">") {
-        return invalid("redirection is not supported: " + quote(t) + " at " + col(t.offset));
+        return invalid_input("redirection is not supported: " + quote(t) + " at " + col(t.offset));
       }
       return unexpected(t);
     case TokenKind::kLParen:
-      return invalid("subexpressions are not supported: " + quote(t) + " at " + col(t.offset));
+      return invalid_input("subexpressions are not supported: " + quote(t) + " at " +
+                           col(t.offset));
     case TokenKind::kLBrace:
-      return invalid("script blocks are not supported: " + quote(t) + " at " + col(t.offset));
+      return invalid_input("script blocks are not supported: " + quote(t) + " at " + col(t.offset));
     default:
       return unexpected(t);
   }
@@ -158,8 +155,8 @@ Error Parser::top_level_error(const Token& t) const {
 Status Parser::append_strings(const Value& v, const Token& at,
                               std::vector<std::string>* out) const {
   if (!v.is(Value::Kind::kString) && !v.is(Value::Kind::kNumber) && !v.is(Value::Kind::kList)) {
-    return invalid(std::string(v.describe()) + " cannot be a list element: " + quote(at) + " at " +
-                   col(at.offset));
+    return invalid_input(std::string(v.describe()) + " cannot be a list element: " + quote(at) +
+                         " at " + col(at.offset));
   }
   for (auto& s : v.strings()) out->push_back(std::move(s));
   return ok_status();
@@ -176,8 +173,8 @@ Result<Value> Parser::parse_primary(const Token& t) {
       if (iequals(t.text, "true")) return Value::make_bool(true);
       if (iequals(t.text, "false")) return Value::make_bool(false);
       if (iequals(t.text, "null")) return Value::make_null();
-      return invalid("variables are not supported: " + quote(t) + " at " + col(t.offset) +
-                     " (only $true, $false and $null)");
+      return invalid_input("variables are not supported: " + quote(t) + " at " + col(t.offset) +
+                           " (only $true, $false and $null)");
     case TokenKind::kAtBrace:
       return parse_hashtable(t);
     case TokenKind::kAtParen:
@@ -201,7 +198,7 @@ Result<Value> Parser::parse_value(const Token& first) {
     if (!t) return t.error();
     if (t->kind != TokenKind::kWord && t->kind != TokenKind::kVariable &&
         t->kind != TokenKind::kAtParen && t->kind != TokenKind::kAtBrace) {
-      return invalid("missing list element after ',' at " + col(comma.offset));
+      return invalid_input("missing list element after ',' at " + col(comma.offset));
     }
     Result<Value> item = parse_primary(*t);
     if (!item) return item;
@@ -220,7 +217,7 @@ Result<Value> Parser::parse_array(const Token& open) {
     if (t->kind == TokenKind::kRParen) break;
     if (t->kind == TokenKind::kSemicolon) continue;
     if (t->kind == TokenKind::kEnd) {
-      return invalid("missing ')' for '@(' at " + col(open.offset));
+      return invalid_input("missing ')' for '@(' at " + col(open.offset));
     }
     Result<Value> v = parse_value(*t);
     if (!v) return v;
@@ -243,7 +240,7 @@ Result<Value> Parser::parse_hashtable(const Token& open) {
     if (key->kind == TokenKind::kRBrace) break;
     if (key->kind == TokenKind::kSemicolon) continue;
     if (key->kind == TokenKind::kEnd) {
-      return invalid("missing '}' for '@{' at " + col(open.offset));
+      return invalid_input("missing '}' for '@{' at " + col(open.offset));
     }
     if (key->kind != TokenKind::kWord) return unexpected(*key, "Add, Remove or Replace");
     std::optional<std::vector<std::string>>* slot = nullptr;
@@ -251,11 +248,11 @@ Result<Value> Parser::parse_hashtable(const Token& open) {
     if (iequals(key->text, "remove")) slot = &h.remove;
     if (iequals(key->text, "replace")) slot = &h.replace;
     if (slot == nullptr) {
-      return invalid("unknown hashtable key " + quote(*key) + " at " + col(key->offset) +
-                     " (expected Add, Remove or Replace)");
+      return invalid_input("unknown hashtable key " + quote(*key) + " at " + col(key->offset) +
+                           " (expected Add, Remove or Replace)");
     }
     if (slot->has_value()) {
-      return invalid("duplicate hashtable key " + quote(*key) + " at " + col(key->offset));
+      return invalid_input("duplicate hashtable key " + quote(*key) + " at " + col(key->offset));
     }
     Result<Token> eq = lx_.next(LexMode::kHashKey);
     if (!eq) return eq.error();
@@ -266,7 +263,7 @@ Result<Value> Parser::parse_hashtable(const Token& open) {
     if (!first) return first.error();
     if (first->kind == TokenKind::kEnd || first->kind == TokenKind::kSemicolon ||
         first->kind == TokenKind::kRBrace) {
-      return invalid("missing value after " + quote(*key) + "= at " + col(eq->offset));
+      return invalid_input("missing value after " + quote(*key) + "= at " + col(eq->offset));
     }
     Result<Value> v = parse_value(*first);
     if (!v) return v;
@@ -276,7 +273,7 @@ Result<Value> Parser::parse_hashtable(const Token& open) {
     Result<Token> sep = lx_.peek(LexMode::kHashKey);
     if (!sep) return sep.error();
     if (sep->kind == TokenKind::kEnd) {
-      return invalid("missing '}' for '@{' at " + col(open.offset));
+      return invalid_input("missing '}' for '@{' at " + col(open.offset));
     }
     if (sep->kind != TokenKind::kSemicolon && sep->kind != TokenKind::kRBrace) {
       return unexpected(*sep, "';' or '}'");
@@ -292,18 +289,18 @@ bool starts_value(TokenKind kind) {
 
 Result<CmdletCall> Parser::run() {
   if (lx_.line().size() > kMaxCmdletLineBytes) {
-    return invalid("line too long: " + std::to_string(lx_.line().size()) + " bytes (at most " +
-                   std::to_string(kMaxCmdletLineBytes) + ")");
+    return invalid_input("line too long: " + std::to_string(lx_.line().size()) +
+                         " bytes (at most " + std::to_string(kMaxCmdletLineBytes) + ")");
   }
   Result<Token> name = lx_.next();
   if (!name) return name.error();
-  if (name->kind == TokenKind::kEnd) return invalid("empty command");
+  if (name->kind == TokenKind::kEnd) return invalid_input("empty command");
   if (name->kind != TokenKind::kWord) return top_level_error(*name);
   CmdletCall call;
   call.name_lower = name->quoted ? "" : cmdlet_name_lower(name->text);
   if (call.name_lower.empty()) {
-    return invalid("expected a cmdlet name (Verb-Noun, e.g. Set-CsPersistentChatState) at " +
-                   col(name->offset) + ", got " + quote(*name));
+    return invalid_input("expected a cmdlet name (Verb-Noun, e.g. Set-CsPersistentChatState) at " +
+                         col(name->offset) + ", got " + quote(*name));
   }
   call.verb_noun = name->text;
   while (true) {
@@ -318,7 +315,7 @@ Result<CmdletCall> Parser::run() {
       Result<Token> v = lx_.peek();
       if (!v) return v.error();
       if (p.colon && !starts_value(v->kind)) {
-        return invalid("missing value after " + quote(*t) + " at " + col(t->offset));
+        return invalid_input("missing value after " + quote(*t) + " at " + col(t->offset));
       }
       if (starts_value(v->kind)) {
         const Token value_token = *lx_.next();

@@ -38,10 +38,6 @@ struct SqlToken {
   int column = 1;
 };
 
-Error invalid(std::string message) {
-  return make_error(ErrorKind::kInvalidInput, std::move(message));
-}
-
 bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '#';
 }
@@ -58,7 +54,7 @@ class Tokenizer {
     std::vector<SqlToken> tokens;
     while (true) {
       skip_space();
-      if (!error_.empty()) return invalid(error_);
+      if (!error_.empty()) return invalid_input(error_);
       SqlToken t;
       t.offset = pos_;
       t.line = line_;
@@ -134,8 +130,9 @@ class Tokenizer {
     ++pos_;  // the opening character
     while (true) {
       if (pos_ >= text_.size()) {
-        return invalid("unterminated " + std::string(close == '\'' ? "string" : "identifier") +
-                       " starting at " + where(t.line, t.column));
+        return invalid_input("unterminated " +
+                             std::string(close == '\'' ? "string" : "identifier") +
+                             " starting at " + where(t.line, t.column));
       }
       const char c = text_[pos_];
       if (c == close) {
@@ -239,7 +236,7 @@ class Matcher {
     std::string message = "not supported: " + statement_text(start);
     if (!hint.empty()) message += " (" + std::string(hint) + ")";
     message += ". Supported statements: " + std::string(kSupported);
-    return invalid(std::move(message));
+    return invalid_input(std::move(message));
   }
 
   // A database name: identifier or string. Advances *i past it.
@@ -266,44 +263,44 @@ Result<std::size_t> Matcher::match_kill(std::size_t i, SqlStatement* st) {
   const std::string usage =
       "kill needs a session id: run exec sp_who2 and take a number from its SPID column, "
       "e.g. kill 53";
-  if (!continues(i)) return invalid(usage + " (at " + where(i) + ")");
+  if (!continues(i)) return invalid_input(usage + " (at " + where(i) + ")");
   const SqlToken& t = tok(i);
   if (t.kind == Tok::kNumber) {
     const std::string digits =
         t.text.substr(std::min(t.text.find_first_not_of('0'), t.text.size()));
     if (digits.empty() || digits.size() > 10 || std::stoll(digits) > 2147483647) {
-      return invalid("kill: session id " + quote(i) + " at " + where(i) +
-                     " is out of range (1 to 2147483647)");
+      return invalid_input("kill: session id " + quote(i) + " at " + where(i) +
+                           " is out of range (1 to 2147483647)");
     }
     st->spid = std::stoll(digits);
     return i + 1;
   }
   if (is_punct(i, "<")) {
-    return invalid(usage + "; '<spid>' at " + where(i) + " is a placeholder");
+    return invalid_input(usage + "; '<spid>' at " + where(i) + " is a placeholder");
   }
   if (is_punct(i, "-")) {
-    return invalid("kill: session id at " + where(i) + " must be a positive integer");
+    return invalid_input("kill: session id at " + where(i) + " must be a positive integer");
   }
-  return invalid(usage + "; got " + quote(i) + " at " + where(i));
+  return invalid_input(usage + "; got " + quote(i) + " at " + where(i));
 }
 
 Result<std::size_t> Matcher::match_delete_args(std::size_t i, SqlStatement* st) {
   const std::string usage =
       "needs the secondary database, e.g. exec sp_delete_log_shipping_secondary_database mgc";
-  if (!continues(i)) return invalid(std::string(kDeleteProc) + " " + usage);
+  if (!continues(i)) return invalid_input(std::string(kDeleteProc) + " " + usage);
   if (tok(i).kind == Tok::kVariable) {
     if (!iequals(tok(i).text, "secondary_database")) {
-      return invalid("unknown parameter " + quote(i) + " at " + where(i) + " for " +
-                     std::string(kDeleteProc) + " (expected @secondary_database)");
+      return invalid_input("unknown parameter " + quote(i) + " at " + where(i) + " for " +
+                           std::string(kDeleteProc) + " (expected @secondary_database)");
     }
     if (!continues(i + 1) || !is_punct(i + 1, "=")) {
-      return invalid("expected '=' after @secondary_database at " + where(i + 1));
+      return invalid_input("expected '=' after @secondary_database at " + where(i + 1));
     }
     i += 2;
   }
   if (!continues(i) || !database_at(&i, &st->database)) {
-    return invalid(std::string(kDeleteProc) + " " + usage + "; got " + quote(i) + " at " +
-                   where(i));
+    return invalid_input(std::string(kDeleteProc) + " " + usage + "; got " + quote(i) + " at " +
+                         where(i));
   }
   return i;
 }
@@ -312,8 +309,8 @@ Result<std::size_t> Matcher::match_who_args(std::size_t i, SqlStatement* st) {
   if (!continues(i)) return i;
   if (tok(i).kind == Tok::kVariable) {
     if (!iequals(tok(i).text, "loginame") || !continues(i + 1) || !is_punct(i + 1, "=")) {
-      return invalid("sp_who2 takes only 'active' or a session id; got " + quote(i) + " at " +
-                     where(i));
+      return invalid_input("sp_who2 takes only 'active' or a session id; got " + quote(i) + " at " +
+                           where(i));
     }
     i += 2;
   }
@@ -327,8 +324,8 @@ Result<std::size_t> Matcher::match_who_args(std::size_t i, SqlStatement* st) {
     st->spid = std::stoll(t.text);
     return i + 1;
   }
-  return invalid("sp_who2 takes only 'active' or a session id; got " + quote(i) + " at " +
-                 where(i));
+  return invalid_input("sp_who2 takes only 'active' or a session id; got " + quote(i) + " at " +
+                       where(i));
 }
 
 Result<std::size_t> Matcher::match_exec(std::size_t start, std::size_t i, SqlStatement* st) {
@@ -358,7 +355,7 @@ Result<std::size_t> Matcher::match(std::size_t i, SqlStatement* st) {
     st->kind = SqlStatement::kUse;
     ++i;
     if (!continues(i) || !database_at(&i, &st->database)) {
-      return invalid("use needs a database name, e.g. use master (at " + where(i) + ")");
+      return invalid_input("use needs a database name, e.g. use master (at " + where(i) + ")");
     }
     return i;
   }
@@ -396,10 +393,10 @@ Result<std::vector<SqlStatement>> Matcher::run() {
     }
     if (is_word(i, "go")) {
       if (i > 0 && tok(i - 1).line == tok(i).line && !is_punct(i - 1, ";")) {
-        return invalid("GO must be alone on its line (at " + where(i) + ")");
+        return invalid_input("GO must be alone on its line (at " + where(i) + ")");
       }
       if (continues(i + 1)) {
-        return invalid("GO must be alone on its line (at " + where(i + 1) + ")");
+        return invalid_input("GO must be alone on its line (at " + where(i + 1) + ")");
       }
       ++i;
       continue;
@@ -408,9 +405,10 @@ Result<std::vector<SqlStatement>> Matcher::run() {
     Result<std::size_t> end = match(i, &st);
     if (!end) return end.error();
     if (continues(*end)) {
-      return invalid("unexpected " + quote(*end) + " at " + where(*end) + " after " +
-                     excerpt(text_.substr(tok(i).offset, tok(*end - 1).end - tok(i).offset), 120) +
-                     " (one statement per line, or separate them with ';')");
+      return invalid_input(
+          "unexpected " + quote(*end) + " at " + where(*end) + " after " +
+          excerpt(text_.substr(tok(i).offset, tok(*end - 1).end - tok(i).offset), 120) +
+          " (one statement per line, or separate them with ';')");
     }
     out.push_back(std::move(st));
     i = *end;
@@ -426,8 +424,8 @@ std::string_view supported_sql_statements() {
 
 Result<std::vector<SqlStatement>> parse_sql(std::string_view text) {
   if (text.size() > kMaxSqlBytes) {
-    return invalid("SQL text too long: " + std::to_string(text.size()) + " bytes (at most " +
-                   std::to_string(kMaxSqlBytes) + ")");
+    return invalid_input("SQL text too long: " + std::to_string(text.size()) + " bytes (at most " +
+                         std::to_string(kMaxSqlBytes) + ")");
   }
   Result<std::vector<SqlToken>> tokens = Tokenizer(text).run();
   if (!tokens) return tokens.error();
@@ -438,8 +436,8 @@ Result<SqlStatement> parse_sql_statement(std::string_view text) {
   Result<std::vector<SqlStatement>> all = parse_sql(text);
   if (!all) return all.error();
   if (all->size() != 1) {
-    return invalid("expected one statement, got " + std::to_string(all->size()) +
-                   ". Supported statements: " + std::string(kSupported));
+    return invalid_input("expected one statement, got " + std::to_string(all->size()) +
+                         ". Supported statements: " + std::string(kSupported));
   }
   return std::move(all->front());
 }

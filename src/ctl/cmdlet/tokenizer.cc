@@ -8,10 +8,6 @@ namespace pchat::ctl::cmdlet {
 
 namespace {
 
-Error invalid(std::string message) {
-  return make_error(ErrorKind::kInvalidInput, std::move(message));
-}
-
 bool is_double_quote(char32_t cp) {
   return cp == U'"' || cp == 0x201C || cp == 0x201D || cp == 0x201E;
 }
@@ -126,7 +122,7 @@ Status Lexer::skip_space_and_comments() {
     } else if (cp == U'<' && pos_ + 1 < line_.size() && line_[pos_ + 1] == '#') {
       const std::size_t close = line_.find("#>", pos_ + 2);
       if (close == std::string_view::npos) {
-        return invalid("unterminated comment '<#' at column " + std::to_string(column(pos_)));
+        return invalid_input("unterminated comment '<#' at column " + std::to_string(column(pos_)));
       }
       pos_ = close + 2;
     } else {
@@ -143,9 +139,9 @@ Status Lexer::check_no_expansion(std::size_t dollar) const {
     std::size_t stop = dollar + 1;
     while (stop < line_.size() && stop - dollar < 24 && is_name_char(at(stop, &len))) stop += len;
     if (stop == dollar + 1) stop += 1;
-    return invalid("variable expansion is not supported: '" +
-                   excerpt(line_.substr(dollar, stop - dollar)) + "' at column " +
-                   std::to_string(column(dollar)) + " (use single quotes, or write `$)");
+    return invalid_input("variable expansion is not supported: '" +
+                         excerpt(line_.substr(dollar, stop - dollar)) + "' at column " +
+                         std::to_string(column(dollar)) + " (use single quotes, or write `$)");
   }
   return ok_status();
 }
@@ -157,7 +153,8 @@ Status Lexer::read_double_quoted(std::string* out) {
   pos_ += len;
   while (true) {
     if (pos_ >= line_.size()) {
-      return invalid("unterminated string starting at column " + std::to_string(column(open)));
+      return invalid_input("unterminated string starting at column " +
+                           std::to_string(column(open)));
     }
     const char32_t cp = at(pos_, &len);
     if (is_double_quote(cp)) {
@@ -174,7 +171,8 @@ Status Lexer::read_double_quoted(std::string* out) {
       std::size_t esc_len = 0;
       const char32_t esc = at(pos_ + 1, &esc_len);
       if (esc_len == 0) {
-        return invalid("unterminated string starting at column " + std::to_string(column(open)));
+        return invalid_input("unterminated string starting at column " +
+                             std::to_string(column(open)));
       }
       char c = 0;
       if (escape_of(esc, &c)) {
@@ -200,7 +198,8 @@ Status Lexer::read_single_quoted(std::string* out) {
   pos_ += len;
   while (true) {
     if (pos_ >= line_.size()) {
-      return invalid("unterminated string starting at column " + std::to_string(column(open)));
+      return invalid_input("unterminated string starting at column " +
+                           std::to_string(column(open)));
     }
     const char32_t cp = at(pos_, &len);
     if (is_single_quote(cp)) {
@@ -316,9 +315,9 @@ Result<Token> Lexer::next(LexMode mode) {
       }
       const char32_t after = at(stop, &n);
       if (n != 0 && !is_terminator(after, mode)) {
-        return invalid("unexpected '" + excerpt(line_.substr(stop, n)) + "' at column " +
-                       std::to_string(column(stop)) + " after '" +
-                       excerpt(line_.substr(pos_, stop - pos_)) + "'");
+        return invalid_input("unexpected '" + excerpt(line_.substr(stop, n)) + "' at column " +
+                             std::to_string(column(stop)) + " after '" +
+                             excerpt(line_.substr(pos_, stop - pos_)) + "'");
       }
       token.kind = TokenKind::kVariable;
       token.text = std::string(line_.substr(pos_ + 1, stop - pos_ - 1));
@@ -347,8 +346,9 @@ Result<Token> Lexer::next(LexMode mode) {
         while (bad_end < line_.size() && !is_terminator(at(bad_end, &n), LexMode::kArgument)) {
           bad_end += n;
         }
-        return invalid("invalid parameter name '" + excerpt(line_.substr(pos_, bad_end - pos_)) +
-                       "' at column " + std::to_string(column(pos_)));
+        return invalid_input("invalid parameter name '" +
+                             excerpt(line_.substr(pos_, bad_end - pos_)) + "' at column " +
+                             std::to_string(column(pos_)));
       }
       pos_ = stop;
       token.end = pos_;

@@ -295,15 +295,18 @@ std::vector<pid_t> kill_cluster(const ClusterPaths& c) {
   std::vector<pid_t> killed;
   auto pm = postmaster_pid(c);
   if (!pm) return killed;
-  // Stop the postmaster first so it cannot fork replacements, then its children.
-  kill(*pm, SIGSTOP);
-  std::vector<pid_t> kids = child_pids(*pm);
-  kill(*pm, SIGKILL);
+  // Freeze the whole tree top down (postmaster, its children, what they run, such as
+  // the archive command) so that nothing forks a replacement or outlives the kill,
+  // as in the loss of the machine; then kill it all.
   killed.push_back(*pm);
-  for (pid_t k : kids) {
-    kill(k, SIGKILL);
-    killed.push_back(k);
+  kill(*pm, SIGSTOP);
+  for (size_t i = 0; i < killed.size(); ++i) {
+    for (pid_t k : child_pids(killed[i])) {
+      kill(k, SIGSTOP);
+      killed.push_back(k);
+    }
   }
+  for (pid_t p : killed) kill(p, SIGKILL);
   auto deadline = std::chrono::steady_clock::now() + 10s;
   for (pid_t p : killed) {
     while (process_alive(p) && std::chrono::steady_clock::now() < deadline) {

@@ -94,7 +94,8 @@ Status stop_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s =
 std::optional<pid_t> postmaster_pid(const ClusterPaths& c);
 // PIDs whose parent is `pid` (a postmaster's backends and auxiliary processes).
 std::vector<pid_t> child_pids(pid_t pid);
-// SIGKILL the postmaster and every child (a disaster); waits until all are gone.
+// SIGKILL the postmaster and every process under it (children, what they run: a
+// disaster); waits until all are gone.
 // Returns the PIDs killed.
 std::vector<pid_t> kill_cluster(const ClusterPaths& c);
 

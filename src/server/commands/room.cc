@@ -31,10 +31,10 @@ namespace pchat::server {
 
 namespace {
 
-constexpr const char* kCmd = "ROOM";
+constexpr const char* kRoomCmd = "ROOM";
 
 void note(Server& srv, const ResponsePtr& r, std::vector<std::string> params) {
-  params.insert(params.begin(), kCmd);
+  params.insert(params.begin(), kRoomCmd);
   r->add(irc::Message{{}, srv.name(), "NOTE", std::move(params)});
 }
 
@@ -54,7 +54,7 @@ void show(Server& srv, const ResponsePtr& r, const chat::Room& room, bool member
 
 void handle_room(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   if (m.params.empty()) {
-    srv.fail(r, kCmd, "NEED_MORE_PARAMS", {},
+    srv.fail(r, kRoomCmd, "NEED_MORE_PARAMS", {},
              "Usage: ROOM <#room> [<setting> [<value>]] (settings: Name, Description, "
              "Privacy, Type, Disabled, Invitations, Addin, Members, Managers, Presenters)");
     return;
@@ -64,7 +64,7 @@ void handle_room(Server& srv, Session& s, const irc::Message& m, const ResponseP
   const chat::Room* room = rp != nullptr && rp->loaded() ? rp->room(name) : nullptr;
   const chat::Standing st = room != nullptr ? rp->standing(s, *room) : chat::Standing{};
   if (room == nullptr || !chat::may_find(*room, st)) {
-    srv.fail(r, kCmd, "NO_SUCH_ROOM", {name}, "No such room");
+    srv.fail(r, kRoomCmd, "NO_SUCH_ROOM", {name}, "No such room");
     return;
   }
   if (m.params.size() == 1) {
@@ -74,7 +74,7 @@ void handle_room(Server& srv, Session& s, const irc::Message& m, const ResponseP
   const std::string& word = m.params[1];
   const bool manager = chat::may_manage(*room, st).ok();
   if (irc::equal_folded(word, "DELETE")) {
-    srv.fail(r, kCmd, manager ? "CANNOT_DELETE" : "NOT_MANAGER", {room->name},
+    srv.fail(r, kRoomCmd, manager ? "CANNOT_DELETE" : "NOT_MANAGER", {room->name},
              manager ? "Managers disable a room (ROOM " + room->name +
                            " Disabled true); only an administrator deletes one"
                      : "You're not a manager of " + room->name);
@@ -82,7 +82,7 @@ void handle_room(Server& srv, Session& s, const irc::Message& m, const ResponseP
   }
   auto setting = chat::parse_room_setting(word);
   if (!setting) {
-    srv.fail(r, kCmd, "INVALID_SETTING", {room->name, word}, setting.error().message);
+    srv.fail(r, kRoomCmd, "INVALID_SETTING", {room->name, word}, setting.error().message);
     return;
   }
   if (m.params.size() == 2) {
@@ -90,34 +90,35 @@ void handle_room(Server& srv, Session& s, const irc::Message& m, const ResponseP
     return;
   }
   if (!manager) {
-    srv.fail(r, kCmd, "NOT_MANAGER", {room->name}, "You're not a manager of " + room->name);
+    srv.fail(r, kRoomCmd, "NOT_MANAGER", {room->name}, "You're not a manager of " + room->name);
     return;
   }
   std::string value = m.params[2];
   for (size_t i = 3; i < m.params.size(); ++i) value += " " + m.params[i];
   chat::Room after = *room;
   if (Status applied = chat::apply_room_setting(after, *setting, value); !applied) {
-    srv.fail(r, kCmd, "INVALID_VALUE", {room->name, chat::to_string(*setting)},
+    srv.fail(r, kRoomCmd, "INVALID_VALUE", {room->name, chat::to_string(*setting)},
              applied.error().message);
     return;
   }
   if (const chat::Decision d = chat::may_change_room(*room, after, st); !d) {
-    srv.fail(r, kCmd, d.denial == chat::Denial::kCategoryFixed ? "CATEGORY_FIXED" : "NOT_MANAGER",
+    srv.fail(r, kRoomCmd,
+             d.denial == chat::Denial::kCategoryFixed ? "CATEGORY_FIXED" : "NOT_MANAGER",
              {room->name}, d.reason);
     return;
   }
   const bool unchanged = after == *room;
   const std::string shown = chat::room_setting_value(after, *setting);
   const char* label = chat::to_string(*setting);
-  rp->change_room(
-      s, *room, std::move(after),
-      [&srv, r, name = room->name, label, shown, unchanged](Status done) {
-        if (!done) {
-          srv.fail(r, kCmd, rooms::fail_code(done.error()), {name, label}, done.error().message);
-          return;
-        }
-        note(srv, r, {unchanged ? "UNCHANGED" : "UPDATED", name, label, shown});
-      });
+  rp->change_room(s, *room, std::move(after),
+                  [&srv, r, name = room->name, label, shown, unchanged](Status done) {
+                    if (!done) {
+                      srv.fail(r, kRoomCmd, rooms::fail_code(done.error()), {name, label},
+                               done.error().message);
+                      return;
+                    }
+                    note(srv, r, {unchanged ? "UNCHANGED" : "UPDATED", name, label, shown});
+                  });
 }
 
 }  // namespace

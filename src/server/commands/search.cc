@@ -22,7 +22,7 @@ namespace pchat::server {
 
 namespace {
 
-constexpr const char* kCmd = "SEARCH";
+constexpr const char* kSearchCmd = "SEARCH";
 
 bool parse_int(const std::string& s, int64_t& out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -38,7 +38,7 @@ void handle_search(Server& srv, Session& s, const irc::Message& m, const Respons
   if (m.params.size() < 4 || !parse_int(m.params[1], limit) || limit < 1 ||
       limit > store::kMaxSearchResults ||
       (m.params[2] != "*" && (!parse_int(m.params[2], cursor) || cursor <= 0))) {
-    srv.fail(r, kCmd, "INVALID_PARAMS", {},
+    srv.fail(r, kSearchCmd, "INVALID_PARAMS", {},
              "Usage: SEARCH <#room|*> <limit 1-100> <cursor|*> :<words>");
     return;
   }
@@ -46,7 +46,7 @@ void handle_search(Server& srv, Session& s, const irc::Message& m, const Respons
   const std::string query = m.params[3];
   std::map<std::string, std::string> display = rooms::readable_rooms(srv, s, target);
   if (display.empty() && target != "*") {
-    srv.fail(r, kCmd, "INVALID_TARGET", {target}, "No such channel");
+    srv.fail(r, kSearchCmd, "INVALID_TARGET", {target}, "No such channel");
     return;
   }
   std::vector<std::string> keys;
@@ -62,7 +62,7 @@ void handle_search(Server& srv, Session& s, const irc::Message& m, const Respons
           if (r->session().closing()) return;
           if (!rows) {
             const bool bad = rows.error().kind == ErrorKind::kInvalidInput;
-            sp->fail(r, kCmd, bad ? "INVALID_PARAMS" : "MESSAGE_ERROR", {target},
+            sp->fail(r, kSearchCmd, bad ? "INVALID_PARAMS" : "MESSAGE_ERROR", {target},
                      bad ? rows.error().message : "Search failed; try again");
             return;
           }
@@ -90,11 +90,11 @@ void handle_search(Server& srv, Session& s, const irc::Message& m, const Respons
           r->add(irc::Message{{},
                               sp->name(),
                               "NOTE",
-                              {kCmd, "END", target, count, next,
+                              {kSearchCmd, "END", target, count, next,
                                count + " results" + (next == "*" ? "" : "; more with " + next)}});
         });
       });
-  if (!ok) srv.fail(r, kCmd, "MESSAGE_ERROR", {target}, "Search failed; try again");
+  if (!ok) srv.fail(r, kSearchCmd, "MESSAGE_ERROR", {target}, "Search failed; try again");
 }
 
 }  // namespace
