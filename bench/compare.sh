@@ -11,7 +11,7 @@
 # Server logs are copied to the --out dir.
 #
 # Usage: bench/compare.sh [--quick] [--duration S] [--warmup S] [--out DIR]
-#                         [--bin-dir DIR] [--idle-clients N] [--keep]
+#                         [--bin-dir DIR] [--idle-clients N] [--only NAMES] [--keep]
 #   --quick         small scale, a few seconds per scenario (a smoke run)
 #   --duration S    seconds measured per scenario and server (default 10)
 #   --warmup S      seconds of traffic before measuring (default 2)
@@ -21,10 +21,12 @@
 #                   PCHAT_BIN_DIR, else build/release/bin of this checkout)
 #   --idle-clients N  connections for the idle scenario (default 20000, lowered
 #                   to fit the open-files limit)
+#   --only NAMES    run only these scenarios (comma-separated, e.g. fanout-r400,idle)
 #   --keep          keep the temp dir (configs, server logs, pchat data dir)
 #
 # Scenarios (full scale; --quick shrinks them):
-#   fanout-r100/r200/r300  100 clients, 1 room, 10 senders at 100/200/300 msg/s each
+#   fanout-r100..r800      100 clients, 1 room, 10 senders at 100/200/300/400/600/800
+#                          msg/s each (the best rate at p99 <= 10 ms is the goal's figure)
 #   fanout-closed          same room, senders as fast as the echoes allow (window 32)
 #   rooms-r2               5,000 clients in 1,000 rooms (5 each), 1,000 senders
 #                          (one per room) at 2 msg/s each: 2,000 msg/s, 8,000 deliveries/s
@@ -39,6 +41,7 @@ WARMUP=2
 OUT=""
 BIN_DIR="${PCHAT_BIN_DIR:-$REPO/build/release/bin}"
 IDLE_CLIENTS=20000
+ONLY=""
 KEEP=0
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
@@ -52,6 +55,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT="${2:?}"; shift ;;
     --bin-dir) BIN_DIR="${2:?}"; shift ;;
     --idle-clients) IDLE_CLIENTS="${2:?}"; shift ;;
+    --only) ONLY="${2:?}"; shift ;;
     --keep) KEEP=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (try --help)" ;;
@@ -269,11 +273,27 @@ else
     "fanout-r100|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 100"
     "fanout-r200|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 200"
     "fanout-r300|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 300"
+    "fanout-r400|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 400"
+    "fanout-r600|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 600"
+    "fanout-r800|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 800"
     "fanout-closed|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 0 --window 32"
     "rooms-r2|--scenario fanout --clients 5000 --rooms 1000 --senders 1000 --rate 2"
     "rooms-closed|--scenario fanout --clients 5000 --rooms 1000 --senders 1000 --rate 0 --window 4"
     "idle|--scenario idle --clients $IDLE_CLIENTS --rooms $(( (IDLE_CLIENTS + 9) / 10 ))"
   )
+fi
+
+if [[ -n $ONLY ]]; then
+  KEPT=()
+  IFS=, read -r -a WANTED <<<"$ONLY"
+  for want in "${WANTED[@]}"; do
+    found=0
+    for entry in "${SCENARIOS[@]}"; do
+      if [[ ${entry%%|*} == "$want" ]]; then KEPT+=("$entry"); found=1; fi
+    done
+    ((found)) || die "--only: no scenario named '$want' (see --help)"
+  done
+  SCENARIOS=("${KEPT[@]}")
 fi
 
 # One bench run: SERVER(inspircd|pchat) SCENARIO-NAME INDEX ARGS...
@@ -342,14 +362,19 @@ def note(r):
     bad = r["clients"] - r["joined"]
     return f" ({bad} not joined)" if bad else ""
 
+def cpu(r, key):
+    v = r.get(key)
+    return f"{v:.2f}" if v else "-"
+
 print("| scenario | load | InspIRCd deliveries/s | pchat deliveries/s | pchat/InspIRCd "
-      "| InspIRCd p50 / p99 / max ms | pchat p50 / p99 / max ms |")
-print("|---|---|---:|---:|---:|---|---|")
+      "| InspIRCd p50 / p99 / max ms | pchat p50 / p99 / max ms "
+      "| CPU µs/delivery: InspIRCd / pchatd / pchatd + its PostgreSQL |")
+print("|---|---|---:|---:|---:|---|---|---|")
 best = {}
 for name in names:
     i, p = load("inspircd", name), load("pchat", name)
     if i is None or p is None:
-        print(f"| {name} | (no result: see the logs in {out}) | | | | | |")
+        print(f"| {name} | (no result: see the logs in {out}) | | | | | | |")
         continue
     if i["scenario"] == "idle":
         ik, pk = i["per_client_kib"], p["per_client_kib"]
@@ -357,12 +382,14 @@ for name in names:
         print(f"| {name} | {load_desc(p)} | {ik:.1f} KiB/client{note(i)} "
               f"| {pk:.1f} KiB/client{note(p)} | {ratio} (memory) "
               f"| RSS {i['rss_before_kib']}->{i['rss_after_kib']} KiB "
-              f"| RSS {p['rss_before_kib']}->{p['rss_after_kib']} KiB |")
+              f"| RSS {p['rss_before_kib']}->{p['rss_after_kib']} KiB | |")
         best["idle"] = (ik, pk, p["joined"])
         continue
     ratio = p["deliveries_per_s"] / i["deliveries_per_s"] if i["deliveries_per_s"] else 0
     print(f"| {name} | {load_desc(p)} | {i['deliveries_per_s']:,.0f}{note(i)} "
-          f"| {p['deliveries_per_s']:,.0f}{note(p)} | {ratio:.2f} | {lat(i)} | {lat(p)} |")
+          f"| {p['deliveries_per_s']:,.0f}{note(p)} | {ratio:.2f} | {lat(i)} | {lat(p)} "
+          f"| {cpu(i, 'server_cpu_us_per_delivery')} / {cpu(p, 'server_cpu_us_per_delivery')} / "
+          f"{cpu(p, 'server_tree_cpu_us_per_delivery')} |")
     if name.startswith("fanout"):
         for server, r in (("inspircd", i), ("pchat", p)):
             if r["p99_ms"] <= 10 and r["joined"] == r["clients"]:

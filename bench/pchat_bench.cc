@@ -10,6 +10,9 @@
 //   idle     --clients N: connect and register N clients, hold them --duration
 //            seconds, report connect rate and (with --server-pid) the server's
 //            resident memory per client.
+// With --server-pid every scenario also reports the CPU time the server used while
+// measured: its own, and with every process under it (pchatd's PostgreSQL when
+// pchatd started it), as milliseconds and as microseconds per delivery.
 //   history  --clients N: each client joins the room (#bench0 with --rooms 1) with
 //            draft/chathistory and asks, one request at a time, CHATHISTORY
 //            LATEST / BEFORE timestamp / BETWEEN timestamps, 100 messages each;
@@ -28,13 +31,19 @@
 
 #include <boost/asio.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -365,6 +374,58 @@ long rss_kib(int pid) {
   return -1;
 }
 
+// utime + stime of `pid` (clock ticks) and its parent's PID, from /proc/PID/stat.
+struct ProcCpu {
+  long ticks = 0;
+  int ppid = 0;
+};
+std::optional<ProcCpu> proc_cpu(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  auto paren = stat.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream rest(stat.substr(paren + 2));
+  // Fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  std::string state;
+  ProcCpu c;
+  long skip = 0, utime = 0, stime = 0;
+  rest >> state >> c.ppid;
+  for (int i = 0; i < 9; ++i) rest >> skip;
+  rest >> utime >> stime;
+  if (!rest) return std::nullopt;
+  c.ticks = utime + stime;
+  return c;
+}
+
+// CPU milliseconds used so far by `pid` alone and by `pid` with every process under it.
+struct TreeCpu {
+  double own_ms = 0, tree_ms = 0;
+};
+TreeCpu tree_cpu(int pid) {
+  std::map<int, ProcCpu> all;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (auto c = proc_cpu(std::stoi(name))) all[std::stoi(name)] = *c;
+  }
+  const double ms_per_tick = 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  TreeCpu out;
+  if (auto it = all.find(pid); it != all.end()) out.own_ms = it->second.ticks * ms_per_tick;
+  for (const auto& [p, c] : all) {
+    for (int up = p; up > 1;) {
+      if (up == pid) {
+        out.tree_ms += c.ticks * ms_per_tick;
+        break;
+      }
+      auto it = all.find(up);
+      up = it == all.end() ? 0 : it->second.ppid;
+    }
+  }
+  return out;
+}
+
 double pct(std::vector<int64_t>& v, double p) {
   if (v.empty()) return 0;
   size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
@@ -389,7 +450,8 @@ int main(int argc, char** argv) {
   app.add_option("--window", o.window, "In-flight messages per sender when --rate 0");
   app.add_option("--duration", o.duration, "Seconds of measurement");
   app.add_option("--warmup", o.warmup, "Seconds of traffic before measuring");
-  app.add_option("--server-pid", o.server_pid, "Server PID, to report its resident memory");
+  app.add_option("--server-pid", o.server_pid,
+                 "Server PID, to report its resident memory and CPU time");
   app.add_option("--nick-prefix", o.prefix, "Prefix of the clients' nicks");
   app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
   CLI11_PARSE(app, argc, argv);
@@ -410,6 +472,7 @@ int main(int argc, char** argv) {
   asio::steady_timer phase(io);
   double connect_s = 0;
   long rss_after = -1;
+  TreeCpu cpu_before, cpu_after;
   std::function<void()> wait_joined = [&] {
     if (st.joined + st.disconnected < o.clients) {
       phase.expires_after(std::chrono::milliseconds(20));
@@ -421,11 +484,15 @@ int main(int argc, char** argv) {
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.warmup)));
     phase.async_wait([&](auto) {
       st.measuring = true;
-      if (o.server_pid) rss_after = rss_kib(o.server_pid);
+      if (o.server_pid) {
+        rss_after = rss_kib(o.server_pid);
+        cpu_before = tree_cpu(o.server_pid);
+      }
       phase.expires_after(
           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration)));
       phase.async_wait([&](auto) {
         st.measuring = false;
+        if (o.server_pid) cpu_after = tree_cpu(o.server_pid);
         for (auto& c : clients) c->stop();
         io.stop();
       });
@@ -455,6 +522,17 @@ int main(int argc, char** argv) {
     fmt::print("server_rss_kib before={} after={} per_client_kib={:.2f}\n", rss_before, rss_after,
                per_client_kib);
   }
+  const double cpu_ms = cpu_after.own_ms - cpu_before.own_ms;
+  const double tree_ms = cpu_after.tree_ms - cpu_before.tree_ms;
+  const auto per_delivery_us = [&](double ms) {
+    return st.delivered > 0 ? ms * 1000.0 / static_cast<double>(st.delivered) : 0.0;
+  };
+  if (o.server_pid) {
+    fmt::print(
+        "server_cpu_ms own={:.0f} with_children={:.0f} us_per_delivery own={:.3f} "
+        "with_children={:.3f}\n",
+        cpu_ms, tree_ms, per_delivery_us(cpu_ms), per_delivery_us(tree_ms));
+  }
   if (!o.json_out.empty()) {
     std::ofstream out(o.json_out);
     out << fmt::format(
@@ -463,10 +541,12 @@ int main(int argc, char** argv) {
         "\"deliveries_per_s\":{:.1f},\"p50_ms\":{:.3f},\"p99_ms\":{:.3f},\"max_ms\":{:.3f},"
         "\"rss_before_kib\":{},\"rss_after_kib\":{},\"per_client_kib\":{:.2f},"
         "\"duration_s\":{},\"window\":{},\"echoes\":{},\"echo_clients\":{},"
-        "\"connect_s\":{:.3f}}}\n",
+        "\"connect_s\":{:.3f},\"server_cpu_ms\":{:.1f},\"server_tree_cpu_ms\":{:.1f},"
+        "\"server_cpu_us_per_delivery\":{:.4f},\"server_tree_cpu_us_per_delivery\":{:.4f}}}\n",
         o.scenario, o.clients, o.rooms, o.senders, o.rate, st.joined, st.disconnected, st.sent,
         st.delivered, st.errors, rate, p50, p99, maxv, rss_before, rss_after, per_client_kib,
-        o.duration, o.window, st.echoes, st.echo_clients, connect_s);
+        o.duration, o.window, st.echoes, st.echo_clients, connect_s, cpu_ms, tree_ms,
+        per_delivery_us(cpu_ms), per_delivery_us(tree_ms));
   }
   return st.joined == o.clients ? 0 : 1;
 }

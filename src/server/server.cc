@@ -42,6 +42,8 @@ Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
       lines_in_(metrics.counter("pchat_lines_received_total", "IRC lines received")),
       deliveries_(metrics.counter("pchat_deliveries_total",
                                   "Chat messages delivered to recipients (echo included)")),
+      socket_writes_(metrics.counter("pchat_socket_writes_total",
+                                     "Writes to client sockets (each takes every line queued)")),
       bounced_(metrics.counter("pchat_connections_bounced_total",
                                "New clients sent to an active server (RPL_BOUNCE)")),
       active_gauge_(metrics.gauge("pchat_server_active", "1 if this server accepts new clients")),
@@ -493,7 +495,27 @@ void Server::on_committed(std::vector<store::PendingWrite>&& batch, const Status
   for (auto& w : batch) w.done(st, w);
 }
 
+bool Server::defer_flush(Session& s) {
+  if (output_batch_depth_ == 0) return false;
+  if (!s.flush_deferred_) {
+    s.flush_deferred_ = true;
+    flush_after_batch_.push_back(s.shared_from_this());
+  }
+  return true;
+}
+
+Server::OutputBatch::~OutputBatch() {
+  if (--srv_.output_batch_depth_ > 0) return;
+  // Sessions hold themselves alive here: one may have closed during the batch.
+  for (auto& s : srv_.flush_after_batch_) {
+    s->flush_deferred_ = false;
+    s->flush();
+  }
+  srv_.flush_after_batch_.clear();
+}
+
 void Server::on_stream_rows(std::vector<store::HistoryRow>&& rows) {
+  OutputBatch batch(*this);
   for (const auto& row : rows) {
     deliver(row);
     delivered_upto_ = row.id;

@@ -154,8 +154,25 @@ class Server {
 
   // Reports failed commits to their senders. Runs on the loop.
   void on_committed(std::vector<store::PendingWrite>&& batch, const Status& st);
-  // Delivers committed messages from the message stream, in id order. Runs on the loop.
+  // Delivers committed messages from the message stream, in id order, inside an
+  // OutputBatch. Runs on the loop.
   void on_stream_rows(std::vector<store::HistoryRow>&& rows);
+
+  // While one lives, sessions that get output do not write at once: each writes
+  // everything it got in one system call when the outermost batch ends (so a
+  // recipient of k messages of a stream batch pays one write, not k).
+  class OutputBatch {
+   public:
+    explicit OutputBatch(Server& srv) : srv_(srv) { ++srv_.output_batch_depth_; }
+    ~OutputBatch();
+    OutputBatch(const OutputBatch&) = delete;
+    OutputBatch& operator=(const OutputBatch&) = delete;
+
+   private:
+    Server& srv_;
+  };
+  // Returns true iff a batch is open: `s` then flushes when it ends (queued once).
+  bool defer_flush(Session& s);
   // REQUIRES: before listen(). The newest id at start-up: the stream follows from
   // there, and JOIN replays read up to what has been delivered.
   void set_delivered_upto(int64_t id) { delivered_upto_ = id; }
@@ -304,6 +321,10 @@ class Server {
   std::unordered_map<std::string, PendingMessage> pending_;
   std::unordered_map<std::string, std::vector<Session*>> by_account_;  // folded account
 
+  // Output coalescing while a batch is delivered (OutputBatch, defer_flush).
+  int output_batch_depth_ = 0;
+  std::vector<std::shared_ptr<Session>> flush_after_batch_;  // capacity kept between batches
+
   int64_t delivered_upto_ = 0;  // highest message id delivered from the stream
   std::optional<PoolView> pool_;
   bool active_ = true;
@@ -321,6 +342,7 @@ class Server {
   Counter& connections_total_;
   Counter& lines_in_;
   Counter& deliveries_;
+  Counter& socket_writes_;
   Counter& bounced_;
   Gauge& active_gauge_;
   Gauge& epoch_gauge_;

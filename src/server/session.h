@@ -5,7 +5,10 @@
 // comes back through asio::post.
 //
 // Output: lines are appended to `out_`; one async_write is in flight at a time,
-// taking everything appended so far (so many lines go out in one syscall). When
+// taking everything appended so far (so many lines go out in one syscall). While
+// the server delivers a batch of committed messages (Server::OutputBatch), the
+// first line does not start a write either: every recipient's share of the batch
+// goes out in one write when the batch ends. When
 // more than ServerConfig::sendq_bytes wait, the client is dropped (SendQ exceeded):
 // memory per client is bounded and a slow reader cannot stall anyone else.
 //
@@ -101,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string out_;      // waiting to be written
   std::string writing_;  // in flight
   bool write_in_flight_ = false;
+  bool flush_deferred_ = false;  // queued in the server's output batch
   bool closing_ = false;
   bool quit_handled_ = false;
   asio::steady_timer ping_timer_;

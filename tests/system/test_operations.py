@@ -107,6 +107,29 @@ def test_metrics_counters_and_histograms(shared_server, irc, unique):
     assert m1[inf] == m1["pchat_commit_seconds_count"]
 
 
+def test_a_burst_goes_out_in_few_writes(server_factory, irc, unique):
+    """Lines for one client are coalesced: a burst of committed messages reaches each
+    recipient in a few socket writes, not one write per message."""
+    server = server_factory(allow_guests=True, extra_args=["--flood-burst", "0"])
+    channel = "#" + unique("burst")
+    alice = _joined(irc, server, channel, unique("ba"))
+    bob = irc(server)
+    bob.register(unique("bb"))
+    bob.send(f"JOIN {channel}")
+    bob.expect("366")
+    n = 40
+    m0 = server.metrics()
+    alice.send_raw("".join(f"PRIVMSG {channel} :burst {i}\r\n" for i in range(n)).encode())
+    for i in range(n):
+        assert bob.expect("PRIVMSG").params[1] == f"burst {i}"
+        assert alice.expect("PRIVMSG").params[1] == f"burst {i}"
+    m1 = server.metrics()
+    deliveries = m1["pchat_deliveries_total"] - m0["pchat_deliveries_total"]
+    writes = m1["pchat_socket_writes_total"] - m0["pchat_socket_writes_total"]
+    assert deliveries == 2 * n
+    assert 2 <= writes <= deliveries // 4, (writes, deliveries)
+
+
 # -- command line and configuration ------------------------------------------------------
 
 
