@@ -105,6 +105,27 @@ Result<ResultSet> Connection::exec(const std::string& sql, const Params& params)
                             values.data(), nullptr, nullptr, 0));
 }
 
+Status Connection::ensure_prepared(const std::string& name, const std::string& sql,
+                                   size_t n_params) {
+  if (prepared_->count(name) > 0) return ok_status();
+  auto r =
+      check(PQprepare(c_.get(), name.c_str(), sql.c_str(), static_cast<int>(n_params), nullptr));
+  if (!r) return r.error();
+  prepared_->insert(name);
+  return ok_status();
+}
+
+Result<ResultSet> Connection::exec_prepared(const std::string& name, const std::string& sql,
+                                            const Params& params) {
+  if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
+  if (auto st = ensure_prepared(name, sql, params.size()); !st) return st.error();
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return check(PQexecPrepared(c_.get(), name.c_str(), static_cast<int>(values.size()),
+                              values.data(), nullptr, nullptr, 0));
+}
+
 Result<ResultSet> Connection::exec_binary(const std::string& sql, const Params& params,
                                           const std::vector<bool>& binary, bool binary_results) {
   if (!c_) return make_error(ErrorKind::kUnavailable, "not connected");
@@ -128,13 +149,21 @@ Result<std::vector<ResultSet>> Connection::exec_pipeline(const std::vector<State
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     return make_error(ErrorKind::kUnavailable, msg);
   };
+  for (const auto& st : statements) {
+    if (st.name.empty()) continue;
+    if (auto s = ensure_prepared(st.name, st.sql, st.params.size()); !s) return s.error();
+  }
   if (PQenterPipelineMode(c) != 1) return broken("cannot enter pipeline mode");
   for (const auto& st : statements) {
     std::vector<const char*> values;
     values.reserve(st.params.size());
     for (const auto& p : st.params) values.push_back(p ? p->c_str() : nullptr);
-    if (PQsendQueryParams(c, st.sql.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0) != 1) {
+    const int n = static_cast<int>(values.size());
+    const int sent =
+        st.name.empty()
+            ? PQsendQueryParams(c, st.sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0)
+            : PQsendQueryPrepared(c, st.name.c_str(), n, values.data(), nullptr, nullptr, 0);
+    if (sent != 1) {
       Error e = broken("cannot send a pipelined statement");
       PQexitPipelineMode(c);
       return e;

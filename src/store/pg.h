@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/result.h"
@@ -67,6 +68,13 @@ class Connection {
   // statement only); without, the simple protocol (several statements allowed).
   Result<ResultSet> exec(const std::string& sql);
   Result<ResultSet> exec(const std::string& sql, const Params& params);
+  // exec(sql, params) as the prepared statement `name`: prepared on this session the
+  // first time (parsed once; PostgreSQL may then keep one generic plan). Only for
+  // statements whose best plan does not depend on the tables' sizes: a generic plan
+  // made while a table was empty can stay a sequential scan after it grew.
+  // REQUIRES: one `sql` per `name`.
+  Result<ResultSet> exec_prepared(const std::string& name, const std::string& sql,
+                                  const Params& params);
   // exec(sql, params) for raw bytes (bytea): a parameter whose `binary` entry is true
   // is sent as its bytes, not as text; with `binary_results` every result column
   // comes back in binary format (a bytea column: its bytes, no hex to decode).
@@ -78,9 +86,11 @@ class Connection {
   // statement's result in order, or the first error (then nothing was committed,
   // unless the connection broke during the commit itself: then kUnavailable and the
   // outcome is unknown).
+  // A statement with a `name` runs prepared (see exec_prepared).
   struct Statement {
     std::string sql;
     Params params;
+    std::string name;
   };
   Result<std::vector<ResultSet>> exec_pipeline(const std::vector<Statement>& statements);
 
@@ -94,12 +104,20 @@ class Connection {
   std::string quote_literal(std::string_view value) const;
 
   PGconn* raw() const { return c_.get(); }
-  void reset() { c_.reset(); }
+  void reset() {
+    c_.reset();
+    prepared_ = std::make_shared<std::unordered_set<std::string>>();
+  }
 
  private:
   explicit Connection(PGconn* c) : c_(c, &PQfinish) {}
   Result<ResultSet> check(PGresult* r);
+  // Prepares `name` on this session unless it already is.
+  Status ensure_prepared(const std::string& name, const std::string& sql, size_t n_params);
   std::shared_ptr<PGconn> c_;
+  // The statements prepared on c_'s session (shared by copies, as c_ is).
+  std::shared_ptr<std::unordered_set<std::string>> prepared_ =
+      std::make_shared<std::unordered_set<std::string>>();
 };
 
 // Formats a PostgreSQL text-array literal ({"a","b",NULL}) from values, escaping

@@ -68,8 +68,9 @@ size_t add_outbox_statement(const std::vector<PendingWrite>& batch,
   for (auto* s : {&a_type, &a_room, &a_name, &a_account, &a_nick, &a_content, &a_msgid, &a_ts}) {
     s->push_back('}');
   }
-  out.push_back(
-      {kOutboxSql, {a_type, a_room, a_name, a_account, a_nick, a_content, a_msgid, a_ts}});
+  out.push_back({kOutboxSql,
+                 {a_type, a_room, a_name, a_account, a_nick, a_content, a_msgid, a_ts},
+                 "pchat_writer_outbox"});
   return n;
 }
 
@@ -223,11 +224,13 @@ BatchStatements batch_statements(const std::vector<PendingWrite>& batch, int64_t
   for (auto* s : {&a_msgid, &a_target, &a_sender, &a_account, &a_cmd, &a_tags, &a_body, &a_ts}) {
     s->push_back('}');
   }
-  out.statements.push_back({kLockSql, {std::to_string(min_epoch)}});
+  // Prepared on the writer's session: parsed and planned once, not per batch.
+  out.statements.push_back({kLockSql, {std::to_string(min_epoch)}, "pchat_writer_lock"});
   if (out.messages > 0) {
     out.statements.push_back(
         {kInsertSql,
-         {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id}});
+         {a_msgid, a_target, a_sender, a_account, a_cmd, a_tags, a_body, a_ts, writer_id},
+         "pchat_writer_insert"});
   }
   out.events = capture ? add_outbox_statement(batch, out.statements) : 0;
   return out;
