@@ -223,6 +223,8 @@ int run(server::ServerConfig cfg) {
     if (topo && dr::has_dr_figures(*topo)) dr_metrics.emplace(std::move(*topo), metrics);
   }
   server::Server* srv_ptr = nullptr;
+  // The writer's committed rows go straight to the stream (store/commit_handoff.h).
+  store::CommitHandoff handoff;
   store::Writer writer(
       target, cfg.server_name + "/" + std::to_string(getpid()),
       [&io, &srv_ptr](std::vector<store::PendingWrite>&& batch, const Status& st) {
@@ -242,6 +244,8 @@ int run(server::ServerConfig cfg) {
         if (srv_ptr != nullptr) srv_ptr->refresh_pool_state();
       },
       metrics);
+  writer.set_handoff(&handoff);
+  stream.set_handoff(writer.writer_id(), &handoff);
   // Pool-wide presence: our clients go to the store through the link; the other
   // servers' come back through the stream (server/pool_presence.h).
   const std::string self = pool_view ? pool_view->self : cfg.server_name;

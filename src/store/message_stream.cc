@@ -12,14 +12,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The last id of a "<writer> <first> <last>" payload, or -1.
-int64_t last_id_of(std::string_view payload) {
-  auto sp = payload.rfind(' ');
-  if (sp == std::string_view::npos) return -1;
+// The integer `s` spells exactly, or -1.
+int64_t id_of(std::string_view s) {
   int64_t v = -1;
-  auto tail = payload.substr(sp + 1);
-  auto [p, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), v);
-  return ec == std::errc() && p == tail.data() + tail.size() ? v : -1;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size() ? v : -1;
 }
 
 }  // namespace
@@ -31,6 +28,9 @@ MessageStream::MessageStream(std::shared_ptr<StoreTarget> target, Sink sink,
       pool_state_hook_(std::move(pool_state_hook)),
       rows_(metrics.counter("pchat_stream_rows_total",
                             "Committed messages read from the store's message stream")),
+      handed_rows_(metrics.counter("pchat_stream_rows_from_writer_total",
+                                   "Of those, rows this server's writer handed over (not read "
+                                   "back from the store)")),
       reconnects_(metrics.counter("pchat_stream_connects_total",
                                   "Times the message stream (re)connected and caught up")) {}
 
@@ -64,6 +64,44 @@ Status MessageStream::fetch(int64_t upto) {
     sink_(std::move(rows));
     if (n < static_cast<size_t>(kFetchChunk)) return ok_status();
   }
+}
+
+MessageStream::Note MessageStream::parse_note(std::string_view payload,
+                                              const std::string& own_writer) {
+  Note n;
+  auto last_sp = payload.rfind(' ');
+  if (last_sp == std::string_view::npos) return n;
+  n.last = id_of(payload.substr(last_sp + 1));
+  auto head = payload.substr(0, last_sp);
+  auto first_sp = head.rfind(' ');
+  if (first_sp == std::string_view::npos) return n;
+  n.first = id_of(head.substr(first_sp + 1));
+  n.own = !own_writer.empty() && head.substr(0, first_sp) == own_writer;
+  return n;
+}
+
+Status MessageStream::deliver(const std::vector<Note>& notes) {
+  int64_t fetch_to = -1;  // read from the store up to here before anything else
+  for (const auto& n : notes) {
+    if (n.last <= fetched_upto_) continue;
+    if (n.own && handoff_ != nullptr) {
+      if (fetch_to > fetched_upto_) {
+        if (auto st = fetch(fetch_to); !st) return st;
+      }
+      if (n.first == fetched_upto_ + 1) {
+        if (auto rows = handoff_->take(n.first, n.last, kHandoffWait)) {
+          fetched_upto_ = n.last;
+          rows_.inc(rows->size());
+          handed_rows_.inc(rows->size());
+          sink_(std::move(*rows));
+          continue;
+        }
+      }
+    }
+    fetch_to = std::max(fetch_to, n.last);
+  }
+  if (fetch_to > fetched_upto_) return fetch(fetch_to);
+  return ok_status();
 }
 
 Status MessageStream::listen_and_catch_up() {
@@ -125,7 +163,7 @@ void MessageStream::run() {
     }
     // Notifications that arrived during a fetch are already in libpq's queue and
     // will not make the socket readable again: take those before waiting.
-    int64_t upto = -1;
+    notes_.clear();
     bool pool_state_changed = false;
     Status handled = ok_status();
     auto take_notifications = [&] {
@@ -134,7 +172,7 @@ void MessageStream::run() {
         if (channel == "pchat_pool_state") {
           pool_state_changed = true;
         } else if (channel == "pchat_messages") {
-          upto = std::max(upto, last_id_of(note->extra));
+          notes_.push_back(parse_note(note->extra, own_writer_));
         } else {
           for (const auto& [name, handler] : listeners_) {
             if (name == channel && handled) handled = handler(conn_, note->extra);
@@ -144,7 +182,7 @@ void MessageStream::run() {
       }
     };
     take_notifications();
-    if (upto < 0 && !pool_state_changed && handled) {
+    if (notes_.empty() && !pool_state_changed && handled) {
       pollfd pfd{PQsocket(conn_.raw()), POLLIN, 0};
       int n = poll(&pfd, 1, 100);
       if (n <= 0) continue;  // timeout (check stopping_) or EINTR
@@ -161,8 +199,8 @@ void MessageStream::run() {
       continue;
     }
     if (pool_state_changed && pool_state_hook_) pool_state_hook_();
-    if (upto > fetched_upto_) {
-      if (auto st = fetch(upto); !st) {
+    if (!notes_.empty()) {
+      if (auto st = deliver(notes_); !st) {
         spdlog::error("store: message stream fetch failed: {}", st.error().message);
         conn_.reset();
       }

@@ -17,6 +17,9 @@
 //     within a second.
 //  5. Rows go to the sink (which posts them to the event loop) in id order, each
 //     row exactly once per process lifetime.
+//  6. The ranges this server's own writer committed are taken from the writer
+//     (store/commit_handoff.h) instead of being read back, when they follow on from
+//     what was delivered; the notification still decides when and in which order.
 // Delivery therefore needs nothing from the writer but the store itself: a message
 // is shown to anyone only after it is committed, and every server shows the same
 // sequence.
@@ -25,13 +28,16 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "core/metrics.h"
+#include "store/commit_handoff.h"
 #include "store/history.h"
 #include "store/pg.h"
 #include "store/target.h"
@@ -65,6 +71,21 @@ class MessageStream {
   void add_listener(std::string channel, NotifyHandler handler) {
     listeners_.push_back({std::move(channel), std::move(handler)});
   }
+  // This server's writer hands its committed rows over through `h` (see 6. above);
+  // `writer_id` is the name it puts in its notifications. REQUIRES: before start();
+  // `h` outlives the stream.
+  void set_handoff(std::string writer_id, CommitHandoff* h) {
+    own_writer_ = std::move(writer_id);
+    handoff_ = h;
+  }
+  // One pchat_messages notification: "<writer> <first id> <last id>".
+  struct Note {
+    bool own = false;  // from `own_writer`
+    int64_t first = -1, last = -1;
+  };
+  static Note parse_note(std::string_view payload, const std::string& own_writer);
+  // How long the stream waits for the writer's rows of a notification of its own.
+  static constexpr std::chrono::milliseconds kHandoffWait{10};
   void stop();  // idempotent
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
 
@@ -73,6 +94,9 @@ class MessageStream {
   Status listen_and_catch_up();
   // Reads rows fetched_upto_ < id <= upto (upto < 0: no bound) and hands them on.
   Status fetch(int64_t upto);
+  // Delivers every row up to the last of `notes` (in arrival order): from the
+  // handoff where it can, else from the store.
+  Status deliver(const std::vector<Note>& notes);
 
   const std::shared_ptr<StoreTarget> target_;
   uint64_t generation_ = 0;  // stream thread only
@@ -84,7 +108,11 @@ class MessageStream {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};
+  std::string own_writer_;
+  CommitHandoff* handoff_ = nullptr;
+  std::vector<Note> notes_;  // stream thread only: this round's notifications
   Counter& rows_;
+  Counter& handed_rows_;
   Counter& reconnects_;
 };
 

@@ -270,6 +270,17 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
       w.id = r->i64(i, 0);
       ++i;
     }
+    if (handoff_ != nullptr) {
+      std::vector<HistoryRow> rows;
+      rows.reserve(messages);
+      for (const auto& w : batch) {
+        if (w.event_only) continue;
+        const MessageRow& m = w.row;
+        rows.push_back(HistoryRow{w.id, m.msgid, m.target, m.sender, m.account, m.command, m.tags,
+                                  m.body, m.ts_us});
+      }
+      handoff_->publish(std::move(rows));
+    }
   }
   events_.inc(events);
   batches_.inc();

@@ -35,6 +35,7 @@
 
 #include "core/metrics.h"
 #include "core/result.h"
+#include "store/commit_handoff.h"
 #include "store/pg.h"
 #include "store/target.h"
 
@@ -112,6 +113,10 @@ class Writer {
   // REQUIRES: before start().
   void set_compliance_capture(bool on) { capture_ = on; }
   bool compliance_capture() const { return capture_; }
+  // Each committed batch's messages also go to `h`, for this server's message stream
+  // (store/commit_handoff.h). REQUIRES: before start(); `h` outlives the writer.
+  void set_handoff(CommitHandoff* h) { handoff_ = h; }
+  const std::string& writer_id() const { return writer_id_; }
   ~Writer();  // stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -138,6 +143,7 @@ class Writer {
   const std::string writer_id_;
   const Sink sink_;
   bool capture_ = false;
+  CommitHandoff* handoff_ = nullptr;
   // Writer thread only.
   pg::Connection conn_;
   std::chrono::steady_clock::time_point next_connect_{};

@@ -109,7 +109,8 @@ def test_metrics_counters_and_histograms(shared_server, irc, unique):
 
 def test_a_burst_goes_out_in_few_writes(server_factory, irc, unique):
     """Lines for one client are coalesced: a burst of committed messages reaches each
-    recipient in a few socket writes, not one write per message."""
+    recipient in a few socket writes, not one write per message; the server's own
+    committed rows reach its stream from its writer."""
     server = server_factory(allow_guests=True, extra_args=["--flood-burst", "0"])
     channel = "#" + unique("burst")
     alice = _joined(irc, server, channel, unique("ba"))
@@ -128,6 +129,12 @@ def test_a_burst_goes_out_in_few_writes(server_factory, irc, unique):
     writes = m1["pchat_socket_writes_total"] - m0["pchat_socket_writes_total"]
     assert deliveries == 2 * n
     assert 2 <= writes <= deliveries // 4, (writes, deliveries)
+    # Each row reached the stream once; this server's own rows came from its writer,
+    # not read back from the store (unless the stream gave up waiting for them).
+    streamed = m1["pchat_stream_rows_total"] - m0["pchat_stream_rows_total"]
+    handed = m1["pchat_stream_rows_from_writer_total"] - m0["pchat_stream_rows_from_writer_total"]
+    assert streamed == n
+    assert 0 < handed <= n
 
 
 # -- command line and configuration ------------------------------------------------------
