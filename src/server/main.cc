@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include <unistd.h>
@@ -225,8 +226,12 @@ int run(server::ServerConfig cfg) {
   server::Server* srv_ptr = nullptr;
   // The writer's committed rows go straight to the stream (store/commit_handoff.h).
   store::CommitHandoff handoff;
+  // Names this process's commits in the store's notifications: unique in the pool
+  // even when two servers share a name and a pid (containers).
+  const std::string writer_id =
+      fmt::format("{}/{}/{:08x}", cfg.server_name, getpid(), std::random_device{}());
   store::Writer writer(
-      target, cfg.server_name + "/" + std::to_string(getpid()),
+      target, writer_id,
       [&io, &srv_ptr](std::vector<store::PendingWrite>&& batch, const Status& st) {
         asio::post(io, [&srv_ptr, batch = std::move(batch), st]() mutable {
           srv_ptr->on_committed(std::move(batch), st);
@@ -333,7 +338,7 @@ int run(server::ServerConfig cfg) {
   // Files in rooms: the user-facing file host, when configured (off by default).
   std::optional<server::FileHost> files;
   if (cfg.files_listen) {
-    files.emplace(io, srv, target, cfg.server_name + "/" + std::to_string(getpid()) + "/files");
+    files.emplace(io, srv, target, writer_id + "/files");
   }
   stream.start(stream_after);
   if (dr_metrics) dr_metrics->start();

@@ -2,31 +2,40 @@
 
 namespace pchat::store {
 
-void CommitHandoff::publish(std::vector<HistoryRow> rows) {
+void CommitHandoff::pop_front() {
+  rows_ -= ranges_.front().rows.size();
+  ranges_.pop_front();
+}
+
+void CommitHandoff::publish(uint64_t commit, std::vector<HistoryRow> rows) {
   if (rows.empty()) return;
   {
     std::lock_guard lock(mu_);
-    ranges_.push_back(std::move(rows));
-    if (ranges_.size() > kMaxRanges) ranges_.pop_front();
+    rows_ += rows.size();
+    ranges_.push_back(Range{commit, std::move(rows)});
+    while (ranges_.size() > 1 && (ranges_.size() > kMaxRanges || rows_ > kMaxRows)) pop_front();
   }
   published_.notify_one();
 }
 
-std::optional<std::vector<HistoryRow>> CommitHandoff::take(int64_t first, int64_t last,
+std::optional<std::vector<HistoryRow>> CommitHandoff::take(uint64_t commit, int64_t first,
+                                                           int64_t last,
                                                            std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
   std::optional<std::vector<HistoryRow>> out;
-  // Done when the range is here, or when a later one is (ranges arrive in commit
+  // Done when this commit is here, or a later one is (commits are published in
   // order: this one will not come any more).
   auto settled = [&] {
-    while (!ranges_.empty() && ranges_.front().back().id < first) ranges_.pop_front();
+    while (!ranges_.empty() && ranges_.front().commit < commit) pop_front();
     return !ranges_.empty();
   };
   if (!published_.wait_for(lock, wait, settled)) return out;
-  auto& front = ranges_.front();
-  if (front.front().id == first && front.back().id == last &&
-      static_cast<int64_t>(front.size()) == last - first + 1) {
-    out = std::move(front);
+  Range& front = ranges_.front();
+  if (front.commit != commit) return out;
+  if (front.rows.front().id == first && front.rows.back().id == last &&
+      static_cast<int64_t>(front.rows.size()) == last - first + 1) {
+    rows_ -= front.rows.size();
+    out = std::move(front.rows);
     ranges_.pop_front();
   }
   return out;

@@ -10,6 +10,12 @@
 // from the store as before. So a row reaches the stream only after its commit, and
 // the handoff changes where the bytes come from, never what is delivered.
 //
+// Each range is keyed by the writer's commit number, which its notification
+// carries: a range is taken only for the notification of that very commit. After a
+// failover the new store reuses ids, so an id range alone could name rows of the
+// old store; a commit number cannot (the notification comes from a store that holds
+// that commit, with these ids).
+//
 // Thread safety: publish() on the writer's thread, take() on the stream's.
 #pragma once
 
@@ -27,23 +33,32 @@ namespace pchat::store {
 
 class CommitHandoff {
  public:
-  // Ranges kept for the stream; older ones are dropped (the stream then reads them
-  // from the store).
+  // Ranges and rows kept for the stream; beyond either the oldest are dropped (the
+  // stream then reads them from the store).
   static constexpr size_t kMaxRanges = 256;
+  static constexpr size_t kMaxRows = 16384;
 
-  // `rows` (ids consecutive, ascending, at least one) were committed.
-  void publish(std::vector<HistoryRow> rows);
+  // Commit number `commit` (increasing from one call to the next) committed `rows`
+  // (ids consecutive, ascending, at least one).
+  void publish(uint64_t commit, std::vector<HistoryRow> rows);
 
-  // The rows with ids first..last when the writer published exactly that range,
-  // waiting up to `wait` for it; nullopt otherwise. Drops ranges that end before
-  // `first` (the stream is past them).
-  std::optional<std::vector<HistoryRow>> take(int64_t first, int64_t last,
+  // The rows of commit number `commit` when they are ids first..last, waiting up to
+  // `wait` for the writer to publish them; nullopt otherwise. Drops the ranges of
+  // earlier commits (their notifications are past).
+  std::optional<std::vector<HistoryRow>> take(uint64_t commit, int64_t first, int64_t last,
                                               std::chrono::milliseconds wait);
 
  private:
+  struct Range {
+    uint64_t commit;
+    std::vector<HistoryRow> rows;
+  };
+  void pop_front();  // REQUIRES: mu_ held, ranges_ not empty
+
   std::mutex mu_;
   std::condition_variable published_;
-  std::deque<std::vector<HistoryRow>> ranges_;  // in publication (= commit) order
+  std::deque<Range> ranges_;  // in commit order
+  size_t rows_ = 0;           // in ranges_
 };
 
 }  // namespace pchat::store

@@ -76,7 +76,16 @@ MessageStream::Note MessageStream::parse_note(std::string_view payload,
   auto first_sp = head.rfind(' ');
   if (first_sp == std::string_view::npos) return n;
   n.first = id_of(head.substr(first_sp + 1));
-  n.own = !own_writer.empty() && head.substr(0, first_sp) == own_writer;
+  auto writer = head.substr(0, first_sp);  // "<writer id> <commit number>" for ours
+  auto number_sp = writer.rfind(' ');
+  if (own_writer.empty() || number_sp == std::string_view::npos ||
+      writer.substr(0, number_sp) != own_writer) {
+    return n;
+  }
+  auto number = id_of(writer.substr(number_sp + 1));
+  if (number <= 0) return n;
+  n.own = true;
+  n.commit = static_cast<uint64_t>(number);
   return n;
 }
 
@@ -89,7 +98,7 @@ Status MessageStream::deliver(const std::vector<Note>& notes) {
         if (auto st = fetch(fetch_to); !st) return st;
       }
       if (n.first == fetched_upto_ + 1) {
-        if (auto rows = handoff_->take(n.first, n.last, kHandoffWait)) {
+        if (auto rows = handoff_->take(n.commit, n.first, n.last, kHandoffWait)) {
           fetched_upto_ = n.last;
           rows_.inc(rows->size());
           handed_rows_.inc(rows->size());

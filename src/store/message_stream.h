@@ -3,7 +3,8 @@
 //
 // Why this works:
 //  1. Every writer commits a batch under the same advisory lock and NOTIFYs
-//     pchat_messages '<writer> <first id> <last id>' in that transaction. So ids are
+//     pchat_messages '<writer> <first id> <last id>' in that transaction (a pchatd
+//     writer's names its commit: '<writer> <commit number> <first id> <last id>'). So ids are
 //     allocated in commit order, and notifications arrive in commit order.
 //  2. This stream LISTENs on its own connection. On a notification for ids up to L,
 //     it reads every row with fetched_upto < id <= L, in id order. Any committed row
@@ -78,9 +79,11 @@ class MessageStream {
     own_writer_ = std::move(writer_id);
     handoff_ = h;
   }
-  // One pchat_messages notification: "<writer> <first id> <last id>".
+  // One pchat_messages notification: "<writer> <first id> <last id>", where
+  // <writer> is "<writer id> <commit number>" for a server's writer.
   struct Note {
-    bool own = false;  // from `own_writer`
+    bool own = false;     // from `own_writer`, with a commit number
+    uint64_t commit = 0;  // when own
     int64_t first = -1, last = -1;
   };
   static Note parse_note(std::string_view payload, const std::string& own_writer);

@@ -237,7 +237,11 @@ BatchStatements batch_statements(const std::vector<PendingWrite>& batch, int64_t
 }
 
 Status Writer::commit(std::vector<PendingWrite>& batch) {
-  BatchStatements planned = batch_statements(batch, target_->min_epoch(), writer_id_, capture_);
+  // The notification names this commit, so the stream can take exactly its rows
+  // from the handoff (store/commit_handoff.h).
+  const uint64_t number = ++commits_;
+  BatchStatements planned = batch_statements(batch, target_->min_epoch(),
+                                             writer_id_ + " " + std::to_string(number), capture_);
   const std::vector<pg::Connection::Statement>& statements = planned.statements;
   const size_t messages = planned.messages, events = planned.events;
   if (statements.size() == 1) return ok_status();  // event-only writes, capture off
@@ -279,7 +283,7 @@ Status Writer::commit(std::vector<PendingWrite>& batch) {
         rows.push_back(HistoryRow{w.id, m.msgid, m.target, m.sender, m.account, m.command, m.tags,
                                   m.body, m.ts_us});
       }
-      handoff_->publish(std::move(rows));
+      handoff_->publish(number, std::move(rows));
     }
   }
   events_.inc(events);

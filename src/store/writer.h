@@ -5,7 +5,8 @@
 //  2. One writer thread takes everything queued (up to kMaxBatch rows) and commits
 //     it as ONE transaction, pipelined in one round trip: the pool-wide message lock
 //     (pg_advisory_xact_lock), then INSERT ... SELECT FROM unnest(arrays) RETURNING
-//     id with a NOTIFY pchat_messages '<writer> <first id> <last id>'. One WAL flush
+//     id with a NOTIFY pchat_messages '<writer> <commit number> <first id> <last
+//     id>'. One WAL flush
 //     for the whole batch. While it commits, new rows queue up and form the next
 //     batch, so batch size grows with load.
 //  3. After the commit returns, the batch goes to the completion sink with the
@@ -145,6 +146,7 @@ class Writer {
   bool capture_ = false;
   CommitHandoff* handoff_ = nullptr;
   // Writer thread only.
+  uint64_t commits_ = 0;  // the last commit number
   pg::Connection conn_;
   std::chrono::steady_clock::time_point next_connect_{};
   std::chrono::milliseconds backoff_{100};
