@@ -1,4 +1,5 @@
 #include "server/file_host.h"
+#include "server/msgid.h"
 
 #include <spdlog/spdlog.h>
 
@@ -255,7 +256,7 @@ class Exchange {
     up.name = sanitize_filename(disposition_filename(sv(req[http::field::content_disposition])));
     up.content_type = sanitize_content_type(sv(req[http::field::content_type]));
     up.data = std::move(data);
-    up.announce.msgid = srv_.new_msgid();
+    up.announce.msgid = new_msgid();
     up.announce.target = irc::fold(room_name);
     up.announce.sender = who.second;
     up.announce.account = account;

@@ -10,6 +10,7 @@
 #include "irc/numerics.h"
 #include "irc/utf8.h"
 #include "server/history_query.h"
+#include "server/msgid.h"
 #include "server/room_policy.h"
 #include "store/history.h"
 #include "store/pool_state.h"
@@ -398,28 +399,6 @@ void Server::broadcast_to_peers(Session& s, const irc::Message& m, bool include_
 
 // ---------------------------------------------------------------------------
 // Chat messages
-
-std::string Server::new_msgid() {
-  // 128 random bits, base32 (lower case, no padding): 26 characters. Unique across
-  // servers and restarts without coordination.
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
-  uint64_t a = rng(), b = rng();
-  std::string out(26, '0');
-  for (int i = 0; i < 26; ++i) {
-    int bit = i * 5;
-    uint64_t v;
-    if (bit + 5 <= 64) {
-      v = (a >> bit) & 31;
-    } else if (bit >= 64) {
-      v = (b >> (bit - 64)) & 31;
-    } else {
-      v = ((a >> bit) | (b << (64 - bit))) & 31;
-    }
-    out[static_cast<size_t>(i)] = kAlphabet[v];
-  }
-  return out;
-}
 
 std::string Server::dm_identity(const Session& s) {
   return s.account_.empty() ? "~" + irc::fold(s.nick_) : irc::fold(s.account_);

@@ -192,7 +192,6 @@ class Server {
   static std::string dm_identity(const UserRef& u);
 
   std::string next_batch_ref();
-  std::string new_msgid();
   // "2026-11-26T04:14:17.123Z"
   static std::string format_time(int64_t unix_us);
   static int64_t now_us();
