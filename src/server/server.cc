@@ -43,6 +43,11 @@ Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
       lines_in_(metrics.counter("pchat_lines_received_total", "IRC lines received")),
       deliveries_(metrics.counter("pchat_deliveries_total",
                                   "Chat messages delivered to recipients (echo included)")),
+      delivery_seconds_(metrics.histogram(
+          "pchat_message_delivery_seconds",
+          "From receiving a message to delivering it (this server's own senders): queue, "
+          "commit, message stream",
+          {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
       socket_writes_(metrics.counter("pchat_socket_writes_total",
                                      "Writes to client sockets (each takes every line queued)")),
       bounced_(metrics.counter("pchat_connections_bounced_total",
@@ -509,6 +514,9 @@ void Server::deliver(const store::HistoryRow& row) {
     pending_.erase(it);
   }
   Session* sender = mine ? &mine->response->session() : nullptr;
+  if (mine)
+    delivery_seconds_.observe(static_cast<double>(std::max<int64_t>(now_us() - row.ts_us, 0)) /
+                              1e6);
   const uint32_t need = row.command == "TAGMSG" ? static_cast<uint32_t>(kCapMessageTags) : 0u;
   if (!row.target.empty() && row.target[0] == '#') {
     Channel* c = find_channel(row.target);

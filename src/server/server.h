@@ -341,6 +341,7 @@ class Server {
   Counter& connections_total_;
   Counter& lines_in_;
   Counter& deliveries_;
+  Histogram& delivery_seconds_;
   Counter& socket_writes_;
   Counter& bounced_;
   Gauge& active_gauge_;

@@ -105,6 +105,12 @@ def test_metrics_counters_and_histograms(shared_server, irc, unique):
     assert m1["pchat_commit_batch_size_sum"] >= m0["pchat_commit_batch_size_sum"] + 5
     inf = 'pchat_commit_seconds_bucket{le="+Inf"}'
     assert m1[inf] == m1["pchat_commit_seconds_count"]
+    # Receipt to delivery of this server's own messages: the five acknowledged ones
+    # were observed (shared server: others' messages may add to it).
+    count = "pchat_message_delivery_seconds_count"
+    assert m1[count] >= m0[count] + 5, (m0[count], m1[count])
+    assert m1['pchat_message_delivery_seconds_bucket{le="+Inf"}'] == m1[count]
+    assert 0 < m1["pchat_message_delivery_seconds_sum"] - m0["pchat_message_delivery_seconds_sum"] < 60
 
 
 def test_a_burst_goes_out_in_few_writes(server_factory, irc, unique):
