@@ -21,23 +21,26 @@ Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
   // The planner cannot estimate how many messages a tsquery matches, and its guesses
   // go both ways (a frequent CJK phrase read 30,000 matches to sort them; a rare word
   // walked the whole table). Decide here instead, in two steps:
-  // 1. Walk the newest kSearchWalk messages of the conversations (the words are
-  //    stored: no text is parsed again). A frequent query fills its page here.
+  // 1. Walk the newest kSearchWalk messages of the conversations (their words
+  //    computed here). A frequent query fills its page here.
   // 2. Otherwise read the older matches: through the GIN index when they are few,
   //    by walking on when they are many.
   // pchat_search_query is IMMUTABLE: folded into a constant when planned.
   const std::string scope =
       " target = ANY($2::text[]) AND command <> 'TAGMSG' AND ($3::bigint <= 0 OR id < $3::bigint)";
-  const std::string match = "search_words @@ pchat_search_query($1)";
+  // The indexed expression (migration 11), so the GIN index serves it.
+  const std::string words = "to_tsvector('simple', pchat_search_text(body))";
+  const std::string match = words + " @@ pchat_search_query($1)";
   // One row per match in the window, newest first (or one row with a NULL id when
   // none), each with the window's size and its oldest id.
-  auto walk = c.exec("WITH recent AS MATERIALIZED (SELECT id, search_words FROM messages WHERE" +
-                         scope + " ORDER BY id DESC LIMIT " + std::to_string(kSearchWalk) +
-                         ") SELECT w.n, w.low, m.id FROM (SELECT count(*) AS n, min(id) AS low"
-                         " FROM recent) AS w LEFT JOIN LATERAL (SELECT id FROM recent WHERE " +
-                         match + " ORDER BY id DESC LIMIT " + std::to_string(limit) +
-                         ") AS m ON true ORDER BY m.id DESC",
-                     {query, keys_param, before});
+  auto walk =
+      c.exec("WITH recent AS MATERIALIZED (SELECT id, " + words + " AS words FROM messages WHERE" +
+                 scope + " ORDER BY id DESC LIMIT " + std::to_string(kSearchWalk) +
+                 ") SELECT w.n, w.low, m.id FROM (SELECT count(*) AS n, min(id) AS low"
+                 " FROM recent) AS w LEFT JOIN LATERAL (SELECT id FROM recent WHERE words @@"
+                 " pchat_search_query($1) ORDER BY id DESC LIMIT " +
+                 std::to_string(limit) + ") AS m ON true ORDER BY m.id DESC",
+             {query, keys_param, before});
   if (!walk) return walk.error();
   std::vector<std::optional<std::string>> ids;
   for (int i = 0; i < walk->rows(); ++i) {

@@ -1,7 +1,8 @@
 // Full-text search over stored messages (issue 3, item 4).
 //
-// Index: GIN over messages.search_words, stored as
-// to_tsvector('simple', pchat_search_text(body)) (migration 9).
+// Index: GIN over to_tsvector('simple', pchat_search_text(body)) (migration 11;
+// migration 9 had stored the words in a column, which cost every INSERT more than
+// the searches it saved).
 // The `simple` configuration lowercases and splits on non-word characters without
 // stemming or stop words, so every language's words are found as written. CJK,
 // kana and Hangul runs (written without spaces) are indexed as overlapping bigrams
@@ -30,9 +31,9 @@
 namespace pchat::store {
 
 inline constexpr int kMaxSearchResults = 100;
-// Searches first walk this many of the conversations' newest messages (their stored
-// words), where a frequent query finds its page (see search.cc).
-inline constexpr int kSearchWalk = 2000;
+// Searches first walk this many of the conversations' newest messages (computing
+// their words), where a frequent query finds its page (see search.cc).
+inline constexpr int kSearchWalk = 1000;
 // Beyond the walk, queries matching at most this many stored messages are read from
 // the GIN index and sorted; more frequent ones by walking on.
 inline constexpr int kSelectiveMatches = 5000;

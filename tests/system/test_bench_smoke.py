@@ -98,7 +98,7 @@ def test_mirror_persistence_script_runs_once():
 def test_search_latency_script_runs_once():
     """bench/search_latency.sh (SEARCH on a large room) at a small size: it fills the
     room, runs every query and prints its table with the expected result counts. 5,000
-    messages: the rare words are older than the newest 2,000 that a search walks
+    messages: the rare words are older than the newest 1,000 that a search walks
     first (kSearchWalk), so the GIN step is exercised too."""
     script = pathlib.Path(__file__).resolve().parents[2] / "bench" / "search_latency.sh"
     env = {**sanitizer_env(), "PCHAT_BIN_DIR": str(bin_dir())}
