@@ -37,6 +37,10 @@ struct RunInfo {
   int64_t end_us = 0;          // run end (the cut-off of the batch), >= start_us
   int64_t first_event_id = 0;  // lowest event id of the batch
   int64_t last_event_id = 0;   // highest event id of the batch, >= first_event_id
+  // Empty for the compliance service's runs; a drain's runs (service/drain.h) name
+  // the store they come from ("from-A"): another compliance store numbers its events
+  // from 1 as well, so two runs could otherwise share END and ids. [A-Za-z0-9_-].
+  std::string origin;
 };
 
 struct OutputFile {

@@ -11,8 +11,10 @@ namespace {
 constexpr size_t kMaxSlugBytes = 32;
 
 std::string run_stem(const RunInfo& run) {
-  return fmt::format("pchat-compliance-{}-{:019}-{:019}", compact_utc(run.end_us),
-                     run.first_event_id, run.last_event_id);
+  std::string stem = fmt::format("pchat-compliance-{}-{:019}-{:019}", compact_utc(run.end_us),
+                                 run.first_event_id, run.last_event_id);
+  if (!run.origin.empty()) stem += "-" + room_slug(run.origin);
+  return stem;
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 // Output file names: a pure function of the run, so a re-run after a crash writes
 // the same names (README.md, "Naming rule").
 //
-//   one file per run:  pchat-compliance-<END>-<FIRST>-<LAST>.<ext>
-//   one file per room: pchat-compliance-<END>-<FIRST>-<LAST>-<SLUG>-<HASH>.<ext>
+//   one file per run:  pchat-compliance-<END>-<FIRST>-<LAST>[-<ORIGIN>].<ext>
+//   one file per room: pchat-compliance-<END>-<FIRST>-<LAST>[-<ORIGIN>]-<SLUG>-<HASH>.<ext>
 //
+// ORIGIN (RunInfo::origin, only for the runs of a drain: "from-A") keeps a drained
+// datacenter's files apart from those of the compliance store in use, which numbers
+// its events independently.
 // END is RunInfo::end_us as YYYYMMDDTHHMMSSZ; FIRST/LAST are the run's event-id
 // range, zero-padded to 19 digits, so names sort by run; SLUG is the room's display
 // name reduced to [A-Za-z0-9_-] (at most 32 bytes, "room" if nothing is left);

@@ -304,11 +304,13 @@ Status compliance_drain(const PoolCommandContext& ctx, const ComplianceDrainArgs
                           "'s compliance store; try again later");
   }
   compliance::CycleReport report;
-  Result<compliance::DrainPlan> plan =
-      args.dry_run ? compliance::plan_drain(s.mgc(), *a, *in_use)
-                   : compliance::drain(
-                         s.mgc(), *a, *in_use,
-                         {.domain = s.topology->pool_fqdn, .server = operator_identity()}, report);
+  Result<compliance::DrainPlan> plan = args.dry_run
+                                           ? compliance::plan_drain(s.mgc(), *a, *in_use)
+                                           : compliance::drain(s.mgc(), *a, *in_use,
+                                                               {.domain = s.topology->pool_fqdn,
+                                                                .server = operator_identity(),
+                                                                .origin = "from-" + args.from},
+                                                               report);
   if (!plan) return plan.error();
   if (args.json) {
     *ctx.out << json{{"from", args.from},

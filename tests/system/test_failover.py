@@ -437,20 +437,17 @@ def test_steps_one_to_four_one_command_each(lab_factory):
     assert lab.query("backup", "select current_setting('restore_command') = ''") == [["t"]]
     # New WAL after the removal: shipped to the share, not copied, not applied.
     for k in range(3):
-        lab.query("primary", f"create table if not exists s2(x int); insert into s2 values ({k}); "
-                             "select pg_switch_wal()")
-    # At least the three switched segments (archive_timeout may ship more).
-    seen = [""]
-
-    def to_copy():
-        seen[0] = lab.ctl("logship", "copy", "--dry-run").stdout
-        m = re.search(r"(\d+) file\(s\) to copy", seen[0])
-        return int(m.group(1)) if m else 0
-
-    try:
-        wait_until(lambda: to_copy() >= 3, 30, "the new files in the share")
-    except TimeoutError as e:
-        raise TimeoutError(f"{e}; last dry run: {seen[0]!r}") from None
+        last_seg = lab.query("primary", f"create table if not exists s2(x int); "
+                                        f"insert into s2 values ({k}); "
+                                        "select pg_walfile_name(pg_switch_wal())")[-1][0]
+    # Stored in the share once its manifest records it (archive_timeout may ship
+    # more segments around these).
+    manifest = lab.dir / "share" / "pchat-manifest.jsonl"
+    wait_until(lambda: manifest.exists() and f'"name":"{last_seg}"' in manifest.read_text(),
+               30, f"segment {last_seg} (the last insert) in the share")
+    out = lab.ctl("logship", "copy", "--dry-run").stdout
+    m = re.search(r"(\d+) file\(s\) to copy", out)
+    assert m and int(m.group(1)) >= 3, out
     time.sleep(1.0)
     assert lab.query("backup", "select to_regclass('s2') is null") == [["t"]]
     out = lab.ctl("logship", "copy").stdout

@@ -72,6 +72,14 @@ TEST(ComplianceFileNaming, RunAndRoomNamesAreStableAndSafe) {
                         0),
             0u);
   EXPECT_EQ(legal.size(), run_file_name(run, "xml").size() + 1 + 5 + 1 + 16);
+  // A drain's run: the same END and ids from another store get other names.
+  RunInfo drained = run;
+  drained.origin = "from-A";
+  EXPECT_EQ(run_file_name(drained, "xml"),
+            "pchat-compliance-20231114T222820Z-0000000000000000042-0000000000000001234-from-A.xml");
+  EXPECT_NE(room_file_name(drained, "#legal", "ma-chan://pool.example/legal", "xml"), legal);
+  drained.origin = "from-../x y";
+  EXPECT_EQ(run_file_name(drained, "xml").find('/'), std::string::npos);
   // Same slug, different uri: different names.
   EXPECT_NE(room_file_name(run, "#a/b", "ma-chan://p/1", "xml"),
             room_file_name(run, "#a.b", "ma-chan://p/2", "xml"));

@@ -85,12 +85,15 @@ std::string room_uri(const std::string& domain, const std::string& folded_room) 
   return "ma-chan://" + domain + "/" + std::string(r);
 }
 
-json config_json(const AdapterConfig& a, const std::string& adapter_type) {
-  return {{"adapter_type", adapter_type},
-          {"output_directory", a.output_directory},
-          {"one_chat_room_per_output_file", a.one_chat_room_per_output_file},
-          {"add_user_details", a.add_user_details},
-          {"add_chat_room_details", a.add_chat_room_details}};
+json config_json(const AdapterConfig& a, const std::string& adapter_type,
+                 const std::string& origin) {
+  json j = {{"adapter_type", adapter_type},
+            {"output_directory", a.output_directory},
+            {"one_chat_room_per_output_file", a.one_chat_room_per_output_file},
+            {"add_user_details", a.add_user_details},
+            {"add_chat_room_details", a.add_chat_room_details}};
+  if (!origin.empty()) j["origin"] = origin;  // recorded: a re-run names its files alike
+  return j;
 }
 
 struct OpenRun {
@@ -110,7 +113,7 @@ Result<std::optional<OpenRun>> open_run(pg::Connection& comp, const ComplianceCo
   OpenRun run;
   if (r->rows() == 1) {
     run.id = r->i64(0, 0);
-    run.info = {r->i64(0, 3), r->i64(0, 4), r->i64(0, 1), r->i64(0, 2)};
+    run.info = {r->i64(0, 3), r->i64(0, 4), r->i64(0, 1), r->i64(0, 2), {}};
     json j = json::parse(r->str(0, 5), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       return make_error(ErrorKind::kInternal,
@@ -121,6 +124,7 @@ Result<std::optional<OpenRun>> open_run(pg::Connection& comp, const ComplianceCo
     run.adapter.one_chat_room_per_output_file = j.value("one_chat_room_per_output_file", false);
     run.adapter.add_user_details = j.value("add_user_details", false);
     run.adapter.add_chat_room_details = j.value("add_chat_room_details", false);
+    run.info.origin = j.value("origin", "");
     spdlog::info("compliance: finishing open run {} (events {} .. {})", run.id,
                  run.info.first_event_id, run.info.last_event_id);
     return std::optional<OpenRun>(std::move(run));
@@ -143,13 +147,13 @@ Result<std::optional<OpenRun>> open_run(pg::Connection& comp, const ComplianceCo
         "-AdapterOutputDirectory DIR); events wait in mgccomp");
   }
   const int64_t end = now_us();
-  run.info = {std::min(w->i64(0, 3), end), end, w->i64(0, 1), w->i64(0, 2)};
+  run.info = {std::min(w->i64(0, 3), end), end, w->i64(0, 1), w->i64(0, 2), ctx.origin};
   auto ins = comp.exec(
       "INSERT INTO runs (first_event_id, last_event_id, start_us, end_us, config, server) "
       "VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING id",
       {std::to_string(run.info.first_event_id), std::to_string(run.info.last_event_id),
        std::to_string(run.info.start_us), std::to_string(run.info.end_us),
-       config_json(run.adapter, run.adapter_type).dump(), ctx.server});
+       config_json(run.adapter, run.adapter_type, run.info.origin).dump(), ctx.server});
   if (!ins) return ins.error();
   run.id = ins->i64(0, 0);
   return std::optional<OpenRun>(std::move(run));

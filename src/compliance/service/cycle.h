@@ -44,6 +44,8 @@ struct CycleContext {
   std::string domain;                    // for URIs: the pool FQDN (standalone: server name)
   std::string server;                    // who runs it (recorded in runs)
   std::string default_output_directory;  // used when the configuration has none
+  // Marks the runs this context creates and their files (RunInfo::origin): a drain's.
+  std::string origin;
   // Test only (crash tests): sleep this long after a run's files are written, before
   // its purge commits, so a test can SIGKILL the holder exactly there.
   int test_pause_before_purge_ms = 0;
