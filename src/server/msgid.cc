@@ -1,7 +1,11 @@
 #include "server/msgid.h"
 
+#include <sodium.h>
+
+#include <array>
 #include <chrono>
-#include <random>
+#include <cstring>
+#include <stdexcept>
 
 namespace pchat::server {
 
@@ -28,10 +32,23 @@ std::string make_msgid(uint64_t unix_ms, uint64_t hi, uint64_t lo) {
 }
 
 std::string new_msgid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  // libsodium's generator (the system's, unpredictable), read in blocks: one
+  // system call per ~400 ids, not one per id.
+  static thread_local std::array<unsigned char, 4096> pool;
+  static thread_local size_t used = pool.size();
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium failed to start");
+  if (used + 16 > pool.size()) {
+    randombytes_buf(pool.data(), pool.size());
+    used = 0;
+  }
+  uint64_t hi = 0, lo = 0;
+  std::memcpy(&hi, pool.data() + used, 8);
+  std::memcpy(&lo, pool.data() + used + 8, 8);
+  sodium_memzero(pool.data() + used, 16);  // an id's bits are not kept around
+  used += 16;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
-  const uint64_t hi = rng(), lo = rng();
   return make_msgid(static_cast<uint64_t>(ms), hi, lo);
 }
 

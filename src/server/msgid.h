@@ -16,7 +16,8 @@ namespace pchat::server {
 // `unix_ms` (low 48 bits), then the 80 low bits of `hi:lo` (16 of hi, 64 of lo).
 std::string make_msgid(uint64_t unix_ms, uint64_t hi, uint64_t lo);
 
-// make_msgid with the current time and fresh random bits (thread-safe).
+// make_msgid with the current time and 80 bits from libsodium's generator
+// (thread-safe).
 std::string new_msgid();
 
 }  // namespace pchat::server

@@ -45,8 +45,8 @@ Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
                                   "Chat messages delivered to recipients (echo included)")),
       delivery_seconds_(metrics.histogram(
           "pchat_message_delivery_seconds",
-          "From receiving a message to delivering it (this server's own senders): queue, "
-          "commit, message stream",
+          "From receiving a message to handing it to its recipients' output (this "
+          "server's own senders): queue, commit, message stream, fan-out",
           {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
       socket_writes_(metrics.counter("pchat_socket_writes_total",
                                      "Writes to client sockets (each takes every line queued)")),
@@ -467,7 +467,7 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
          "Message not delivered: it could not be stored (" + st.error().message + ")");
     pending_.erase(it);
   };
-  pending_.emplace(msgid, PendingMessage{r, target_display});
+  pending_.emplace(msgid, PendingMessage{r, target_display, std::chrono::steady_clock::now()});
   if (!writer_->submit(std::move(w))) {
     pending_.erase(msgid);
     fail(r, command, "MESSAGE_NOT_STORED", {target_display},
@@ -514,9 +514,6 @@ void Server::deliver(const store::HistoryRow& row) {
     pending_.erase(it);
   }
   Session* sender = mine ? &mine->response->session() : nullptr;
-  if (mine)
-    delivery_seconds_.observe(static_cast<double>(std::max<int64_t>(now_us() - row.ts_us, 0)) /
-                              1e6);
   const uint32_t need = row.command == "TAGMSG" ? static_cast<uint32_t>(kCapMessageTags) : 0u;
   if (!row.target.empty() && row.target[0] == '#') {
     Channel* c = find_channel(row.target);
@@ -539,6 +536,10 @@ void Server::deliver(const store::HistoryRow& row) {
   if (mine && sender->has_cap(kCapEchoMessage) && !sender->closing()) {
     deliveries_.inc();
     mine->response->add(history_message(row, mine->echo_target));
+  }
+  if (mine) {  // received here until handed to every recipient's output
+    delivery_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - mine->received).count());
   }
   // Destroying `mine` releases the Response: the labeled ACK, if any, goes now.
 }

@@ -316,6 +316,7 @@ class Server {
   struct PendingMessage {
     ResponsePtr response;
     std::string echo_target;  // the target as the sender named it
+    std::chrono::steady_clock::time_point received;
   };
   std::unordered_map<std::string, PendingMessage> pending_;
   std::unordered_map<std::string, std::vector<Session*>> by_account_;  // folded account

@@ -295,8 +295,9 @@ CREATE TRIGGER groups_notify AFTER INSERT OR UPDATE OR DELETE ON groups
 // starts (its last character stands alone): "会議資料" -> 会議 議資 資料 料. A query
 // word's run is the phrase of its bigrams (one character: any token it starts), so
 // a run is found anywhere inside a longer one, in order. Text without such
-// characters pays one regex test (~0.3 us per message); CJK text ~15 us. The words
-// are stored (messages.search_words) and indexed.
+// characters pays one regex test (migration 10: not even that for ASCII); CJK text
+// ~15 us. The words are stored (messages.search_words) and indexed (migration 11:
+// the index over the expression, no column).
 constexpr const char* kV9 = R"sql(
 CREATE FUNCTION pchat_cjk_bigrams(t text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -409,8 +410,10 @@ $$;
 // row twice (about a fifth of the writer's CPU per message: 17.1-18.3 -> 14.3-14.6
 // us, 37-40,000 -> 44-45,000 committed messages/s in the commit-bound benchmark).
 // Searches compute the words of the newest messages they walk (store/search.cc).
-// DROP COLUMN does not rewrite the table; the index is built again (about 15 s per
-// 2.5M messages here).
+// DROP COLUMN does not rewrite the table (the old words' bytes stay until rows are
+// rewritten, e.g. VACUUM FULL); the index is built again, about 15 s per 2.5M
+// messages here, while writers wait (the table is locked): plan it as maintenance,
+// every server of the pool upgraded together (an older one cannot SEARCH after it).
 constexpr const char* kV11 = R"sql(
 DROP INDEX messages_search;
 ALTER TABLE messages DROP COLUMN search_words;
