@@ -46,6 +46,12 @@ class Histogram {
   std::atomic<int64_t> sum_micro_{0};  // sum * 1e6, integer to stay lock-free
 };
 
+// Upper bounds, in seconds, for latencies from half a millisecond to seconds (the
+// commit, a message's delivery).
+inline std::vector<double> latency_buckets_seconds() {
+  return {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+}
+
 class MetricsRegistry {
  public:
   Counter& counter(const std::string& name, const std::string& help);

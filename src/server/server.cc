@@ -47,7 +47,7 @@ Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
           "pchat_message_delivery_seconds",
           "From receiving a message to handing it to its recipients' output (this "
           "server's own senders): queue, commit, message stream, fan-out",
-          {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
+          latency_buckets_seconds())),
       socket_writes_(metrics.counter("pchat_socket_writes_total",
                                      "Writes to client sockets (each takes every line queued)")),
       bounced_(metrics.counter("pchat_connections_bounced_total",

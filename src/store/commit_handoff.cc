@@ -2,9 +2,11 @@
 
 namespace pchat::store {
 
-void CommitHandoff::pop_front() {
-  rows_ -= ranges_.front().rows.size();
+std::vector<HistoryRow> CommitHandoff::pop_front() {
+  std::vector<HistoryRow> rows = std::move(ranges_.front().rows);
   ranges_.pop_front();
+  rows_ -= rows.size();
+  return rows;
 }
 
 void CommitHandoff::publish(uint64_t commit, std::vector<HistoryRow> rows) {
@@ -34,9 +36,7 @@ std::optional<std::vector<HistoryRow>> CommitHandoff::take(uint64_t commit, int6
   if (front.commit != commit) return out;
   if (front.rows.front().id == first && front.rows.back().id == last &&
       static_cast<int64_t>(front.rows.size()) == last - first + 1) {
-    rows_ -= front.rows.size();
-    out = std::move(front.rows);
-    ranges_.pop_front();
+    out = pop_front();
   }
   return out;
 }

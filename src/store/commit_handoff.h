@@ -53,7 +53,9 @@ class CommitHandoff {
     uint64_t commit;
     std::vector<HistoryRow> rows;
   };
-  void pop_front();  // REQUIRES: mu_ held, ranges_ not empty
+  // Removes the oldest range and returns its rows. REQUIRES: mu_ held, ranges_ not
+  // empty.
+  std::vector<HistoryRow> pop_front();
 
   std::mutex mu_;
   std::condition_variable published_;

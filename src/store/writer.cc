@@ -90,9 +90,8 @@ Writer::Writer(std::shared_ptr<StoreTarget> target, std::string writer_id, Sink 
                               "Compliance events committed to the outbox")),
       batch_size_(metrics.histogram("pchat_commit_batch_size", "Messages per group commit",
                                     {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096})),
-      commit_seconds_(metrics.histogram(
-          "pchat_commit_seconds", "Latency of one group commit",
-          {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
+      commit_seconds_(metrics.histogram("pchat_commit_seconds", "Latency of one group commit",
+                                        latency_buckets_seconds())),
       queue_depth_(metrics.gauge("pchat_commit_queue_depth", "Messages waiting to be committed")) {}
 
 Writer::~Writer() {

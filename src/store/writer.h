@@ -5,10 +5,9 @@
 //  2. One writer thread takes everything queued (up to kMaxBatch rows) and commits
 //     it as ONE transaction, pipelined in one round trip: the pool-wide message lock
 //     (pg_advisory_xact_lock), then INSERT ... SELECT FROM unnest(arrays) RETURNING
-//     id with a NOTIFY pchat_messages '<writer> <commit number> <first id> <last
-//     id>'. One WAL flush
-//     for the whole batch. While it commits, new rows queue up and form the next
-//     batch, so batch size grows with load.
+//     id with a NOTIFY pchat_messages '<writer> <commit number> <first id>
+//     <last id>'. One WAL flush for the whole batch. While it commits, new rows
+//     queue up and form the next batch, so batch size grows with load.
 //  3. After the commit returns, the batch goes to the completion sink with the
 //     store-assigned ids (the message sequence). Only then may anything be
 //     acknowledged or delivered. On failure the whole batch carries the error and
