@@ -3,8 +3,13 @@
 # synchronous mirror (issue 8), on the lab's datacenter A (docs/lab.md).
 #
 #   bench/mirror_persistence.sh [--bin-dir DIR] [--rounds N] [--duration S] [--senders N] [--window W]
+#                               [--wal-segsize MB] [--without-dc-b]
 #
-# One lab (1 server per datacenter, flood limit off). pchat-bench runs a closed loop
+# One lab (1 server per datacenter, flood limit off, 16 MB WAL segments: PostgreSQL's
+# default; the lab's own default of 1 MB means one archive-wal process per MB of WAL).
+# --without-dc-b SIGKILLs datacenter B (lab kill-dc B) before measuring: its stores,
+# server and copy job replay and copy everything A writes, which on a deployment is
+# another site's machines and here takes the same 2 cores. pchat-bench runs a closed loop
 # against server a1: every sender keeps --window messages not yet echoed, and pchat
 # echoes a message only once it is committed, so echoes/s is the committed rate.
 # Modes, alternating, same lab and data:
@@ -21,8 +26,10 @@ ROUNDS=2
 DURATION=10
 CLIENTS=40 ROOMS=40 SENDERS=40 WINDOW=16
 JSON_DIR=
+SEGSIZE=16
+WITHOUT_B=
 usage() {
-  echo "usage: $0 [--bin-dir DIR] [--rounds N] [--duration S] [--senders N] [--window W] [--json-dir DIR]" >&2
+  echo "usage: $0 [--bin-dir DIR] [--rounds N] [--duration S] [--senders N] [--window W] [--wal-segsize MB] [--without-dc-b] [--json-dir DIR]" >&2
   exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -33,6 +40,8 @@ while [[ $# -gt 0 ]]; do
     --senders) CLIENTS=$2; ROOMS=$2; SENDERS=$2; shift 2 ;;
     --window) WINDOW=$2; shift 2 ;;
     --json-dir) JSON_DIR=$2; shift 2 ;;
+    --wal-segsize) SEGSIZE=$2; shift 2 ;;
+    --without-dc-b) WITHOUT_B=1; shift ;;
     *) usage ;;
   esac
 done
@@ -48,8 +57,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN/pchatctl" lab up --dir "$LAB" --servers-per-dc 1 --allow-guests \
+"$BIN/pchatctl" lab up --dir "$LAB" --servers-per-dc 1 --allow-guests --wal-segsize "$SEGSIZE" \
   --server-arg=--flood-burst --server-arg=0 > "$TMP/lab-up.log"
+if [[ -n "$WITHOUT_B" ]]; then "$BIN/pchatctl" lab kill-dc B --dir "$LAB" > /dev/null; fi
 read -r IRC PGPORT < <(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -84,7 +94,8 @@ run() {  # mode round
   if [[ -n "$JSON_DIR" ]]; then mkdir -p "$JSON_DIR"; cp "$json" "$JSON_DIR/"; fi
 }
 
-echo "mirror_persistence: $SENDERS senders x window $WINDOW, ${DURATION} s per run, $ROUNDS round(s); lab in $LAB"
+echo "mirror_persistence: $SENDERS senders x window $WINDOW, ${DURATION} s per run, $ROUNDS round(s);" \
+  "${SEGSIZE} MB WAL segments; datacenter B ${WITHOUT_B:+killed}${WITHOUT_B:-running}; lab in $LAB"
 for r in $(seq "$ROUNDS"); do
   run mirror "$r"
   run local "$r"

@@ -52,6 +52,10 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   up->add_option("--mirror-timeout", s->lab.mirror_timeout_s,
                  "high safety: seconds before running exposed (default 5)")
       ->option_text("S");
+  up->add_option("--wal-segsize", s->lab.wal_segsize_mb,
+                 "WAL segment size in MB, the unit log shipping moves (default 1: shipping "
+                 "is seen at once; 16, PostgreSQL's default, for load)")
+      ->option_text("MB");
   up->callback([s, set_command] { set_command([s] { return lab_up(s->lab, std::cout); }); });
   auto* lstatus =
       lab->add_subcommand("status", "every process of the lab: PID, running or not, address");

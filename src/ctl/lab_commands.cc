@@ -3,12 +3,14 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/process.h"
 #include "ctl/lab_layout.h"
 #include "ctl/lab_process.h"
 #include "dr/cluster/pg_cluster.h"
@@ -174,7 +176,8 @@ Status create_lab(Lab& lab, std::ostream& out) {
     auto c = lab.cluster(r);
     auto t0 = std::chrono::steady_clock::now();
     if (auto st = dr::init_cluster(lab.tools, c, topo->log_shipping.wal_segsize_mb); !st) return st;
-    std::vector<std::string> settings = dr::base_settings(c, l.store(r)->port);
+    std::vector<std::string> settings =
+        dr::base_settings(c, l.store(r)->port, topo->log_shipping.wal_segsize_mb);
     if (r == StoreRole::kPrimary) {
       for (auto& s : dr::archive_settings(*topo, lab.cmds)) settings.push_back(s);
     }
@@ -290,6 +293,13 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   if (args.servers_per_dc < 1 || args.servers_per_dc > 8) {
     return make_error(ErrorKind::kInvalidInput, "--servers-per-dc must be 1-8");
   }
+  if (!dr::parse_mirror_mode(args.mirror_mode)) {
+    return make_error(ErrorKind::kInvalidInput, "--mirror-mode: high-safety or strict");
+  }
+  if (!dr::valid_wal_segsize_mb(args.wal_segsize_mb)) {
+    return make_error(ErrorKind::kInvalidInput,
+                      "--wal-segsize: a power of two from 1 to 1024 (MB), as initdb takes");
+  }
   fs::path dir = fs::absolute(args.dir).lexically_normal();
   std::error_code ec;
   if (fs::exists(dir / "lab.json")) {
@@ -316,9 +326,7 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   lab.layout.server_args = args.server_args;
   lab.layout.mirror_mode = args.mirror_mode;
   lab.layout.mirror_timeout_s = args.mirror_timeout_s;
-  if (!dr::parse_mirror_mode(args.mirror_mode)) {
-    return make_error(ErrorKind::kInvalidInput, "--mirror-mode: high-safety or strict");
-  }
+  lab.layout.wal_segsize_mb = args.wal_segsize_mb;
   lab.cmds.pchatctl = self_exe();
   lab.cmds.topology_file = lab.layout.topology_file();
   lab.pchatd = lab.cmds.pchatctl.parent_path() / "pchatd";
@@ -396,14 +404,20 @@ Status lab_down(const LabArgs& args, std::ostream& out) {
   for (const auto& r : component_status(*lab)) {
     if (r.running) left += "\n  " + r.name + " (pid " + std::to_string(r.pid) + ") still runs";
   }
-  std::vector<int> ports;
-  for (const auto& s : lab->layout.stores) ports.push_back(s.port);
+  std::vector<std::pair<int, std::string>> ports;  // and whose it is
+  for (const auto& s : lab->layout.stores) ports.push_back({s.port, dr::to_string(s.role)});
   for (const auto& s : lab->layout.servers) {
-    ports.push_back(s.irc_port);
-    ports.push_back(s.http_port);
+    ports.push_back({s.irc_port, s.name + " IRC"});
+    ports.push_back({s.http_port, s.name + " HTTP"});
   }
-  for (int p : ports) {
-    if (port_listening(p)) left += "\n  port " + std::to_string(p) + " still listens";
+  for (const auto& [p, whose] : ports) {
+    if (!port_listening(p)) continue;
+    left += "\n  port " + std::to_string(p) + " (" + whose + ") still listens";
+    for (pid_t pid : listening_pids(p)) {
+      std::string cmd = read_proc_file(pid, "cmdline");
+      std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+      left += "\n    pid " + std::to_string(pid) + ": " + cmd.substr(0, 200);
+    }
   }
   if (!left.empty())
     return make_error(ErrorKind::kUnavailable, "lab down left something behind:" + left);

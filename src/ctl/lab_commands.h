@@ -18,6 +18,7 @@ struct LabArgs {
   int compliance_run_interval_ms = 0;    // test only: pchatd --compliance-run-interval-ms
   std::string mirror_mode = "high-safety";
   int mirror_timeout_s = 5;
+  int wal_segsize_mb = 1;  // [log_shipping] wal_segsize_mb (initdb --wal-segsize)
   bool json = false;
   std::string dc;  // kill-dc / start-dc: "A" or "B"
 };

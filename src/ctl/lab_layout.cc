@@ -113,7 +113,7 @@ std::string lab_topology_text(const LabLayout& l) {
   o << "[log_shipping]\nbackup_share = \"share\"\ncopy_destination = \"copy-destination\"\n"
     << "archive_timeout_s = 1\ncopy_interval_ms = 200\nrestore_poll_ms = 200\n"
     << "retention_s = 600\nbackup_alert_s = 10\ncopy_alert_s = 10\nrestore_alert_s = 15\n"
-    << "wal_segsize_mb = 1\n\n"
+    << "wal_segsize_mb = " << l.wal_segsize_mb << "\n\n"
     << "[mirroring]\nmode = \"" << l.mirror_mode << "\"\ntimeout_s = " << l.mirror_timeout_s
     << "\n";
   return o.str();
@@ -129,6 +129,7 @@ Status save_lab_layout(const LabLayout& l) {
   j["server_args"] = l.server_args;
   j["mirror_mode"] = l.mirror_mode;
   j["mirror_timeout_s"] = l.mirror_timeout_s;
+  j["wal_segsize_mb"] = l.wal_segsize_mb;
   j["pool_fqdn"] = l.pool_fqdn;
   j["stores"] = json::array();
   for (const auto& s : l.stores) {
@@ -182,6 +183,7 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     l.server_args = j.value("server_args", std::vector<std::string>{});
     l.mirror_mode = j.value("mirror_mode", std::string("high-safety"));
     l.mirror_timeout_s = j.value("mirror_timeout_s", 5);
+    l.wal_segsize_mb = j.value("wal_segsize_mb", 1);
     l.pool_fqdn = j.at("pool_fqdn").get<std::string>();
     for (const auto& s : j.at("stores")) {
       auto role = dr::parse_store_role(s.at("role").get<std::string>());

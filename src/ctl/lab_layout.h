@@ -54,6 +54,7 @@ struct LabLayout {
   int compliance_run_interval_ms = 0;       // test only (pchatd --compliance-run-interval-ms)
   std::string mirror_mode = "high-safety";  // [mirroring] mode
   int mirror_timeout_s = 5;                 // [mirroring] timeout_s
+  int wal_segsize_mb = 1;                   // [log_shipping] wal_segsize_mb
   std::string pool_fqdn = "lab.pchat.test";
   std::vector<LabStore> stores;
   std::vector<LabServer> servers;

@@ -11,10 +11,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "core/process.h"
@@ -107,6 +110,61 @@ bool port_listening(int port) {
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   close(fd);
   return ok;
+}
+
+namespace {
+
+// Inodes of the TCP sockets listening on `port`, from a /proc/net/tcp-style table.
+void listening_inodes(const char* table, int port, std::vector<std::string>& out) {
+  std::ifstream in(table);
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+    if (!(f >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode)) {
+      continue;
+    }
+    auto colon = local.rfind(':');
+    if (state != "0A" || colon == std::string::npos) continue;  // 0A: LISTEN
+    int p = -1;
+    const char* hex = local.data() + colon + 1;
+    auto [end, err] = std::from_chars(hex, local.data() + local.size(), p, 16);
+    if (err == std::errc() && end == local.data() + local.size() && p == port) {
+      out.push_back(inode);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<pid_t> listening_pids(int port) {
+  std::vector<std::string> inodes;
+  listening_inodes("/proc/net/tcp", port, inodes);
+  listening_inodes("/proc/net/tcp6", port, inodes);
+  std::vector<pid_t> pids;
+  if (inodes.empty()) return pids;
+  std::error_code ec;
+  for (const auto& proc : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = proc.path().filename().string();
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    std::error_code fd_ec;
+    for (const auto& fd : std::filesystem::directory_iterator(proc.path() / "fd", fd_ec)) {
+      std::error_code link_ec;
+      const std::string target = std::filesystem::read_symlink(fd.path(), link_ec).string();
+      if (link_ec || !target.starts_with("socket:[")) continue;
+      const std::string inode = target.substr(8, target.size() - 9);
+      if (std::find(inodes.begin(), inodes.end(), inode) != inodes.end()) {
+        pids.push_back(static_cast<pid_t>(std::atol(name.c_str())));
+        break;
+      }
+    }
+  }
+  return pids;
 }
 
 namespace {

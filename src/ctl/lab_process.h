@@ -33,6 +33,10 @@ void reap_if_child(pid_t pid);
 // True when something listens on 127.0.0.1:port (a TCP connect succeeds).
 bool port_listening(int port);
 
+// The processes with a TCP socket listening on `port` (any address; from
+// /proc/net/tcp and tcp6 and each process's open files: only those we may read).
+std::vector<pid_t> listening_pids(int port);
+
 // `count` distinct free TCP ports on 127.0.0.1 (held open while choosing).
 Result<std::vector<int>> free_ports(int count);
 

@@ -113,6 +113,11 @@ struct LogShipping {
   int wal_segsize_mb = 16;
 };
 
+// What initdb --wal-segsize takes: a power of two from 1 to 1024 (MB).
+constexpr bool valid_wal_segsize_mb(int mb) {
+  return mb >= 1 && mb <= 1024 && (mb & (mb - 1)) == 0;
+}
+
 struct Mirroring {
   MirrorMode mode = MirrorMode::kHighSafety;
   int timeout_s = 10;  // high safety: seconds without the mirror before running exposed

@@ -374,7 +374,7 @@ class Parser {
     integer(l, "copy_alert_s", f, 1, 30 * kDay, ls.copy_alert_s);
     integer(l, "restore_alert_s", f, 1, 30 * kDay, ls.restore_alert_s);
     if (integer(l, "wal_segsize_mb", f, 1, 1024, ls.wal_segsize_mb) &&
-        (ls.wal_segsize_mb & (ls.wal_segsize_mb - 1)) != 0) {
+        !valid_wal_segsize_mb(ls.wal_segsize_mb)) {
       error(line_of(*l.get("wal_segsize_mb")), f + ".wal_segsize_mb",
             std::to_string(ls.wal_segsize_mb) + " is not a power of two (initdb --wal-segsize)");
     }

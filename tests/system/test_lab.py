@@ -5,6 +5,7 @@ behind; kill-dc SIGKILLs exactly one datacenter; start-dc brings it back as on d
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -82,6 +83,16 @@ def test_lab_up_then_down_leaves_no_process_and_no_port(lab_factory, unique):
     assert [p for p in ports if listening(p)] == []
     # Idempotent: a second down finds nothing to do and succeeds.
     lab.down()
+    # Something else on a lab port is named, with the process that listens.
+    a1 = lab.servers("A")[0]
+    with socket.socket() as stray:
+        stray.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        stray.bind(("127.0.0.1", a1["irc_port"]))
+        stray.listen(1)
+        r = pchatctl_run("lab", "down", "--dir", lab.dir)
+    assert r.returncode == 1
+    assert f"port {a1['irc_port']} ({a1['name']} IRC) still listens" in r.stderr, r.stderr
+    assert f"pid {os.getpid()}: " in r.stderr, r.stderr
 
 
 def test_lab_up_refuses_an_existing_lab(lab_factory):
@@ -89,6 +100,29 @@ def test_lab_up_refuses_an_existing_lab(lab_factory):
     r = pchatctl_run("lab", "up", "--dir", lab.dir)
     assert r.returncode == 1
     assert "already exists" in r.stderr
+
+
+def test_wal_segment_size_is_the_labs_choice(lab_factory, base_dir):
+    # Refused before anything is made: initdb takes powers of two from 1 to 1024.
+    for bad in ("3", "0", "2048"):
+        d = base_dir / f"bad-seg-{bad}"
+        r = pchatctl_run("lab", "up", "--dir", d, "--wal-segsize", bad)
+        assert r.returncode == 1, r.stdout
+        assert "--wal-segsize: a power of two from 1 to 1024" in r.stderr
+        assert not d.exists()
+
+    lab = lab_factory(extra_args=("--wal-segsize", "4"))
+    for role in ("primary", "mirror", "backup", "backup_mirror"):
+        assert lab.query(role, "select current_setting('wal_segment_size')") == [["4MB"]], role
+    assert lab.query("primary", "select current_setting('shared_buffers'), "
+                                "current_setting('max_wal_size')") == [["128MB", "1GB"]]
+    assert "wal_segsize_mb = 4" in open(lab.topology).read()
+    # A segment switched on the primary is shipped and replayed by the backup store.
+    lab.query("primary", "create table seg_probe(x int); insert into seg_probe values (4)")
+    lab.query("primary", "select pg_switch_wal()")
+    wait_until(lambda: lab.query("backup", "select to_regclass('seg_probe') is not null")
+               == [["t"]], 30, "the backup store to replay the switched segment")
+    assert lab.query("backup", "select x from seg_probe") == [["4"]]
 
 
 def test_kill_dc_then_start_dc(lab_factory, unique):

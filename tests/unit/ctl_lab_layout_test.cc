@@ -1,10 +1,16 @@
 // The lab's layout and topology text (ctl/lab_layout.h): the file lab up writes is a
-// valid topology with no diagnostic, and lab.json round-trips.
+// valid topology with no diagnostic, and lab.json round-trips; the processes
+// listening on a port (ctl/lab_process.h), as lab down names them.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <set>
 
 #include "ctl/lab_layout.h"
+#include "ctl/lab_process.h"
 #include "dr/topology_file.h"
 #include "logship_test_util.h"
 
@@ -59,6 +65,7 @@ TEST(LabLayout, StateFileRoundTrips) {
   l.jobs[1].pid = 99;
   l.allow_guests = true;
   l.mirror_mode = "strict";
+  l.wal_segsize_mb = 16;
   ASSERT_TRUE(save_lab_layout(l).ok());
   auto back = load_lab_layout(dir.path());
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -67,6 +74,10 @@ TEST(LabLayout, StateFileRoundTrips) {
   EXPECT_EQ(back->jobs[1].args, l.jobs[1].args);
   EXPECT_TRUE(back->allow_guests);
   EXPECT_EQ(back->mirror_mode, "strict");
+  EXPECT_EQ(back->wal_segsize_mb, 16);
+  auto topo = dr::check_topology(lab_topology_text(*back), "lab.toml", dir.path());
+  ASSERT_TRUE(topo.ok());
+  EXPECT_EQ(topo.topology->log_shipping.wal_segsize_mb, 16);
   EXPECT_EQ(back->store(dr::StoreRole::kBackup)->port, l.store(dr::StoreRole::kBackup)->port);
   EXPECT_FALSE(load_lab_layout(dir.path() / "nothing").ok());
 }
@@ -84,6 +95,28 @@ TEST(TopologyFile, WalSegsizeMustBeAPowerOfTwo) {
   for (const auto& d : bad.diagnostics)
     said |= dr::format(d).find("not a power of two") != std::string::npos;
   EXPECT_TRUE(said);
+  for (int mb : {1, 2, 16, 1024}) EXPECT_TRUE(dr::valid_wal_segsize_mb(mb)) << mb;
+  for (int mb : {0, -16, 3, 24, 2048}) EXPECT_FALSE(dr::valid_wal_segsize_mb(mb)) << mb;
+}
+
+// lab down names the process still listening on a lab port.
+TEST(LabProcess, ListeningPidsFindsThisProcessOnItsPort) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const int port = ntohs(a.sin_port);
+  EXPECT_TRUE(listening_pids(port).empty());  // bound, not listening yet
+  ASSERT_EQ(listen(fd, 1), 0);
+  EXPECT_TRUE(port_listening(port));
+  EXPECT_EQ(listening_pids(port), std::vector<pid_t>{getpid()});
+  close(fd);
+  EXPECT_TRUE(listening_pids(port).empty());
+  EXPECT_FALSE(port_listening(port));
 }
 
 }  // namespace

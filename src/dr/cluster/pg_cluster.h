@@ -82,8 +82,9 @@ Status append_settings(const ClusterPaths& c, const std::string& comment,
                        const std::vector<std::string>& settings);
 
 // The settings every pchat-run cluster gets: listen on 127.0.0.1:port and the socket,
-// small memory, replication-ready.
-std::vector<std::string> base_settings(const ClusterPaths& c, int port);
+// PostgreSQL's default memory, replication-ready. `wal_segsize_mb` is the cluster's (initdb
+// --wal-segsize): PostgreSQL wants min_wal_size and max_wal_size of two segments or more.
+std::vector<std::string> base_settings(const ClusterPaths& c, int port, int wal_segsize_mb);
 
 // pg_ctl start -w (detached). Succeeds at once if the postmaster already answers.
 Status start_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s = 120);

@@ -166,7 +166,8 @@ static Status build_standby(const PgTools& tools, const Topology& t, StoreRole s
       !st) {
     return st;
   }
-  std::vector<std::string> settings = base_settings(dst, listen_port(*t.store(mirror)));
+  std::vector<std::string> settings =
+      base_settings(dst, listen_port(*t.store(mirror)), t.log_shipping.wal_segsize_mb);
   for (auto& s : archive_settings(t, cmds)) settings.push_back(s);
   settings.push_back("primary_conninfo = " + quote_conf(replication_conninfo(t, source, app)));
   settings.push_back("recovery_target_timeline = 'latest'");
@@ -278,7 +279,7 @@ Status init_backup_standby(const PgTools& tools, const Topology& t, const PchatC
   }
   const std::string restore = restore_from_copy_destination(t);
   std::vector<std::string> settings =
-      base_settings(*dst, listen_port(*t.store(StoreRole::kBackup)));
+      base_settings(*dst, listen_port(*t.store(StoreRole::kBackup)), t.log_shipping.wal_segsize_mb);
   for (auto& s : archive_settings(t, cmds)) settings.push_back(s);
   settings.push_back("restore_command = " + quote_conf(restore));
   settings.push_back("recovery_target_timeline = 'latest'");
