@@ -256,7 +256,7 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
     Session* s = by_nick[removal.nick];
     if (s == nullptr || live->member(s) == nullptr) continue;
     irc::Message kick{{}, srv_.name(), "KICK", {live->name(), s->nick_, removal.reason}};
-    s->held_.erase(live);  // as KICK does: a pending JOIN replay must not hold it back
+    srv_.release_held(*s, *live);  // as KICK does: a pending JOIN replay must not hold it back
     srv_.broadcast(*live, kick);
     srv_.presence_left(*s, *live, removal.reason, srv_.name());
     srv_.part_channel(*s, *live);

@@ -320,9 +320,18 @@ void Server::unregister_nick(Session& s) {
   if (it != nicks_.end() && it->second == &s) nicks_.erase(it);
 }
 
+void Server::release_held(Session& s, Channel& c) {
+  auto held = s.held_.find(&c);
+  if (held == s.held_.end()) return;
+  std::vector<std::string> live = std::move(held->second);
+  s.held_.erase(held);
+  if (s.closing()) return;
+  for (const auto& line : live) s.send_line(line);
+}
+
 void Server::part_channel(Session& s, Channel& c) {
+  release_held(s, c);
   c.members.erase(&s);
-  s.held_.erase(&c);
   std::erase(s.channels_, &c);
   remove_channel_if_empty(c);
 }

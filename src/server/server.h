@@ -203,8 +203,12 @@ class Server {
   void send_motd(Session& s, const ResponsePtr& r);
   void send_lusers(const ResponsePtr& r);
   void send_names(Session& s, Channel& c, const ResponsePtr& r);
-  // Removes `s` from `c` (no message sent).
+  // Removes `s` from `c` (no PART sent; see release_held).
   void part_channel(Session& s, Channel& c);
+  // Abandons the JOIN replay of `c` still loading for `s`, if any: the live lines held
+  // for it go out now, in order (they happened while `s` was a member), so that what
+  // follows (its KICK, its PART) comes after them and nothing is held back.
+  void release_held(Session& s, Channel& c);
 
   // Accounts: logs `s` in (sends 900, account-notify to peers).
   void login(Session& s, const std::string& account);

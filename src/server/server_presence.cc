@@ -187,7 +187,7 @@ void Server::kick_local(uint64_t sid, const std::string& channel, const std::str
   Channel* c = find_channel(channel);
   if (target == nullptr || c == nullptr || c->member(target) == nullptr) return;
   irc::Message kick{{}, kicker, "KICK", {c->name(), target->nick_, reason}};
-  target->held_.erase(c);
+  release_held(*target, *c);
   broadcast(*c, kick);
   presence_left(*target, *c, reason, kicker);
   // Compliance: the victim leaves the room (a PART event, recorded best effort).

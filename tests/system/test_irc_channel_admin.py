@@ -4,9 +4,12 @@ RFC 2812 3.1.5, 3.2.3-3.2.8 as modern servers implement them
 (modern.ircdocs.horse); CHANMODES=,k,l,imnst PREFIX=(ov)@+ MODES=4 ELIST=U.
 """
 
-from irc_helpers import join, mode, registered, sync
-
+import subprocess
 import time
+
+from irc_helpers import join, mode, registered, sync
+from pchat_harness import wait_until
+from store_query import PSQL, conninfo, query
 
 
 def channel_modes(client, chan):
@@ -360,3 +363,35 @@ def test_kick_right_after_join_reaches_the_victim(irc, unique):
     for v in victims:
         k = v.expect("KICK", pred=lambda m, v=v: m.params[1] == v.nick)
         assert k.params == [chan, v.nick, "too soon"]
+
+
+def test_lines_held_for_a_loading_replay_reach_the_victim_before_its_kick(server_factory, irc,
+                                                                           unique):
+    # While a member's JOIN history replay loads, the channel's live lines wait for it.
+    # A KICK of that member abandons the replay: the lines held until then (here the
+    # KICK of another member) still reach it, before its own KICK. The replay is held
+    # back for sure by a lock on the messages table.
+    server = server_factory(allow_guests=True, extra_args=["--default-chat-history", "5"])
+    chan = "#" + unique("kh")
+    op, b, c = (registered(irc, unique, p, server=server) for p in ("ho", "hb", "hc"))
+    join(op, chan)
+    join(b, chan)
+    op.send(f"PRIVMSG {chan} :before the lock")
+    b.expect("PRIVMSG")  # committed: the replay would send it
+    locker = subprocess.Popen(
+        [PSQL, conninfo(server.data_dir), "-X", "-q", "-c",
+         "BEGIN; LOCK TABLE messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: query(server.data_dir,
+                                 "SELECT count(*) FROM pg_locks WHERE relation = "
+                                 "'messages'::regclass AND mode = 'AccessExclusiveLock' "
+                                 "AND granted") == [["1"]], 10, "the lock on messages")
+        join(c, chan)  # its replay now waits for the lock
+        op.send(f"KICK {chan} {b.nick},{c.nick} :behave")
+        assert c.expect("KICK").params == [chan, b.nick, "behave"]
+        assert c.expect("KICK").params == [chan, c.nick, "behave"]
+    finally:
+        locker.wait(timeout=20)
+    # The replay, loaded after the lock, is for a channel c has left: nothing comes.
+    assert [m for m in sync(c) if m.command == "PRIVMSG"] == []

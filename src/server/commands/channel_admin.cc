@@ -223,10 +223,10 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
       continue;
     }
     irc::Message kick{{}, s.prefix(), "KICK", {c->name(), target->nick_, reason}};
-    // A victim whose JOIN replay is still loading would get the KICK held, and
-    // then dropped with the channel's held lines: stop holding first, so the
-    // KICK goes straight out (the replay is abandoned, as on PART).
-    target->held_.erase(c);
+    // A victim whose JOIN replay is still loading would get the KICK held: stop
+    // holding first (the replay is abandoned, as on PART; the lines held until now
+    // go out before the KICK).
+    srv.release_held(*target, *c);
     srv.broadcast(*c, kick, &s);
     r->add(std::move(kick));
     srv.presence_left(*target, *c, reason, s.prefix());
