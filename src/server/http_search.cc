@@ -89,13 +89,13 @@ Plan plan_search(Server& srv, std::string_view target) {
   std::vector<std::string> keys;
   for (const auto& [key, name] : rooms) keys.push_back(key);
   return Plan{std::nullopt, [=](pg::Connection& conn) {
-                auto rows = store::search_messages(conn, keys, q, before, static_cast<int>(limit));
-                if (!rows) {
-                  const bool bad = rows.error().kind == ErrorKind::kInvalidInput;
-                  return answer(bad ? 400 : 503, {{"error", rows.error().message}});
+                auto page = store::search_messages(conn, keys, q, before, static_cast<int>(limit));
+                if (!page) {
+                  const bool bad = page.error().kind == ErrorKind::kInvalidInput;
+                  return answer(bad ? 400 : 503, {{"error", page.error().message}});
                 }
                 json results = json::array();
-                for (const auto& row : *rows) {
+                for (const auto& row : page->rows) {
                   auto it = rooms.find(row.target);
                   results.push_back({{"id", row.id},
                                      {"msgid", row.msgid},
@@ -106,11 +106,10 @@ Plan plan_search(Server& srv, std::string_view target) {
                                      {"command", row.command},
                                      {"text", row.body}});
                 }
-                const bool more = static_cast<int64_t>(rows->size()) == limit && !rows->empty();
                 return answer(200, {{"user", account},
                                     {"room", room},
                                     {"results", results},
-                                    {"next", more ? json(rows->back().id) : json(nullptr)}});
+                                    {"next", page->next > 0 ? json(page->next) : json(nullptr)}});
               }};
 }
 

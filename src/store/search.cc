@@ -5,11 +5,9 @@
 
 namespace pchat::store {
 
-Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
-                                                const std::vector<std::string>& targets,
-                                                const std::string& query, int64_t before_id,
-                                                int limit) {
-  if (targets.empty()) return std::vector<HistoryRow>{};
+Result<SearchPage> search_messages(pg::Connection& c, const std::vector<std::string>& targets,
+                                   const std::string& query, int64_t before_id, int limit) {
+  if (targets.empty()) return SearchPage{};
   const bool has_word = std::any_of(query.begin(), query.end(), [](char ch) {
     return static_cast<unsigned char>(ch) >= 0x80 || std::isalnum(static_cast<unsigned char>(ch));
   });
@@ -24,10 +22,16 @@ Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
   // 1. Walk the newest kSearchWalk messages of the conversations (their words
   //    computed here). A frequent query fills its page here.
   // 2. Otherwise read the older matches: through the GIN index when they are few,
-  //    by walking on when they are many.
+  //    by walking on when they are many (over kSearchWalkOn messages at most: a
+  //    word frequent elsewhere can be rare in these conversations).
   // pchat_search_query is IMMUTABLE: folded into a constant when planned.
-  const std::string scope =
-      " target = ANY($2::text[]) AND command <> 'TAGMSG' AND ($3::bigint <= 0 OR id < $3::bigint)";
+  // The conversations and the cursor, as parameters $k and $k+1.
+  auto scope_at = [](int k) {
+    const std::string keys = "$" + std::to_string(k), cursor = "$" + std::to_string(k + 1);
+    return " target = ANY(" + keys + "::text[]) AND command <> 'TAGMSG' AND (" + cursor +
+           "::bigint <= 0 OR id < " + cursor + "::bigint)";
+  };
+  const std::string scope = scope_at(2);
   // The indexed expression (migration 11), so the GIN index serves it.
   const std::string words = "to_tsvector('simple', pchat_search_text(body))";
   const std::string match = words + " @@ pchat_search_query($1)";
@@ -47,31 +51,47 @@ Result<std::vector<HistoryRow>> search_messages(pg::Connection& c,
     if (!walk->is_null(i, 2)) ids.push_back(walk->str(i, 2));
   }
   const bool window_full = walk->i64(0, 0) == kSearchWalk;
+  SearchPage page;
   if (static_cast<int>(ids.size()) < limit && window_full) {
     // Count the matches through the index (capped): few are read from the index and
     // sorted; many (old ones: the newest messages had few) by walking on, older
-    // than the window. `IS TRUE` keeps the planner off the index for the walk.
+    // than the window, kSearchWalkOn messages at most.
     auto probe = c.exec("SELECT count(*) FROM (SELECT 1 FROM messages WHERE " + match + " LIMIT " +
                             std::to_string(kSelectiveMatches + 1) + ") AS m",
                         {query});
     if (!probe) return probe.error();
-    const std::string rest = " AND id < $4::bigint ORDER BY id DESC LIMIT " +
-                             std::to_string(limit - static_cast<int>(ids.size()));
+    const bool selective = probe->i64(0, 0) <= kSelectiveMatches;
+    const std::string older_than = " AND id < $4::bigint ORDER BY id DESC LIMIT ";
+    const std::string wanted = std::to_string(limit - static_cast<int>(ids.size()));
+    // Walking on: the next messages, newest first, read only as far as the page needs
+    // (a LIMIT keeps the match out of the subquery, so off the GIN index).
     const std::string sql =
-        probe->i64(0, 0) <= kSelectiveMatches
-            ? "WITH hits AS MATERIALIZED (SELECT id, target, command FROM messages WHERE " + match +
-                  ") SELECT id FROM hits WHERE" + scope + rest
-            : "SELECT id FROM messages WHERE (" + match + ") IS TRUE AND" + scope + rest;
+        selective ? "WITH hits AS MATERIALIZED (SELECT id, target, command FROM messages WHERE " +
+                        match + ") SELECT id FROM hits WHERE" + scope + older_than + wanted
+                  : "SELECT id FROM (SELECT id, body FROM messages WHERE" + scope + older_than +
+                        std::to_string(kSearchWalkOn) + ") AS w WHERE " + match +
+                        " ORDER BY id DESC LIMIT " + wanted;
     auto older = c.exec(sql, {query, keys_param, before, walk->str(0, 1)});
     if (!older) return older.error();
     for (int i = 0; i < older->rows(); ++i) ids.push_back(older->str(i, 0));
+    if (!selective && static_cast<int>(ids.size()) < limit) {
+      // A short page: did the walk stop at its bound, with older messages left?
+      auto bound = c.exec("SELECT count(*), min(id) FROM (SELECT id FROM messages WHERE" +
+                              scope_at(1) + " AND id < $3::bigint ORDER BY id DESC LIMIT " +
+                              std::to_string(kSearchWalkOn) + ") AS w",
+                          {keys_param, before, walk->str(0, 1)});
+      if (!bound) return bound.error();
+      if (bound->i64(0, 0) == kSearchWalkOn) page.next = bound->i64(0, 1);
+    }
   }
-  if (ids.empty()) return std::vector<HistoryRow>{};
+  if (ids.empty()) return page;
   auto r = c.exec(std::string("SELECT ") + kHistoryColumns +
                       " FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id DESC",
                   {pg::make_text_array(ids)});
   if (!r) return r.error();
-  return decode_history(*r);
+  page.rows = decode_history(*r);
+  if (static_cast<int>(page.rows.size()) == limit) page.next = page.rows.back().id;
+  return page;
 }
 
 }  // namespace pchat::store

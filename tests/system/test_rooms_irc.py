@@ -17,6 +17,7 @@ from irc_client import IrcClient
 from irc_helpers import sync
 from pchat_harness import PchatServer, pchatctl
 from rooms_helpers import ctl, room
+from store_query import query
 
 CAPS = ("echo-message", "message-tags", "batch", "draft/chathistory", "multi-prefix")
 USERS = ("alice", "bob", "carol", "dave", "mallory")
@@ -396,3 +397,30 @@ def test_clear_and_remove_messages_show_in_history_and_search(world, login):
     ctl(server, f'Clear-CsPersistentChatRoom -Identity "pool\\{chan[1:]}" -EndDate "2100-01-01"')
     assert history(bob, chan) == []
     assert search(bob, chan, word)[0] == []
+
+
+def test_a_search_page_reads_a_bounded_number_of_messages(server_factory, irc):
+    """A word frequent elsewhere (over 5,000 matches in the store) but rare in the
+    searched room is looked for by walking the room's history; a page walks a bounded
+    number of messages (1,000, then store/search.h kSearchWalkOn = 60,000), then comes
+    back short with a cursor, and the next page goes on from there."""
+    server = server_factory(allow_guests=True)
+    word = unique_name("rare")
+    c = irc(server)
+    c.register(unique_name("sw"), caps=CAPS)
+    c.send("JOIN #capped")
+    c.expect("366")
+    columns = "INSERT INTO messages (msgid, target, sender, command, body, ts) "
+    query(server.data_dir,
+          columns + f"SELECT 'cw' || g, '#elsewhere', 'x!x@x', 'PRIVMSG', '{word} ' || g, now() "
+          "FROM generate_series(1, 5001) g; " +
+          columns + f"VALUES ('cold', '#capped', 'x!x@x', 'PRIVMSG', 'the {word} is here', now()); " +
+          columns + "SELECT 'cn' || g, '#capped', 'x!x@x', 'PRIVMSG', 'filler ' || g, now() "
+          "FROM generate_series(1, 61500) g", timeout=120)
+    oldest_walked = int(query(server.data_dir,
+                              "SELECT min(id) FROM (SELECT id FROM messages WHERE target = "
+                              "'#capped' ORDER BY id DESC LIMIT 61000) AS w")[0][0])
+    got, cursor = search(c, "#capped", word)
+    assert got == [] and cursor == str(oldest_walked)
+    got, cursor = search(c, "#capped", word, cursor=cursor)
+    assert got == [("#capped", f"the {word} is here")] and cursor == "*"

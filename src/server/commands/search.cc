@@ -8,7 +8,9 @@
 // only while joined). Results are newest first, at most `limit` (1-100), as the
 // stored messages (msgid, time, account tags) in a `pchat/search` batch when the
 // client takes batches; then `NOTE SEARCH END <target> <count> <next cursor | *>`.
-// Pass the next cursor to get the following page. A room the user may not read
+// Pass the next cursor to get the following page. A page reads a bounded number of
+// messages (store/search.h), so it can be short, even empty, and still have a next
+// cursor: only `*` means the history is searched to its start. A room the user may not read
 // answers as a missing one: `FAIL SEARCH INVALID_TARGET <target>`.
 #include <charconv>
 
@@ -28,10 +30,6 @@ bool parse_int(const std::string& s, int64_t& out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
 }
-
-struct Found {
-  Result<std::vector<store::HistoryRow>> rows = std::vector<store::HistoryRow>{};
-};
 
 void handle_search(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   int64_t limit = 0, cursor = 0;
@@ -55,25 +53,23 @@ void handle_search(Server& srv, Session& s, const irc::Message& m, const Respons
   bool ok =
       srv.readers() != nullptr && srv.readers()->submit([sp, r, keys, query, cursor, limit, target,
                                                          display](Result<pg::Connection*> conn) {
-        auto rows =
+        auto page =
             conn ? store::search_messages(**conn, keys, query, cursor, static_cast<int>(limit))
-                 : Result<std::vector<store::HistoryRow>>(conn.error());
-        sp->post([sp, r, rows = std::move(rows), target, display, limit]() {
+                 : Result<store::SearchPage>(conn.error());
+        sp->post([sp, r, page = std::move(page), target, display]() {
           if (r->session().closing()) return;
-          if (!rows) {
-            const bool bad = rows.error().kind == ErrorKind::kInvalidInput;
+          if (!page) {
+            const bool bad = page.error().kind == ErrorKind::kInvalidInput;
             sp->fail(r, kSearchCmd, bad ? "INVALID_PARAMS" : "MESSAGE_ERROR", {target},
-                     bad ? rows.error().message : "Search failed; try again");
+                     bad ? page.error().message : "Search failed; try again");
             return;
           }
           std::vector<irc::Message> lines;
-          for (const auto& row : *rows) {
+          for (const auto& row : page->rows) {
             auto it = display.find(row.target);
             lines.push_back(history_message(row, it != display.end() ? it->second : row.target));
           }
-          const std::string next = static_cast<int64_t>(rows->size()) == limit && !rows->empty()
-                                       ? std::to_string(rows->back().id)
-                                       : "*";
+          const std::string next = page->next > 0 ? std::to_string(page->next) : "*";
           const std::string count = std::to_string(lines.size());
           Session& me = r->session();
           if (me.has_cap(kCapBatch)) {
