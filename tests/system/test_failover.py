@@ -437,9 +437,10 @@ def test_steps_one_to_four_one_command_each(lab_factory):
     assert lab.query("backup", "select current_setting('restore_command') = ''") == [["t"]]
     # New WAL after the removal: shipped to the share, not copied, not applied.
     for k in range(3):
-        last_seg = lab.query("primary", f"create table if not exists s2(x int); "
-                                        f"insert into s2 values ({k}); "
-                                        "select pg_walfile_name(pg_switch_wal())")[-1][0]
+        # Committed first, then switched: psql -c runs its statements as one
+        # transaction, whose commit record would come after the switch.
+        lab.query("primary", f"create table if not exists s2(x int); insert into s2 values ({k})")
+        last_seg = lab.query("primary", "select pg_walfile_name(pg_switch_wal())")[0][0]
     # Stored in the share once its manifest records it (archive_timeout may ship
     # more segments around these).
     manifest = lab.dir / "share" / "pchat-manifest.jsonl"
