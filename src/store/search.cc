@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "store/transaction.h"
+
 namespace pchat::store {
 
 Result<SearchPage> search_messages(pg::Connection& c, const std::vector<std::string>& targets,
@@ -16,6 +18,10 @@ Result<SearchPage> search_messages(pg::Connection& c, const std::vector<std::str
   std::vector<std::optional<std::string>> keys(targets.begin(), targets.end());
   const std::string keys_param = pg::make_text_array(keys);
   const std::string before = std::to_string(before_id);
+  // Its statements see one snapshot: where a walk stopped is where the next page
+  // starts, even while messages are removed (rolled back at the end: it only reads).
+  Transaction tx(c);
+  if (auto st = tx.begin("ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !st) return st.error();
   // The planner cannot estimate how many messages a tsquery matches, and its guesses
   // go both ways (a frequent CJK phrase read 30,000 matches to sort them; a rare word
   // walked the whole table). Decide here instead, in two steps:
@@ -75,13 +81,15 @@ Result<SearchPage> search_messages(pg::Connection& c, const std::vector<std::str
     if (!older) return older.error();
     for (int i = 0; i < older->rows(); ++i) ids.push_back(older->str(i, 0));
     if (!selective && static_cast<int>(ids.size()) < limit) {
-      // A short page: did the walk stop at its bound, with older messages left?
-      auto bound = c.exec("SELECT count(*), min(id) FROM (SELECT id FROM messages WHERE" +
-                              scope_at(1) + " AND id < $3::bigint ORDER BY id DESC LIMIT " +
-                              std::to_string(kSearchWalkOn) + ") AS w",
+      // A short page: did the walk stop at its bound with older messages left? Then
+      // the next page starts below the last message walked (the first row here; a
+      // second one is an older message left).
+      auto bound = c.exec("SELECT id FROM messages WHERE" + scope_at(1) +
+                              " AND id < $3::bigint ORDER BY id DESC OFFSET " +
+                              std::to_string(kSearchWalkOn - 1) + " LIMIT 2",
                           {keys_param, before, walk->str(0, 1)});
       if (!bound) return bound.error();
-      if (bound->i64(0, 0) == kSearchWalkOn) page.next = bound->i64(0, 1);
+      if (bound->rows() == 2) page.next = bound->i64(0, 0);
     }
   }
   if (ids.empty()) return page;

@@ -3,6 +3,8 @@
 // Thread safety: as the connection's (one thread at a time).
 #pragma once
 
+#include <string>
+
 #include "core/result.h"
 #include "store/pg.h"
 
@@ -17,8 +19,9 @@ class Transaction {
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
-  Status begin() {
-    auto r = conn_.exec("BEGIN");
+  // `mode`: transaction modes, e.g. "ISOLATION LEVEL REPEATABLE READ, READ ONLY".
+  Status begin(const std::string& mode = "") {
+    auto r = conn_.exec(mode.empty() ? "BEGIN" : "BEGIN " + mode);
     if (!r) return r.error();
     open_ = true;
     return ok_status();
