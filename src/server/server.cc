@@ -323,7 +323,7 @@ void Server::unregister_nick(Session& s) {
 void Server::release_held(Session& s, Channel& c) {
   auto held = s.held_.find(&c);
   if (held == s.held_.end()) return;
-  std::vector<std::string> live = std::move(held->second);
+  std::vector<std::string> live = std::move(held->second.lines);
   s.held_.erase(held);
   if (s.closing()) return;
   for (const auto& line : live) s.send_line(line);
@@ -387,7 +387,7 @@ void Server::broadcast(Channel& c, const irc::Message& m, Session* except, uint3
     }
     auto held = member->held_.find(&c);
     if (held != member->held_.end()) {
-      held->second.push_back(variants[v]);
+      held->second.lines.push_back(variants[v]);
     } else {
       member->send_line(variants[v]);
     }
@@ -722,7 +722,8 @@ void Server::login(Session& s, const std::string& account) {
 
 void Server::replay_history(Session& s, Channel& c) {
   if (config_.default_chat_history <= 0 || readers_ == nullptr) return;
-  s.held_[&c];  // start holding live lines for this channel
+  const uint64_t replay = ++replays_;
+  s.held_[&c] = Session::Held{replay, {}};  // start holding live lines for this channel
   const std::string target = c.key();
   const std::string display = c.name();
   // Rows up to delivered_upto_ went out before this member joined: replay them.
@@ -733,15 +734,17 @@ void Server::replay_history(Session& s, Channel& c) {
   std::weak_ptr<Session> weak = s.weak_from_this();
   Channel* chan = &c;
   bool ok = readers_->submit(
-      [this, weak, chan, target, display, upto, limit](Result<pg::Connection*> conn) {
+      [this, weak, chan, target, display, upto, limit, replay](Result<pg::Connection*> conn) {
         Result<std::vector<store::HistoryRow>> rows =
             conn ? store::latest_rows(**conn, target, upto, limit)
                  : Result<std::vector<store::HistoryRow>>(conn.error());
-        post([this, weak, chan, display, rows = std::move(rows)]() mutable {
+        post([this, weak, chan, display, replay, rows = std::move(rows)]() mutable {
           auto s = weak.lock();
-          if (!s || s->closing() || !s->held_.contains(chan)) return;  // gone or parted
+          if (!s || s->closing()) return;
+          auto held = s->held_.find(chan);
+          if (held == s->held_.end() || held->second.replay != replay) return;  // parted
           if (!rows || rows->empty() || !compliance_capture()) {
-            finish_replay(weak, chan, display, std::move(rows));
+            finish_replay(weak, chan, replay, display, std::move(rows));
             return;
           }
           // Replayed room history is a BACKCHAT: it goes out once the event is recorded.
@@ -749,23 +752,23 @@ void Server::replay_history(Session& s, Channel& c) {
                                          rows->front().msgid, rows->back().msgid);
           auto shared = std::make_shared<Result<std::vector<store::HistoryRow>>>(std::move(rows));
           record_room_event(*s, "BACKCHAT", display, std::move(what),
-                            [this, weak, chan, display, shared](const Status& st) {
+                            [this, weak, chan, replay, display, shared](const Status& st) {
                               if (!st) *shared = st.error();
-                              finish_replay(weak, chan, display, std::move(*shared));
+                              finish_replay(weak, chan, replay, display, std::move(*shared));
                             });
         });
       });
   if (!ok) s.held_.erase(&c);
 }
 
-void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan,
+void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, uint64_t replay,
                            const std::string& display,
                            Result<std::vector<store::HistoryRow>> rows) {
   auto s = weak.lock();
   if (!s || s->closing()) return;
   auto held = s->held_.find(chan);
-  if (held == s->held_.end()) return;  // parted meanwhile
-  std::vector<std::string> live = std::move(held->second);
+  if (held == s->held_.end() || held->second.replay != replay) return;  // parted meanwhile
+  std::vector<std::string> live = std::move(held->second.lines);
   s->held_.erase(held);
   if (rows) {
     for (const auto& row : *rows) {

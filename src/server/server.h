@@ -294,9 +294,10 @@ class Server {
                              std::vector<std::string> rest) const;
   Session* session_by_id(uint64_t id);
   void deliver(const store::HistoryRow& row);
-  // Sends a JOIN replay's rows (or a NOTE when `rows` failed), then the held lines.
-  void finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, const std::string& display,
-                     Result<std::vector<store::HistoryRow>> rows);
+  // Sends a JOIN replay's rows (or a NOTE when `rows` failed), then the held lines;
+  // nothing when the session no longer waits for replay number `replay` of `chan`.
+  void finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, uint64_t replay,
+                     const std::string& display, Result<std::vector<store::HistoryRow>> rows);
   // Local sessions whose DM identity (dm_identity) is `identity`.
   std::vector<Session*> sessions_of_identity(const std::string& identity);
   void register_commands();
@@ -330,6 +331,7 @@ class Server {
   std::vector<std::shared_ptr<Session>> flush_after_batch_;  // capacity kept between batches
 
   int64_t delivered_upto_ = 0;  // highest message id delivered from the stream
+  uint64_t replays_ = 0;        // JOIN replays started (Session::Held::replay)
   std::optional<PoolView> pool_;
   bool active_ = true;
   bool draining_ = false;

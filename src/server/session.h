@@ -88,8 +88,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string sasl_buffer_;
   bool sasl_busy_ = false;  // a verification is running off-loop
 
-  // JOIN replays in flight: live channel lines held until the replay is sent.
-  std::unordered_map<Channel*, std::vector<std::string>> held_;
+  // JOIN replays in flight: live channel lines held until the replay is sent. `replay`
+  // names the JOIN it is for: a replay abandoned (KICK, PART) and come back after a
+  // new JOIN is not that JOIN's.
+  struct Held {
+    uint64_t replay = 0;
+    std::vector<std::string> lines;
+  };
+  std::unordered_map<Channel*, Held> held_;
 
  private:
   friend class Server;

@@ -4,6 +4,7 @@ RFC 2812 3.1.5, 3.2.3-3.2.8 as modern servers implement them
 (modern.ircdocs.horse); CHANMODES=,k,l,imnst PREFIX=(ov)@+ MODES=4 ELIST=U.
 """
 
+import contextlib
 import subprocess
 import time
 
@@ -365,6 +366,24 @@ def test_kick_right_after_join_reaches_the_victim(irc, unique):
         assert k.params == [chan, v.nick, "too soon"]
 
 
+
+@contextlib.contextmanager
+def messages_locked(server, seconds=4):
+    """The store's messages table locked for `seconds` (a JOIN history replay waits)."""
+    locker = subprocess.Popen(
+        [PSQL, conninfo(server.data_dir), "-X", "-q", "-c",
+         f"BEGIN; LOCK TABLE messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep({seconds}); COMMIT"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: query(server.data_dir,
+                                 "SELECT count(*) FROM pg_locks WHERE relation = "
+                                 "'messages'::regclass AND mode = 'AccessExclusiveLock' "
+                                 "AND granted") == [["1"]], 10, "the lock on messages")
+        yield
+    finally:
+        locker.wait(timeout=seconds + 20)
+
+
 def test_lines_held_for_a_loading_replay_reach_the_victim_before_its_kick(server_factory, irc,
                                                                            unique):
     # While a member's JOIN history replay loads, the channel's live lines wait for it.
@@ -378,20 +397,25 @@ def test_lines_held_for_a_loading_replay_reach_the_victim_before_its_kick(server
     join(b, chan)
     op.send(f"PRIVMSG {chan} :before the lock")
     b.expect("PRIVMSG")  # committed: the replay would send it
-    locker = subprocess.Popen(
-        [PSQL, conninfo(server.data_dir), "-X", "-q", "-c",
-         "BEGIN; LOCK TABLE messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until(lambda: query(server.data_dir,
-                                 "SELECT count(*) FROM pg_locks WHERE relation = "
-                                 "'messages'::regclass AND mode = 'AccessExclusiveLock' "
-                                 "AND granted") == [["1"]], 10, "the lock on messages")
+    with messages_locked(server):
         join(c, chan)  # its replay now waits for the lock
         op.send(f"KICK {chan} {b.nick},{c.nick} :behave")
         assert c.expect("KICK").params == [chan, b.nick, "behave"]
         assert c.expect("KICK").params == [chan, c.nick, "behave"]
-    finally:
-        locker.wait(timeout=20)
     # The replay, loaded after the lock, is for a channel c has left: nothing comes.
     assert [m for m in sync(c) if m.command == "PRIVMSG"] == []
+
+
+def test_lines_held_for_a_loading_replay_reach_a_member_before_its_part(server_factory, irc,
+                                                                        unique):
+    server = server_factory(allow_guests=True, extra_args=["--default-chat-history", "5"])
+    chan = "#" + unique("ph")
+    op, c = (registered(irc, unique, p, server=server) for p in ("po", "pc"))
+    join(op, chan)
+    with messages_locked(server):
+        join(c, chan)  # its replay waits for the lock
+        op.send(f"TOPIC {chan} :set while c loads")
+        op.expect("TOPIC")
+        c.send(f"PART {chan}")
+        got = [m.command for m in c.collect_until("PART") if m.command in ("TOPIC", "PART")]
+        assert got == ["TOPIC", "PART"]

@@ -49,6 +49,9 @@ void leave(Server& srv, Session& s, Channel& c, const std::string& reason, const
                                      "Cannot part: the compliance record could not be stored");
                             return;
                           }
+                          // Lines held for a JOIN replay still loading happened
+                          // before this PART: they go first.
+                          srv.release_held(*sp, *ch);
                           irc::Message part{{}, sp->prefix(), "PART", {ch->name()}};
                           if (!reason.empty()) part.params.push_back(reason);
                           if (rooms::sends_participant_updates(srv, *ch)) {
