@@ -28,6 +28,7 @@ CLIENTS=40 ROOMS=40 SENDERS=40 WINDOW=16
 JSON_DIR=
 SEGSIZE=16
 WITHOUT_B=
+B_STATE=running
 usage() {
   echo "usage: $0 [--bin-dir DIR] [--rounds N] [--duration S] [--senders N] [--window W] [--wal-segsize MB] [--without-dc-b] [--json-dir DIR]" >&2
   exit 2
@@ -41,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --window) WINDOW=$2; shift 2 ;;
     --json-dir) JSON_DIR=$2; shift 2 ;;
     --wal-segsize) SEGSIZE=$2; shift 2 ;;
-    --without-dc-b) WITHOUT_B=1; shift ;;
+    --without-dc-b) WITHOUT_B=1; B_STATE=killed; shift ;;
     *) usage ;;
   esac
 done
@@ -95,7 +96,7 @@ run() {  # mode round
 }
 
 echo "mirror_persistence: $SENDERS senders x window $WINDOW, ${DURATION} s per run, $ROUNDS round(s);" \
-  "${SEGSIZE} MB WAL segments; datacenter B ${WITHOUT_B:+killed}${WITHOUT_B:-running}; lab in $LAB"
+  "${SEGSIZE} MB WAL segments; datacenter B $B_STATE; lab in $LAB"
 for r in $(seq "$ROUNDS"); do
   run mirror "$r"
   run local "$r"

@@ -145,18 +145,22 @@ std::vector<pid_t> listening_pids(int port) {
   listening_inodes("/proc/net/tcp6", port, inodes);
   std::vector<pid_t> pids;
   if (inodes.empty()) return pids;
+  // Processes come and go while we read: every step takes an error_code (the
+  // iterators' operator++ would throw), and a process that went is skipped.
+  namespace fs = std::filesystem;
   std::error_code ec;
-  for (const auto& proc : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = proc.path().filename().string();
+  for (fs::directory_iterator proc("/proc", ec), end; !ec && proc != end; proc.increment(ec)) {
+    const std::string name = proc->path().filename().string();
     if (name.empty() ||
         !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       continue;
     }
     std::error_code fd_ec;
-    for (const auto& fd : std::filesystem::directory_iterator(proc.path() / "fd", fd_ec)) {
+    for (fs::directory_iterator fd(proc->path() / "fd", fd_ec); !fd_ec && fd != end;
+         fd.increment(fd_ec)) {
       std::error_code link_ec;
-      const std::string target = std::filesystem::read_symlink(fd.path(), link_ec).string();
-      if (link_ec || !target.starts_with("socket:[")) continue;
+      const std::string target = fs::read_symlink(fd->path(), link_ec).string();
+      if (link_ec || !target.starts_with("socket:[") || !target.ends_with("]")) continue;
       const std::string inode = target.substr(8, target.size() - 9);
       if (std::find(inodes.begin(), inodes.end(), inode) != inodes.end()) {
         pids.push_back(static_cast<pid_t>(std::atol(name.c_str())));
