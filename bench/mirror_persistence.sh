@@ -27,8 +27,7 @@ DURATION=10
 CLIENTS=40 ROOMS=40 SENDERS=40 WINDOW=16
 JSON_DIR=
 SEGSIZE=16
-WITHOUT_B=
-B_STATE=running
+B_STATE=running  # datacenter B: running, or killed (--without-dc-b)
 usage() {
   echo "usage: $0 [--bin-dir DIR] [--rounds N] [--duration S] [--senders N] [--window W] [--wal-segsize MB] [--without-dc-b] [--json-dir DIR]" >&2
   exit 2
@@ -42,7 +41,7 @@ while [[ $# -gt 0 ]]; do
     --window) WINDOW=$2; shift 2 ;;
     --json-dir) JSON_DIR=$2; shift 2 ;;
     --wal-segsize) SEGSIZE=$2; shift 2 ;;
-    --without-dc-b) WITHOUT_B=1; B_STATE=killed; shift ;;
+    --without-dc-b) B_STATE=killed; shift ;;
     *) usage ;;
   esac
 done
@@ -60,7 +59,7 @@ trap cleanup EXIT
 
 "$BIN/pchatctl" lab up --dir "$LAB" --servers-per-dc 1 --allow-guests --wal-segsize "$SEGSIZE" \
   --server-arg=--flood-burst --server-arg=0 > "$TMP/lab-up.log"
-if [[ -n "$WITHOUT_B" ]]; then "$BIN/pchatctl" lab kill-dc B --dir "$LAB" > /dev/null; fi
+if [[ "$B_STATE" == killed ]]; then "$BIN/pchatctl" lab kill-dc B --dir "$LAB" > /dev/null; fi
 read -r IRC PGPORT < <(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
