@@ -24,7 +24,7 @@ StoreChoice choose_store(const std::vector<StoreProbe>& probes, const std::strin
     if (!p.reachable || !p.writable || p.fenced) continue;
     if (p.epoch == out.epoch) {
       candidates.push_back(&p);
-    } else if (p.epoch < out.epoch) {
+    } else if (p.has_state && p.epoch < out.epoch) {
       out.fence.push_back(p.name);
     }
   }

@@ -9,8 +9,14 @@
 //  - A server uses a writable, unfenced store carrying that epoch. Several qualify
 //    (a promotion whose epoch is not written yet): keep the current one; else the one
 //    the pool state names as primary_store; else the first in topology order.
-//  - Every other writable store with a lower epoch is fenced: it must never take a
-//    write again (the old primary coming back after a failover).
+//  - Every other writable store with pool state and a lower epoch is fenced: it must
+//    never take a write again (the old primary coming back after a failover). A store
+//    without pool state (new, or its first server is still creating the schema) is
+//    not fenced: it holds nothing of the pool's, and a server that migrates it while
+//    the pool has moved on is stopped by the in-commit fence check; it is fenced
+//    once its pool state exists. The selector re-reads the epoch on the store itself
+//    before it fences (store_selector.h), since probes of several stores are not one
+//    snapshot.
 //  - No store qualifies (the new primary is not promoted or not reachable yet): use
 //    none. Writes fail (never acknowledged) until one does.
 #pragma once
@@ -27,6 +33,7 @@ struct StoreProbe {
   bool reachable = false;
   bool writable = false;      // not in recovery
   bool fenced = false;        // default_transaction_read_only set on its mgc
+  bool has_state = false;     // pool_state read (false: a store not migrated yet)
   int64_t epoch = 0;          // pool_state.epoch (0 when unknown)
   std::string primary_store;  // pool_state.primary_store
 };

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "store/transaction.h"
+
 namespace pchat::dr {
 
 using namespace std::chrono_literals;
@@ -49,7 +51,13 @@ StoreProbe probe_store(pg::Connection& c, const std::string& name) {
   p.fenced = r->get(0, 1) == "t";
   if (r->get(0, 2) == "t") {
     auto st = c.exec("SELECT epoch, primary_store FROM pool_state WHERE id = 1");
-    if (st && st->rows() == 1) {
+    if (!st) {
+      // Its epoch is unknown this round: neither used nor fenced on a guess.
+      c.reset();
+      return StoreProbe{.name = name};
+    }
+    if (st->rows() == 1) {
+      p.has_state = true;
       p.epoch = st->i64(0, 0);
       p.primary_store = st->str(0, 1);
     }
@@ -71,21 +79,44 @@ StoreProbe StoreSelector::probe(size_t i) {
   return probe_store(c, candidates_[i].name);
 }
 
-void StoreSelector::fence(size_t i) {
+namespace {
+
+// Fences the store on `c` if its pool-state epoch is still below `pool_epoch`, in one
+// transaction that holds the pool_state row: the probes of several stores are not one
+// snapshot, so an epoch raised on this store since its probe (a failover's epoch
+// bump, or the first server creating the schema) must not fence it. True: fenced.
+Result<bool> fence_if_lower(pg::Connection& c, int64_t pool_epoch) {
+  store::Transaction tx(c);
+  if (auto b = tx.begin(); !b) return b.error();
+  // A held row lock delays the fence to a later round; it never blocks the selector.
+  if (auto r = c.exec("SET LOCAL lock_timeout = '2s'"); !r) return r.error();
+  auto st =
+      c.exec("SELECT epoch, current_database() FROM pool_state WHERE id = 1 FOR NO KEY UPDATE");
+  if (!st) return st.error();
+  if (st->rows() != 1 || st->i64(0, 0) >= pool_epoch) return false;
+  auto r = c.exec("ALTER DATABASE " + c.quote_ident(st->str(0, 1)) +
+                  " SET default_transaction_read_only = on");
+  if (!r) return r.error();
+  if (auto done = tx.commit(); !done) return done.error();
+  return true;
+}
+
+}  // namespace
+
+void StoreSelector::fence(size_t i, int64_t pool_epoch) {
   pg::Connection& c = conns_[i];
   const std::string& name = candidates_[i].name;
-  auto db = c.exec("SELECT current_database()");
-  if (!db) {
-    spdlog::error("store: cannot fence store {}: {}", name, db.error().message);
-    return;
-  }
-  auto r = c.exec("ALTER DATABASE " + c.quote_ident(db->str(0, 0)) +
-                  " SET default_transaction_read_only = on");
-  if (!r) {
+  auto fenced = fence_if_lower(c, pool_epoch);
+  if (!fenced) {
     spdlog::error(
         "store: cannot fence store {} (it carries a lower epoch; no server of "
         "this pool writes there): {}",
-        name, r.error().message);
+        name, fenced.error().message);
+    return;
+  }
+  if (!*fenced) {
+    spdlog::info("store: not fencing store {}: its epoch reached the pool's ({}) since the probe",
+                 name, pool_epoch);
     return;
   }
   auto ended = c.exec(
@@ -111,7 +142,7 @@ StoreChoice StoreSelector::round() {
   target_->raise_min_epoch(choice.epoch);
   for (const auto& name : choice.fence) {
     for (size_t i = 0; i < candidates_.size(); ++i) {
-      if (candidates_[i].name == name) fence(i);
+      if (candidates_[i].name == name) fence(i, choice.epoch);
     }
   }
   if (choice.use && *choice.use != current_) {

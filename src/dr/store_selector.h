@@ -11,6 +11,8 @@
 //  - fences each writable store with a lower epoch: ALTER DATABASE ... SET
 //    default_transaction_read_only = on, and ends pchatd sessions on it, so that no
 //    server of the pool, even one that has not noticed the failover, writes there.
+//    The epoch is read again on that store, under its pool_state row lock, in the
+//    fencing transaction: it is fenced only if it is still lower then.
 // It logs every change loudly; status() feeds /healthz and /metrics.
 //
 // Thread safety: start/stop from one thread; status() from any.
@@ -69,7 +71,7 @@ class StoreSelector {
   // One round: probe, choose, apply. Returns the choice.
   StoreChoice round();
   StoreProbe probe(size_t i);
-  void fence(size_t i);
+  void fence(size_t i, int64_t pool_epoch);
 
   const std::vector<Candidate> candidates_;
   const std::shared_ptr<store::StoreTarget> target_;

@@ -5,22 +5,30 @@ Two writable stores: "primary" (a standalone pchatd's PostgreSQL, epoch 1) and
 pool member started with both in its topology uses the store with the higher epoch,
 and fences the other: made read-only, reported in /healthz and `pchatctl status`,
 and no server writes there any more (even the standalone pchatd that owns it).
+
+A store is fenced only if its epoch is still lower when it is read again, under its
+pool_state row lock, in the fencing transaction; a store without pool state (its
+schema not created yet) is not fenced. Both guard against probes of several stores
+not being one snapshot (two servers starting together on a new store with a
+synchronous mirror once fenced the primary while the first was migrating it).
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 import time
 
 from irc_client import IrcClient
 from pchat_harness import pchatctl, wait_until
-from store_query import query
+from store_query import PSQL, conninfo, query
 
 TIMEOUT = 20.0
 CAPS = ("echo-message", "message-tags", "labeled-response")
 
 
-def topology(path, primary_dir, backup_dir, member):
+def topology(path, primary_dir, backup_dir, member, primary_dbname="mgc"):
     path.write_text("\n".join([
         "[pool]", 'fqdn = "pool.test.local"', f'active_servers = ["{member.name}"]', "",
         "[datacenters.A]", "", "[datacenters.B]", "",
@@ -28,7 +36,7 @@ def topology(path, primary_dir, backup_dir, member):
         f'irc_listen = "127.0.0.1:{member.irc_port}"',
         f'http_listen = "127.0.0.1:{member.http_port}"', "",
         "[stores.primary]", 'datacenter = "A"', f'host = "{primary_dir / "run"}"',
-        'dbname = "mgc"', 'user = "pchat"', "",
+        f'dbname = "{primary_dbname}"', 'user = "pchat"', "",
         "[stores.backup]", 'datacenter = "B"', f'host = "{backup_dir / "run"}"',
         'dbname = "mgc"', 'user = "pchat"', "",
         "[log_shipping]", f'backup_share = "{path.parent / "share"}"',
@@ -96,3 +104,94 @@ def test_lower_epoch_store_is_fenced_and_never_written(server_factory, base_dir,
     assert "backup" in out.stdout
     a.close()
     b.close()
+
+
+def failed_over_pair(server_factory):
+    """(old, new): two standalone stores; new's pool state is at epoch 2, as after a
+    failover."""
+    old = server_factory(allow_guests=True)
+    new = server_factory(allow_guests=True)
+    query(new.data_dir, "update pool_state set epoch = 2, pool_state = 'FailedOver',"
+                        " primary_store = 'backup'")
+    return old, new
+
+
+def start_member(server_factory, base_dir, old, new, primary_dbname="mgc"):
+    member = server_factory(start=False)
+    topo = topology(base_dir / f"{member.name}-fence.toml", old.data_dir, new.data_dir, member,
+                    primary_dbname)
+    member.start(base_dir / member.name / "unused",
+                 ["--topology", str(topo), "--server", member.name], allow_guests=True)
+    return member
+
+
+def health(member):
+    status, text = member.http_get("/healthz")
+    return json.loads(text)
+
+
+def read_only_settings(data_dir, dbname):
+    return query(data_dir, "select count(*) from pg_db_role_setting s join pg_database d"
+                           f" on d.oid = s.setdatabase where d.datname = '{dbname}'")[0][0]
+
+
+def test_a_store_without_pool_state_is_not_fenced(server_factory, base_dir):
+    old, new = failed_over_pair(server_factory)
+    # "primary" is a new, empty database: no schema, no pool state yet.
+    query(old.data_dir, "create database fresh")
+    member = start_member(server_factory, base_dir, old, new, primary_dbname="fresh")
+    h = health(member)
+    assert h["store_in_use"] == "backup", h
+    time.sleep(2.5)  # more selector rounds (one a second): still not fenced
+    h = health(member)
+    assert h["fenced_by_this_server"] == [], h
+    assert not any(s["name"] == "primary" and s["fenced"] for s in h["stores"]), h
+    assert read_only_settings(old.data_dir, "fresh") == "0"
+    assert "FENCED" not in member.log_tail(200)
+
+
+def test_a_store_whose_epoch_rises_while_it_is_being_fenced_is_not_fenced(server_factory,
+                                                                           base_dir):
+    # The selector probes "primary" at epoch 1 and "backup" at epoch 2, so it sets out
+    # to fence primary; meanwhile primary's epoch rises to 2 (a transaction that
+    # commits while the selector waits for the pool_state row). Read again under the
+    # row lock, it is no longer lower: not fenced.
+    old, new = failed_over_pair(server_factory)
+    raiser = subprocess.Popen([PSQL, conninfo(old.data_dir), "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    committed = threading.Event()
+
+    def commit_once_the_selector_waits():
+        try:
+            wait_until(lambda: query(old.data_dir,
+                                     "select count(*) from pg_stat_activity where application_name"
+                                     " = 'pchatd-selector' and wait_event_type = 'Lock'")
+                       == [["1"]], 30, "the selector to wait for the pool_state row")
+        finally:
+            raiser.stdin.write("COMMIT;\n")
+            raiser.stdin.close()
+            committed.set()
+
+    try:
+        raiser.stdin.write("BEGIN;\nUPDATE pool_state SET epoch = 2 WHERE id = 1;\n")
+        raiser.stdin.flush()
+        wait_until(lambda: query(old.data_dir,
+                                 "select count(*) from pg_stat_activity where state ="
+                                 " 'idle in transaction'") == [["1"]], 10, "the epoch raise")
+        committer = threading.Thread(target=commit_once_the_selector_waits)
+        committer.start()
+        member = start_member(server_factory, base_dir, old, new)
+        committer.join(timeout=40)
+        assert committed.is_set()
+    finally:
+        if not committed.is_set():
+            raiser.kill()
+        assert raiser.wait(timeout=20) == 0, raiser.stderr.read()
+    wait_until(lambda: "not fencing store primary" in member.log_tail(200), 10,
+               "the selector to see the raised epoch")
+    h = health(member)
+    assert h["fenced_by_this_server"] == [], h
+    assert read_only_settings(old.data_dir, "mgc") == "0"
+    assert query(old.data_dir, "select epoch from pool_state") == [["2"]]
+    assert "FENCED" not in member.log_tail(200)

@@ -10,6 +10,7 @@ StoreProbe up(std::string name, bool writable, int64_t epoch, std::string primar
   p.name = std::move(name);
   p.reachable = true;
   p.writable = writable;
+  p.has_state = true;
   p.epoch = epoch;
   p.primary_store = std::move(primary);
   return p;
@@ -66,6 +67,24 @@ TEST(StoreChoice, UnreachableStoresDoNotCount) {
   auto c = choose_store({up("primary", true, 1), p}, "", 0);
   EXPECT_EQ(*c.use, "primary");
   EXPECT_EQ(c.epoch, 1);
+}
+
+TEST(StoreChoice, AStoreWithoutPoolStateIsNeitherFencedNorUsedOnceThePoolHasAnEpoch) {
+  // Two servers start together on a new store: the first is creating the schema, and
+  // the second's probes read the primary before pool_state was committed and the
+  // synchronous mirror after. The primary is not the old primary of a failover.
+  StoreProbe fresh;
+  fresh.name = "primary";
+  fresh.reachable = true;
+  fresh.writable = true;
+  auto c = choose_store({fresh, up("mirror", false, 1)}, "", 0);
+  EXPECT_FALSE(c.use);
+  EXPECT_TRUE(c.fence.empty());
+  EXPECT_EQ(c.epoch, 1);
+  // Alone, on the very first start, it is the store to use (and to migrate).
+  auto first = choose_store({fresh}, "", 0);
+  ASSERT_TRUE(first.use);
+  EXPECT_EQ(*first.use, "primary");
 }
 
 }  // namespace
