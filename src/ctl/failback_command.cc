@@ -96,7 +96,7 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
 Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::json& journal,
                    const fs::path& journal_file, std::ostream& out) {
   dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
-  if (a.writable) {
+  if (a.writable && !a.fenced) {  // fenced: the old primary of the failover, not promoted
     out << "datacenter A's primary is writable already: switched over\n";
     return ok_status();
   }
@@ -247,8 +247,14 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
       << "\n";
   const bool resuming = journal.contains("started_at");
   if (!resuming) {
-    // Only from a failed-over pool: B serves, A is reachable again.
-    if (!b.writable && !(a.writable && a.epoch >= b.epoch)) {
+    // Only from a failed-over pool: B serves, A is reachable again. Where the pool is
+    // is read on B: a B that does not answer (even for a moment) decides nothing.
+    if (!b.reachable) {
+      return make_error(ErrorKind::kUnavailable,
+                        "the backup store (datacenter B) does not answer: failback starts from "
+                        "it; bring it back first, then run failback");
+    }
+    if (!b.writable && !(a.writable && !a.fenced && a.epoch >= b.epoch)) {
       return make_error(ErrorKind::kConflict,
                         "the backup store is not the writable store: the pool is not failed over "
                         "(nothing to fail back)");
@@ -282,12 +288,13 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
       .data_dir = {}, .topology_file = args.topology_file, .out = &out, .err = &std::cerr};
   dr::runbook::StepRunner steps("failback", kTitles, journal, journal_file, out,
                                 "PCHAT_TEST_FAILBACK_KILL_AFTER_STEP");
-  // A is the pool's store once it is writable with an epoch above B's (step 4 done),
-  // or writable while B is not (promoted in step 3).
+  // A is the pool's store once it is writable (and not fenced: the old primary of the
+  // failover is writable too) with an epoch above B's (step 4 done), or writable while
+  // B answers in recovery. A B that does not answer tells nothing.
   auto a_promoted = [&] {
     dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
     dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
-    return a.writable && (!b.writable || a.epoch > b.epoch);
+    return a.writable && !a.fenced && b.reachable && (!b.writable || a.epoch > b.epoch);
   };
   // Steps 1 and 2 are not repeated once recorded done: after the switch-over began,
   // the backup store may be read-only or stopped (step 1 could not write there) and A

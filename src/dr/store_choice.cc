@@ -19,12 +19,25 @@ StoreChoice choose_store(const std::vector<StoreProbe>& probes, const std::strin
       if (p.writable) break;  // the writable store's own record wins
     }
   }
+  // A store without pool state is new: used (and so migrated) only when the whole
+  // topology answered without any pool state, i.e. the pool is being created. A store
+  // that did not answer could be the pool's, at any epoch.
+  std::string silent, stateless;
+  for (const auto& p : probes) {
+    if (!p.reachable && silent.empty()) silent = p.name;
+    if (p.reachable && p.writable && !p.fenced && !p.has_state && stateless.empty()) {
+      stateless = p.name;
+    }
+  }
+  const bool new_pool = silent.empty() && out.epoch == 0;
   std::vector<const StoreProbe*> candidates;
   for (const auto& p : probes) {
     if (!p.reachable || !p.writable || p.fenced) continue;
-    if (p.epoch == out.epoch) {
+    if (!p.has_state) {
+      if (new_pool) candidates.push_back(&p);
+    } else if (p.epoch == out.epoch) {
       candidates.push_back(&p);
-    } else if (p.has_state && p.epoch < out.epoch) {
+    } else if (p.epoch < out.epoch) {
       out.fence.push_back(p.name);
     }
   }
@@ -35,7 +48,11 @@ StoreChoice choose_store(const std::vector<StoreProbe>& probes, const std::strin
     out.use = (*it)->name;
     return true;
   };
-  if (candidates.empty()) {
+  if (candidates.empty() && !stateless.empty() && out.epoch == 0) {
+    out.why = "store " + stateless + " has no pool state yet and store " + silent +
+              " does not answer: a new store is created only when every store of the "
+              "topology answers (the silent one may hold the pool)";
+  } else if (candidates.empty()) {
     out.why = "no writable store carries epoch " + std::to_string(out.epoch);
   } else if (pick(current)) {
     out.why = "store " + current + " carries epoch " + std::to_string(out.epoch);

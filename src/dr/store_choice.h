@@ -10,13 +10,14 @@
 //    (a promotion whose epoch is not written yet): keep the current one; else the one
 //    the pool state names as primary_store; else the first in topology order.
 //  - Every other writable store with pool state and a lower epoch is fenced: it must
-//    never take a write again (the old primary coming back after a failover). A store
-//    without pool state (new, or its first server is still creating the schema) is
-//    not fenced: it holds nothing of the pool's, and a server that migrates it while
-//    the pool has moved on is stopped by the in-commit fence check; it is fenced
-//    once its pool state exists. The selector re-reads the epoch on the store itself
-//    before it fences (store_selector.h), since probes of several stores are not one
-//    snapshot.
+//    never take a write again (the old primary coming back after a failover). The
+//    selector re-reads the epoch on the store itself before it fences
+//    (store_selector.h), since probes of several stores are not one snapshot.
+//  - A store without pool state (new, or its first server is still creating the
+//    schema) holds nothing of the pool's: it is never fenced, and it is used (then
+//    migrated, which creates pool state at epoch 1) only when every store answered
+//    and none has pool state, i.e. the pool is being created. A store that does not
+//    answer may be the pool's at a higher epoch, so then no store is used.
 //  - No store qualifies (the new primary is not promoted or not reachable yet): use
 //    none. Writes fail (never acknowledged) until one does.
 #pragma once

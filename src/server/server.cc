@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <random>
+#include <utility>
 
 #include "irc/casemap.h"
 #include "irc/numerics.h"
@@ -163,19 +164,37 @@ void Server::drain(bool on) {
 
 void Server::refresh_pool_state() {
   if (readers_ == nullptr) return;
-  (void)readers_->submit([this](Result<pg::Connection*> conn) {
-    if (!conn) return;  // the stream calls again when it reconnects
-    auto st = store::read_pool_state(**conn);
-    if (!st) {
-      spdlog::warn("pool: cannot read pool_state: {}", st.error().message);
-      return;
+  post([this] { read_pool_state(); });
+}
+
+void Server::read_pool_state() {
+  // One read at a time: with several reader threads, an older read could otherwise
+  // be applied after a newer one. A request meanwhile reads again afterwards.
+  if (pool_read_in_flight_) {
+    pool_read_again_ = true;
+    return;
+  }
+  pool_read_in_flight_ = true;
+  auto done = [this](std::optional<store::PoolState> st) {
+    pool_read_in_flight_ = false;
+    if (st)
+      apply_pool_state(st->epoch, std::string(store::to_string(st->state)),
+                       std::move(st->active_servers));
+    if (std::exchange(pool_read_again_, false)) read_pool_state();
+  };
+  bool queued = readers_->submit([this, done](Result<pg::Connection*> conn) {
+    std::optional<store::PoolState> st;
+    if (conn) {  // else the stream calls again when it reconnects
+      auto read = store::read_pool_state(**conn);
+      if (read) {
+        st = std::move(*read);
+      } else {
+        spdlog::warn("pool: cannot read pool_state: {}", read.error().message);
+      }
     }
-    std::vector<std::string> active = st->active_servers;
-    post([this, epoch = st->epoch, status = std::string(store::to_string(st->state)),
-          active = std::move(active)]() mutable {
-      apply_pool_state(epoch, std::move(status), std::move(active));
-    });
+    post([done, st = std::move(st)]() mutable { done(std::move(st)); });
   });
+  if (!queued) pool_read_in_flight_ = false;
 }
 
 void Server::apply_pool_state(int64_t epoch, std::string status, std::vector<std::string> active) {

@@ -285,6 +285,8 @@ class Server {
   asio::awaitable<void> accept_loop();
   // Tells a client to use an active server (RPL_BOUNCE), then closes it.
   void bounce(std::shared_ptr<Session> s, const std::string& why);
+  // On the loop: one pool_state read at a time, then apply_pool_state().
+  void read_pool_state();
   void apply_pool_state(int64_t epoch, std::string status, std::vector<std::string> active);
   // Registration's last step: the nick is claimed in the pool, then welcome.
   void claim_and_welcome(Session& s);
@@ -334,6 +336,8 @@ class Server {
   uint64_t replays_ = 0;        // JOIN replays started (Session::Held::replay)
   std::optional<PoolView> pool_;
   bool active_ = true;
+  bool pool_read_in_flight_ = false;  // read_pool_state(): one at a time
+  bool pool_read_again_ = false;
   bool draining_ = false;
   int64_t epoch_ = 0;
   std::string pool_status_ = "Normal";

@@ -114,7 +114,7 @@ bool PoolState::same_content(const PoolState& o) const {
 
 Result<PoolState> read_pool_state(pg::Connection& conn) {
   Transaction tx(conn);  // one snapshot for both queries
-  if (auto st = tx.begin(); !st) return st.error();
+  if (auto st = tx.begin("ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !st) return st.error();
   return read_row(conn, false);
 }
 

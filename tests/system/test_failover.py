@@ -263,6 +263,13 @@ def test_failover_command_drill_report_and_fencing(lab_factory, unique):
     out = lab.ctl("failover").stdout
     n = int(re.search(r"acknowledged messages not shipped: (\d+)", out).group(1))
     assert len(lost) <= n <= len(lost) + len(posters), (n, len(lost), out)
+    # B goes silent: failback cannot tell where the pool is, so it refuses (it once
+    # read the fenced, writable old primary as "nothing to fail back").
+    lab.kill_dc("B")
+    r = lab.ctl("failback", check=False)
+    assert r.returncode == 1 and "the backup store (datacenter B) does not answer" in r.stderr, \
+        (r.stdout, r.stderr)
+    assert not (lab.dir / "copy-destination" / "pchat-failback.json").exists()
 
 
 def test_failover_killed_after_each_step_resumes(lab_factory, unique):
@@ -475,8 +482,13 @@ def test_steps_one_to_four_one_command_each(lab_factory):
     assert lab.query("backup", "select current_setting('restore_command') = ''") == [["t"]]
     out = lab.ctl("sessions", "--store", "backup").stdout
     assert "session(s) on mgc of the backup store" in out, out
-    assert "would end" in lab.ctl("recover", "--dry-run").stdout
+    # Datacenter A is up in this drill: promoting the backup would split the pool.
+    for argv in (("recover",), ("recover", "--dry-run")):
+        r = lab.ctl(*argv, check=False)
+        assert r.returncode == 1 and "primary store of datacenter A is up and writable" \
+            in r.stderr, r.stderr
+    assert "would end" in lab.ctl("recover", "--dry-run", "--force").stdout
     assert lab.query("backup", "select pg_is_in_recovery()") == [["t"]]
-    assert "online" in lab.ctl("recover").stdout
+    assert "online" in lab.ctl("recover", "--force").stdout
     assert "online already" in lab.ctl("recover").stdout
     assert lab.query("backup", "select count(*) from s2") == [["3"]]

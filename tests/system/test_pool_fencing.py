@@ -20,8 +20,10 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from irc_client import IrcClient
-from pchat_harness import pchatctl, wait_until
+from pchat_harness import HarnessError, pchatctl, wait_until
 from store_query import PSQL, conninfo, query
 
 TIMEOUT = 20.0
@@ -195,3 +197,20 @@ def test_a_store_whose_epoch_rises_while_it_is_being_fenced_is_not_fenced(server
     assert read_only_settings(old.data_dir, "mgc") == "0"
     assert query(old.data_dir, "select epoch from pool_state") == [["2"]]
     assert "FENCED" not in member.log_tail(200)
+
+
+def test_a_new_store_is_not_used_while_another_store_does_not_answer(server_factory, base_dir):
+    # The topology's backup does not answer (here: nothing there); it may hold the
+    # pool at a higher epoch. The primary is a new, empty database. A server that
+    # migrated it would commit at epoch 1 beside the pool: it waits instead.
+    old = server_factory(allow_guests=True)
+    query(old.data_dir, "create database fresh")
+    member = server_factory(start=False)
+    topo = topology(base_dir / f"{member.name}-silent.toml", old.data_dir,
+                    base_dir / f"{member.name}-nowhere", member, primary_dbname="fresh")
+    with pytest.raises(HarnessError):
+        member.start(base_dir / member.name / "unused",
+                     ["--topology", str(topo), "--server", member.name], timeout=4)
+    log = member.log_tail(200)
+    assert "store primary has no pool state yet and store backup does not answer" in log, log
+    assert query(old.data_dir, "select to_regclass('pool_state') is null", dbname="fresh") == [["t"]]

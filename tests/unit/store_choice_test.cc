@@ -87,5 +87,29 @@ TEST(StoreChoice, AStoreWithoutPoolStateIsNeitherFencedNorUsedOnceThePoolHasAnEp
   EXPECT_EQ(*first.use, "primary");
 }
 
+TEST(StoreChoice, ANewStoreIsUsedOnlyWhenEveryStoreAnswersWithoutPoolState) {
+  StoreProbe fresh;
+  fresh.name = "primary";
+  fresh.reachable = true;
+  fresh.writable = true;
+  StoreProbe standby = fresh;
+  standby.name = "mirror";
+  standby.writable = false;
+  // A new pool: every store answers, none has pool state yet.
+  auto c = choose_store({fresh, standby}, "", 0);
+  ASSERT_TRUE(c.use);
+  EXPECT_EQ(*c.use, "primary");
+  // The backup does not answer: it may hold the pool at a higher epoch (after a
+  // failover, with datacenter A's store rebuilt empty), so nothing is used.
+  StoreProbe silent;
+  silent.name = "backup";
+  auto w = choose_store({fresh, standby, silent}, "", 0);
+  EXPECT_FALSE(w.use);
+  EXPECT_TRUE(w.fence.empty());
+  EXPECT_NE(w.why.find("backup does not answer"), std::string::npos) << w.why;
+  // Nor once this server has seen an epoch.
+  EXPECT_FALSE(choose_store({fresh, standby}, "", 1).use);
+}
+
 }  // namespace
 }  // namespace pchat::dr

@@ -143,6 +143,16 @@ StoreProbe probe_role(const Topology& t, StoreRole role) {
   return c ? probe_store(*c, p.name) : p;
 }
 
+std::optional<std::string> writable_outside_backup_dc(const Topology& t) {
+  const auto backup_dc = t.datacenter_of(StoreRole::kBackup);
+  for (StoreRole role : {StoreRole::kPrimary, StoreRole::kMirror}) {
+    if (t.store(role) == nullptr || t.datacenter_of(role) == backup_dc) continue;
+    StoreProbe p = probe_role(t, role);
+    if (p.reachable && p.writable && !p.fenced) return p.name;
+  }
+  return std::nullopt;
+}
+
 std::string backup_conninfo(const Topology& t, const std::string& dbname) {
   const Store* b = t.store(StoreRole::kBackup);
   return b == nullptr ? std::string() : direct_conninfo(*b, dbname);
@@ -422,6 +432,16 @@ Status bring_online(const Topology& t, const StepOptions& opts, std::ostream& ou
                         fmt::format("{} copied file(s) are not applied yet: apply them first "
                                     "(seed step 3: pchatctl logship apply), or use --force",
                                     *pending));
+    }
+    // Checked again here, just before the promotion, not only when a failover
+    // started: datacenter A may have come back during the steps before.
+    if (auto a = writable_outside_backup_dc(t)) {
+      return make_error(ErrorKind::kConflict,
+                        "the " + *a +
+                            " store of datacenter A is up and writable: bringing mgc online "
+                            "on the backup store now would split the pool (servers of A "
+                            "would go on writing there). Stop datacenter A's chat store, or "
+                            "use --force for a drill (the servers then fence A's store)");
     }
   }
   if (opts.dry_run) {

@@ -76,6 +76,10 @@ Result<int> end_sessions(const Topology& t, StoreRole role, bool end, const Step
 // Step 4b: `restore database mgc with recovery` on the backup store.
 Status bring_online(const Topology& t, const StepOptions& opts, std::ostream& out);
 
+// The first of datacenter A's chat stores (primary, mirror; those outside the backup
+// store's datacenter) that is reachable, writable and not fenced, if any.
+std::optional<std::string> writable_outside_backup_dc(const Topology& t);
+
 // One probe of the mgc store `role` on its own instance (not its failover partner):
 // reachable, writable, fenced, epoch (dr/store_choice.h). Unreachable when the
 // topology has no such store.
