@@ -284,8 +284,15 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   }
   journal["runs"] = journal.value("runs", 0) + 1;
   if (auto w = dr::runbook::write_state_file(journal_file, journal); !w) return w;
-  PoolCommandContext ctx{
-      .data_dir = {}, .topology_file = args.topology_file, .out = &out, .err = &std::cerr};
+  // Each pool-state write names its store: B until the switch-over, A after it. Left
+  // to the store choice, a probe failing once could send it to the other store.
+  PoolCommandContext on_b{.data_dir = {},
+                          .topology_file = args.topology_file,
+                          .out = &out,
+                          .err = &std::cerr,
+                          .store_role = "backup"};
+  PoolCommandContext on_a = on_b;
+  on_a.store_role = "primary";
   dr::runbook::StepRunner steps("failback", kTitles, journal, journal_file, out,
                                 "PCHAT_TEST_FAILBACK_KILL_AFTER_STEP");
   // A is the pool's store once it is writable (and not fenced: the old primary of the
@@ -310,7 +317,7 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
                             if (done_before(1)) return ok_status();
                             PoolActiveServersArgs c;
                             c.clear = true;
-                            return pool_active_servers(ctx, c);
+                            return pool_active_servers(on_b, c);
                           });
       !st)
     return st;
@@ -338,7 +345,7 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
                           [&] {
                             PoolSetStateArgs s;
                             s.state = "Normal";
-                            return pool_set_state(ctx, s);
+                            return pool_set_state(on_a, s);
                           });
       !st)
     return st;
@@ -358,7 +365,7 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
                           [&] {
                             PoolActiveServersArgs s;
                             s.set = t.active_candidates(StoreRole::kPrimary);
-                            return pool_active_servers(ctx, s);
+                            return pool_active_servers(on_a, s);
                           });
       !st)
     return st;

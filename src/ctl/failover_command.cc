@@ -279,10 +279,14 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
     return st;
   if (auto st = steps.run(7,
                           [&] {
+                            // On the new primary by name: a probe of it failing once
+                            // must not send the list to another writable store.
+                            PoolCommandContext on_backup = ctx;
+                            on_backup.store_role = "backup";
                             PoolActiveServersArgs a;
                             a.set = t.active_candidates(dr::StoreRole::kBackup);
                             a.force = args.force;
-                            return pool_active_servers(ctx, a);
+                            return pool_active_servers(on_backup, a);
                           });
       !st)
     return st;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -127,8 +128,26 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
                       {"pending", pending},
                       {"problems", problems_json(problems)}});
   };
+  auto rest = [&] {  // until the next round
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ls.copy_interval_ms);
+    while (!stop_requested() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(10ms);
+  };
   bool removed_logged = false;
+  const fs::path round_lock_file = ls.copy_destination / logship::kCopyRoundLockFileName;
   while (!stop_requested()) {
+    // A round holds the round lock from its look at the step-1 marker to its last
+    // file: step 1 takes the lock after writing the marker, so it knows that no round
+    // which missed the marker is still copying (dr/runbook/steps.h).
+    auto taken = logship::FileLock::take(round_lock_file, std::chrono::seconds(1));
+    if (!taken && taken.error().kind == ErrorKind::kConflict) continue;  // another copier
+    if (!taken) {
+      spdlog::error("copy job: cannot start a round: {}", taken.error().message);
+      if (args.once) return taken.error();
+      rest();
+      continue;
+    }
+    std::optional<logship::FileLock> round_lock(std::move(*taken));
     // Runbook step 1 removed log shipping: copy nothing more (and remove nothing).
     if (dr::runbook::secondary_removed(*t)) {
       if (!removed_logged) {
@@ -139,6 +158,7 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
         removed_logged = true;
       }
       report(0, {}, true);
+      round_lock.reset();
       if (args.once) break;
       for (int i = 0; i < 20 && !stop_requested(); ++i) std::this_thread::sleep_for(10ms);
       continue;
@@ -168,10 +188,9 @@ Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
       }
     }
     report(r.pending, r.problems, false);
+    round_lock.reset();
     if (args.once) break;
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ls.copy_interval_ms);
-    while (!stop_requested() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(10ms);
+    rest();
   }
   spdlog::info("copy job stopped");
   return ok_status();

@@ -17,6 +17,7 @@ Acceptance shown here:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -297,3 +298,27 @@ def test_init_secondary_rebuilds_the_backup_store(lab_factory):
     assert lab.query("backup", "select pg_is_in_recovery()") == [["t"]]
     switch_wal(lab, 10)
     lab.wait_backup_replayed()
+
+
+def test_step_one_waits_for_a_copy_round_under_way(lab_factory):
+    # A copy round that looked at the step-1 marker before it was written may still be
+    # copying. Step 1 waits for the round lock that every round holds (a round under
+    # way is simulated here by holding it), not for a fresh report of the job.
+    lab = lab_factory()
+    dest = lab.dir / "copy-destination"
+    lock_file = dest / ".pchat-copy-round.lock"
+    lock_file.touch()
+    result = {}
+    step = threading.Thread(
+        target=lambda: result.update(r=lab.ctl("logship", "remove-secondary", check=False)))
+    with open(lock_file, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        step.start()
+        wait_until(lambda: (dest / "pchat-secondary-removed.json").exists() and lab.query(
+            "backup", "select current_setting('restore_command') = ''") == [["t"]], 30,
+            "step 1 to reach its wait for the copy round")
+        time.sleep(1.5)
+        assert step.is_alive(), result["r"].stdout
+    step.join(30)
+    r = result["r"]
+    assert r.returncode == 0 and "log shipping removed" in r.stdout, (r.stdout, r.stderr)

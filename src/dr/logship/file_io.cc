@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -53,6 +54,23 @@ Status fsync_dir(const std::filesystem::path& dir) {
 
 std::filesystem::path temp_path(const std::filesystem::path& dir, std::string_view name) {
   return dir / (std::string(kTempPrefix) + std::string(name));
+}
+
+Result<FileLock> FileLock::take(const std::filesystem::path& file, std::chrono::milliseconds wait) {
+  Fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) return errno_error(errno, "open", file);
+  match_dir_owner(fd.get(), file.parent_path());
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err != EWOULDBLOCK) return errno_error(err, "flock", file);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return make_error(ErrorKind::kConflict, "another process holds " + file.string());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return FileLock(std::move(fd));
 }
 
 void match_dir_owner(int fd, const std::filesystem::path& dir) {

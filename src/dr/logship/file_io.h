@@ -11,6 +11,7 @@
 // by the next attempt for that name) or a complete file whose rename may be lost.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -52,6 +53,18 @@ class Fd {
 
  private:
   int fd_ = -1;
+};
+
+// An exclusive flock on a file (created if missing, given the owner of its folder),
+// released when the FileLock goes or the process ends (even by SIGKILL).
+class FileLock {
+ public:
+  // Waits up to `wait` for a holder to let go; kConflict when it still holds it then.
+  static Result<FileLock> take(const std::filesystem::path& file, std::chrono::milliseconds wait);
+
+ private:
+  explicit FileLock(Fd fd) : fd_(std::move(fd)) {}
+  Fd fd_;
 };
 
 // An Error for a failed system call: kNotFound for ENOENT, kConflict for EEXIST,

@@ -35,13 +35,19 @@ inline constexpr std::string_view kFailoverJournalFileName = "pchat-failover.jso
 inline constexpr std::string_view kFailbackJournalFileName = "pchat-failback.json";
 // Held (flock) while pchatctl failover or failback runs (dr/runbook/state_file.h).
 inline constexpr std::string_view kRunbookLockFileName = ".pchat-runbook.lock";
+// Held (flock) by whoever copies into the copy destination, for a whole round: the
+// copy job from its check of the step-1 marker to its last file, `logship copy` and
+// runbook step 2. Runbook step 1 takes it once after writing the marker: from then on
+// no round copies.
+inline constexpr std::string_view kCopyRoundLockFileName = ".pchat-copy-round.lock";
 
 // True for the files pchat keeps beside the WAL files (manifest, job report, runbook
 // state): never copied, replayed or reported as foreign.
 inline bool is_bookkeeping_file(std::string_view name) {
   return name == kManifestFileName || name == kCopyJobStatusFileName ||
          name == kSecondaryRemovedFileName || name == kFailoverJournalFileName ||
-         name == kFailbackJournalFileName || name == kRunbookLockFileName;
+         name == kFailbackJournalFileName || name == kRunbookLockFileName ||
+         name == kCopyRoundLockFileName;
 }
 
 struct ManifestRecord {

@@ -47,24 +47,14 @@ Result<std::optional<nlohmann::json>> read_state_file(const fs::path& file) {
 
 Result<RunbookLock> RunbookLock::take(const fs::path& dir) {
   const fs::path file = dir / logship::kRunbookLockFileName;
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return logship::errno_error(errno, "open", file);
-  logship::match_dir_owner(fd, dir);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) {
-      return make_error(ErrorKind::kConflict,
-                        "another pchatctl failover or failback is running (it holds " +
-                            file.string() + "); wait for it, or end it and run this again");
-    }
-    return logship::errno_error(err, "flock", file);
+  auto lock = logship::FileLock::take(file, std::chrono::milliseconds(0));
+  if (!lock && lock.error().kind == ErrorKind::kConflict) {
+    return make_error(ErrorKind::kConflict,
+                      "another pchatctl failover or failback is running (it holds " +
+                          file.string() + "); wait for it, or end it and run this again");
   }
-  return RunbookLock(fd);
-}
-
-RunbookLock::~RunbookLock() {
-  if (fd_ >= 0) ::close(fd_);
+  if (!lock) return lock.error();
+  return RunbookLock(std::move(*lock));
 }
 
 }  // namespace pchat::dr::runbook

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/result.h"
+#include "dr/logship/file_io.h"
 
 namespace pchat::dr::runbook {
 
@@ -22,14 +23,10 @@ Result<std::optional<nlohmann::json>> read_state_file(const std::filesystem::pat
 class RunbookLock {
  public:
   static Result<RunbookLock> take(const std::filesystem::path& dir);
-  RunbookLock(RunbookLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  RunbookLock& operator=(RunbookLock&&) = delete;
-  RunbookLock(const RunbookLock&) = delete;
-  ~RunbookLock();
 
  private:
-  explicit RunbookLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit RunbookLock(logship::FileLock lock) : lock_(std::move(lock)) {}
+  logship::FileLock lock_;
 };
 
 }  // namespace pchat::dr::runbook

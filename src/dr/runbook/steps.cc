@@ -12,6 +12,7 @@
 #include "dr/logship/chain.h"
 #include "dr/logship/chain_scan.h"
 #include "dr/logship/copy_round.h"
+#include "dr/logship/file_io.h"
 #include "dr/logship/manifest.h"
 #include "dr/logship/wal_name.h"
 #include "dr/runbook/state_file.h"
@@ -103,32 +104,30 @@ Result<ChainView> view_chain(const Topology& t, const BackupState& st) {
   return v;
 }
 
-// Waits until the copy job reports that it obeys the marker, or is not running
-// (no report written in the last 5 s). Returns a line for the operator.
+// Called once the step-1 marker is written. Every copy round holds the round lock from
+// its look at the marker to its last file (logship/manifest.h), so once this takes
+// the lock, no round copies any more: a round under way is waited for (15 s at most).
+// Returns a line for the operator.
 Result<std::string> wait_copy_job_stopped(const Topology& t) {
-  const fs::path report = t.log_shipping.copy_destination / logship::kCopyJobStatusFileName;
-  auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (true) {
-    auto j = read_state_file(report);
-    if (!j) return std::string("the copy job's report is unreadable: taken as not running");
-    if (!*j) return std::string("no copy job has run here");
-    const json& r = **j;
-    if (r.value("secondary_removed", false)) {
-      return fmt::format("copy job (pid {}) stopped copying", r.value("pid", 0));
-    }
-    auto updated = logship::parse_utc(r.value("updated_at", ""));
-    if (!updated || std::chrono::system_clock::now() - *updated > 5s) {
-      return std::string("the copy job is not running");
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return make_error(ErrorKind::kUnavailable,
-                        fmt::format("the copy job (pid {}) still copies 15 s after being told to "
-                                    "stop; stop it (it is the process `pchatctl logship "
-                                    "copy-job`) and run this again",
-                                    r.value("pid", 0)));
-    }
-    std::this_thread::sleep_for(100ms);
+  const fs::path dest = t.log_shipping.copy_destination;
+  auto j = read_state_file(dest / logship::kCopyJobStatusFileName);
+  const int pid = j && *j ? (**j).value("pid", 0) : 0;
+  auto lock = logship::FileLock::take(dest / logship::kCopyRoundLockFileName, 15s);
+  if (!lock && lock.error().kind == ErrorKind::kConflict) {
+    return make_error(ErrorKind::kUnavailable,
+                      fmt::format("a copy round (the copy job, pid {}, or a `pchatctl logship "
+                                  "copy`) still copies 15 s after being told to stop; stop it "
+                                  "and run this again",
+                                  pid));
   }
+  if (!lock) return lock.error();
+  if (!j) return std::string("the copy job's report is unreadable; no copy round runs");
+  if (!*j) return std::string("no copy job has run here");
+  auto updated = logship::parse_utc((**j).value("updated_at", ""));
+  if (!updated || std::chrono::system_clock::now() - *updated > 5s) {
+    return std::string("the copy job is not running");
+  }
+  return fmt::format("copy job (pid {}) stopped copying", pid);
 }
 
 }  // namespace
@@ -242,6 +241,14 @@ Result<CopyOutcome> copy_remaining(const Topology& t, const StepOptions& opts, s
     out << o.pending << " file(s) to copy from the backup share\n";
     return o;
   }
+  // One copier at a time (the copy job's rounds wait, then see the step-1 marker).
+  auto lock = logship::FileLock::take(ls.copy_destination / logship::kCopyRoundLockFileName, 60s);
+  if (!lock && lock.error().kind == ErrorKind::kConflict) {
+    return make_error(ErrorKind::kUnavailable,
+                      "cannot copy: another copy round has held the copy destination for 60 s (" +
+                          lock.error().message + ")");
+  }
+  if (!lock) return lock.error();
   for (int round = 0; round < 100000; ++round) {
     auto r = logship::copy_round(ls.backup_share, ls.copy_destination, segsize_of(t), 10s);
     for (const auto& f : r.copied) {
