@@ -12,11 +12,13 @@
 
 #include "ctl/dr_job.h"
 #include "ctl/lab_process.h"
+#include "ctl/store_access.h"
 #include "dr/cluster/standby.h"
 #include "dr/logship/wal_name.h"
 #include "dr/monitor/mirror_state.h"
 #include "dr/topology_file.h"
 #include "store/pg.h"
+#include "store/pool_state.h"
 
 namespace pchat::ctl {
 
@@ -26,6 +28,24 @@ using dr::StoreRole;
 using nlohmann::json;
 
 namespace {
+
+// After a promotion: the pool state names `role` as the primary store, with a new epoch
+// (store/pool_state.h: a change of primary store raises it). Returns a line to print.
+Result<std::string> raise_epoch_on(const dr::Topology& t, StoreRole role) {
+  const std::string name = dr::to_string(role);
+  auto c = pg::Connection::connect(
+      dr::direct_conninfo(*t.store(role), "mgc") + " connect_timeout=10", "pchatctl");
+  if (!c) return c.error();
+  auto current = store::read_pool_state(*c);
+  if (!current) return current.error();
+  auto up = store::set_pool_state(*c, current->state, name, {.by = operator_identity()});
+  if (!up) return up.error();
+  if (!up->changed())
+    return "pool state: names " + name + " already, epoch " + std::to_string(up->after.epoch);
+  return "pool state: epoch " + std::to_string(up->before.epoch) + " -> " +
+         std::to_string(up->after.epoch) + ", primary store " + name +
+         " (a writable old primary carries the lower epoch and is fenced)";
+}
 
 Result<StoreRole> role_arg(const std::string& name) {
   auto r = dr::parse_store_role(name);
@@ -327,6 +347,23 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
     return st;
   }
   out << "  " << to << " promoted: it is the writable store (servers reconnect to it)\n";
+  // A new epoch on the new primary, naming it: an old primary that comes back writable
+  // (cut off rather than dead, or restarted by hand without standby.signal) carries a
+  // lower one, and the servers fence it instead of writing on both.
+  auto raised = raise_epoch_on(*t, to_role);
+  if (!raised) {
+    return make_error(raised.error().kind,
+                      "the " + to +
+                          " is promoted, but the pool's epoch could not be raised on it (" +
+                          raised.error().message +
+                          "): an old primary that comes back writable would not be fenced. "
+                          "Run on the " +
+                          to +
+                          "'s mgc: UPDATE pool_state SET epoch = epoch + 1, "
+                          "primary_store = '" +
+                          to + "' WHERE id = 1");
+  }
+  out << "  " << *raised << "\n";
   // Fence the old primary: when pchat manages its cluster, it comes back as a standby
   // of the new one (the mirror monitor makes it synchronous once it streams).
   if (auto old_cluster = dr::managed_cluster(*t, from_role)) {

@@ -68,7 +68,9 @@ StoreProbe probe_store(pg::Connection& c, const std::string& name) {
 StoreProbe StoreSelector::probe(size_t i) {
   pg::Connection& c = conns_[i];
   if (!c.connected()) {
-    auto nc = pg::Connection::connect(candidates_[i].conninfo, "pchatd-selector");
+    const Candidate& cand = candidates_[i];
+    auto nc = pg::Connection::connect(
+        cand.probe_conninfo.empty() ? cand.conninfo : cand.probe_conninfo, "pchatd-selector");
     if (!nc) {
       StoreProbe p;
       p.name = candidates_[i].name;

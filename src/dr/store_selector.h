@@ -42,8 +42,10 @@ class StoreSelector {
   static constexpr std::chrono::milliseconds kInterval{1000};
 
   struct Candidate {
-    std::string name;  // topology role name
-    std::string conninfo;
+    std::string name;      // topology role name
+    std::string conninfo;  // what the pool's connections use when it is chosen
+    // What its probes (and fencing) use: the store's own instance (empty: conninfo).
+    std::string probe_conninfo;
   };
   struct Status {
     std::string in_use;  // empty: none

@@ -1,5 +1,7 @@
 #include "dr/topology.h"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 
 namespace pchat::dr {
@@ -64,6 +66,28 @@ std::string Store::libpq_conninfo() const {
   add("port", std::to_string(port));
   add("dbname", dbname);
   add("user", user);
+  return out;
+}
+
+std::string Store::instance_conninfo() const {
+  const std::string all = libpq_conninfo();
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(all.c_str(), &err);
+  if (opts == nullptr) {  // load_topology checked it; keep it as it is
+    PQfreemem(err);
+    return all;
+  }
+  std::string out;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    std::string key = o->keyword, value = o->val;
+    if (key == "target_session_attrs") continue;
+    if (key == "host" || key == "hostaddr" || key == "port")
+      value = value.substr(0, value.find(','));
+    if (!out.empty()) out += ' ';
+    out += key + "=" + (value.empty() ? "''" : quote_conninfo_value(value));
+  }
+  PQconninfoFree(opts);
   return out;
 }
 

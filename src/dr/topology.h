@@ -91,6 +91,11 @@ struct Store {
   // The libpq connection string: `conninfo` verbatim when given, else built from
   // host/port/dbname/user (empty ones left out), values quoted where libpq needs it.
   std::string libpq_conninfo() const;
+  // The same, on this store's own instance only: the first of several hosts (and
+  // ports), without target_session_attrs, every other option kept. What probes of
+  // this store use: a multi-host conninfo naming a failover partner could otherwise
+  // land on the partner and never look at this instance.
+  std::string instance_conninfo() const;
   // True when both name the same PostgreSQL instance (host and port).
   bool same_instance(const Store& other) const;
 };

@@ -133,7 +133,7 @@ int run(server::ServerConfig cfg) {
     for (dr::StoreRole role : {dr::StoreRole::kPrimary, dr::StoreRole::kMirror,
                                dr::StoreRole::kBackup, dr::StoreRole::kBackupMirror}) {
       if (const dr::Store* st = topo->store(role)) {
-        candidates.push_back({dr::to_string(role), st->libpq_conninfo()});
+        candidates.push_back({dr::to_string(role), st->libpq_conninfo(), st->instance_conninfo()});
       }
     }
     target = std::make_shared<store::StoreTarget>(primary->libpq_conninfo(), "primary");

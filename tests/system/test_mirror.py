@@ -190,6 +190,25 @@ def test_forced_failover_with_the_primary_dead_loses_nothing(lab_factory, unique
     assert st["writable"] == "mirror"
 
 
+def test_an_old_primary_back_writable_after_a_forced_failover_is_fenced(lab_factory):
+    # The primary was cut off, not dead: it comes back writable (here: started without
+    # the standby.signal the failover left for it). The failover raised the pool's
+    # epoch on the mirror, so the servers fence the old primary instead of going on
+    # writing there (the lab's primary conninfo tries the old primary first).
+    lab = lab_factory()
+    kill_leftover_postmaster(lab.store_dir("primary"))
+    out = lab.ctl("mirror", "failover", "--force").stdout
+    assert "pool state: epoch 1 -> 2, primary store mirror" in out, out
+    assert lab.query("mirror", "select epoch, primary_store from pool_state") == [["2", "mirror"]]
+    (lab.store_dir("primary") / "pg" / "standby.signal").unlink()
+    lab.start_dc("A")
+    assert lab.query("primary", "select pg_is_in_recovery()") == [["f"]]
+    wait_until(lambda: "store primary is FENCED" in lab.ctl("status", check=False).stdout, 30,
+               "the old primary fenced")
+    assert lab.query("primary", "show default_transaction_read_only") == [["on"]]
+    assert lab.query("mirror", "show default_transaction_read_only") == [["off"]]
+
+
 def test_failover_refuses_when_not_synchronized(lab_factory):
     lab = lab_factory()
     kill_leftover_postmaster(lab.store_dir("mirror"))

@@ -521,5 +521,26 @@ TEST(DrTopologyValidate, BuiltInCodeHasNoLines) {
   for (const auto& x : d) EXPECT_EQ(x.line, 0);
 }
 
+TEST(DrTopologyStore, InstanceConninfoIsTheFirstHostOnly) {
+  Store s;
+  s.conninfo =
+      "host=/run/a,/run/b port=5433,5434 dbname=mgc user=pchat "
+      "target_session_attrs=read-write application_name='a b'";
+  const std::string ci = s.instance_conninfo();
+  EXPECT_NE(ci.find("host=/run/a"), std::string::npos) << ci;
+  EXPECT_EQ(ci.find("/run/b"), std::string::npos) << ci;
+  EXPECT_NE(ci.find("port=5433"), std::string::npos) << ci;
+  EXPECT_EQ(ci.find("5434"), std::string::npos) << ci;
+  EXPECT_EQ(ci.find("target_session_attrs"), std::string::npos) << ci;
+  EXPECT_NE(ci.find("dbname=mgc"), std::string::npos) << ci;
+  EXPECT_NE(ci.find("user=pchat"), std::string::npos) << ci;
+  EXPECT_NE(ci.find("application_name='a b'"), std::string::npos) << ci;
+  Store plain;  // no conninfo: built from the fields, one host already
+  plain.host = "db.example";
+  plain.dbname = "mgc";
+  EXPECT_NE(plain.instance_conninfo().find("host=db.example"), std::string::npos);
+  EXPECT_NE(plain.instance_conninfo().find("port=5432"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pchat::dr
