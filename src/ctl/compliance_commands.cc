@@ -9,6 +9,7 @@
 
 #include "compliance/service/drain.h"
 #include "compliance/service/service.h"
+#include "ctl/pool_target.h"
 #include "ctl/store_access.h"
 #include "dr/topology_file.h"
 #include "store/instance.h"
@@ -43,37 +44,11 @@ Result<std::unique_ptr<Stores>> open_stores(const PoolCommandContext& ctx) {
   }
   auto topology = dr::load_topology(ctx.topology_file);
   if (!topology) return topology.error();
-  // mgc: the writable chat store with the highest epoch among primary and backup
-  // (after a failover, the promoted backup).
-  std::string errors;
-  int64_t best_epoch = 0;
-  for (dr::StoreRole role : {dr::StoreRole::kPrimary, dr::StoreRole::kBackup}) {
-    const dr::Store* st = topology->store(role);
-    if (st == nullptr) continue;
-    auto conn = pg::Connection::connect(st->libpq_conninfo(), "pchatctl");
-    if (!conn) {
-      errors += std::string(errors.empty() ? "" : "; ") + dr::to_string(role) + ": " +
-                conn.error().message;
-      continue;
-    }
-    auto r = conn->exec(
-        "SELECT NOT pg_is_in_recovery(), CASE WHEN to_regclass('pool_state') IS NULL THEN 0 "
-        "ELSE 1 END");
-    if (!r || r->get(0, 0) != "t") continue;
-    int64_t epoch = 0;
-    if (r->get(0, 1) == "1") {
-      auto e = conn->exec("SELECT epoch FROM pool_state WHERE id = 1");
-      if (e && e->rows() == 1) epoch = e->i64(0, 0);
-    }
-    if (!s->pool_mgc.connected() || epoch > best_epoch) {
-      s->pool_mgc = std::move(*conn);
-      best_epoch = epoch;
-    }
-  }
-  if (!s->pool_mgc.connected()) {
-    return make_error(ErrorKind::kUnavailable,
-                      "cannot reach a writable chat store" + (errors.empty() ? "" : ": " + errors));
-  }
+  // mgc: the store the pool's servers use (ctl/pool_target.h: writable, unfenced, the
+  // pool's epoch; after a failover, the promoted backup).
+  auto in_use = connect_store_in_use(*topology);
+  if (!in_use) return in_use.error();
+  s->pool_mgc = std::move(in_use->conn);
   if (auto st = store::migrate(s->pool_mgc); !st) return st.error();
   // The compliance store of the primary store's datacenter (as the service picks it).
   const dr::Store* cs = topology->store(dr::StoreRole::kCompliance);
