@@ -155,12 +155,7 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
   for (const auto& l : looks) {
     out << fmt::format("  store {:<14} datacenter {:<4} {}\n", l.probe.name,
                        t.datacenter_of(l.role).value_or("?"), describe(l.probe));
-    auto dc = t.datacenter_of(l.role);
-    if (l.role != dr::StoreRole::kBackup && l.role != dr::StoreRole::kBackupMirror &&
-        l.probe.reachable && l.probe.writable && !l.probe.fenced &&
-        dc != t.datacenter_of(dr::StoreRole::kBackup)) {
-      a_writable = true;
-    }
+    if (dr::runbook::writable_in_datacenter_a(t, l.role, l.probe)) a_writable = true;
   }
   auto bstate = dr::runbook::read_backup_state(t);
   if (bstate) {

@@ -787,8 +787,6 @@ void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, ui
   if (!s || s->closing()) return;
   auto held = s->held_.find(chan);
   if (held == s->held_.end() || held->second.replay != replay) return;  // parted meanwhile
-  std::vector<std::string> live = std::move(held->second.lines);
-  s->held_.erase(held);
   if (rows) {
     for (const auto& row : *rows) {
       if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;
@@ -803,7 +801,7 @@ void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, ui
                        "Recent history could not be loaded: " + rows.error().message}};
     r->add(std::move(note));
   }
-  for (auto& line : live) s->send_line(line);
+  release_held(*s, *chan);  // the live lines held meanwhile come after the replay
 }
 
 }  // namespace pchat::server

@@ -110,9 +110,10 @@ Result<ChainView> view_chain(const Topology& t, const BackupState& st) {
 // Returns a line for the operator.
 Result<std::string> wait_copy_job_stopped(const Topology& t) {
   const fs::path dest = t.log_shipping.copy_destination;
+  auto lock = logship::FileLock::take(dest / logship::kCopyRoundLockFileName, 15s);
+  // The job's report, read once no round runs (a round writes it at its end).
   auto j = read_state_file(dest / logship::kCopyJobStatusFileName);
   const int pid = j && *j ? (**j).value("pid", 0) : 0;
-  auto lock = logship::FileLock::take(dest / logship::kCopyRoundLockFileName, 15s);
   if (!lock && lock.error().kind == ErrorKind::kConflict) {
     return make_error(ErrorKind::kUnavailable,
                       fmt::format("a copy round (the copy job, pid {}, or a `pchatctl logship "
@@ -142,12 +143,17 @@ StoreProbe probe_role(const Topology& t, StoreRole role) {
   return c ? probe_store(*c, p.name) : p;
 }
 
+bool writable_in_datacenter_a(const Topology& t, StoreRole role, const StoreProbe& p) {
+  if (role != StoreRole::kPrimary && role != StoreRole::kMirror) return false;
+  if (t.datacenter_of(role) == t.datacenter_of(StoreRole::kBackup)) return false;
+  return p.reachable && p.writable && !p.fenced;
+}
+
 std::optional<std::string> writable_outside_backup_dc(const Topology& t) {
-  const auto backup_dc = t.datacenter_of(StoreRole::kBackup);
   for (StoreRole role : {StoreRole::kPrimary, StoreRole::kMirror}) {
-    if (t.store(role) == nullptr || t.datacenter_of(role) == backup_dc) continue;
+    if (t.store(role) == nullptr) continue;
     StoreProbe p = probe_role(t, role);
-    if (p.reachable && p.writable && !p.fenced) return p.name;
+    if (writable_in_datacenter_a(t, role, p)) return p.name;
   }
   return std::nullopt;
 }

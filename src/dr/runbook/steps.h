@@ -76,8 +76,13 @@ Result<int> end_sessions(const Topology& t, StoreRole role, bool end, const Step
 // Step 4b: `restore database mgc with recovery` on the backup store.
 Status bring_online(const Topology& t, const StepOptions& opts, std::ostream& out);
 
-// The first of datacenter A's chat stores (primary, mirror; those outside the backup
-// store's datacenter) that is reachable, writable and not fenced, if any.
+// True when `p`, a probe of the mgc store `role`, shows a chat store of datacenter A
+// (primary or mirror, outside the backup store's datacenter) reachable, writable and
+// not fenced: a failover now would split the pool.
+bool writable_in_datacenter_a(const Topology& t, StoreRole role, const StoreProbe& p);
+
+// The first of datacenter A's chat stores, probed now, that writable_in_datacenter_a
+// accepts.
 std::optional<std::string> writable_outside_backup_dc(const Topology& t);
 
 // One probe of the mgc store `role` on its own instance (not its failover partner):
