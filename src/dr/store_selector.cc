@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "store/target.h"
 #include "store/transaction.h"
 
 namespace pchat::dr {
@@ -96,6 +97,14 @@ Result<bool> fence_if_lower(pg::Connection& c, int64_t pool_epoch) {
       c.exec("SELECT epoch, current_database() FROM pool_state WHERE id = 1 FOR NO KEY UPDATE");
   if (!st) return st.error();
   if (st->rows() != 1 || st->i64(0, 0) >= pool_epoch) return false;
+  // The message lock: a batch committing on this store finishes first, and every
+  // later one finds the fence in pchat_fence_check, even on a session opened before
+  // it (default_transaction_read_only holds for new sessions only).
+  if (auto l = c.exec("SELECT pg_advisory_xact_lock($1::bigint)",
+                      {std::to_string(store::kMessageLockKey)});
+      !l) {
+    return l.error();
+  }
   auto r = c.exec("ALTER DATABASE " + c.quote_ident(st->str(0, 1)) +
                   " SET default_transaction_read_only = on");
   if (!r) return r.error();

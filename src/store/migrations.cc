@@ -422,6 +422,34 @@ CREATE INDEX messages_search ON messages
   WITH (fastupdate = on, gin_pending_list_limit = 256);
 )sql";
 
+// The fence check also refuses on a store fenced read-only. A server fences a store
+// with ALTER DATABASE ... SET default_transaction_read_only = on, which holds for
+// sessions opened afterwards only; a session opened before (a writer on that store)
+// could commit until the fencer ended it. The fencer holds the pool-wide message lock
+// while it fences (dr/store_selector.cc), and the writer checks after taking that
+// lock, so once the fence is committed nothing more commits there, whichever session
+// tries. The setting is read from the catalog: a session's own
+// default_transaction_read_only is the one it started with.
+constexpr const char* kV12 = R"sql(
+CREATE OR REPLACE FUNCTION pchat_fence_check(min_epoch bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  current bigint;
+BEGIN
+  SELECT epoch INTO current FROM pool_state WHERE id = 1;
+  IF current < min_epoch THEN
+    RAISE EXCEPTION 'this store is fenced: its pool-state epoch % is lower than %',
+      current, min_epoch USING ERRCODE = '25006';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_db_role_setting
+             WHERE setrole = 0
+               AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND 'default_transaction_read_only=on' = ANY (setconfig)) THEN
+    RAISE EXCEPTION 'this store is fenced: database % is read-only for new sessions',
+      current_database() USING ERRCODE = '25006';
+  END IF;
+END $$;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -437,6 +465,7 @@ const std::vector<Migration>& migrations() {
       {9, "search inside CJK text", kV9},
       {10, "search words of ASCII text without a regular expression", kV10},
       {11, "search index over the words, not a stored column", kV11},
+      {12, "the fence check refuses on a store fenced read-only", kV12},
   };
   return all;
 }

@@ -9,6 +9,8 @@
 // min_epoch is the highest pool-state epoch this server has seen: the writer checks
 // it inside every commit (pchat_fence_check), so a batch never commits on a store
 // that carries a lower epoch, even in the moment before the selector moves away.
+// The check runs under the pool-wide message lock, which the selector also takes
+// while it fences a store read-only: no commit straddles a fence.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -20,6 +22,11 @@
 #include <string>
 
 namespace pchat::store {
+
+// The pool-wide message lock (pg_advisory_xact_lock key): every message commit holds
+// it from before its INSERT to its commit (store/writer.h), so ids follow commit
+// order across the pool; the store selector holds it while fencing a store.
+inline constexpr int64_t kMessageLockKey = 7305692317;
 
 class StoreTarget {
  public:

@@ -15,7 +15,7 @@ namespace {
 // The pool-wide message lock, and the fence: the commit fails (25006, read-only)
 // when the store carries a lower pool-state epoch than this server has seen.
 constexpr const char* kLockSql =
-    "SELECT pg_advisory_xact_lock(7305692317), pchat_fence_check($1::bigint)";
+    "SELECT pg_advisory_xact_lock($2::bigint), pchat_fence_check($1::bigint)";
 
 // One batch: insert in submission order, notify listeners of the id range in the
 // same transaction (NOTIFY is delivered at commit, in commit order).
@@ -224,7 +224,9 @@ BatchStatements batch_statements(const std::vector<PendingWrite>& batch, int64_t
     s->push_back('}');
   }
   // Prepared on the writer's session: parsed and planned once, not per batch.
-  out.statements.push_back({kLockSql, {std::to_string(min_epoch)}, "pchat_writer_lock"});
+  out.statements.push_back({kLockSql,
+                            {std::to_string(min_epoch), std::to_string(kMessageLockKey)},
+                            "pchat_writer_lock"});
   if (out.messages > 0) {
     out.statements.push_back(
         {kInsertSql,

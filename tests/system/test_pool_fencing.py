@@ -137,6 +137,29 @@ def read_only_settings(data_dir, dbname):
                            f" on d.oid = s.setdatabase where d.datname = '{dbname}'")[0][0]
 
 
+def commit_once_the_selector_waits(data_dir, session, wait_event_sql, what, close=False):
+    """A thread that writes COMMIT to the psql `session` once the selector's session on
+    `data_dir` waits (`wait_event_sql`: a condition on pg_stat_activity), or after 30 s.
+    Returns (thread, event set once COMMIT was sent)."""
+    committed = threading.Event()
+
+    def run():
+        try:
+            wait_until(lambda: query(data_dir,
+                                     "select count(*) from pg_stat_activity where application_name"
+                                     f" = 'pchatd-selector' and {wait_event_sql}") == [["1"]],
+                       30, what)
+        finally:
+            session.stdin.write("COMMIT;\n")
+            if close:
+                session.stdin.close()
+            else:
+                session.stdin.flush()
+            committed.set()
+
+    return threading.Thread(target=run), committed
+
+
 def test_a_store_without_pool_state_is_not_fenced(server_factory, base_dir):
     old, new = failed_over_pair(server_factory)
     # "primary" is a new, empty database: no schema, no pool state yet.
@@ -162,26 +185,15 @@ def test_a_store_whose_epoch_rises_while_it_is_being_fenced_is_not_fenced(server
     raiser = subprocess.Popen([PSQL, conninfo(old.data_dir), "-X", "-q", "-v", "ON_ERROR_STOP=1"],
                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
-    committed = threading.Event()
-
-    def commit_once_the_selector_waits():
-        try:
-            wait_until(lambda: query(old.data_dir,
-                                     "select count(*) from pg_stat_activity where application_name"
-                                     " = 'pchatd-selector' and wait_event_type = 'Lock'")
-                       == [["1"]], 30, "the selector to wait for the pool_state row")
-        finally:
-            raiser.stdin.write("COMMIT;\n")
-            raiser.stdin.close()
-            committed.set()
-
     try:
         raiser.stdin.write("BEGIN;\nUPDATE pool_state SET epoch = 2 WHERE id = 1;\n")
         raiser.stdin.flush()
         wait_until(lambda: query(old.data_dir,
                                  "select count(*) from pg_stat_activity where state ="
                                  " 'idle in transaction'") == [["1"]], 10, "the epoch raise")
-        committer = threading.Thread(target=commit_once_the_selector_waits)
+        committer, committed = commit_once_the_selector_waits(
+            old.data_dir, raiser, "wait_event_type = 'Lock'",
+            "the selector to wait for the pool_state row", close=True)
         committer.start()
         member = start_member(server_factory, base_dir, old, new)
         committer.join(timeout=40)
@@ -214,3 +226,44 @@ def test_a_new_store_is_not_used_while_another_store_does_not_answer(server_fact
     log = member.log_tail(200)
     assert "store primary has no pool state yet and store backup does not answer" in log, log
     assert query(old.data_dir, "select to_regclass('pool_state') is null", dbname="fresh") == [["t"]]
+
+
+def test_nothing_commits_on_a_fenced_store_even_in_a_session_opened_before(server_factory,
+                                                                           base_dir):
+    # A psql session on "primary" does what a writer does: it takes the pool-wide
+    # message lock, passes the fence check and inserts, then waits before COMMIT. The
+    # selector's fence waits for that lock, so the commit in flight lands before the
+    # fence. Afterwards the same session (opened before the fence, so not read-only by
+    # default) cannot commit a message: the fence check finds the fence in the catalog.
+    old, new = failed_over_pair(server_factory)
+    session = subprocess.Popen(
+        [PSQL, conninfo(old.data_dir) + " application_name=fence-test", "-X", "-q"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = "SELECT pg_advisory_xact_lock(7305692317), pchat_fence_check(1);\n"
+    insert = ("INSERT INTO messages (msgid, target, sender, command, body, ts)"
+              " VALUES ('{0}', '#fence', 'x!y@z', 'PRIVMSG', '{0}', now());\n")
+    try:
+        session.stdin.write("BEGIN;\n" + lock + insert.format("in flight"))
+        session.stdin.flush()
+        wait_until(lambda: query(old.data_dir,
+                                 "select count(*) from pg_stat_activity where application_name"
+                                 " = 'fence-test' and state = 'idle in transaction'") == [["1"]],
+                   10, "the session to hold the message lock")
+        committer, committed = commit_once_the_selector_waits(
+            old.data_dir, session, "wait_event = 'advisory'",
+            "the fence to wait for the message lock")
+        committer.start()
+        member = start_member(server_factory, base_dir, old, new)
+        committer.join(timeout=40)
+        assert committed.is_set()
+        wait_until(lambda: "primary" in health(member)["fenced_by_this_server"], 10,
+                   "the fence")
+        _, err = session.communicate(
+            "BEGIN;\n" + lock + insert.format("after the fence") + "COMMIT;\n", timeout=20)
+    finally:
+        if session.poll() is None:
+            session.kill()
+            session.wait(timeout=20)
+    assert "this store is fenced: database mgc is read-only for new sessions" in err, err
+    assert query(old.data_dir, "select body from messages where target = '#fence'"
+                               " order by id") == [["in flight"]]
