@@ -25,8 +25,9 @@
 #   --keep          keep the temp dir (configs, server logs, pchat data dir)
 #
 # Scenarios (full scale; --quick shrinks them):
-#   fanout-r100..r800      100 clients, 1 room, 10 senders at 100/200/300/400/600/800
-#                          msg/s each (the best rate at p99 <= 10 ms is the goal's figure)
+#   fanout-r100..r1200     100 clients, 1 room, 10 senders at 100/200/300/400/600/800/
+#                          1000/1200 msg/s each (the best rate at p99 <= 10 ms is the
+#                          goal's figure; r1200 is 1.5x the deliveries of r800)
 #   fanout-closed          same room, senders as fast as the echoes allow (window 32)
 #   rooms-r2               5,000 clients in 1,000 rooms (5 each), 1,000 senders
 #                          (one per room) at 2 msg/s each: 2,000 msg/s, 8,000 deliveries/s
@@ -276,6 +277,8 @@ else
     "fanout-r400|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 400"
     "fanout-r600|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 600"
     "fanout-r800|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 800"
+    "fanout-r1000|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 1000"
+    "fanout-r1200|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 1200"
     "fanout-closed|--scenario fanout --clients 100 --rooms 1 --senders 10 --rate 0 --window 32"
     "rooms-r2|--scenario fanout --clients 5000 --rooms 1000 --senders 1000 --rate 2"
     "rooms-closed|--scenario fanout --clients 5000 --rooms 1000 --senders 1000 --rate 0 --window 4"
