@@ -95,10 +95,17 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
 // promotes A (after checking it has that LSN).
 Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::json& journal,
                    const fs::path& journal_file, std::ostream& out) {
+  // Switched over: A promoted after this failback recorded B's last change, or A
+  // writable above B's epoch or beside a B in recovery. A writable A alone proves
+  // nothing: the failover's old primary is writable too when the servers could not
+  // fence it.
   dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
-  if (a.writable && !a.fenced) {  // fenced: the old primary of the failover, not promoted
-    out << "datacenter A's primary is writable already: switched over\n";
-    return ok_status();
+  if (a.writable && !a.fenced) {
+    dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
+    if (journal.contains("switchover_lsn") || (b.reachable && (!b.writable || a.epoch > b.epoch))) {
+      out << "datacenter A's primary is writable already: switched over\n";
+      return ok_status();
+    }
   }
   if (journal.contains("switchover_lsn") &&
       !dr::runbook::probe_role(t, StoreRole::kBackup).reachable) {
@@ -303,9 +310,12 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
     dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
     return a.writable && !a.fenced && b.reachable && (!b.writable || a.epoch > b.epoch);
   };
-  // Steps 1 and 2 are not repeated once recorded done: after the switch-over began,
-  // the backup store may be read-only or stopped (step 1 could not write there) and A
-  // must never be rebuilt from it again (step 2 would throw away A's newer writes).
+  // Step 1 is not repeated once recorded done: after the switch-over began, the backup
+  // store may be read-only or stopped, and step 1 could not write there. Step 2 is,
+  // until the switch-over recorded B's last change or A is promoted (from then on,
+  // rebuilding A from B would throw away A's newer writes): before that, A is only a
+  // standby of B, and a standby that stopped streaming (a restart without the WAL it
+  // needs, a lost cluster) is rebuilt; one that streams is only configured again.
   auto done_before = [&](int n) {
     if (!journal["steps"].contains(std::to_string(n))) return false;
     out << "done in an earlier run\n";
@@ -323,7 +333,9 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
     return st;
   if (auto st = steps.run(2,
                           [&]() -> Status {
-                            if (done_before(2)) return ok_status();
+                            if (journal["steps"].contains("2")) {
+                              out << "done in an earlier run; checked again\n";
+                            }
                             if (journal.contains("switchover_lsn")) {
                               out << "the switch-over is under way: step 3 completes it\n";
                               return ok_status();

@@ -152,10 +152,15 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
   out << "Preflight (" << logship::now_utc() << ")\n";
   auto looks = look_at_stores(t);
   bool a_writable = false;
+  bool backup_named = false;  // step 5 done: the backup store's pool state names it
   for (const auto& l : looks) {
     out << fmt::format("  store {:<14} datacenter {:<4} {}\n", l.probe.name,
                        t.datacenter_of(l.role).value_or("?"), describe(l.probe));
     if (dr::runbook::writable_in_datacenter_a(t, l.role, l.probe)) a_writable = true;
+    if (l.role == dr::StoreRole::kBackup && l.probe.has_state &&
+        l.probe.primary_store == "backup") {
+      backup_named = true;
+    }
   }
   auto bstate = dr::runbook::read_backup_state(t);
   if (bstate) {
@@ -197,6 +202,19 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
                       "the pool. For a local failure use `pchatctl mirror failover`; for a drill "
                       "use --force (datacenter A's store is then fenced by the servers)");
   }
+  // A run stopped between step 4 (the backup store promoted) and step 5 (the new
+  // epoch): both stores are writable at the same epoch, so nothing fences A, and its
+  // servers may have been taking messages the backup store does not have.
+  if (a_writable && !bstate->in_recovery && !backup_named && !args.force) {
+    return make_error(
+        ErrorKind::kConflict,
+        "the backup store is online (step 4 done) but the pool state does not name it yet "
+        "(step 5), and datacenter A's chat store is up, writable and not fenced: servers may "
+        "have written to both since the promotion. Either finish the failover with --force "
+        "(datacenter A's store is fenced; what it took since the promotion stays there, outside "
+        "the pool), or keep datacenter A and rebuild the backup store from it (`pchatctl "
+        "logship init-secondary`)");
+  }
   if (args.dry_run) {
     out << "Dry run: would run the seven steps of the seed:\n";
     for (int i = 1; i <= kSteps; ++i) out << "  step " << i << ": " << kStepTitles[i] << "\n";
@@ -207,6 +225,14 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
     journal = json::object();
     journal["started_at"] = logship::now_utc();
     journal["steps"] = json::object();
+    // A failback journal left by an earlier cycle (a failback that stopped after its
+    // last step) belongs to that cycle: the failback of this failover starts afresh.
+    std::error_code ec;
+    fs::remove(t.log_shipping.copy_destination / logship::kFailbackJournalFileName, ec);
+    if (ec) {
+      return make_error(ErrorKind::kUnavailable,
+                        "cannot remove the failback journal of an earlier cycle: " + ec.message());
+    }
   }
   journal["runs"] = journal.value("runs", 0) + 1;
   if (auto st = dr::runbook::write_state_file(journal_file, journal); !st) return st;
@@ -268,6 +294,10 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
                             m.topology_file = args.topology_file;
                             m.source = "backup";
                             m.role = "backup_mirror";
+                            // The seed's -DropExistingDatabasesOnMirror: a cluster there
+                            // that does not stream from the backup store (a base backup
+                            // cut short by a crash of this command) is moved aside.
+                            m.drop_existing = true;
                             return mirror_install(m, out);
                           });
       !st)

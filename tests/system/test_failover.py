@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import threading
 import time
 
@@ -272,11 +273,24 @@ def test_failover_command_drill_report_and_fencing(lab_factory, unique):
     assert not (lab.dir / "copy-destination" / "pchat-failback.json").exists()
 
 
+def stop_store(lab, role):
+    """Stops a lab store cleanly (fast shutdown by its postmaster's PID): its cluster
+    stays on disk, not running."""
+    pid = lab.postmaster(role)
+    assert pid is not None, role
+    os.kill(pid, signal.SIGINT)
+    wait_until(lambda: lab.postmaster(role) is None, 30, f"the {role} store to stop")
+
+
 def test_failover_killed_after_each_step_resumes(lab_factory, unique):
     lab = lab_factory(servers_per_dc=1)
     lab.query("primary", "create table crash_probe(x int); insert into crash_probe values (1); "
                          "select pg_switch_wal()")
     lab.wait_backup_replayed()
+    # A failback journal of an earlier cycle: the failback of this failover must not
+    # resume it (it would skip its first steps).
+    stale = lab.dir / "copy-destination" / "pchat-failback.json"
+    stale.write_text('{"started_at": "2026-01-01T00:00:00Z", "runs": 1, "steps": {"1": {}, "2": {}}}')
     lab.kill_dc("A")
     for step in range(1, 8):
         r = lab.ctl("failover", check=False, env_extra={"PCHAT_TEST_FAILOVER_KILL_AFTER_STEP": str(step)})
@@ -284,8 +298,26 @@ def test_failover_killed_after_each_step_resumes(lab_factory, unique):
         assert f"Step {step} done" in r.stdout, r.stdout
         if step > 1:
             assert "did not finish; it is resumed" in r.stdout, r.stdout
+        assert not stale.exists()
+        if step == 4:
+            # Stopped between the promotion and the new epoch: both stores writable at
+            # the same epoch, so nothing fences A. A coming back now could take writes
+            # beside B: the re-run refuses unless forced.
+            lab.start_dc("A")
+            wait_until(lambda: lab.query("primary", "select pg_is_in_recovery()") == [["f"]], 30,
+                       "A's primary writable")
+            r = lab.ctl("failover", check=False)
+            assert r.returncode == 1 and "the pool state does not name it yet" in r.stderr, \
+                (r.returncode, r.stdout, r.stderr)
+            lab.kill_dc("A")
+        if step == 5:
+            # The backup mirror holds a cluster that does not stream (as a base backup
+            # cut short would leave): step 6 moves it aside and builds it again (the
+            # seed's -DropExistingDatabasesOnMirror).
+            stop_store(lab, "backup_mirror")
     out = lab.ctl("failover").stdout
     assert "Failover report" in out and "(8 run(s))" in out, out
+    assert list((lab.store_dir("backup_mirror")).glob("pg.old-*")), "the backup mirror rebuilt"
     state = lab.ctl("Get-CsPersistentChatState", "--json").stdout
     assert '"epoch": 2' in state and '"state": "FailedOver"' in state, state
     assert lab.query("backup", "select count(*) from crash_probe") == [["1"]]
@@ -322,13 +354,20 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
     assert r.returncode == 1 and "bring datacenter A back first" in r.stderr, r.stderr
 
     lab.start_dc("A")
+    # Killed after step 2 (A rebuilt as B's synchronous standby); A's primary then
+    # stops: the re-run builds it again rather than refusing at step 3 for ever.
+    r = lab.ctl("failback", check=False, env_extra={"PCHAT_TEST_FAILBACK_KILL_AFTER_STEP": "2"},
+                timeout=300)
+    assert r.returncode == -9 and "Step 2 done" in r.stdout, (r.returncode, r.stdout, r.stderr)
+    stop_store(lab, "primary")
     # Killed after step 3 (switched over), then resumed.
     r = lab.ctl("failback", check=False, env_extra={"PCHAT_TEST_FAILBACK_KILL_AFTER_STEP": "3"},
                 timeout=300)
     assert r.returncode == -9 and "Step 3 done" in r.stdout, (r.returncode, r.stdout, r.stderr)
+    assert "done in an earlier run; checked again" in r.stdout, r.stdout
     out = lab.ctl("failback", timeout=300).stdout
     print("\n" + out)
-    assert "Failback report" in out and "(" in out and "2 run(s)" in out, out
+    assert "Failback report" in out and "(" in out and "3 run(s)" in out, out
     state = lab.ctl("Get-CsPersistentChatState", "--json").stdout
     assert '"state": "Normal"' in state and '"epoch": 3' in state and \
         '"primary_store": "primary"' in state, state
