@@ -141,12 +141,16 @@ ParsedLine parse_line(std::string_view line, TagLimit limit) {
     tag_data = line.substr(1, data_end - 1);
     const std::size_t max_data =
         limit == TagLimit::kClient ? kMaxClientTagBytes : kMaxTagBytes - 2;  // '@' and ' '
-    if (tag_data.size() > max_data) return LineError::kInputTooLong;
+    if (tag_data.size() > max_data && limit != TagLimit::kInternal) {
+      return LineError::kInputTooLong;
+    }
     pos = data_end;
   }
   pos = skip_spaces(line, pos);
   const std::string_view body = line.substr(pos);
-  if (body.size() > kMaxBodyBytes) return LineError::kInputTooLong;
+  if (body.size() > kMaxBodyBytes && limit != TagLimit::kInternal) {
+    return LineError::kInputTooLong;
+  }
 
   // 2. Bytes that are never allowed, then the encoding.
   if (std::memchr(line.data(), '\0', line.size()) != nullptr) return LineError::kNulByte;
@@ -277,10 +281,14 @@ void append_line(std::string& out, const Message& message, SerializeOptions opti
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& p = message.params[i];
     out.push_back(' ');
-    if (i + 1 == n && (options.force_trailing || p.empty() || p[0] == ':' ||
-                       p.find_first_of(std::string_view(" \0\r\n", 4)) != std::string::npos)) {
-      out.push_back(':');
+    const bool needs_trailing =
+        p.empty() || p[0] == ':' ||
+        p.find_first_of(std::string_view(" \0\r\n", 4)) != std::string::npos;
+    if (i + 1 < n && needs_trailing) {
+      out.push_back('*');  // see message.h: it cannot be written as a middle parameter
+      continue;
     }
+    if (i + 1 == n && (options.force_trailing || needs_trailing)) out.push_back(':');
     append_one_line(out, p);
   }
   out.append("\r\n");

@@ -114,10 +114,12 @@ class [[nodiscard]] ParsedLine {
 
 // Which tag limit parse_line applies. The tag section (with '@' and space) is
 // never allowed beyond kMaxTagBytes, and the rest of the line never beyond
-// kMaxBodyBytes.
+// kMaxBodyBytes, except with kInternal.
 enum class TagLimit {
-  kClient,  // tag data at most kMaxClientTagBytes: lines a client sent us
-  kServer,  // tag section at most kMaxTagBytes: lines from servers, tests
+  kClient,    // tag data at most kMaxClientTagBytes: lines a client sent us
+  kServer,    // tag section at most kMaxTagBytes: lines from servers, tests
+  kInternal,  // no length limit at all: event lines pchat servers exchange through the
+              // store (server/pool_presence.h), which carry a client's whole fields
 };
 
 // Parses one line whose CR LF (or LF) has been stripped by the transport.
@@ -163,11 +165,12 @@ struct SerializeOptions {
 // (or always, with force_trailing).
 //
 // Always produces exactly one line: NUL, CR and LF in the source, command and
-// parameters are replaced by spaces. REQUIRES: the command is non-empty; no
-// parameter but the last is empty, starts with ':' or contains a space (such a
-// parameter is written as is and would be split differently by the receiver);
-// tag keys are valid. Length limits are NOT enforced here: callers truncate
-// text (see truncate_utf8) before building the message.
+// parameters are replaced by spaces. A parameter but the last that is empty,
+// starts with ':' or contains a space (or NUL, CR, LF) is written as "*": it can
+// only be a client's input echoed back (a bad nick in 432, a bad CHATHISTORY
+// argument), and written as is it would shift the receiver's parameters.
+// REQUIRES: the command is non-empty; tag keys are valid. Length limits are NOT enforced here:
+// callers truncate text (see truncate_utf8) before building the message.
 void append_line(std::string& out, const Message& message, SerializeOptions options = {});
 
 // Returns append_line's output for `message` in a new string.

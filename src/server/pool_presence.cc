@@ -194,7 +194,7 @@ void PoolPresence::apply_payload(std::string_view payload) {
     auto nl = payload.find('\n');
     std::string_view line = payload.substr(0, nl);
     payload = nl == std::string_view::npos ? std::string_view{} : payload.substr(nl + 1);
-    auto parsed = irc::parse_line(line, irc::TagLimit::kServer);
+    auto parsed = irc::parse_line(line, irc::TagLimit::kInternal);
     if (!parsed.ok()) {
       spdlog::warn("pool: ignoring a malformed presence event: {}", line);
       continue;

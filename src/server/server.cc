@@ -13,6 +13,7 @@
 #include "server/history_query.h"
 #include "server/msgid.h"
 #include "server/room_policy.h"
+#include "server/text_limits.h"
 #include "store/history.h"
 #include "store/pool_state.h"
 
@@ -620,7 +621,7 @@ void Server::send_welcome(Session& s) {
 
 void Server::send_isupport(Session&, const ResponsePtr& r) {
   std::vector<std::string> tokens = {
-      "AWAYLEN=390",
+      "AWAYLEN=" + std::to_string(kAwayLen),
       "CASEMAPPING=ascii",
       "CHANLIMIT=#:" + std::to_string(config_.max_channels_per_client),
       "CHANMODES=,k,l,imnst",
@@ -629,14 +630,14 @@ void Server::send_isupport(Session&, const ResponsePtr& r) {
       "CHATHISTORY=100",
       "ELIST=U",
       "HOSTLEN=64",
-      "KICKLEN=390",
+      "KICKLEN=" + std::to_string(kKickLen),
       "MODES=4",
       "MSGREFTYPES=msgid,timestamp",
       "NETWORK=" + config_.network_name,
       "NICKLEN=30",
       "PREFIX=(ov)@+",
       "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,NAMES:1,WHOIS:1,KICK:4",
-      "TOPICLEN=390",
+      "TOPICLEN=" + std::to_string(kTopicLen),
       "USERLEN=18",
       "UTF8ONLY",
       "WHOX",

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "irc/casemap.h"
+#include "irc/utf8.h"
 
 namespace pchat::store {
 
@@ -91,6 +92,10 @@ Result<std::vector<Account>> list_accounts(pg::Connection& c) {
 
 Result<std::string> authenticate(pg::Connection& c, const std::string& name,
                                  const std::string& password) {
+  // Not a name any account can have (the store would refuse the bytes as text).
+  if (!irc::is_valid_utf8(name)) {
+    return make_error(ErrorKind::kDenied, "invalid account name or password");
+  }
   auto r =
       c.exec("SELECT display_name, password_hash FROM accounts WHERE name = $1", {irc::fold(name)});
   if (!r) return r.error();

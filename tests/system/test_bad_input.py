@@ -325,3 +325,95 @@ def test_client_that_never_reads_is_dropped_with_sendq_exceeded(server_factory, 
         observer.expect("PONG", pred=lambda m: m.last == "obs")
     finally:
         slow.close()
+
+
+# -- free text too long to relay, lists of nothing, edge filters --------------------
+
+
+def _body_bytes(msg):
+    """Bytes of a received line without its tag section (IRC's 512 includes CR LF)."""
+    raw = msg.raw
+    if raw.startswith("@"):
+        raw = raw.split(" ", 1)[1]
+    return len(raw.encode()) + 2
+
+
+def test_long_realname_and_reasons_are_cut_so_relayed_lines_fit(irc, unique):
+    # A 470-byte realname, a PART reason and a 503-byte QUIT reason, from a
+    # 30-character nick: every line relayed to the other member (extended-join JOIN,
+    # WHO, PART, QUIT) stays within 512 bytes, the text cut at a UTF-8 boundary.
+    channel = "#" + unique("cut")
+    watcher = _joined(irc, channel, unique("cw"), caps=("extended-join",))
+    nick = (unique("c") + "x" * 30)[:30]
+    long = irc()
+    long.register(nick, user="u", realname="é" * 235)  # 470 bytes
+    long.send(f"JOIN {channel}")
+    long.expect("366")
+    join = watcher.expect("JOIN", pred=lambda m: m.source.startswith(nick + "!"))
+    assert _body_bytes(join) <= 512, join.raw
+    assert join.params[2] == "é" * 195, join.params  # 390 bytes, whole characters
+    watcher.send(f"WHO {channel}")
+    whos = watcher.collect_until("315")
+    assert whos and all(_body_bytes(m) <= 512 for m in whos), [m.raw for m in whos]
+    long.send(f"PART {channel} :" + "p" * (510 - len(f"PART {channel} :")))  # the most that fits
+    part = watcher.expect("PART", pred=lambda m: m.source.startswith(nick + "!"))
+    assert _body_bytes(part) <= 512 and part.params[1] == "p" * 390, part.raw
+    long.send(f"JOIN {channel}")
+    watcher.expect("JOIN", pred=lambda m: m.source.startswith(nick + "!"))
+    long.send("QUIT :" + "q" * 503)
+    quit_ = watcher.expect("QUIT", pred=lambda m: m.source.startswith(nick + "!"))
+    assert _body_bytes(quit_) <= 512 and quit_.params[0] == "Quit: " + "q" * 390, quit_.raw
+
+
+def test_target_lists_of_only_commas_get_an_error(irc, unique):
+    client = irc()
+    client.register(unique("cm"), caps=ECHO)
+    for line, code in (("PRIVMSG ,,, :hi", "411"), ("PRIVMSG , :hi", "411"),
+                       ("@+typing=active TAGMSG ,", "411"), ("JOIN ,,,", "461"),
+                       ("PART ,", "461")):
+        client.request(line, "c")
+        reply = client.expect_label("c")
+        assert reply.command == code, (line, reply.raw)
+
+
+def test_list_count_filters_at_their_edges_and_who_0(irc, unique):
+    channel = "#" + unique("edge")
+    client = _joined(irc, channel, unique("ed"))
+    for arg in ("<0", ">18446744073709551615"):
+        client.send(f"LIST {arg}")
+        lines = client.collect_until("323")
+        assert [m for m in lines if m.command == "322"] == [], (arg, [m.raw for m in lines])
+    client.send("LIST >0")
+    lines = client.collect_until("323")
+    assert any(m.command == "322" and m.params[1] == channel for m in lines)
+    # WHO 0: every visible user (RFC 2812 3.6.1), as WHO *.
+    client.send("WHO 0")
+    lines = client.collect_until("315")
+    assert any(m.command == "352" and m.params[5] == client.nick for m in lines), \
+        [m.raw for m in lines]
+
+
+def test_sasl_name_that_is_not_utf8_is_a_plain_failure(irc, unique):
+    import base64
+    client = irc()
+    client.send("CAP LS 302")
+    client.send("CAP REQ :sasl")
+    client.expect("CAP", pred=lambda m: len(m.params) >= 2 and m.params[1] == "ACK")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect("AUTHENTICATE")
+    payload = base64.b64encode(b"\0" + b"\xff" * 20 + b"\0pw").decode()
+    client.send(f"AUTHENTICATE {payload}")
+    reply = client.expect(("903", "904"))
+    assert reply.command == "904" and reply.params[-1] == "SASL authentication failed", reply.raw
+
+
+def test_input_echoed_in_a_middle_parameter_cannot_shift_the_reply(irc, unique):
+    client = irc()
+    client.register(unique("st"))
+    for line in ("NICK ::x", "NICK :a b"):
+        client.send(line)
+        reply = client.expect("432")
+        assert reply.params[1:] == ["*", "Erroneous nickname"], (line, reply.raw)
+    client.send("NAMES ,")
+    reply = client.expect("366")
+    assert reply.params[1:] == ["*", "End of /NAMES list."], reply.raw

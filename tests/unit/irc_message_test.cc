@@ -370,6 +370,18 @@ TEST(IrcParse, ServerTagSectionLimitIs8191Bytes) {
   EXPECT_EQ(parse_err(tag_section(kMaxTagBytes + 1), TagLimit::kServer), LineError::kInputTooLong);
 }
 
+TEST(IrcParse, InternalLinesHaveNoLengthLimit) {
+  // The pool's presence events carry a client's whole fields (a 390-byte realname
+  // beside a 64-byte host and a long server name can pass 512 bytes).
+  const std::string line = "USER srv 1 nick user host * :" + std::string(2000, 'r');
+  EXPECT_EQ(parse_err(line, TagLimit::kServer), LineError::kInputTooLong);
+  const Message m = parse_ok(line, TagLimit::kInternal);
+  EXPECT_EQ(m.params.back().size(), 2000u);
+  EXPECT_TRUE(parse_line(tag_section(kMaxTagBytes + 10) + line, TagLimit::kInternal).ok());
+  // Only the length: the other checks hold.
+  EXPECT_EQ(parse_err(std::string("USER \xff"), TagLimit::kInternal), LineError::kInvalidUtf8);
+}
+
 TEST(IrcParse, ClientTagDataLimitIs4094Bytes) {
   // tag data = section minus '@' and space.
   EXPECT_TRUE(parse_line(tag_section(kMaxClientTagBytes + 2) + "TAGMSG #a").ok());
@@ -440,12 +452,24 @@ TEST(IrcSerialize, NeverEmitsMoreThanOneLine) {
   using namespace std::string_literals;
   const std::string out =
       serialize({{{"a", "x\r\ny\0z"s}}, "n\r", "PRIV\nMSG", {"#a\r", "hi\r\nQUIT :bye"}});
-  EXPECT_EQ(out, "@a=x\\r\\nyz :n  PRIV MSG #a  :hi  QUIT :bye\r\n");
+  EXPECT_EQ(out, "@a=x\\r\\nyz :n  PRIV MSG * :hi  QUIT :bye\r\n");
   EXPECT_EQ(out.find('\0'), std::string::npos);
   EXPECT_EQ(out.find('\n'), out.size() - 1);
   EXPECT_EQ(out.find('\r'), out.size() - 2);
   // The last param gets ':' if a replaced byte became a space.
   EXPECT_EQ(serialize({{}, "", "X", {"a\nb"}}), "X :a b\r\n");
+}
+
+TEST(IrcSerialize, AMiddleParamThatCannotBeOneIsAStar) {
+  // A client's input echoed in a middle parameter (NICK ::x, NICK :a b) must not
+  // shift the receiver's parameters.
+  EXPECT_EQ(serialize({{}, "srv", "432", {"me", ":x", "Erroneous nickname"}}),
+            ":srv 432 me * :Erroneous nickname\r\n");
+  EXPECT_EQ(serialize({{}, "srv", "432", {"me", "a b", "Erroneous nickname"}}),
+            ":srv 432 me * :Erroneous nickname\r\n");
+  EXPECT_EQ(serialize({{}, "srv", "366", {"me", "", "End of /NAMES list."}}),
+            ":srv 366 me * :End of /NAMES list.\r\n");
+  EXPECT_EQ(serialize({{}, "", "X", {"a", ""}}), "X a :\r\n");  // the last one may be empty
 }
 
 TEST(IrcSerialize, AppendLineAppends) {

@@ -1,10 +1,14 @@
 // Joining and leaving channels: JOIN, PART, NAMES (RFC 2812 3.2.1, 3.2.2, 3.2.5;
 // IRCv3 extended-join, away-notify, multi-prefix, userhost-in-names).
+#include <algorithm>
+
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/split.h"
+#include "irc/utf8.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/text_limits.h"
 
 namespace pchat::server {
 
@@ -142,12 +146,21 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
   if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c);
 }
 
+// A list of channel names with nothing but commas in it ("," or ",,,").
+bool no_name(const std::vector<std::string>& names) {
+  return std::all_of(names.begin(), names.end(), [](const auto& n) { return n.empty(); });
+}
+
 void handle_join(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   if (m.params[0] == "0") {
     part_all(srv, s, r);
     return;
   }
   auto names = irc::split_commas(m.params[0], irc::Empties::kKeep);
+  if (no_name(names)) {
+    srv.numeric(r, irc::kErrNeedMoreParams, {"JOIN", "Not enough parameters"});
+    return;
+  }
   auto keys = m.params.size() >= 2 ? irc::split_commas(m.params[1], irc::Empties::kKeep)
                                    : std::vector<std::string>{};
   for (size_t i = 0; i < names.size(); ++i) {
@@ -157,8 +170,14 @@ void handle_join(Server& srv, Session& s, const irc::Message& m, const ResponseP
 }
 
 void handle_part(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
-  std::string reason = m.params.size() >= 2 ? m.params[1] : std::string();
-  for (const auto& name : irc::split_commas(m.params[0], irc::Empties::kKeep)) {
+  std::string reason =
+      m.params.size() >= 2 ? std::string(irc::truncate_utf8(m.params[1], kReasonLen)) : "";
+  const auto names = irc::split_commas(m.params[0], irc::Empties::kKeep);
+  if (no_name(names)) {
+    srv.numeric(r, irc::kErrNeedMoreParams, {"PART", "Not enough parameters"});
+    return;
+  }
+  for (const auto& name : names) {
     if (name.empty()) continue;
     Channel* c = srv.find_channel(name);
     if (c == nullptr || (c->secret && c->member(&s) == nullptr)) {

@@ -22,13 +22,12 @@
 #include "irc/utf8.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/text_limits.h"
 
 namespace pchat::server {
 
 namespace {
 
-constexpr size_t kTopicLen = 390;  // ISUPPORT TOPICLEN
-constexpr size_t kKickLen = 390;   // ISUPPORT KICKLEN
 constexpr size_t kKeyLen = 23;
 constexpr int kMaxParamModes = 4;  // ISUPPORT MODES
 
@@ -93,6 +92,7 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
   std::vector<std::string> names;
   size_t min_users = 0, max_users = SIZE_MAX;
   bool filtered = false;
+  bool none = false;  // "<0", or ">" the largest count: no room can match
   if (!m.params.empty()) {
     for (const auto& item : irc::split_commas(m.params[0], irc::Empties::kSkip)) {
       if (item[0] == '>' || item[0] == '<') {
@@ -100,9 +100,11 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
         auto [p, ec] = std::from_chars(item.data() + 1, item.data() + item.size(), n);
         if (ec != std::errc() || p != item.data() + item.size()) continue;  // ignored
         if (item[0] == '>') {
-          min_users = std::max(min_users, n + 1);
+          none |= n == SIZE_MAX;
+          if (n != SIZE_MAX) min_users = std::max(min_users, n + 1);
         } else {
-          max_users = std::min(max_users, n == 0 ? 0 : n - 1);
+          none |= n == 0;
+          if (n != 0) max_users = std::min(max_users, n - 1);
         }
         filtered = true;
       } else {
@@ -114,7 +116,7 @@ void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponseP
     for (const auto& name : names) {
       if (Channel* c = visible_channel(srv, s, name)) list_entry(srv, *c, r);
     }
-  } else if (m.params.empty() || filtered) {
+  } else if ((m.params.empty() || filtered) && !none) {
     std::vector<Channel*> all;
     for (const auto& [key, c] : srv.channels()) {
       if (c->member(&s) == nullptr && (c->secret || !rooms::may_find(srv, s, *c))) continue;

@@ -5,7 +5,9 @@
 
 #include "irc/casemap.h"
 #include "irc/numerics.h"
+#include "irc/utf8.h"
 #include "server/server.h"
+#include "server/text_limits.h"
 #include "store/accounts.h"
 
 namespace pchat::server {
@@ -164,7 +166,7 @@ void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponseP
   }
   if (clean.empty()) clean = "user";
   s.user_ = "~" + clean.substr(0, 17);
-  s.realname_ = m.params[3];
+  s.realname_ = std::string(irc::truncate_utf8(m.params[3], kRealnameLen));
   s.got_user_ = true;
   srv.try_complete_registration(s);
 }
@@ -176,8 +178,9 @@ void handle_ping(Server& srv, Session&, const irc::Message& m, const ResponsePtr
 void handle_pong(Server&, Session&, const irc::Message&, const ResponsePtr&) {}
 
 void handle_quit(Server&, Session& s, const irc::Message& m, const ResponsePtr&) {
-  std::string reason =
-      m.params.empty() || m.params[0].empty() ? "Client Quit" : "Quit: " + m.params[0];
+  std::string reason = m.params.empty() || m.params[0].empty()
+                           ? "Client Quit"
+                           : "Quit: " + std::string(irc::truncate_utf8(m.params[0], kReasonLen));
   s.close(reason);
 }
 

@@ -52,6 +52,10 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
   if (tagmsg && client_tags.empty()) return;
 
   const std::vector<std::string> targets = irc::split_commas(m.params[0], irc::Empties::kSkip);
+  if (targets.empty()) {  // only commas
+    err(irc::kErrNoRecipient, {"No recipient given (" + cmd + ")"});
+    return;
+  }
   if (targets.size() > kMaxTargets) {
     err(irc::kErrTooManyTargets, {m.params[0], "Too many targets"});
     return;

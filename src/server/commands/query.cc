@@ -10,14 +10,13 @@
 #include "irc/utf8.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/text_limits.h"
 
 namespace pchat::server {
 
 namespace {
 
-constexpr size_t kAwayLen = 390;      // ISUPPORT AWAYLEN
-constexpr size_t kRealnameLen = 390;  // what fits a line with the rest
-constexpr size_t kMaxUserhost = 5;    // RFC 2812 4.8
+constexpr size_t kMaxUserhost = 5;  // RFC 2812 4.8
 
 // ---------------------------------------------------------------------------
 // MOTD, LUSERS, VERSION
@@ -182,7 +181,7 @@ void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePt
       }
       for (auto& [u, mb] : c->remote) who_reply(srv, s, UserRef{nullptr, u}, c, w, r);
     }
-  } else if (mask.find_first_of("*?") == std::string::npos) {
+  } else if (mask != "0" && mask.find_first_of("*?") == std::string::npos) {
     if (UserRef u = srv.find_user(mask)) who_reply(srv, s, u, nullptr, w, r);
   } else {
     const std::string pat = irc::fold(mask == "0" ? "*" : mask);
