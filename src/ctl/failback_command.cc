@@ -56,7 +56,6 @@ constexpr const char* kTitles[] = {
     "set the active servers (datacenter A)",
     "put log shipping back from datacenter A to B",
 };
-constexpr int kSteps = 7;
 
 Result<pg::Connection> connect_role(const dr::Topology& t, StoreRole role, const char* db) {
   auto c = pg::Connection::connect(dr::direct_conninfo(*t.store(role), db) + " connect_timeout=3",
@@ -90,6 +89,26 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
   return ok_status();
 }
 
+// After a run stopped between pg_promote and promote_a's settings: A still carries
+// the synchronous standby names its base backup copied from B (B's standbys, which
+// never connect to A), so every commit on A would wait for ever. Cleared unless they
+// name A's own mirror (step 5 sets those).
+Status finish_promotion(const dr::Topology& t, std::ostream& out) {
+  auto ac = connect_role(t, StoreRole::kPrimary, "postgres");
+  if (!ac) return ac.error();
+  auto names = ac->exec("SHOW synchronous_standby_names");
+  if (!names) return names.error();
+  const std::string v = names->str(0, 0);
+  if (v.empty() || v.find("(mirror)") != std::string::npos) return ok_status();
+  if (auto st = ac->exec_all(
+          {"ALTER SYSTEM SET synchronous_standby_names = ''", "SELECT pg_reload_conf()"});
+      !st) {
+    return st;
+  }
+  out << "cleared the synchronous standby names copied from the backup store (" << v << ")\n";
+  return ok_status();
+}
+
 // Step 3: B read-only, A caught up, B stopped, A promoted. `journal` keeps B's last
 // LSN once B is stopped, so a re-run after a crash between the stop and the promotion
 // promotes A (after checking it has that LSN).
@@ -104,7 +123,7 @@ Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::js
     dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
     if (journal.contains("switchover_lsn") || (b.reachable && (!b.writable || a.epoch > b.epoch))) {
       out << "datacenter A's primary is writable already: switched over\n";
-      return ok_status();
+      return finish_promotion(t, out);
     }
   }
   if (journal.contains("switchover_lsn") &&
@@ -281,7 +300,7 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   }
   if (args.dry_run) {
     out << "Dry run: would run:\n";
-    for (int i = 1; i <= kSteps; ++i) out << "  step " << i << ": " << kTitles[i] << "\n";
+    dr::runbook::print_plan(out, kTitles, journal, resuming);
     return ok_status();
   }
   if (!resuming) {

@@ -40,7 +40,6 @@ constexpr const char* kStepTitles[] = {
     "install the mirror of the new primary (backup mirror)",
     "set the active servers (datacenter of the new primary)",
 };
-constexpr int kSteps = 7;
 
 // One line per mgc store: reachable, writable, fenced, epoch.
 struct StoreLook {
@@ -213,11 +212,11 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
         "have written to both since the promotion. Either finish the failover with --force "
         "(datacenter A's store is fenced; what it took since the promotion stays there, outside "
         "the pool), or keep datacenter A and rebuild the backup store from it (`pchatctl "
-        "logship init-secondary`)");
+        "logship init-secondary`, which also ends this failover's journal)");
   }
   if (args.dry_run) {
     out << "Dry run: would run the seven steps of the seed:\n";
-    for (int i = 1; i <= kSteps; ++i) out << "  step " << i << ": " << kStepTitles[i] << "\n";
+    dr::runbook::print_plan(out, kStepTitles, journal, resuming);
     return ok_status();
   }
   const bool completed_before = journal.contains("completed_at") && !bstate->in_recovery;

@@ -19,6 +19,7 @@
 #include "dr/logship/copy_round.h"
 #include "dr/logship/file_io.h"
 #include "dr/monitor/logship_status.h"
+#include "dr/runbook/state_file.h"
 #include "dr/runbook/steps.h"
 #include "dr/topology_file.h"
 #include "store/pg.h"
@@ -216,10 +217,24 @@ Status logship_init_secondary(const LogshipArgs& args, std::ostream& out) {
   auto tools = dr::PgTools::find();
   if (!tools) return tools.error();
   dr::PchatCommands cmds{self_exe(), fs::absolute(args.topology_file)};
+  // Not while a failover or failback runs; and what their journals say is over once
+  // the backup store is a new copy of the primary.
+  std::error_code mk;
+  fs::create_directories(t->log_shipping.copy_destination, mk);  // the restore job's anyway
+  auto lock = dr::runbook::RunbookLock::take(t->log_shipping.copy_destination);
+  if (!lock) return lock.error();
   auto t0 = std::chrono::steady_clock::now();
   auto st = dr::init_backup_standby(
       *tools, *t, cmds, [&out](const std::string& line) { out << "  " << line << "\n"; });
   if (!st) return st;
+  for (std::string_view name :
+       {logship::kFailoverJournalFileName, logship::kFailbackJournalFileName}) {
+    std::error_code ec;
+    if (fs::remove(t->log_shipping.copy_destination / name, ec)) {
+      out << "  " << name << " (an earlier failover cycle) removed: the next failover starts "
+          << "afresh\n";
+    }
+  }
   out << "backup store initialized from a base backup of the primary in "
       << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
       << " s; it replays from " << t->log_shipping.copy_destination.string() << "\n";

@@ -271,6 +271,8 @@ void append_line(std::string& out, const Message& message, SerializeOptions opti
     }
     out.push_back(' ');
   }
+  const std::size_t body_start = out.size();
+  std::size_t last_start = std::string::npos;  // where the last parameter's bytes begin
   if (!message.source.empty()) {
     out.push_back(':');
     append_one_line(out, message.source);
@@ -289,7 +291,14 @@ void append_line(std::string& out, const Message& message, SerializeOptions opti
       continue;
     }
     if (i + 1 == n && (options.force_trailing || needs_trailing)) out.push_back(':');
+    if (i + 1 == n) last_start = out.size();
     append_one_line(out, p);
+  }
+  if (options.fit_line && last_start != std::string::npos &&
+      out.size() - body_start > kMaxBodyBytes && last_start - body_start < kMaxBodyBytes) {
+    const std::size_t room = kMaxBodyBytes - (last_start - body_start);
+    const std::string_view last(out.data() + last_start, out.size() - last_start);
+    out.resize(last_start + truncate_utf8(last, room).size());
   }
   out.append("\r\n");
 }

@@ -155,6 +155,11 @@ struct SerializeOptions {
   // Prefix the last parameter with ':' even when it does not need it. Some
   // clients expect it on the text of PRIVMSG/NOTICE and on numerics' trailing.
   bool force_trailing = false;
+  // Cut the last parameter (at a UTF-8 boundary) so that the line without its tag
+  // section fits kMaxLineBytes with CR LF, as IRC requires of every line a client
+  // receives. Off only for the event lines pchat servers exchange through the store
+  // (TagLimit::kInternal).
+  bool fit_line = true;
 };
 
 // Appends `message` to `out` as one wire line ending in "\r\n".
@@ -169,8 +174,9 @@ struct SerializeOptions {
 // starts with ':' or contains a space (or NUL, CR, LF) is written as "*": it can
 // only be a client's input echoed back (a bad nick in 432, a bad CHATHISTORY
 // argument), and written as is it would shift the receiver's parameters.
-// REQUIRES: the command is non-empty; tag keys are valid. Length limits are NOT enforced here:
-// callers truncate text (see truncate_utf8) before building the message.
+// REQUIRES: the command is non-empty; tag keys are valid. With fit_line (the default)
+// the last parameter is cut so the line without tags fits kMaxLineBytes; callers
+// still cut text they store or show in full (see truncate_utf8) before building.
 void append_line(std::string& out, const Message& message, SerializeOptions options = {});
 
 // Returns append_line's output for `message` in a new string.

@@ -32,7 +32,7 @@ std::string PoolPresence::event(std::string_view type, const std::string& self, 
   m.params.push_back(self);
   m.params.push_back(std::to_string(sid));
   for (auto& r : rest) m.params.push_back(std::move(r));
-  std::string line = irc::serialize(m);
+  std::string line = irc::serialize(m, {.fit_line = false});  // parsed with kInternal
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
   return line;
 }

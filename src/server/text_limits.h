@@ -1,7 +1,9 @@
 // Lengths, in bytes, of the free text a client sets (ISUPPORT tokens where one
-// exists). Longer text is cut at a UTF-8 boundary (irc::truncate_utf8), so that the
-// lines relayed to other clients (JOIN with extended-join, WHO, WHOIS, PART, QUIT,
-// KICK, TOPIC) stay within IRC's 512 bytes with the prefix and the other parameters.
+// exists). Longer text is cut at a UTF-8 boundary (irc::truncate_utf8) when it is
+// set. The lines that carry it to other clients (JOIN with extended-join, WHO, WHOIS,
+// PART, QUIT, KICK, TOPIC) fit IRC's 512 bytes with ordinary names; with the longest
+// nick, host and channel they may not, and the serializer cuts their last parameter
+// (irc::SerializeOptions::fit_line).
 #pragma once
 
 #include <cstddef>

@@ -427,8 +427,8 @@ CREATE INDEX messages_search ON messages
 // sessions opened afterwards only; a session opened before (a writer on that store)
 // could commit until the fencer ended it. The fencer holds the pool-wide message lock
 // while it fences (dr/store_selector.cc), and the writer checks after taking that
-// lock, so once the fence is committed nothing more commits there, whichever session
-// tries. The setting is read from the catalog: a session's own
+// lock, so once the fence is committed no message batch (nor compliance event)
+// commits there, whichever session tries. The setting is read from the catalog: a session's own
 // default_transaction_read_only is the one it started with.
 constexpr const char* kV12 = R"sql(
 CREATE OR REPLACE FUNCTION pchat_fence_check(min_epoch bigint) RETURNS void LANGUAGE plpgsql AS $$

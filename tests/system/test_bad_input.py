@@ -339,25 +339,29 @@ def _body_bytes(msg):
 
 
 def test_long_realname_and_reasons_are_cut_so_relayed_lines_fit(irc, unique):
-    # A 470-byte realname, a PART reason and a 503-byte QUIT reason, from a
-    # 30-character nick: every line relayed to the other member (extended-join JOIN,
-    # WHO, PART, QUIT) stays within 512 bytes, the text cut at a UTF-8 boundary.
-    channel = "#" + unique("cut")
+    # A 470-byte realname, the longest PART reason that fits and a 503-byte QUIT
+    # reason, from a 30-character nick with an 18-character user name, in a
+    # 60-character channel: text is cut to 390 bytes when set, and every line relayed
+    # to the other member (extended-join JOIN, WHO, PART, QUIT) is cut to 512 bytes
+    # in its last parameter, at a UTF-8 boundary.
+    channel = ("#" + unique("cut") + "c" * 60)[:60]
     watcher = _joined(irc, channel, unique("cw"), caps=("extended-join",))
     nick = (unique("c") + "x" * 30)[:30]
     long = irc()
-    long.register(nick, user="u", realname="é" * 235)  # 470 bytes
+    long.register(nick, user="u" * 18, realname="é" * 235)  # 470 bytes
     long.send(f"JOIN {channel}")
     long.expect("366")
     join = watcher.expect("JOIN", pred=lambda m: m.source.startswith(nick + "!"))
     assert _body_bytes(join) <= 512, join.raw
-    assert join.params[2] == "é" * 195, join.params  # 390 bytes, whole characters
+    realname = join.params[2]
+    assert set(realname) == {"é"} and 150 <= len(realname) <= 195, join.params
     watcher.send(f"WHO {channel}")
     whos = watcher.collect_until("315")
     assert whos and all(_body_bytes(m) <= 512 for m in whos), [m.raw for m in whos]
     long.send(f"PART {channel} :" + "p" * (510 - len(f"PART {channel} :")))  # the most that fits
     part = watcher.expect("PART", pred=lambda m: m.source.startswith(nick + "!"))
-    assert _body_bytes(part) <= 512 and part.params[1] == "p" * 390, part.raw
+    assert _body_bytes(part) <= 512 and set(part.params[1]) == {"p"}, part.raw
+    assert len(part.params[1]) <= 390, part.raw
     long.send(f"JOIN {channel}")
     watcher.expect("JOIN", pred=lambda m: m.source.startswith(nick + "!"))
     long.send("QUIT :" + "q" * 503)

@@ -299,6 +299,11 @@ def test_failover_killed_after_each_step_resumes(lab_factory, unique):
         if step > 1:
             assert "did not finish; it is resumed" in r.stdout, r.stdout
         assert not stale.exists()
+        if step == 2:
+            plan = lab.ctl("failover", "--dry-run").stdout
+            lines = [l for l in plan.splitlines() if l.startswith("  step ")]
+            assert len(lines) == 7 and all("(done in an earlier run)" in l for l in lines[:2]) \
+                and not any("(done" in l for l in lines[2:]), plan
         if step == 4:
             # Stopped between the promotion and the new epoch: both stores writable at
             # the same epoch, so nothing fences A. A coming back now could take writes

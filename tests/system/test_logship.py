@@ -322,3 +322,15 @@ def test_step_one_waits_for_a_copy_round_under_way(lab_factory):
     step.join(30)
     r = result["r"]
     assert r.returncode == 0 and "log shipping removed" in r.stdout, (r.stdout, r.stderr)
+    # A re-run (as after a crash during that wait) finds log shipping removed, and
+    # still waits for a round under way before saying so.
+    again = threading.Thread(
+        target=lambda: result.update(r=lab.ctl("logship", "remove-secondary", check=False)))
+    with open(lock_file, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        again.start()
+        time.sleep(1.5)
+        assert again.is_alive(), result["r"].stdout
+    again.join(30)
+    r = result["r"]
+    assert r.returncode == 0 and "already removed" in r.stdout, (r.stdout, r.stderr)

@@ -140,8 +140,11 @@ def read_only_settings(data_dir, dbname):
 def commit_once_the_selector_waits(data_dir, session, wait_event_sql, what, close=False):
     """A thread that writes COMMIT to the psql `session` once the selector's session on
     `data_dir` waits (`wait_event_sql`: a condition on pg_stat_activity), or after 30 s.
-    Returns (thread, event set once COMMIT was sent)."""
+    Returns (thread, event set once COMMIT was sent); the event's `waited` says whether
+    the selector was seen waiting (the test must assert it: a thread's exception does
+    not fail the test)."""
     committed = threading.Event()
+    committed.waited = False
 
     def run():
         try:
@@ -149,6 +152,7 @@ def commit_once_the_selector_waits(data_dir, session, wait_event_sql, what, clos
                                      "select count(*) from pg_stat_activity where application_name"
                                      f" = 'pchatd-selector' and {wait_event_sql}") == [["1"]],
                        30, what)
+            committed.waited = True
         finally:
             session.stdin.write("COMMIT;\n")
             if close:
@@ -197,7 +201,7 @@ def test_a_store_whose_epoch_rises_while_it_is_being_fenced_is_not_fenced(server
         committer.start()
         member = start_member(server_factory, base_dir, old, new)
         committer.join(timeout=40)
-        assert committed.is_set()
+        assert committed.is_set() and committed.waited
     finally:
         if not committed.is_set():
             raiser.kill()
@@ -255,7 +259,7 @@ def test_nothing_commits_on_a_fenced_store_even_in_a_session_opened_before(serve
         committer.start()
         member = start_member(server_factory, base_dir, old, new)
         committer.join(timeout=40)
-        assert committed.is_set()
+        assert committed.is_set() and committed.waited
         wait_until(lambda: "primary" in health(member)["fenced_by_this_server"], 10,
                    "the fence")
         _, err = session.communicate(

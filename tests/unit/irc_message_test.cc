@@ -472,6 +472,20 @@ TEST(IrcSerialize, AMiddleParamThatCannotBeOneIsAStar) {
   EXPECT_EQ(serialize({{}, "", "X", {"a", ""}}), "X a :\r\n");  // the last one may be empty
 }
 
+TEST(IrcSerialize, LongLinesAreCutInTheirLastParameter) {
+  std::string utf8;
+  for (int i = 0; i < 300; ++i) utf8 += "\xc3\xa9";  // é, 600 bytes
+  const Message m{{{"time", std::string(100, 't')}}, "n!u@h", "PRIVMSG", {"#chan", utf8}};
+  const std::string out = serialize(m);
+  const std::string body = out.substr(out.find(' ') + 1);  // after the tag section
+  EXPECT_LE(body.size(), kMaxLineBytes);
+  EXPECT_GE(body.size(), kMaxLineBytes - 2);  // cut to fit, not shorter than a character
+  EXPECT_TRUE(is_valid_utf8(body));
+  EXPECT_EQ(body.rfind(":n!u@h PRIVMSG #chan \xc3\xa9", 0), 0u);
+  // The pool's internal lines are not cut.
+  EXPECT_EQ(serialize(m, {.fit_line = false}).size(), 107u + 21u + 600u + 2u);
+}
+
 TEST(IrcSerialize, AppendLineAppends) {
   std::string out = "prefix:";
   append_line(out, {{}, "", "PING", {"x"}});

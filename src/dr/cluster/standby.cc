@@ -148,6 +148,9 @@ static Status move_aside(const PgTools& tools, const ClusterPaths& c, const Prog
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
   fs::path aside = c.dir / ("pg.old-" + std::to_string(secs));
+  for (int n = 2; fs::exists(aside, ec); ++n) {  // two in the same second
+    aside = c.dir / ("pg.old-" + std::to_string(secs) + "-" + std::to_string(n));
+  }
   if (progress) progress("moving the old cluster aside to " + aside.string());
   fs::rename(c.pgdata(), aside, ec);
   if (ec)
@@ -194,10 +197,15 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
   const std::string app = to_string(mirror);
   bool streaming_already = false;
   if (postmaster_pid(*dst)) {
+    // A running standby may be between two connections (its source was just promoted:
+    // a new timeline): it is given a few seconds to show up before it counts as not
+    // streaming, and is rebuilt (drop_existing) or refused.
     auto sc = pg::Connection::connect(store_conninfo(*t.store(source), "postgres"));
-    if (sc) {
+    for (auto until = std::chrono::steady_clock::now() + 10s; sc;) {
       auto r = sc->exec("SELECT 1 FROM pg_stat_replication WHERE application_name = $1", {app});
       streaming_already = r && r->rows() > 0;
+      if (streaming_already || !r || std::chrono::steady_clock::now() >= until) break;
+      std::this_thread::sleep_for(200ms);
     }
     if (streaming_already) {
       if (progress)

@@ -12,6 +12,17 @@ namespace pchat::dr::runbook {
 
 using Clock = std::chrono::steady_clock;
 
+void print_plan(std::ostream& out, std::span<const char* const> titles,
+                const nlohmann::json& journal, bool resuming) {
+  const bool journaled = resuming && journal.contains("steps");
+  for (size_t i = 1; i < titles.size(); ++i) {
+    out << "  step " << i << ": " << titles[i]
+        << (journaled && journal["steps"].contains(std::to_string(i)) ? " (done in an earlier run)"
+                                                                      : "")
+        << "\n";
+  }
+}
+
 StepRunner::StepRunner(std::string command, std::span<const char* const> titles,
                        nlohmann::json& journal, std::filesystem::path journal_file,
                        std::ostream& out, const char* kill_env)

@@ -19,6 +19,11 @@
 
 namespace pchat::dr::runbook {
 
+// A dry run's plan: "  step N: title" for titles[1..], each step the journal records
+// as done marked "(done in an earlier run)" when `resuming`.
+void print_plan(std::ostream& out, std::span<const char* const> titles,
+                const nlohmann::json& journal, bool resuming);
+
 class StepRunner {
  public:
   // `titles[n]` is step n's title (titles[0] unused); `command` names the command in

@@ -198,6 +198,11 @@ Status remove_secondary(const Topology& t, const StepOptions& opts, std::ostream
   }
   const bool marked = secondary_removed(t);
   if (marked && st->restore_command.empty()) {
+    // A run stopped while it waited for the copy job: a round may still be under way
+    // (it holds the round lock), so wait for it again before anything reads the chain.
+    if (!opts.dry_run) {
+      if (auto job = wait_copy_job_stopped(t); !job) return job.error();
+    }
     out << "log shipping is already removed from the backup store: nothing to do (the "
            "standby stays in recovery at "
         << st->replay_lsn << ")\n";

@@ -3,6 +3,9 @@
 // IRCv3 SASL 3.1/3.2.)
 #include <sodium.h>
 
+#include <charconv>
+#include <cstdint>
+
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
@@ -20,8 +23,11 @@ constexpr size_t kSaslMax = 8192;
 void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   if (!s.registered_) s.cap_negotiating_ = true;
   if (m.params.size() >= 2) {
-    int v = std::atoi(m.params[1].c_str());
-    if (v >= 302) {
+    // A version number; one too large for an int is still at least 302.
+    const std::string& p = m.params[1];
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (ec == std::errc::result_out_of_range || (ec == std::errc() && v >= 302)) {
       s.cap_version_ = 302;
       s.caps_ |= kCapNotify;  // implied by 302
     }
