@@ -20,6 +20,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -79,6 +81,8 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
   if (p->str(0, 0) != "t") {
     return make_error(ErrorKind::kUnavailable, "pg_promote did not finish within 60 s");
   }
+  // Crash tests: die between the promotion and its settings.
+  if (std::getenv("PCHAT_TEST_FAILBACK_KILL_AFTER_PROMOTE") != nullptr) std::raise(SIGKILL);
   if (auto st = ac->exec_all({"ALTER SYSTEM RESET default_transaction_read_only",
                               "ALTER SYSTEM SET synchronous_standby_names = ''",
                               "SELECT pg_reload_conf()"});
@@ -86,26 +90,6 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
     return st;
   }
   out << "datacenter A's primary promoted: it is the writable store\n";
-  return ok_status();
-}
-
-// After a run stopped between pg_promote and promote_a's settings: A still carries
-// the synchronous standby names its base backup copied from B (B's standbys, which
-// never connect to A), so every commit on A would wait for ever. Cleared unless they
-// name A's own mirror (step 5 sets those).
-Status finish_promotion(const dr::Topology& t, std::ostream& out) {
-  auto ac = connect_role(t, StoreRole::kPrimary, "postgres");
-  if (!ac) return ac.error();
-  auto names = ac->exec("SHOW synchronous_standby_names");
-  if (!names) return names.error();
-  const std::string v = names->str(0, 0);
-  if (v.empty() || v.find("(mirror)") != std::string::npos) return ok_status();
-  if (auto st = ac->exec_all(
-          {"ALTER SYSTEM SET synchronous_standby_names = ''", "SELECT pg_reload_conf()"});
-      !st) {
-    return st;
-  }
-  out << "cleared the synchronous standby names copied from the backup store (" << v << ")\n";
   return ok_status();
 }
 
@@ -123,7 +107,7 @@ Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::js
     dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
     if (journal.contains("switchover_lsn") || (b.reachable && (!b.writable || a.epoch > b.epoch))) {
       out << "datacenter A's primary is writable already: switched over\n";
-      return finish_promotion(t, out);
+      return ok_status();
     }
   }
   if (journal.contains("switchover_lsn") &&

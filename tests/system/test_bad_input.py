@@ -421,3 +421,18 @@ def test_input_echoed_in_a_middle_parameter_cannot_shift_the_reply(irc, unique):
     client.send("NAMES ,")
     reply = client.expect("366")
     assert reply.params[1:] == ["*", "End of /NAMES list."], reply.raw
+
+
+def test_a_target_named_twice_gets_the_message_once(shared_server, irc, unique):
+    channel = "#" + unique("dup")
+    alice = _joined(irc, channel, unique("da"))
+    bob = _joined(irc, channel, unique("db"))
+    marker = unique("twice")
+    alice.request(f"PRIVMSG {channel},{channel.upper()} :{marker}", "d")
+    echo = alice.expect_label("d")
+    assert echo.command == "PRIVMSG", echo.raw
+    got = bob.expect("PRIVMSG", pred=lambda m: m.last == marker)
+    bob.send("PING :after")
+    later = bob.collect_until("PONG", pred=lambda m: m.last == "after")
+    assert not [m for m in later if m.command == "PRIVMSG" and m.last == marker], got.raw
+    assert _stored_bodies_like(shared_server, marker) == [marker]

@@ -365,14 +365,20 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
                 timeout=300)
     assert r.returncode == -9 and "Step 2 done" in r.stdout, (r.returncode, r.stdout, r.stderr)
     stop_store(lab, "primary")
-    # Killed after step 3 (switched over), then resumed.
+    # Killed inside step 3, right after A's promotion and before its settings.
+    r = lab.ctl("failback", check=False,
+                env_extra={"PCHAT_TEST_FAILBACK_KILL_AFTER_PROMOTE": "1"}, timeout=300)
+    assert r.returncode == -9 and "Step 2 done" in r.stdout and "Step 3 done" not in r.stdout, \
+        (r.returncode, r.stdout, r.stderr)
+    assert "done in an earlier run; checked again" in r.stdout, r.stdout
+    # Killed after step 3 (switched over: the re-run finishes the promotion).
     r = lab.ctl("failback", check=False, env_extra={"PCHAT_TEST_FAILBACK_KILL_AFTER_STEP": "3"},
                 timeout=300)
     assert r.returncode == -9 and "Step 3 done" in r.stdout, (r.returncode, r.stdout, r.stderr)
-    assert "done in an earlier run; checked again" in r.stdout, r.stdout
-    out = lab.ctl("failback", timeout=300).stdout
+    assert "writable already: switched over" in r.stdout, r.stdout
+    out = lab.ctl("failback", timeout=120).stdout
     print("\n" + out)
-    assert "Failback report" in out and "(" in out and "3 run(s)" in out, out
+    assert "Failback report" in out and "(" in out and "4 run(s)" in out, out
     state = lab.ctl("Get-CsPersistentChatState", "--json").stdout
     assert '"state": "Normal"' in state and '"epoch": 3' in state and \
         '"primary_store": "primary"' in state, state

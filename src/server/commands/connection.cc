@@ -218,6 +218,10 @@ void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
                 {"SASL authentication failed: authorization identity differs"});
     return;
   }
+  if (!irc::is_valid_utf8(authcid)) {  // no account has such a name: no store needed
+    srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
+    return;
+  }
   s.sasl_busy_ = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
   bool queued =

@@ -1,5 +1,7 @@
 // PRIVMSG, NOTICE and TAGMSG (RFC 2812 3.3, IRCv3 message-tags): every chat
 // message is committed before anyone sees it (see Server::submit_message).
+#include <algorithm>
+
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/split.h"
@@ -51,7 +53,14 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
   }
   if (tagmsg && client_tags.empty()) return;
 
-  const std::vector<std::string> targets = irc::split_commas(m.params[0], irc::Empties::kSkip);
+  std::vector<std::string> targets = irc::split_commas(m.params[0], irc::Empties::kSkip);
+  // A target named twice ("#a,#A") gets the message once: stored once, delivered once.
+  for (size_t i = 1; i < targets.size(); ++i) {
+    if (std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(i),
+                    [&](const std::string& t) { return irc::equal_folded(t, targets[i]); })) {
+      targets.erase(targets.begin() + static_cast<std::ptrdiff_t>(i--));
+    }
+  }
   if (targets.empty()) {  // only commas
     err(irc::kErrNoRecipient, {"No recipient given (" + cmd + ")"});
     return;
