@@ -93,22 +93,27 @@ Status promote_a(const dr::Topology& t, std::ostream& out) {
   return ok_status();
 }
 
+// A is the pool's store: writable (and not fenced: the failover's old primary is
+// writable too when the servers could not fence it) with an epoch above B's (step 4
+// done), or writable while B answers in recovery. A B that does not answer tells
+// nothing.
+bool a_promoted(const dr::StoreProbe& a, const dr::StoreProbe& b) {
+  return a.writable && !a.fenced && b.reachable && (!b.writable || a.epoch > b.epoch);
+}
+
 // Step 3: B read-only, A caught up, B stopped, A promoted. `journal` keeps B's last
 // LSN once B is stopped, so a re-run after a crash between the stop and the promotion
 // promotes A (after checking it has that LSN).
 Status switch_over(const dr::Topology& t, const dr::PgTools& tools, nlohmann::json& journal,
                    const fs::path& journal_file, std::ostream& out) {
-  // Switched over: A promoted after this failback recorded B's last change, or A
-  // writable above B's epoch or beside a B in recovery. A writable A alone proves
-  // nothing: the failover's old primary is writable too when the servers could not
-  // fence it.
-  dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
-  if (a.writable && !a.fenced) {
-    dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
-    if (journal.contains("switchover_lsn") || (b.reachable && (!b.writable || a.epoch > b.epoch))) {
-      out << "datacenter A's primary is writable already: switched over\n";
-      return ok_status();
-    }
+  // Switched over: A writable and unfenced after this failback recorded B's last
+  // change, or A promoted by a_promoted's measure. A writable A alone proves nothing.
+  const dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
+  if (a.writable && !a.fenced &&
+      (journal.contains("switchover_lsn") ||
+       a_promoted(a, dr::runbook::probe_role(t, StoreRole::kBackup)))) {
+    out << "datacenter A's primary is writable already: switched over\n";
+    return ok_status();
   }
   if (journal.contains("switchover_lsn") &&
       !dr::runbook::probe_role(t, StoreRole::kBackup).reachable) {
@@ -305,14 +310,6 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
   on_a.store_role = "primary";
   dr::runbook::StepRunner steps("failback", kTitles, journal, journal_file, out,
                                 "PCHAT_TEST_FAILBACK_KILL_AFTER_STEP");
-  // A is the pool's store once it is writable (and not fenced: the old primary of the
-  // failover is writable too) with an epoch above B's (step 4 done), or writable while
-  // B answers in recovery. A B that does not answer tells nothing.
-  auto a_promoted = [&] {
-    dr::StoreProbe a = dr::runbook::probe_role(t, StoreRole::kPrimary);
-    dr::StoreProbe b = dr::runbook::probe_role(t, StoreRole::kBackup);
-    return a.writable && !a.fenced && b.reachable && (!b.writable || a.epoch > b.epoch);
-  };
   // Step 1 is not repeated once recorded done: after the switch-over began, the backup
   // store may be read-only or stopped, and step 1 could not write there. Step 2 is,
   // until the switch-over recorded B's last change or A is promoted (from then on,
@@ -343,7 +340,8 @@ Status runbook_failback(const RunbookArgs& args, std::ostream& out) {
                               out << "the switch-over is under way: step 3 completes it\n";
                               return ok_status();
                             }
-                            if (a_promoted()) {
+                            if (a_promoted(dr::runbook::probe_role(t, StoreRole::kPrimary),
+                                           dr::runbook::probe_role(t, StoreRole::kBackup))) {
                               out << "datacenter A's primary is the writable store already\n";
                               return ok_status();
                             }
