@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from irc_client import IrcError
+from pchat_harness import kill_pid
 
 HISTORY_CAPS = ("draft/chathistory", "batch", "server-time", "message-tags",
                 "echo-message", "labeled-response", "account-tag")
@@ -308,13 +309,25 @@ def test_store_failure_gives_message_error(server_factory, irc, unique):
     join(a, channel)
     say(a, channel, ["before the crash"])
     assert len(history(a, f"CHATHISTORY LATEST {channel} * 10")) == 1
-    server.kill9_postgres()
-    m = fail(a, f"CHATHISTORY LATEST {channel} * 10")
-    assert m.params[1:4] == ["MESSAGE_ERROR", "LATEST", channel], m.raw
-    m = fail(a, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00Z timestamp=2999-01-01T00:00:00Z 5")
-    assert m.params[1] == "MESSAGE_ERROR", m.raw
-    a.send("PING :alive")
-    assert a.expect("PONG", TIMEOUT).last == "alive"
+    # The store stays down: its data directory is moved away before the SIGKILL, so the
+    # server's restarts (0.5 s later, then with backoff) fail until it is put back. A
+    # store that came back before the request would answer it (this test once raced
+    # the restart).
+    pid = server.postgres_pid()
+    pgdata = server.data_dir / "pg"
+    away = server.data_dir / "pg.away"
+    pgdata.rename(away)
+    try:
+        kill_pid(pid)
+        m = fail(a, f"CHATHISTORY LATEST {channel} * 10")
+        assert m.params[1:4] == ["MESSAGE_ERROR", "LATEST", channel], m.raw
+        m = fail(a, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00Z "
+                    "timestamp=2999-01-01T00:00:00Z 5")
+        assert m.params[1] == "MESSAGE_ERROR", m.raw
+        a.send("PING :alive")
+        assert a.expect("PONG", TIMEOUT).last == "alive"
+    finally:
+        away.rename(pgdata)
     server.stop(expect_clean=False)
 
 
