@@ -39,6 +39,9 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   up->add_option("--servers-per-dc", s->lab.servers_per_dc, "pchatd per datacenter (default 2)")
       ->option_text("N");
   up->add_flag("--allow-guests", s->lab.allow_guests, "servers accept clients without an account");
+  up->add_option("--users", s->lab.users,
+                 "create accounts user1..userN with random passwords, listed in DIR/users.txt")
+      ->option_text("N");
   up->add_option(
         "--server-arg", s->lab.server_args,
         "one more pchatd argument for every server (repeat; e.g. --server-arg=--flood-burst "

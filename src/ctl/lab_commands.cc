@@ -13,6 +13,7 @@
 #include "core/process.h"
 #include "ctl/lab_layout.h"
 #include "ctl/lab_process.h"
+#include "ctl/lab_users.h"
 #include "dr/cluster/pg_cluster.h"
 #include "dr/cluster/standby.h"
 #include "dr/topology_file.h"
@@ -293,6 +294,9 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   if (args.servers_per_dc < 1 || args.servers_per_dc > 8) {
     return make_error(ErrorKind::kInvalidInput, "--servers-per-dc must be 1-8");
   }
+  if (args.users < 0 || args.users > 1000) {
+    return make_error(ErrorKind::kInvalidInput, "--users must be 0-1000");
+  }
   if (!dr::parse_mirror_mode(args.mirror_mode)) {
     return make_error(ErrorKind::kInvalidInput, "--mirror-mode: high-safety or strict");
   }
@@ -355,6 +359,12 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   }
   for (const char* dc : {"A", "B"}) {
     if (auto st = start_servers(lab, dc, out); !st) return fail(st);
+  }
+  if (args.users > 0) {
+    if (auto st = create_lab_users(lab.layout.topology_file(), dir / "users.txt", args.users, out);
+        !st) {
+      return fail(st);
+    }
   }
   out << "Lab up in " << fmt_s(seconds_since(t0)) << "\n";
   print_connect(lab, out);

@@ -14,6 +14,7 @@ struct LabArgs {
   std::filesystem::path dir;
   int servers_per_dc = 2;
   bool allow_guests = false;
+  int users = 0;  // accounts user1..userN (lab_users.h); 0: none
   std::vector<std::string> server_args;  // appended to every pchatd's arguments
   int compliance_run_interval_ms = 0;    // test only: pchatd --compliance-run-interval-ms
   std::string mirror_mode = "high-safety";

@@ -88,8 +88,9 @@ int main(int argc, char** argv) {
 
   std::string data_dir = "./pchat-data";
   std::string log_level = "warn";
-  app.add_option("--data-dir", data_dir, "pchat data directory (default ./pchat-data)")
-      ->option_text("DIR");
+  auto* data_dir_opt =
+      app.add_option("--data-dir", data_dir, "pchat data directory (default ./pchat-data)")
+          ->option_text("DIR");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   std::string topology_file;
@@ -107,7 +108,9 @@ int main(int argc, char** argv) {
   auto* add = user->add_subcommand("add", "create an account");
   add->footer(
       "The password is the first line of stdin; on a terminal it is asked twice, without\n"
-      "echo. If DIR does not exist, it is created and a new store initialized in it.");
+      "echo. If DIR does not exist, it is created and a new store initialized in it.\n"
+      "With --topology, the account is created in the store the pool uses now, and signs\n"
+      "in on every server of the pool.");
   add->add_option("NAME", name, "account name")->required();
   add->callback(
       [&] { command = [&](const auto& ctx) { return pchat::ctl::user_add(ctx, name); }; });
@@ -393,7 +396,15 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  pchat::ctl::UserCommandContext ctx{.data_dir = data_dir, .out = &std::cout};
+  // A pool's commands never touch a data directory: naming both is a mistake, and
+  // guessing which one was meant could create an account where no server reads it.
+  if (data_dir_opt->count() > 0 && !topology_file.empty()) {
+    std::cerr << "pchatctl: error: --data-dir (a standalone server's store) and --topology "
+                 "or PCHAT_TOPOLOGY (a pool's stores) are both given: give one of them\n";
+    return kExitUsage;
+  }
+  pchat::ctl::UserCommandContext ctx{
+      .data_dir = data_dir, .topology_file = topology_file, .out = &std::cout, .err = &std::cerr};
   if (!command) return kExitUsage;  // unreachable: a subcommand is required
   auto st = command(ctx);
   std::cout.flush();

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "ctl/pool_target.h"
 #include "ctl/store_access.h"
 #include "store/accounts.h"
 
@@ -86,12 +87,25 @@ Status check_not_empty(const std::string& password) {
 
 // --- Helpers ------------------------------------------------------------------------
 
-Result<std::unique_ptr<StoreAccess>> open(const UserCommandContext& ctx, bool create) {
+// The store the command works on: the pool's store in use with a topology (never a
+// data directory), else DIR's (created only when `create`).
+Result<std::unique_ptr<PoolTarget>> open(const UserCommandContext& ctx, bool create) {
+  if (!ctx.topology_file.empty()) {
+    auto target = open_target({.topology_file = ctx.topology_file, .err = ctx.err});
+    if (target && ctx.err != nullptr) {
+      *ctx.err << "pchatctl: accounts of pool " << (*target)->topology->pool_fqdn << " in its "
+               << (*target)->store_name << " store\n";
+    }
+    return target;
+  }
   auto access = open_store({.data_dir = ctx.data_dir, .create_if_missing = create});
-  if (access && (*access)->initialized_now()) {
+  if (!access) return access.error();
+  if ((*access)->initialized_now()) {
     std::cerr << "pchatctl: initialized a new data directory at " << ctx.data_dir.string() << "\n";
   }
-  return access;
+  auto target = std::make_unique<PoolTarget>();
+  target->standalone = std::move(*access);
+  return target;
 }
 
 }  // namespace
@@ -123,9 +137,9 @@ Status user_add(const UserCommandContext& ctx, const std::string& name) {
   if (!valid) return valid;
   auto password = read_new_password();
   if (!password) return password.error();
-  auto access = open(ctx, /*create=*/true);
-  if (!access) return access.error();
-  auto st = store::create_account((*access)->mgc(), name, *password);
+  auto target = open(ctx, /*create=*/true);
+  if (!target) return target.error();
+  auto st = store::create_account((*target)->mgc(), name, *password);
   if (!st) return st;
   *ctx.out << "created account '" << name << "'\n";
   return ok_status();
@@ -133,29 +147,29 @@ Status user_add(const UserCommandContext& ctx, const std::string& name) {
 
 Status user_passwd(const UserCommandContext& ctx, const std::string& name) {
   // The store first: a missing DIR is reported before anyone types a password.
-  auto access = open(ctx, /*create=*/false);
-  if (!access) return access.error();
+  auto target = open(ctx, /*create=*/false);
+  if (!target) return target.error();
   auto password = read_new_password();
   if (!password) return password.error();
-  auto st = store::set_password((*access)->mgc(), name, *password);
+  auto st = store::set_password((*target)->mgc(), name, *password);
   if (!st) return st;
   *ctx.out << "changed the password of '" << name << "'\n";
   return ok_status();
 }
 
 Status user_remove(const UserCommandContext& ctx, const std::string& name) {
-  auto access = open(ctx, /*create=*/false);
-  if (!access) return access.error();
-  auto st = store::remove_account((*access)->mgc(), name);
+  auto target = open(ctx, /*create=*/false);
+  if (!target) return target.error();
+  auto st = store::remove_account((*target)->mgc(), name);
   if (!st) return st;
   *ctx.out << "removed account '" << name << "'\n";
   return ok_status();
 }
 
 Status user_list(const UserCommandContext& ctx, bool json) {
-  auto access = open(ctx, /*create=*/false);
-  if (!access) return access.error();
-  auto accounts = store::list_accounts((*access)->mgc());
+  auto target = open(ctx, /*create=*/false);
+  if (!target) return target.error();
+  auto accounts = store::list_accounts((*target)->mgc());
   if (!accounts) return accounts.error();
   if (json) {
     auto arr = nlohmann::json::array();

@@ -1,7 +1,15 @@
-// `pchatctl user ...`: account management on a data directory's store.
+// `pchatctl user ...`: account management, on a standalone server's store or on a
+// pool's.
 //
-// Each command opens the store (ctl/store_access.h: the running one, or a temporary
-// instance), does one statement, and reports on stdout; failures come back as
+// Where: with a topology file (UserCommandContext::topology_file), the store the pool's
+// servers write to now (ctl/pool_target.h: the writable, unfenced store with the
+// highest pool-state epoch, so the backup store after a failover); accounts reach the
+// other stores of the pool with the rest of `mgc` (mirroring, log shipping), so an
+// account signs in on every server of the pool. A command given a topology never
+// reads or creates a --data-dir store. Without a topology, the data directory's store
+// (ctl/store_access.h: the running one, or a temporary instance).
+//
+// Each command does one statement and reports on stdout; failures come back as
 // values for main() to print as "pchatctl: error: ...". Passwords never appear on
 // the command line (where `ps` would show them): they are read from stdin.
 #pragma once
@@ -15,8 +23,10 @@
 namespace pchat::ctl {
 
 struct UserCommandContext {
-  std::filesystem::path data_dir;  // DIR
-  std::ostream* out = nullptr;     // where results go (stdout)
+  std::filesystem::path data_dir;       // DIR (standalone)
+  std::filesystem::path topology_file;  // FILE: the pool's store; data_dir is then unused
+  std::ostream* out = nullptr;          // where results go (stdout)
+  std::ostream* err = nullptr;          // notes: which store was used (stderr)
 };
 
 // Reads a new password: when stdin is a terminal, prompts twice on stderr with echo
@@ -25,7 +35,9 @@ struct UserCommandContext {
 Result<std::string> read_new_password();
 
 // `user add NAME`: validates NAME, reads the password, then creates the account,
-// creating and initializing DIR if it does not exist. kConflict if NAME exists.
+// standalone creating and initializing DIR if it does not exist (a pool's store is
+// never created). kConflict if NAME exists; kUnavailable when no store of the pool
+// qualifies (each store's state in the message).
 Status user_add(const UserCommandContext& ctx, const std::string& name);
 
 // `user passwd NAME`: reads the password and replaces NAME's. kNotFound if unknown.

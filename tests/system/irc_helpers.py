@@ -26,3 +26,24 @@ def mode(op, chan, modes):
     """Sends MODE and returns the MODE line the server broadcasts."""
     op.send(f"MODE {chan} {modes}")
     return op.expect("MODE", pred=lambda m: m.params[0] == chan)
+
+
+def sign_in(port, account, password, nick, seconds=0.0):
+    """A client registered on ``port`` with SASL PLAIN as ``account`` (the caller closes
+    it). With ``seconds``, retries that long while the server turns clients away (an
+    idle server becoming active after a failover)."""
+    import time
+
+    from irc_client import IrcClient
+
+    deadline = time.monotonic() + seconds
+    while True:
+        c = IrcClient(nick).connect(port)
+        try:
+            c.register(nick, sasl=(account, password))
+            return c
+        except (AssertionError, OSError):
+            c.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import threading
 import time
 
 from irc_client import IrcClient
+from irc_helpers import sign_in
 from pchat_harness import wait_until
 
 CAPS = ("echo-message", "labeled-response", "message-tags")
@@ -338,11 +340,30 @@ def test_failover_killed_after_each_step_resumes(lab_factory, unique):
     assert os.path.exists(lab.dir / "copy-destination" / "pchat-failover.json")
 
 
+def accounts_of(lab, store: str) -> list:
+    """`pchatctl --topology T user list`, checking that it used `store`."""
+    r = lab.ctl("user", "list")
+    assert f"in its {store} store" in r.stderr, r.stderr
+    return sorted(line.split()[0] for line in r.stdout.splitlines())
+
+
 def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
     lab = lab_factory(servers_per_dc=1)
+    # An account added through the topology signs in on A, then B, then A again.
+    carol = secrets.token_urlsafe(12)
+    lab.ctl("user", "add", "carol", input=carol + "\n")
+    sign_in(lab.servers("A")[0]["irc_port"], "carol", carol, unique("ca")).close()
+    assert accounts_of(lab, "primary") == ["carol"]
+    lab.wait_backup_replayed(60)
     posters, killed_at = drive_disaster(lab, unique)
     lab.ctl("failover")
     acked, _ = check_nothing_old_lost(lab, posters, killed_at)
+    b_port = lab.servers("B")[0]["irc_port"]
+    sign_in(b_port, "carol", carol, unique("cb"), seconds=10).close()
+    dave = secrets.token_urlsafe(12)
+    lab.ctl("user", "add", "dave", input=dave + "\n")
+    assert accounts_of(lab, "backup") == ["carol", "dave"]
+    sign_in(b_port, "dave", dave, unique("db")).close()
     in_b = stored(lab, "backup", posters)
     # Posted in B while A is away.
     c = connect_to_b(lab, unique)
@@ -417,6 +438,10 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
     assert lab.query("primary", f"select count(*) from messages where target = '{channel}' "
                                 "and body = 'home'") == [["1"]]
     assert len(acked) > 0
+    # Both accounts, the one added in B included, sign in on A again.
+    assert accounts_of(lab, "primary") == ["carol", "dave"]
+    sign_in(a["irc_port"], "carol", carol, unique("ca")).close()
+    sign_in(a["irc_port"], "dave", dave, unique("da")).close()
     # Nothing to fail back any more.
     assert "nothing to fail back" in lab.ctl("failback").stdout
 
