@@ -9,6 +9,18 @@ namespace pchat::store {
 
 namespace {
 
+// A hash of a password nobody has, at the current costs: an unknown name is checked
+// against it, so that it takes as long as a known name with a wrong password.
+const std::string& decoy_hash() {
+  static const std::string hash = [] {
+    unsigned char secret[32];
+    randombytes_buf(secret, sizeof secret);
+    auto h = hash_password(std::string(reinterpret_cast<char*>(secret), sizeof secret));
+    return h ? *h : std::string();
+  }();
+  return hash;
+}
+
 Status check_password(const std::string& password) {
   if (password.empty()) return make_error(ErrorKind::kInvalidInput, "the password is empty");
   if (password.size() > 1024) {
@@ -32,6 +44,12 @@ Result<std::string> hash_password(const std::string& password) {
 bool verify_password(const std::string& hash, const std::string& password) {
   if (sodium_init() < 0) return false;
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+bool hash_needs_upgrade(const std::string& hash) {
+  if (sodium_init() < 0) return false;
+  return crypto_pwhash_str_needs_rehash(hash.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
 }
 
 Status validate_account_name(const std::string& name) {
@@ -99,8 +117,21 @@ Result<std::string> authenticate(pg::Connection& c, const std::string& name,
   auto r =
       c.exec("SELECT display_name, password_hash FROM accounts WHERE name = $1", {irc::fold(name)});
   if (!r) return r.error();
-  if (r->rows() == 0 || !verify_password(r->str(0, 1), password)) {
+  if (r->rows() == 0) {
+    (void)verify_password(decoy_hash(), password);  // the same cost as a wrong password
     return make_error(ErrorKind::kDenied, "invalid account name or password");
+  }
+  const std::string stored = r->str(0, 1);
+  if (!verify_password(stored, password)) {
+    return make_error(ErrorKind::kDenied, "invalid account name or password");
+  }
+  if (hash_needs_upgrade(stored)) {
+    // Best effort: a store that cannot be written now (a standby) upgrades next time.
+    // The old hash in the WHERE clause: a password changed meanwhile wins.
+    if (auto h = hash_password(password)) {
+      (void)c.exec("UPDATE accounts SET password_hash = $3 WHERE name = $1 AND password_hash = $2",
+                   {irc::fold(name), stored, *h});
+    }
   }
   return r->str(0, 0);
 }

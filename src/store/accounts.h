@@ -22,6 +22,9 @@ struct Account {
 // Hashes with argon2id. Fails only when out of memory.
 Result<std::string> hash_password(const std::string& password);
 bool verify_password(const std::string& hash, const std::string& password);
+// True when `hash` was made with other costs (or another algorithm) than hash_password
+// uses now, so the next successful sign-in should store a new hash.
+bool hash_needs_upgrade(const std::string& hash);
 
 // kInvalidInput (with a message saying what a valid name is) unless `name` is a valid
 // account name. create_account checks this too; callers may check early.
@@ -34,7 +37,11 @@ Status remove_account(pg::Connection& c, const std::string& name);
 Status set_password(pg::Connection& c, const std::string& name, const std::string& password);
 Result<std::vector<Account>> list_accounts(pg::Connection& c);
 // The account's display name when name/password match; kDenied otherwise (also for
-// an unknown account, so callers cannot tell which part was wrong).
+// an unknown account, so callers cannot tell which part was wrong). An unknown name
+// costs one hash verification, as a wrong password does, so that its time does not
+// tell which names exist. On success, a hash made with older costs is replaced by one
+// at the current costs (hash_needs_upgrade), best effort: a failed UPDATE (a read-only
+// store) leaves the old hash, and the sign-in still succeeds.
 Result<std::string> authenticate(pg::Connection& c, const std::string& name,
                                  const std::string& password);
 
