@@ -108,6 +108,12 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.files_url = get<std::string>(file, node, key);
     } else if (key == "reader_threads") {
       c.reader_threads = get_int(file, node, key, 1, 64);
+    } else if (key == "sign_in_threads") {
+      c.sign_in_threads = get_int(file, node, key, 1, 64);
+    } else if (key == "sign_in_free_failures") {
+      c.sign_in_free_failures = get_int(file, node, key, 0, 1000);
+    } else if (key == "sign_in_free_failures_per_address") {
+      c.sign_in_free_failures_per_address = get_int(file, node, key, 0, 100000);
     } else {
       throw std::runtime_error(where(file, node, key) + ": unknown key");
     }

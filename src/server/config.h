@@ -47,6 +47,13 @@ struct ServerConfig {
   int ping_interval = 120;
   int max_channels_per_client = 100;
   int reader_threads = 2;
+  // Threads that check passwords (server/sign_in.h), apart from the reader threads.
+  int sign_in_threads = 1;
+  // Failed sign-ins allowed per name and per client address before each further
+  // attempt must wait (server/sign_in_throttle.h); 0 turns that limit off (behind a
+  // proxy every client has the proxy's address).
+  int sign_in_free_failures = 5;
+  int sign_in_free_failures_per_address = 20;
   // Compliance (docs/compliance.md): standalone, `--compliance` / `compliance = true`
   // records events and runs the compliance service with mgccomp in the private
   // instance; in a pool, a topology with a compliance store turns it on.

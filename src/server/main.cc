@@ -285,6 +285,8 @@ int run(server::ServerConfig cfg) {
                         return ok_status();
                       });
   store::ReaderPool readers(target, cfg.reader_threads);
+  // Password checks on threads of their own (server/sign_in.h).
+  store::ReaderPool sign_ins(target, cfg.sign_in_threads, server::SignIn::kMaxQueued);
   std::optional<compliance::Service> comp_service;
   if (comp) {
     writer.set_compliance_capture(true);
@@ -303,6 +305,7 @@ int run(server::ServerConfig cfg) {
     spdlog::info("compliance: events are recorded; the compliance service runs on one server");
   }
   server::Server srv(io, cfg, &writer, &readers, metrics);
+  srv.sign_in().set_pool(&sign_ins);
   if (pool_view) srv.set_pool(std::move(*pool_view));
   srv.set_presence_link(&presence_link);
   srv.set_delivered_upto(stream_after);
@@ -344,6 +347,7 @@ int run(server::ServerConfig cfg) {
   if (dr_metrics) dr_metrics->start();
   writer.start();
   readers.start();
+  sign_ins.start();
   presence_link.start();
   if (selector) selector->start();
   if (comp_service) comp_service->start();
@@ -357,6 +361,7 @@ int run(server::ServerConfig cfg) {
     writer.stop();
     stream.stop();
     readers.stop();
+    sign_ins.stop();
     presence_link.stop();
     return 1;
   }
@@ -392,6 +397,7 @@ int run(server::ServerConfig cfg) {
   writer.stop();
   stream.stop();
   readers.stop();
+  sign_ins.stop();
   presence_link.stop();
   // The store threads may have posted completions (holding Responses) after the loop
   // stopped: run them now, while the Server they refer to still exists, rather than

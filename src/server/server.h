@@ -37,6 +37,7 @@
 #include "server/pool_presence.h"
 #include "server/response.h"
 #include "server/session.h"
+#include "server/sign_in.h"
 #include "store/history.h"
 #include "store/presence.h"
 #include "store/reader.h"
@@ -212,6 +213,8 @@ class Server {
 
   // Accounts: logs `s` in (sends 900, account-notify to peers).
   void login(Session& s, const std::string& account);
+  // Password checks: their own pool, the throttle, their metrics (sign_in.h).
+  SignIn& sign_in() { return sign_in_; }
 
   // Replays the last config().default_chat_history messages of `c` to `s` (for clients
   // without draft/chathistory), holding live lines until done.
@@ -347,6 +350,9 @@ class Server {
   std::string files_url_;
   store::PresenceLink* link_ = nullptr;
   PoolPresence presence_{*this};
+  SignIn sign_in_{metrics_,
+                  {.free_failures_per_account = config_.sign_in_free_failures,
+                   .free_failures_per_address = config_.sign_in_free_failures_per_address}};
 
   Gauge& connections_;
   Counter& connections_total_;

@@ -2,8 +2,8 @@
 
 namespace pchat::store {
 
-ReaderPool::ReaderPool(std::shared_ptr<StoreTarget> target, int threads)
-    : target_(std::move(target)), threads_n_(threads) {}
+ReaderPool::ReaderPool(std::shared_ptr<StoreTarget> target, int threads, size_t max_queue)
+    : target_(std::move(target)), threads_n_(threads), max_queue_(max_queue) {}
 
 ReaderPool::~ReaderPool() {
   stop();
@@ -28,7 +28,7 @@ void ReaderPool::stop() {
 bool ReaderPool::submit(Job job) {
   {
     std::lock_guard lk(mu_);
-    if (stopping_ || queue_.size() >= kMaxQueue) return false;
+    if (stopping_ || queue_.size() >= max_queue_) return false;
     queue_.push_back(std::move(job));
   }
   cv_.notify_one();

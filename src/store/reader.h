@@ -26,7 +26,8 @@ class ReaderPool {
   using Job = std::function<void(Result<pg::Connection*> conn)>;
   static constexpr size_t kMaxQueue = 10000;
 
-  ReaderPool(std::shared_ptr<StoreTarget> target, int threads);
+  // At most `max_queue` jobs wait; submit() refuses more.
+  ReaderPool(std::shared_ptr<StoreTarget> target, int threads, size_t max_queue = kMaxQueue);
   ~ReaderPool();  // stop()
   ReaderPool(const ReaderPool&) = delete;
   ReaderPool& operator=(const ReaderPool&) = delete;
@@ -42,6 +43,7 @@ class ReaderPool {
 
   const std::shared_ptr<StoreTarget> target_;
   const int threads_n_;
+  const size_t max_queue_;
   std::vector<std::thread> threads_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -72,3 +72,53 @@ def test_a_hash_with_older_costs_is_upgraded_at_sign_in(server_factory, account)
     # The upgraded hash still takes the same password, and only it.
     sign_in(server.irc_port, name, "old-secret", "up2").close()
     assert sasl_seconds(server.irc_port, name, "other") > 0
+
+
+def refusal(port: int, account: str, password: str) -> str:
+    """The text of the SASL refusal for `account` (fails if it signs in)."""
+    c = IrcClient("t").connect(port)
+    try:
+        c.send("CAP LS 302")
+        c.expect("CAP", pred=lambda m: m.params[1:2] == ["LS"])
+        c.send("CAP REQ :sasl")
+        c.expect("CAP", pred=lambda m: m.params[1:2] == ["ACK"])
+        try:
+            c.authenticate_plain(account, password)
+        except IrcError as e:
+            return str(e)
+        raise AssertionError(f"{account} signed in")
+    finally:
+        c.close()
+
+
+def test_failed_sign_ins_are_throttled_per_name(server_factory, account):
+    server = server_factory()
+    name, password = account(server=server)
+    for k in range(5):  # the free allowance: refused for the password only
+        text = refusal(server.irc_port, name, f"guess-{k}")
+        assert text.endswith(":SASL authentication failed"), text
+    # The sixth guess makes the name wait; even the right password is not checked now.
+    text = refusal(server.irc_port, name, "guess-5")
+    assert text.endswith(":SASL authentication failed"), text
+    text = refusal(server.irc_port, name, password)
+    assert "too many failed attempts, try again in" in text, text
+    # A name that does not exist is throttled the same way (nothing to tell them apart).
+    for k in range(6):
+        refusal(server.irc_port, "nobody", f"guess-{k}")
+    assert "too many failed attempts" in refusal(server.irc_port, "nobody", "x")
+    # Other names from the same address still sign in.
+    other, other_pw = account(server=server)
+    sign_in(server.irc_port, other, other_pw, "other1").close()
+    m = server.metrics()
+    assert m["pchat_sign_in_failures_total"] == 12, m
+    assert m["pchat_sign_ins_throttled_total"] == 2, m
+    assert m["pchat_sign_ins_total"] == 1, m
+    # The wait is a second after the sixth failure: then the right password works.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            sign_in(server.irc_port, name, password, "back1").close()
+            break
+        except IrcError as e:
+            assert "too many failed attempts" in str(e) and time.monotonic() < deadline, str(e)
+            time.sleep(0.3)

@@ -190,6 +190,58 @@ void handle_quit(Server&, Session& s, const irc::Message& m, const ResponsePtr&)
   s.close(reason);
 }
 
+// Checks `password` for `authcid` on the sign-in pool, behind the throttle
+// (server/sign_in.h), then answers 903 or 904 and goes on with registration.
+void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::string& authcid,
+                    const std::string& password) {
+  SignIn& sign_in = srv.sign_in();
+  const std::string account_key = irc::fold(authcid);
+  const auto wait = sign_in.throttle().wait(account_key, s.host_, SignInThrottle::Clock::now());
+  if (wait > SignInThrottle::Clock::duration::zero()) {
+    sign_in.count_throttled();
+    const auto secs = std::chrono::ceil<std::chrono::seconds>(wait).count();
+    srv.numeric(r, irc::kErrSaslFail,
+                {"SASL authentication failed: too many failed attempts, try again in " +
+                 std::to_string(secs) + " s"});
+    return;
+  }
+  s.sasl_busy_ = true;
+  std::weak_ptr<Session> weak = s.weak_from_this();
+  auto check = [&srv, weak, r, authcid, password, account_key,
+                address = s.host_](Result<pg::Connection*> c) {
+    Result<std::string> res =
+        c ? store::authenticate(**c, authcid, password) : Result<std::string>(c.error());
+    srv.post([&srv, weak, r, res = std::move(res), account_key, address] {
+      SignIn& sign_in = srv.sign_in();
+      if (res) {
+        sign_in.throttle().succeeded(account_key);
+        sign_in.count_success();
+      } else if (res.error().kind == ErrorKind::kDenied) {
+        sign_in.throttle().failed(account_key, address, SignInThrottle::Clock::now());
+        sign_in.count_failure();
+      }
+      auto s = weak.lock();
+      if (!s || s->closing()) return;
+      s->sasl_busy_ = false;
+      if (res) {
+        srv.login(*s, *res);
+        srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
+      } else if (res.error().kind == ErrorKind::kDenied) {
+        srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
+      } else {
+        srv.numeric(r, irc::kErrSaslFail,
+                    {"SASL authentication failed: the account store is unavailable"});
+      }
+      srv.try_complete_registration(*s);
+    });
+  };
+  if (!sign_in.pool(srv.readers())->submit(std::move(check))) {
+    s.sasl_busy_ = false;
+    sign_in.count_busy();
+    srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: server busy"});
+  }
+}
+
 // SASL PLAIN: "authzid \0 authcid \0 password", base64, in 400-byte chunks.
 void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
   std::string decoded(s.sasl_buffer_.size(), '\0');
@@ -222,32 +274,7 @@ void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
     srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
     return;
   }
-  s.sasl_busy_ = true;
-  std::weak_ptr<Session> weak = s.weak_from_this();
-  bool queued =
-      srv.readers()->submit([&srv, weak, r, authcid, password](Result<pg::Connection*> c) {
-        Result<std::string> res =
-            c ? store::authenticate(**c, authcid, password) : Result<std::string>(c.error());
-        srv.post([&srv, weak, r, res = std::move(res)] {
-          auto s = weak.lock();
-          if (!s || s->closing()) return;
-          s->sasl_busy_ = false;
-          if (res) {
-            srv.login(*s, *res);
-            srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
-          } else if (res.error().kind == ErrorKind::kDenied) {
-            srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
-          } else {
-            srv.numeric(r, irc::kErrSaslFail,
-                        {"SASL authentication failed: the account store is unavailable"});
-          }
-          srv.try_complete_registration(*s);
-        });
-      });
-  if (!queued) {
-    s.sasl_busy_ = false;
-    srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: server busy"});
-  }
+  check_password(srv, s, r, authcid, password);
 }
 
 void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {

@@ -1,0 +1,54 @@
+// Password checks for SASL PLAIN (and the file host's HTTP Basic), kept apart from
+// everything else a server does:
+//   - they run on a pool of threads of their own (sign_in_threads, each with its own
+//     store connection) with a short queue, so a flood of sign-ins cannot delay
+//     CHATHISTORY, JOIN replays or searches on the reader pool; a sign-in that finds
+//     the queue full is refused at once ("server busy");
+//   - failed checks feed a SignInThrottle (sign_in_throttle.h): past the free
+//     allowance, a name or an address must wait before its next password is checked,
+//     and an attempt that comes too early is refused without a check;
+//   - each outcome is counted on /metrics.
+//
+// Threading: everything but the pool's jobs runs on the server's event loop.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/metrics.h"
+#include "server/sign_in_throttle.h"
+#include "store/reader.h"
+
+namespace pchat::server {
+
+class SignIn {
+ public:
+  // The password-check pool's queue: a sign-in beyond it is refused as busy.
+  static constexpr size_t kMaxQueued = 64;
+
+  SignIn(MetricsRegistry& metrics, SignInThrottle::Limits limits);
+
+  // REQUIRES: before the listeners open. Null: checks go to `fallback` (tests, tools).
+  void set_pool(store::ReaderPool* pool) { pool_ = pool; }
+  store::ReaderPool* pool(store::ReaderPool* fallback) const {
+    return pool_ != nullptr ? pool_ : fallback;
+  }
+
+  SignInThrottle& throttle() { return throttle_; }
+
+  // Outcomes, for /metrics.
+  void count_success() { ok_.inc(); }
+  void count_failure() { failed_.inc(); }
+  void count_throttled() { throttled_.inc(); }
+  void count_busy() { busy_.inc(); }
+
+ private:
+  store::ReaderPool* pool_ = nullptr;
+  SignInThrottle throttle_;
+  Counter& ok_;
+  Counter& failed_;
+  Counter& throttled_;
+  Counter& busy_;
+};
+
+}  // namespace pchat::server
