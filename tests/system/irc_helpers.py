@@ -47,3 +47,26 @@ def sign_in(port, account, password, nick, seconds=0.0):
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.2)
+
+
+def sasl_refusal(port, account, password):
+    """(text of the refusal, seconds from the credentials to it) of a SASL PLAIN attempt
+    on a new connection to ``port``; fails the test if it signs in."""
+    import time
+
+    from irc_client import IrcClient, IrcError
+
+    c = IrcClient("sasl").connect(port)
+    try:
+        c.send("CAP LS 302")
+        c.expect("CAP", pred=lambda m: m.params[1:2] == ["LS"])
+        c.send("CAP REQ :sasl")
+        c.expect("CAP", pred=lambda m: m.params[1:2] == ["ACK"])
+        t0 = time.monotonic()
+        try:
+            c.authenticate_plain(account, password)
+        except IrcError as e:
+            return str(e), time.monotonic() - t0
+        raise AssertionError(f"{account} signed in")
+    finally:
+        c.close()

@@ -10,29 +10,10 @@ import os
 import secrets
 import subprocess
 
-from irc_client import IrcClient, IrcError
-from irc_helpers import sign_in
+from irc_client import IrcClient
+from irc_helpers import sasl_refusal, sign_in
 from lab_harness import pchatctl_run
 from pchat_harness import binary, sanitizer_env
-
-
-def sasl_refused(port: int, account: str, password: str, nick: str) -> str:
-    """The numeric a wrong sign-in gets (904 expected)."""
-    c = IrcClient(nick).connect(port)
-    try:
-        c.send("CAP LS 302")
-        c.send(f"NICK {nick}")
-        c.send(f"USER {nick} 0 * :{nick}")
-        c.expect("CAP", pred=lambda m: m.params[1:2] == ["LS"])
-        c.send("CAP REQ :sasl")
-        c.expect("CAP", pred=lambda m: m.params[1:2] == ["ACK"])
-        try:
-            c.authenticate_plain(account, password)
-        except IrcError as e:
-            return str(e)
-        return "903"
-    finally:
-        c.close()
 
 
 def test_data_dir_and_topology_together_is_a_usage_error(tmp_path):
@@ -82,10 +63,10 @@ def test_accounts_of_a_lab_pool_sign_in_on_every_active_server(lab_factory, tmp_
     # passwd and remove act on the pool too.
     new_password = secrets.token_urlsafe(12)
     lab.ctl("user", "passwd", "alice", input=new_password + "\n")
-    assert "904" in sasl_refused(servers_a[1]["irc_port"], "alice", password, "old1")
+    assert "904" in sasl_refusal(servers_a[1]["irc_port"], "alice", password)[0]
     sign_in(servers_a[1]["irc_port"], "alice", new_password, "alicenew").close()
     lab.ctl("user", "remove", "alice")
-    assert "904" in sasl_refused(servers_a[0]["irc_port"], "alice", new_password, "gone1")
+    assert "904" in sasl_refusal(servers_a[0]["irc_port"], "alice", new_password)[0]
     assert "Alice" not in lab.ctl("user", "list").stdout
     # Without an account, the pool refuses (no --allow-guests).
     c = IrcClient("guest").connect(servers_a[0]["irc_port"])

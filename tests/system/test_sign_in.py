@@ -9,28 +9,9 @@ import ctypes.util
 import statistics
 import time
 
-from irc_client import IrcClient, IrcError
-from irc_helpers import sign_in
+from irc_client import IrcError
+from irc_helpers import sasl_refusal, sign_in
 from store_query import query
-
-
-def sasl_seconds(port: int, account: str, password: str) -> float:
-    """Seconds from the last AUTHENTICATE line to the server's refusal."""
-    c = IrcClient("t").connect(port)
-    try:
-        c.send("CAP LS 302")
-        c.expect("CAP", pred=lambda m: m.params[1:2] == ["LS"])
-        c.send("CAP REQ :sasl")
-        c.expect("CAP", pred=lambda m: m.params[1:2] == ["ACK"])
-        t0 = time.monotonic()
-        try:
-            c.authenticate_plain(account, password)
-        except IrcError as e:
-            assert "904" in str(e), str(e)
-            return time.monotonic() - t0
-        raise AssertionError(f"{account} signed in with a wrong password")
-    finally:
-        c.close()
 
 
 def test_an_unknown_name_costs_as_much_as_a_wrong_password(server_factory, account):
@@ -38,8 +19,8 @@ def test_an_unknown_name_costs_as_much_as_a_wrong_password(server_factory, accou
     name, _ = account(server=server)
     wrong, unknown = [], []
     for k in range(5):  # interleaved, so load on the machine hits both alike
-        wrong.append(sasl_seconds(server.irc_port, name, f"wrong-{k}"))
-        unknown.append(sasl_seconds(server.irc_port, f"nobody{k}", f"wrong-{k}"))
+        wrong.append(sasl_refusal(server.irc_port, name, f"wrong-{k}")[1])
+        unknown.append(sasl_refusal(server.irc_port, f"nobody{k}", f"wrong-{k}")[1])
     w, u = statistics.median(wrong), statistics.median(unknown)
     print(f"\nSASL refusal: wrong password median {w * 1000:.1f} ms, unknown name {u * 1000:.1f} ms")
     # Without the decoy verification an unknown name is refused in about a millisecond,
@@ -71,41 +52,24 @@ def test_a_hash_with_older_costs_is_upgraded_at_sign_in(server_factory, account)
     assert stored != weak and stored.startswith("$argon2id$") and "$m=8," not in stored, stored
     # The upgraded hash still takes the same password, and only it.
     sign_in(server.irc_port, name, "old-secret", "up2").close()
-    assert sasl_seconds(server.irc_port, name, "other") > 0
-
-
-def refusal(port: int, account: str, password: str) -> str:
-    """The text of the SASL refusal for `account` (fails if it signs in)."""
-    c = IrcClient("t").connect(port)
-    try:
-        c.send("CAP LS 302")
-        c.expect("CAP", pred=lambda m: m.params[1:2] == ["LS"])
-        c.send("CAP REQ :sasl")
-        c.expect("CAP", pred=lambda m: m.params[1:2] == ["ACK"])
-        try:
-            c.authenticate_plain(account, password)
-        except IrcError as e:
-            return str(e)
-        raise AssertionError(f"{account} signed in")
-    finally:
-        c.close()
+    assert sasl_refusal(server.irc_port, name, "other")[0].endswith(":SASL authentication failed")
 
 
 def test_failed_sign_ins_are_throttled_per_name(server_factory, account):
     server = server_factory()
     name, password = account(server=server)
     for k in range(5):  # the free allowance: refused for the password only
-        text = refusal(server.irc_port, name, f"guess-{k}")
+        text, _ = sasl_refusal(server.irc_port, name, f"guess-{k}")
         assert text.endswith(":SASL authentication failed"), text
     # The sixth guess makes the name wait; even the right password is not checked now.
-    text = refusal(server.irc_port, name, "guess-5")
+    text, _ = sasl_refusal(server.irc_port, name, "guess-5")
     assert text.endswith(":SASL authentication failed"), text
-    text = refusal(server.irc_port, name, password)
+    text, _ = sasl_refusal(server.irc_port, name, password)
     assert "too many failed attempts, try again in" in text, text
     # A name that does not exist is throttled the same way (nothing to tell them apart).
     for k in range(6):
-        refusal(server.irc_port, "nobody", f"guess-{k}")
-    assert "too many failed attempts" in refusal(server.irc_port, "nobody", "x")
+        sasl_refusal(server.irc_port, "nobody", f"guess-{k}")
+    assert "too many failed attempts" in sasl_refusal(server.irc_port, "nobody", "x")[0]
     # Other names from the same address still sign in.
     other, other_pw = account(server=server)
     sign_in(server.irc_port, other, other_pw, "other1").close()
