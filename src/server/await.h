@@ -37,17 +37,19 @@ boost::asio::awaitable<T> await_reply(boost::asio::io_context& io,
       asio::use_awaitable, std::move(start));
 }
 
-// Runs `job` on `srv`'s reader pool; `failed` makes the value when the pool cannot
+// Runs `job` on `pool` (default: `srv`'s reader pool); `failed` makes the value when it cannot
 // take the job or has no connection to the store.
 template <typename T>
 boost::asio::awaitable<T> on_reader(Server& srv, std::function<T(pg::Connection&)> job,
-                                    std::function<T(const Error&)> failed) {
-  return await_reply<T>(srv.io(), [&srv, job = std::move(job),
+                                    std::function<T(const Error&)> failed,
+                                    store::ReaderPool* pool = nullptr) {
+  if (pool == nullptr) pool = srv.readers();
+  return await_reply<T>(srv.io(), [pool, job = std::move(job),
                                    failed = std::move(failed)](std::function<void(T)> reply) {
-    const bool queued = srv.readers() != nullptr &&
-                        srv.readers()->submit([job, failed, reply](Result<pg::Connection*> conn) {
-                          reply(conn ? job(**conn) : failed(conn.error()));
-                        });
+    const bool queued =
+        pool != nullptr && pool->submit([job, failed, reply](Result<pg::Connection*> conn) {
+          reply(conn ? job(**conn) : failed(conn.error()));
+        });
     if (!queued) reply(failed(make_error(ErrorKind::kUnavailable, "the store is busy")));
   });
 }

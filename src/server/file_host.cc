@@ -102,6 +102,7 @@ Reply too_large(int64_t max_kb) {
 struct Login {
   std::string account;
   std::optional<Reply> refused;
+  bool denied = false;  // the password was checked and is wrong (or the name unknown)
 };
 
 // One request: routing, the credentials, the rules, the store.
@@ -151,21 +152,42 @@ class Exchange {
     }
     // Each awaitable is made in a statement of its own: GCC 12 mishandles temporaries
     // (closures, std::function) that live across a co_await.
-    asio::awaitable<Login> checking = authenticate(sv(req[http::field::authorization]));
+    auto creds = parse_basic_auth(sv(req[http::field::authorization]));
+    asio::awaitable<Login> checking = authenticate(creds);
     Login login = co_await std::move(checking);
+    if (creds) record_sign_in(creds->first, login);
     if (login.refused) co_return std::move(*login.refused);
     if (method == http::verb::post) co_return co_await upload(route, login.account);
     co_return co_await download(route, login.account, method == http::verb::head);
   }
 
  private:
-  // Not a coroutine (see await.h): the awaitable that checks the credentials.
-  asio::awaitable<Login> authenticate(std::string_view header) {
-    auto creds = parse_basic_auth(header);
-    if (!creds) {
-      Login refused{{}, unauthorized("HTTP Basic credentials of a pchat account needed")};
+  // The client's numeric address, or "" when the socket cannot tell.
+  std::string peer_address() {
+    boost::system::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+  }
+
+  // Not a coroutine (see await.h): the awaitable that checks the credentials, on the
+  // sign-in pool and behind the sign-in throttle (server/sign_in.h), as SASL does.
+  asio::awaitable<Login> authenticate(
+      const std::optional<std::pair<std::string, std::string>>& creds) {
+    auto refuse = [this](Login refused) {
       return await_reply<Login>(srv_.io(),
                                 [refused](std::function<void(Login)> reply) { reply(refused); });
+    };
+    if (!creds)
+      return refuse({{}, unauthorized("HTTP Basic credentials of a pchat account needed")});
+    const auto wait = srv_.sign_in().throttle().wait(irc::fold(creds->first), peer_address(),
+                                                     SignInThrottle::Clock::now());
+    if (wait > SignInThrottle::Clock::duration::zero()) {
+      srv_.sign_in().count_throttled();
+      const auto secs = std::chrono::ceil<std::chrono::seconds>(wait).count();
+      Reply r = text(http::status::too_many_requests,
+                     "too many failed sign-ins: try again in " + std::to_string(secs) + " s");
+      r.res.set(http::field::retry_after, std::to_string(secs));
+      return refuse({{}, std::move(r)});
     }
     return on_reader<Login>(
         srv_,
@@ -173,13 +195,26 @@ class Exchange {
           auto r = store::authenticate(conn, creds.first, creds.second);
           if (r) return Login{*r, std::nullopt};
           if (r.error().kind == ErrorKind::kDenied) {
-            return Login{{}, unauthorized("wrong account or password")};
+            return Login{{}, unauthorized("wrong account or password"), true};
           }
           return Login{{}, unavailable(r.error())};
         },
         [](const Error& e) {
           return Login{{}, unavailable(e)};
-        });
+        },
+        srv_.sign_in().pool(srv_.readers()));
+  }
+
+  // Feeds a checked sign-in's outcome to the throttle and the metrics. Loop.
+  void record_sign_in(const std::string& name, const Login& login) {
+    SignIn& sign_in = srv_.sign_in();
+    if (!login.refused) {
+      sign_in.throttle().succeeded(irc::fold(name));
+      sign_in.count_success();
+    } else if (login.denied) {
+      sign_in.throttle().failed(irc::fold(name), peer_address(), SignInThrottle::Clock::now());
+      sign_in.count_failure();
+    }
   }
 
   // The rules for `account` uploading `bytes` to `room_name`: nullopt when allowed.

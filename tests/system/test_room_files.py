@@ -235,6 +235,26 @@ def test_wrong_or_missing_credentials_are_401(world):
     assert status == 401
 
 
+def test_password_guessing_on_the_file_host_is_throttled(world):
+    """The file host's Basic credentials count against the same sign-in throttle as
+    SASL (docs/identity.md): past 5 failures a name must wait, even with its password."""
+    name, password = unique_name("guess"), secrets.token_urlsafe(10)
+    assert pchatctl(world.server.data_dir, "user", "add", name,
+                    input=password + "\n").returncode == 0
+    chan = room(world, "Open")
+    before = world.server.metrics()
+    for k in range(6):
+        status, _, _ = http_request(world.port, "POST", "/" + urllib.parse.quote(chan, safe=""),
+                                    b"x", (name, f"guess-{k}"))
+        assert status == 401, (k, status)
+    status, headers, body = http_request(world.port, "GET", "/1/x", auth=(name, password))
+    assert status == 429 and int(headers["retry-after"]) >= 1, (status, headers, body)
+    assert b"too many failed sign-ins" in body
+    after = world.server.metrics()
+    assert after["pchat_sign_in_failures_total"] - before["pchat_sign_in_failures_total"] == 6
+    assert after["pchat_sign_ins_throttled_total"] - before["pchat_sign_ins_throttled_total"] == 1
+
+
 def test_secret_room_is_a_missing_room_to_non_members(world):
     chan = room(world, "Secret", members='"alice","bob"')
     missing = "#" + unique_name("never")
