@@ -1,5 +1,5 @@
 """Helpers shared by the rooms system tests: pchatctl that must succeed, and a room
-made with the seed's cmdlets."""
+made with Lync's cmdlets."""
 
 from __future__ import annotations
 

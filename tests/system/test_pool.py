@@ -1,4 +1,5 @@
-"""A pool: several pchatd sharing one PostgreSQL store (DESIGN sections 2 and 4).
+"""A pool: several pchatd sharing one PostgreSQL store (docs/design.md: processes,
+topology and pool state).
 
 The store belongs to a standalone pchatd (its private PostgreSQL, unix socket in
 DATA/run); pool members started with --topology/--server use it as their primary

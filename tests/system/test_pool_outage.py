@@ -1,4 +1,5 @@
-"""A pool through store outages (issue 4, point 5; DESIGN invariant 1).
+"""A pool through store outages
+(docs/design.md#invariant-1-acknowledged-means-committed).
 
 Two pool members share the store of a standalone pchatd. Posters on both members
 post continuously (labels, echo-message); observers on every server record each

@@ -1,4 +1,4 @@
-"""Files in rooms (issue 3; docs/rooms.md "Files"): pchatd's file host, advertised
+"""Files in rooms (docs/rooms.md "Files"): pchatd's file host, advertised
 as ISUPPORT soju.im/FILEHOST. Real PostgreSQL, pchatd, pchatctl and HTTP: uploads
 are checked against the room rules (file upload per category, MaxFileSizeKB, Secret
 rooms), announced in the room like any message (CHATHISTORY too), downloaded

@@ -1,4 +1,4 @@
-"""Groups (issue 3): `group:NAME` and directory names (`OU=...`) in categories' and rooms'
+"""Groups: `group:NAME` and directory names (`OU=...`) in categories' and rooms'
 lists, resolved from pchat's own directory (`pchatctl group ...`, table `groups` in mgc).
 Real PostgreSQL, pchatd and pchatctl; rules and groups change while clients are
 connected, and those changes reach them within a second."""

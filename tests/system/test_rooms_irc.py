@@ -1,4 +1,4 @@
-"""Rooms enforced over IRC (issue 3): every privacy x type x role, the ethical wall,
+"""Rooms enforced over IRC: every privacy x type x role, the ethical wall,
 disabled rooms, creators, ParticipantUpdateLimit, live rule changes (within a
 second), and a leak test for Secret rooms. Rules are changed through real pchatctl
 while clients are connected."""

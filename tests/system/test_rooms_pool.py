@@ -1,4 +1,4 @@
-"""Rooms across a pool (issue 3): a rule change made with pchatctl against the pool's
+"""Rooms across a pool: a rule change made with pchatctl against the pool's
 topology reaches clients on every server within a second, and a room created by JOIN
 on one server is the same room on the others."""
 

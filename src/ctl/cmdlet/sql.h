@@ -1,5 +1,5 @@
-// The seed's SQL Server statements, recognised so an operator can type them as the
-// runbook writes them (DESIGN.md §1, §5). Not a SQL parser: exactly these forms, any
+// Lync's SQL Server statements, recognised so an operator can type them as the
+// runbook writes them (docs/design.md#glossary). Not a SQL parser: exactly these forms, any
 // letter case, any whitespace, `--` and `/* */` comments, optional ';' terminators
 // and `GO` separator lines:
 //
