@@ -19,9 +19,9 @@ import threading
 import time
 
 from irc_client import IrcClient, IrcError
+from pool_helpers import start_pool
+from poster import Poster
 from store_query import query
-from test_durability import Poster
-from test_pool import start_pool
 
 TIMEOUT = 20.0
 
