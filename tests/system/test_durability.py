@@ -13,7 +13,7 @@ reconnect).  At the end the store is read back with psql and checked:
   * per client, acknowledged messages are stored in acknowledgement order;
   * msgids are unique and nothing is stored that no client sent.
 
-Set PCHAT_DURABILITY_SEED to replay a run; the seed is printed.
+Set PCHAT_DURABILITY_SEED to replay a run; each run prints its random seed.
 """
 
 from __future__ import annotations
