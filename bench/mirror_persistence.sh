@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mirror_persistence.sh: durably committed messages per second with and without the
-# synchronous mirror (issue 8), on the lab's datacenter A (docs/lab.md).
+# synchronous mirror, on the lab's datacenter A (docs/lab.md).
 #
 #   bench/mirror_persistence.sh [--bin-dir DIR] [--rounds N] [--duration S] [--senders N] [--window W]
 #                               [--wal-segsize MB] [--without-dc-b]

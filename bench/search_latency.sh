@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Search latency on a large room (issue 3: "search on 1M stored messages answers in
+# Search latency on a large room (the goal: "search on 1M stored messages answers in
 # under 50 ms"). Fills #bench0 of a fresh standalone store with COUNT messages:
 # 'history message <n>', and every tenth in Japanese written without spaces
 # ('明日の会議資料 第<n>号です'); starts pchatd and times SEARCH requests from one

@@ -1,4 +1,4 @@
-// The room model of the seed product: categories and rooms, as plain values.
+// The room model of Lync Server 2013 Persistent Chat: categories and rooms, as plain values.
 //
 // A category is a scope (who may be in its rooms, who is walled off, who may
 // create rooms); a room is an IRC channel whose name is Room::name ("#legal")
@@ -36,7 +36,7 @@ enum class Invitations {
   kInherit,  // as the category says (the default)
 };
 
-// Names as the seed's cmdlets write them: "Open", "Closed", "Secret",
+// Names as Lync's cmdlets write them: "Open", "Closed", "Secret",
 // "Normal", "Auditorium", "False", "Inherit".
 const char* to_string(Privacy p);
 const char* to_string(RoomType t);
@@ -92,9 +92,9 @@ Status validate_category(const Category& c);
 // (groups may change): the rules apply the category at every decision.
 Status validate_room(const Room& r, const Category& category);
 
-// DESIGN 3a, plain IRC keeps working: the category that ad-hoc channels
-// belong to. Everyone ("*") is allowed and a creator; nobody is denied;
-// invitations and file upload on. Its name is kDefaultCategoryName.
+// Plain IRC keeps working (docs/design.md#plain-irc-keeps-working): the category that ad-hoc
+// channels belong to. Everyone ("*") is allowed and a creator; nobody is denied; invitations and
+// file upload on. Its name is kDefaultCategoryName.
 inline constexpr char kDefaultCategoryName[] = "default";
 Category default_category();
 

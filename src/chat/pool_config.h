@@ -1,8 +1,8 @@
 // Pool-wide room settings (Get-/Set-CsPersistentChatConfiguration).
 //
-// The seed documents DefaultChatHistory 30 (1-500), ParticipantUpdateLimit 75
+// Lync documents DefaultChatHistory 30 (1-500), ParticipantUpdateLimit 75
 // and MaxFileSizeKB 20000. The upper bounds of the last two are pchat's own
-// guesses (the seed states no range): wide enough for any real pool, small
+// guesses (Lync states no range): wide enough for any real pool, small
 // enough to catch a typo.
 //
 // Pure values and functions, thread-safe.

@@ -1,7 +1,7 @@
 // Principals: the entries of a category's or room's member lists, and how a
 // user matches one.
 //
-// pchat accounts are the identity. The seed product names users by SIP URI and
+// pchat accounts are the identity. Lync Server 2013 Persistent Chat names users by SIP URI and
 // groups by directory OU; pchat accepts those spellings as aliases so that an
 // operator's existing lists work as written:
 //

@@ -1,5 +1,5 @@
 // Edits of a room's settings, shared by every path that changes rooms: pchatctl
-// (native options and the seed's cmdlets) and the ROOM command a room's managers
+// (native options and Lync's cmdlets) and the ROOM command a room's managers
 // send over IRC (src/server/commands/room.cc).
 //
 // ListEdit is a change of a principal list (members, managers, presenters, a
@@ -66,7 +66,7 @@ enum class RoomSetting {
 
 // Every setting, in the order ROOM shows them.
 const std::vector<RoomSetting>& all_room_settings();
-// "Name", "Description", ... (the seed's parameter names).
+// "Name", "Description", ... (Lync's parameter names).
 const char* to_string(RoomSetting s);
 // Case-insensitive; an error names the valid settings.
 Result<RoomSetting> parse_room_setting(std::string_view text);

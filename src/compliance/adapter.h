@@ -1,6 +1,6 @@
 // The adapter interface: turns a batch of compliance events into output files.
 //
-// This is the extensibility point (issue 7): the compliance service selects a
+// This is the extensibility point: the compliance service selects a
 // batch, asks an adapter to translate it, writes the returned files with
 // write_file_atomically (atomic_file.h), then purges the batch. Adapters are pure:
 // they neither read nor write files, the database or the network.

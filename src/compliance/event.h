@@ -1,7 +1,7 @@
 // Compliance events: what the compliance service hands to an adapter.
 //
 // One event per JOIN, PART, CHAT (room message), BACKCHAT (a user retrieved room
-// history), FILEUPLOAD and FILEDOWNLOAD (DESIGN section 6). Plain data; the
+// history), FILEUPLOAD and FILEDOWNLOAD (docs/design.md#compliance). Plain data; the
 // capture side fills it, adapters only read it.
 #pragma once
 

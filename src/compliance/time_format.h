@@ -1,6 +1,6 @@
 // The three forms of a DateTimeUTC / StartTimeUTC / EndTimeUTC element.
 //
-// The seed product writes every instant three ways:
+// Lync Server 2013 Persistent Chat writes every instant three ways:
 //   since1970 = milliseconds since 1970-01-01T00:00:00Z ("1212610540953"),
 //   string    = ISO 8601 UTC with 7 fractional digits ("2008-06-04T20:15:40.9535482Z"),
 //   long      = .NET DateTime ticks: 100 ns units since 0001-01-01T00:00:00

@@ -43,7 +43,7 @@ void append_time(pugi::xml_node parent, const char* name, int64_t ts_us) {
   set_attr(t, "long", f.ticks);
 }
 
-// Sender attributes, in the seed's order: UserName, id, email, internal, uri.
+// Sender attributes, in Lync's order: UserName, id, email, internal, uri.
 void set_user_attrs(pugi::xml_node node, const ComplianceEvent& e) {
   set_attr(node, "UserName", e.user);
   set_attr(node, "id", e.user);

@@ -1,4 +1,4 @@
-// XmlAdapter: the built-in adapter, writing the seed product's compliance XML.
+// XmlAdapter: the built-in adapter, writing Lync's compliance XML.
 //
 // Format (README.md has an example and the exact element list):
 //   Conversations/Conversation, one per room of the run, each with Channel (uri,

@@ -1,4 +1,4 @@
-// Result<T>: a value or an Error, for expected failures (DESIGN: errors are values).
+// Result<T>: a value or an Error, for expected failures: errors are values.
 //
 // Errors come from a small closed set of kinds (ErrorKind); the message is for
 // humans (logs, FAIL lines). Exceptions are kept for start-up/config errors and

@@ -77,7 +77,7 @@ Status run_compliance_cmdlet(const PoolCommandContext& ctx, const BoundCall& cal
   return compliance_config_set(ctx, args);
 }
 
-// Install-CsMirrorDatabase (seed step 6) -> pchatctl mirror install.
+// Install-CsMirrorDatabase (runbook step 6) -> pchatctl mirror install.
 Status run_install_mirror(const PoolCommandContext& ctx, const BoundCall& call, bool dry_run) {
   std::string type = call.string_or("DatabaseType", "PersistentChat");
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -1,4 +1,4 @@
-// The seed's cmdlets typed as written (DESIGN §2, §5): `pchatctl <Cmdlet> ...`,
+// Lync's cmdlets typed as written (docs/design.md#failover-step-by-step): `pchatctl <Cmdlet> ...`,
 // `pchatctl cmdlet '<line>'`, `pchatctl cmdlet --file script.ps1`. Each line is
 // parsed and bound (ctl/cmdlet) against supported_cmdlets() (ctl/cmdlet_specs.h),
 // then runs the native command it names (ctl/pool_commands.h). -WhatIf is a dry run.

@@ -34,7 +34,7 @@ std::span<const CmdletSpec> supported_cmdlets() {
           {"AddChatRoomDetails", PK::kBool},
           {"RunInterval", PK::kString},
           {"Force", PK::kSwitch}}},
-        // Seed step 6. SQL Server's placement parameters are accepted and ignored (the
+        // Runbook step 6. SQL Server's placement parameters are accepted and ignored (the
         // topology places the stores); PrimaryStore/MirrorStore (role names) are pchat's.
         {kInstallMirrorCmdlet,
          {{"DatabaseType", PK::kString},

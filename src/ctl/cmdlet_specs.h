@@ -1,5 +1,5 @@
-// The seed's cmdlets pchatctl runs, declared for the binder (ctl/cmdlet/binder.h):
-// names and parameters as the seed product documents them, plus pchat's own
+// Lync's cmdlets pchatctl runs, declared for the binder (ctl/cmdlet/binder.h):
+// names and parameters as Lync Server 2013 Persistent Chat documents them, plus pchat's own
 // additions (marked). One table for every front end: `pchatctl <Cmdlet> ...`,
 // `pchatctl cmdlet '<line>'` and `pchatctl cmdlet --file script.ps1`.
 #pragma once

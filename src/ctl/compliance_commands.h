@@ -1,4 +1,4 @@
-// `pchatctl compliance ...` and the seed's compliance cmdlets
+// `pchatctl compliance ...` and Lync's compliance cmdlets
 // (Get-/Set-CsPersistentChatComplianceConfiguration): the compliance configuration
 // in mgc (compliance/service/config.h), and the state of the pipeline
 // (outbox in mgc -> mgccomp -> output files). docs/compliance.md.

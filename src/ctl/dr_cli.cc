@@ -123,11 +123,12 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   };
   auto* remove = ls->add_subcommand(
       "remove-secondary",
-      "seed step 1: stop the copy job and the restore job; the backup store stays a standby");
+      "runbook step 1: stop the copy job and the restore job; the backup store stays a standby");
   add_step_flags(remove);
   remove->callback([=] { set_command(rtopo(runbook_remove_secondary)); });
   auto* apply = ls->add_subcommand(
-      "apply", "seed step 3: apply every copied file not yet applied, in order; refuse on a gap");
+      "apply",
+      "runbook step 3: apply every copied file not yet applied, in order; refuse on a gap");
   add_step_flags(apply);
   apply->callback([=] { set_command(rtopo(runbook_apply)); });
   auto* init = ls->add_subcommand(
@@ -168,21 +169,21 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   mfailover->add_flag("--dry-run", s->mirror.dry_run, "say what would happen; change nothing");
   mfailover->callback([=] { set_command(mtopo(mirror_failover)); });
 
-  // -- the failover runbook (seed steps 4a, 4b, and all seven) --
+  // -- the failover runbook (steps 4a, 4b, and all seven) --
   auto* sessions = app.add_subcommand(
-      "sessions", "seed step 4a: list the sessions on mgc of a store (--end: end them)");
+      "sessions", "runbook step 4a: list the sessions on mgc of a store (--end: end them)");
   sessions->add_option("--store", s->runbook.store, "store role (default backup)");
   sessions->add_flag("--end", s->runbook.end, "end them (kill)");
   sessions->add_flag("--dry-run", s->runbook.dry_run, "say what would happen; change nothing");
   sessions->callback([=] { set_command(rtopo(runbook_sessions)); });
   auto* recover = app.add_subcommand(
       "recover",
-      "seed step 4b: bring the backup database online (restore database mgc with recovery)");
+      "runbook step 4b: bring the backup database online (restore database mgc with recovery)");
   add_step_flags(recover);
   recover->callback([=] { set_command(rtopo(runbook_recover)); });
   auto* failover = app.add_subcommand(
       "failover",
-      "the whole failover runbook to datacenter B (seed steps 1-7): preflight, steps, report; "
+      "the whole failover runbook to datacenter B (runbook steps 1-7): preflight, steps, report; "
       "re-run to resume");
   add_step_flags(failover);
   failover->callback([=] { set_command(rtopo(runbook_failover)); });

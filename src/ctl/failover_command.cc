@@ -1,4 +1,4 @@
-// pchatctl failover: the seed's seven steps as one safe, resumable command.
+// pchatctl failover: Lync's seven steps as one safe, resumable command.
 //
 // Every step is idempotent and finds out by itself what is done (the backup store,
 // the copy destination, the pool state), so a re-run after a crash at any point
@@ -215,7 +215,7 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
         "logship init-secondary`, which also ends this failover's journal)");
   }
   if (args.dry_run) {
-    out << "Dry run: would run the seven steps of the seed:\n";
+    out << "Dry run: would run the seven steps of Lync's runbook:\n";
     dr::runbook::print_plan(out, kStepTitles, journal, resuming);
     return ok_status();
   }
@@ -293,7 +293,7 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
                             m.topology_file = args.topology_file;
                             m.source = "backup";
                             m.role = "backup_mirror";
-                            // The seed's -DropExistingDatabasesOnMirror: a cluster there
+                            // Lync's -DropExistingDatabasesOnMirror: a cluster there
                             // that does not stream from the backup store (a base backup
                             // cut short by a crash of this command) is moved aside.
                             m.drop_existing = true;

@@ -1,4 +1,4 @@
-// pchatctl logship: the log-shipping jobs and their monitor (DESIGN §1, §5; issue 5).
+// pchatctl logship: the log-shipping jobs and their monitor (docs/design.md#processes).
 //   archive-wal %p %f   the backup job: PostgreSQL's archive_command on chat stores
 //   copy-job            the copy job: supervised loop in datacenter B (the lab starts it)
 //   copy                one copy round now (runbook step 2)

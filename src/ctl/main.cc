@@ -30,7 +30,7 @@ namespace {
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
-// The seed's cmdlets typed straight after pchatctl (`pchatctl Set-CsPersistentChatState
+// Lync's cmdlets typed straight after pchatctl (`pchatctl Set-CsPersistentChatState
 // -Identity ... –PoolState FailedOver`), and the words after `pchatctl cmdlet`, are not
 // options for CLI11: rewrite them as `cmdlet [--json] --line=LINE`, LINE being the
 // one word as given, or several joined again (join_cmdlet_args). Global options before them stay as
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
   pchat::ctl::SqlArgs sql_args;
   auto* sql = app.add_subcommand(
       "sql",
-      "the seed's query-window statements (exec sp_who2, kill <spid>, restore database "
+      "Lync's query-window statements (exec sp_who2, kill <spid>, restore database "
       "mgc with recovery, ...)");
   sql->add_option("STATEMENTS", sql_args.text,
                   "one or more statements; none: read them from stdin (GO lines allowed)");
@@ -344,7 +344,7 @@ int main(int argc, char** argv) {
   std::string cmdlet_line;
   std::string cmdlet_file;
   auto* cmdlet = app.add_subcommand(
-      "cmdlet", "run one of the seed's cmdlets as written, or a script of them (--file)");
+      "cmdlet", "run one of Lync's cmdlets as written, or a script of them (--file)");
   cmdlet->add_option("--line", cmdlet_line, "the cmdlet line")->option_text("LINE");
   cmdlet->add_option("--file", cmdlet_file, "a script: one cmdlet per line")->option_text("FILE");
   cmdlet->add_flag("--json", json, "JSON output");

@@ -59,7 +59,7 @@ Result<StoreRole> role_arg(const std::string& name) {
 
 }  // namespace
 
-// The pair to install: the writable chat store and its partner (seed step 6: after a
+// The pair to install: the writable chat store and its partner (runbook step 6: after a
 // failover the promoted backup gets the backup mirror).
 Result<std::pair<StoreRole, StoreRole>> default_pair(const dr::Topology& t) {
   for (StoreRole r : {StoreRole::kPrimary, StoreRole::kMirror, StoreRole::kBackup}) {

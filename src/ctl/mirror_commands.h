@@ -1,5 +1,5 @@
-// pchatctl mirror: the synchronous mirror of the primary (DESIGN §1 "SQL mirroring,
-// high safety"; issue 5 item 2).
+// pchatctl mirror: the synchronous mirror of the primary (Lync's "SQL mirroring, high
+// safety"; docs/design.md#glossary).
 //   install [--source ROLE] [--role ROLE] [--async]   base backup, standby, sync config
 //   monitor                                           the high-safety watcher (a job in
 //                                                     the primary's datacenter)

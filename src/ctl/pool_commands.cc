@@ -206,8 +206,9 @@ Status check_active_list(const dr::Topology* topology, const PoolState& before,
   return make_error(
       ErrorKind::kInvalidInput,
       "active servers must be in datacenter " + *primary_dc + " of the primary store '" +
-          after.primary_store + "' or in one with a low-latency link to it (seed step 7); not: " +
-          join(far) + ". Declare the link in [[low_latency_links]] or use --force/-Force");
+          after.primary_store +
+          "' or in one with a low-latency link to it (runbook step 7); not: " + join(far) +
+          ". Declare the link in [[low_latency_links]] or use --force/-Force");
 }
 
 // --- Reporting changes ----------------------------------------------------------
@@ -283,7 +284,7 @@ Status pool_state_show(const PoolCommandContext& ctx, const PoolShowArgs& args) 
 
 // The state names the store that becomes primary (backup for FailedOver): the pool
 // must already be writing there (or in its datacenter: its mirror), else the state
-// would be recorded on the store being left (seed step 5 comes after step 4).
+// would be recorded on the store being left (runbook step 5 comes after step 4).
 Status check_store_in_use(const dr::Topology& topology, const std::string& in_use,
                           dr::StoreRole role, store::PoolStatus status) {
   auto used = dr::parse_store_role(in_use);
@@ -298,7 +299,7 @@ Status check_store_in_use(const dr::Topology& topology, const std::string& in_us
           "is the " +
           in_use + " store (datacenter " + *have_dc + ")" +
           (status == store::PoolStatus::kFailedOver
-               ? ": bring the backup database online first (seed step 4: restore database mgc "
+               ? ": bring the backup database online first (runbook step 4: restore database mgc "
                  "with recovery)"
                : ": move the pool back first (pchatctl failback)") +
           ", or use --force/-Force");
@@ -342,7 +343,7 @@ Status pool_set_state(const PoolCommandContext& ctx, const PoolSetStateArgs& arg
   } else {
     report_state_change(*ctx.out, *update);
   }
-  // Seed step 7 follows a failover: say when the active servers are now far away.
+  // Runbook step 7 follows a failover: say when the active servers are now far away.
   if (topology && ctx.err) {
     auto dc = topology->datacenter_of(role);
     std::vector<std::string> far;

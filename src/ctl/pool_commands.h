@@ -1,4 +1,4 @@
-// `pchatctl pool ...` and the seed's pool cmdlets: the pool state (Normal |
+// `pchatctl pool ...` and Lync's pool cmdlets: the pool state (Normal |
 // FailedOver, epoch, primary store) and the active-server list, read and written in
 // `mgc`'s pool_state row (store/pool_state.h).
 //
@@ -7,7 +7,7 @@
 // store (ctl/store_access.h). With a topology, identities must name its pool
 // (dr::check_pool_identity), active servers must be its servers, at most
 // max_active_servers, and in the primary store's datacenter or one low-latency linked
-// to it (seed step 7; `force` overrides that last rule only). Standalone, any
+// to it (runbook step 7; `force` overrides that last rule only). Standalone, any
 // identity is accepted and recorded as the pool's FQDN.
 //
 // Every command is idempotent (a change that changes nothing writes nothing) and

@@ -42,7 +42,7 @@ Result<StoreInUse> connect_store_in_use(const dr::Topology& topology) {
     std::string msg =
         "no writable chat store carries the pool's epoch " + std::to_string(choice.epoch) + ":";
     for (const auto& w : why_not) msg += "\n  " + w;
-    msg += "\n(after losing datacenter A, bring the backup database online first: seed step 4)";
+    msg += "\n(after losing datacenter A, bring the backup database online first: runbook step 4)";
     return make_error(ErrorKind::kUnavailable, msg);
   }
   size_t at = 0;

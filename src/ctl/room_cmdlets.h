@@ -1,4 +1,4 @@
-// The seed's room cmdlets, declared for the binder and run as the native commands of
+// Lync's room cmdlets, declared for the binder and run as the native commands of
 // ctl/room_commands.h:
 //
 //   New-CsPersistentChatCategory -Name N [-PersistentChatPoolFqdn F] [-Description D]

@@ -1,4 +1,4 @@
-// `pchatctl category|room|addin|config ...` and the seed's room cmdlets
+// `pchatctl category|room|addin|config ...` and Lync's room cmdlets
 // (New-/Get-/Set-/Remove-CsPersistentChatCategory, ...Room, ...Addin,
 // Get-/Set-CsPersistentChatConfiguration): the room model of src/chat, stored in
 // `mgc` (store/rooms.h), on the store PoolCommandContext names (ctl/pool_target.h).

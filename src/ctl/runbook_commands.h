@@ -1,5 +1,6 @@
-// pchatctl's failover runbook (DESIGN §5; docs/runbook.md): one command per seed step
-// on the backup store, and the whole runbook as one resumable command.
+// pchatctl's failover runbook (docs/design.md#failover-step-by-step, docs/runbook.md): one
+// command per step of Lync's runbook on the backup store, and the whole runbook as one
+// resumable command.
 //   logship remove-secondary   step 1 (= exec sp_delete_log_shipping_secondary_database mgc)
 //   logship copy               step 2
 //   logship apply              step 3

@@ -1,5 +1,5 @@
-// `pchatctl sql [--store ROLE] [STATEMENTS]`: the seed's query window (runbook
-// steps 1, 4a, 4b), on PostgreSQL underneath (DESIGN section 1):
+// `pchatctl sql [--store ROLE] [STATEMENTS]`: Lync's query window (runbook
+// steps 1, 4a, 4b), on PostgreSQL underneath (docs/design.md#glossary):
 //
 //   exec sp_who2 ['active' | <spid>]   sessions of the store (pg_stat_activity), in
 //                                      sp_who2's columns; SPID is the backend pid
@@ -8,10 +8,10 @@
 //   restore database mgc with recovery brings the store online: if it is a standby
 //                                      (in recovery), promote it (pg_promote, waiting);
 //                                      if it is online already, says so (idempotent).
-//                                      On the backup store: seed step 4b with its
+//                                      On the backup store: runbook step 4b with its
 //                                      preconditions (dr/runbook/steps.h bring_online)
 //   exec sp_delete_log_shipping_secondary_database mgc
-//                                      on the backup store: seed step 1 (stop the copy
+//                                      on the backup store: runbook step 1 (stop the copy
 //                                      job and the restore job, keep the standby);
 //                                      elsewhere there is nothing to remove
 //   use master | use mgc               accepted, no effect

@@ -1,6 +1,6 @@
-// Pool identities as the seed's cmdlets write them (DESIGN §1):
+// Pool identities as Lync's cmdlets write them (docs/design.md#glossary):
 //   -Identity "service:atl-cs-001.litwareinc.com"
-// Also accepted: the seed's long form "service:PersistentChatServer:<fqdn>" and a bare
+// Also accepted: Lync's long form "service:PersistentChatServer:<fqdn>" and a bare
 // "<fqdn>". Prefixes are case-insensitive; FQDNs compare case-insensitively with one
 // trailing dot ignored.
 #pragma once

@@ -1,4 +1,5 @@
-// Which store a pool server uses, and which it must fence (DESIGN §4, invariant 3).
+// Which store a pool server uses, and which it must fence
+// (docs/design.md#invariant-3-fencing-by-epoch).
 // Pure: the store selector (store_selector.h) probes the topology's mgc stores and
 // asks here.
 //

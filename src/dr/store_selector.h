@@ -1,4 +1,5 @@
-// The store selector of a pool server (DESIGN §4, invariant 3): follows the pool to
+// The store selector of a pool server (docs/design.md#invariant-3-fencing-by-epoch): follows
+// the pool to
 // whichever store carries the highest pool-state epoch, and fences the others.
 //
 // Every kInterval it probes each mgc store of the topology (primary, mirror, backup,

@@ -1,12 +1,12 @@
-// The published topology of a pchat pool (DESIGN §4): the model every pchatd and
-// pchatctl read from the same TOML file. See README.md beside this file for the file
+// The published topology of a pchat pool (docs/design.md#topology-and-pool-state): the model every
+// pchatd and pchatctl read from the same TOML file. See README.md beside this file for the file
 // format, every key and its default.
 //
 // These are plain values: a Topology is built by topology_file.h (from a file) or in
 // code (the lab), checked by validate() (topology_validate.h), then read-only.
 // Nothing here does I/O. Thread-safety: a const Topology may be shared freely.
 //
-// Names follow DESIGN §1: the stores are primary, mirror, backup, backup_mirror,
+// Names follow docs/design.md#processes: the stores are primary, mirror, backup, backup_mirror,
 // compliance, compliance_backup; a pool is identified by its FQDN
 // ("service:<fqdn>" as an identity, see identity.h).
 #pragma once
@@ -30,7 +30,7 @@ enum class StoreRole {
   kPrimary,           // holds mgc: every server writes here (datacenter of the active servers)
   kMirror,            // synchronous standby of the primary, same datacenter (high safety)
   kBackup,            // log-shipping standby of the primary, in the other datacenter
-  kBackupMirror,      // the mirror the backup gets once it is promoted (seed step 6)
+  kBackupMirror,      // the mirror the backup gets once it is promoted (runbook step 6)
   kCompliance,        // mgccomp beside the primary; never failed over
   kComplianceBackup,  // mgccomp beside the backup, used after failover
 };
@@ -46,7 +46,7 @@ std::optional<StoreRole> parse_store_role(std::string_view name);
 // True for the two compliance roles (database mgccomp rather than mgc).
 bool is_compliance_role(StoreRole role);
 
-// How the primary behaves when its mirror stops answering (DESIGN §5, issue 5).
+// How the primary behaves when its mirror stops answering (docs/design.md#failure-windows).
 enum class MirrorMode {
   kHighSafety,  // wait timeout_s, then continue "exposed" (unsynchronized), loudly
   kStrict,      // block commits until the mirror is back
@@ -59,7 +59,7 @@ struct Datacenter {
   std::string description;
 };
 
-// A low-latency, high-bandwidth link between two datacenters (seed step 7: active
+// A low-latency, high-bandwidth link between two datacenters (runbook step 7: active
 // servers may sit in a datacenter linked so to the primary's). Symmetric.
 struct LowLatencyLink {
   std::string a;
@@ -107,7 +107,7 @@ struct LogShipping {
   int copy_interval_ms = 1000;             // copy job: period between scans of the share
   int restore_poll_ms = 1000;              // restore job: period between looks at the folder
   int retention_s = 72 * 3600;             // files older than this, once applied, are removed
-  // Monitor alert thresholds (guesses: the seed's product defaults are far larger,
+  // Monitor alert thresholds (guesses: Lync's defaults are far larger,
   // its backups ran every 15 minutes). An alert fires when the newest file backed up
   // / copied / restored is older than this.
   int backup_alert_s = 300;

@@ -194,7 +194,7 @@ class Validator {
           !t_.is_low_latency(s->datacenter, *primary_dc)) {
         error(ef, "'" + s->name + "' is in datacenter " + s->datacenter +
                       ", not the primary store's (" + *primary_dc +
-                      ") nor low-latency linked to it (seed step 7)");
+                      ") nor low-latency linked to it (runbook step 7)");
       }
     }
   }

@@ -9,7 +9,7 @@
 //     HTTP; wildcard hosts excepted), more servers than pool.max_servers;
 //   - pool.active_servers: a name that is not a server, a name twice, more than
 //     pool.max_active_servers, a server outside the primary's datacenter and not
-//     low-latency linked to it (seed step 7);
+//     low-latency linked to it (runbook step 7);
 //   - stores: no primary; a store without datacenter or connection (host or
 //     conninfo), or in an undeclared datacenter; mirror not in the primary's
 //     datacenter; backup in the primary's datacenter; backup_mirror without backup or

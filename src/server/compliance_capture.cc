@@ -1,4 +1,4 @@
-// Compliance capture (DESIGN §6, issue 7): which IRC actions become compliance
+// Compliance capture (docs/design.md#compliance): which IRC actions become compliance
 // events, and how they reach the outbox. Every event goes through the group-commit
 // writer (store/writer.h), in the same transaction as the batch's messages, so:
 //  - CHAT: the event rides with its message row; if it cannot be recorded the
@@ -8,7 +8,7 @@
 //    does not happen (no join, no part, no history sent);
 //  - a disconnect (QUIT, error, kill) leaves its channels whatever happens: its PART
 //    events are recorded when the store can take them, and counted as lost when not.
-// Only room (channel) actions are events; direct messages are not (the seed product
+// Only room (channel) actions are events; direct messages are not (Lync Server 2013 Persistent Chat
 // records chat rooms only).
 #include <spdlog/spdlog.h>
 

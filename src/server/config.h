@@ -26,14 +26,16 @@ struct ServerConfig {
   std::string network_name = "pchat";
   std::string motd = "Welcome to pchat: every message you see here is stored durably.";
   std::string log_level = "info";
-  // Clients without an account may join rooms and post (DESIGN 3a: off by default).
+  // Clients without an account may join rooms and post (off by default:
+  // docs/design.md#plain-irc-keeps-working).
   bool allow_guests = false;
   // Messages replayed on JOIN to clients without draft/chathistory (DefaultChatHistory).
   int default_chat_history = 30;
   // Given by flag or file: it wins over the pool's DefaultChatHistory (room_config).
   bool default_chat_history_given = false;
   // JOIN of a name that is no room yet creates one in this category, with this
-  // privacy, if the joiner is one of its creators (DESIGN 3a; server/room_policy.h).
+  // privacy, if the joiner is one of its creators (docs/design.md#plain-irc-keeps-working;
+  // server/room_policy.h).
   std::string new_room_category = "default";
   std::string new_room_privacy = "Open";
   // Flood control: a token bucket of `flood_burst` lines refilled at `flood_rate`

@@ -1,4 +1,4 @@
-// Files in rooms (issue 3): pchatd's user-facing HTTP file host, advertised to IRC
+// Files in rooms: pchatd's user-facing HTTP file host, advertised to IRC
 // clients as ISUPPORT `soju.im/FILEHOST=<url>` (docs/rooms.md "Files"). Its own
 // listener (--files-listen), separate from the admin API (server/http.h).
 //

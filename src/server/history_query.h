@@ -9,12 +9,11 @@
 //   CHATHISTORY BETWEEN <target> <ref> <ref> <limit>
 //   CHATHISTORY TARGETS <timestamp=T> <timestamp=T> <limit>
 //
-// Order: every read is ordered by the store sequence `id` (DESIGN section 9), never
-// by time. A msgid reference names a position in that order; a timestamp reference
-// names an instant of the precision written ("...:17.123Z" is the whole millisecond
-// 17.123..17.124, which is what clients saw in `time` tags): "after T" starts after
-// that instant, "before T" ends before it, so the message a client took T from is
-// neither before nor after it.
+// Order: every read is ordered by the store sequence `id` (docs/design.md#messages-in-the-store),
+// never by time. A msgid reference names a position in that order; a timestamp reference names an
+// instant of the precision written ("...:17.123Z" is the whole millisecond 17.123..17.124, which is
+// what clients saw in `time` tags): "after T" starts after that instant, "before T" ends before it,
+// so the message a client took T from is neither before nor after it.
 #pragma once
 
 #include <cstdint>

@@ -108,7 +108,7 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
       res.set(http::field::content_type, "application/json");
       res.body() = j.dump() + "\n";
     } else if (target.starts_with("/search?") || target == "/search") {
-      HttpAnswer a = co_await http_search(server_, target);  // issue 3: room search
+      HttpAnswer a = co_await http_search(server_, target);  // room search
       res.result(static_cast<http::status>(a.status));
       res.set(http::field::content_type, "application/json");
       res.body() = std::move(a.body);

@@ -1,4 +1,4 @@
-// GET /search on the admin HTTP API (issue 3, item 4): full-text search of room
+// GET /search on the admin HTTP API: full-text search of room
 // history on behalf of one user, who is shown only what the room rules let them read.
 //
 //   GET /search?user=ACCOUNT&q=WORDS[&room=%23name][&limit=1-100][&before=CURSOR]

@@ -1,5 +1,5 @@
-// The pool's other users, as this server sees them (DESIGN section 2; the store side
-// is store/presence.h).
+// The pool's other users, as this server sees them (docs/design.md#processes; the store
+// side is store/presence.h).
 //
 // Each server writes its own clients' presence (nick, user, host, account, channels)
 // to `mgc` and NOTIFYs `pchat_presence` with one event line per change; every other

@@ -334,8 +334,8 @@ RoomPolicy::JoinVerdict RoomPolicy::check_join(Session& s, const std::string& na
         r->managers.empty() && irc::equal_folded(r->category, srv_.config().new_room_category);
     return v;
   }
-  // A new name (DESIGN 3a). A refusal reads exactly as a Secret room's does, so that
-  // JOIN never tells a Secret room from a name that is free.
+  // A new name (docs/design.md#plain-irc-keeps-working). A refusal reads exactly as a Secret room's
+  // does, so that JOIN never tells a Secret room from a name that is free.
   const chat::Category* cat = catalog_.category(srv_.config().new_room_category);
   const chat::Decision d = cat != nullptr ? chat::may_create_room_in(*cat, user, groups_)
                                           : chat::Decision::deny(chat::Denial::kNotCreator, "");

@@ -1,4 +1,4 @@
-// Rooms on the server (issue 3): the room catalog as this server knows it
+// Rooms on the server: the room catalog as this server knows it
 // (store/rooms.h) and the rules of src/chat applied to IRC commands. Command
 // handlers call the small hooks at the bottom (one line each); everything about
 // rooms lives here, so the handlers stay plain IRC.
@@ -21,7 +21,8 @@
 //  5. Managers change their rooms from IRC (ROOM, MODE +i/+s/+m/+o/+v, INVITE):
 //     change_room() checks the rules on the loop, stores the change in the
 //     background and the catalog reload applies it (as 3.) on every server.
-//  6. JOIN of a name that is no room yet creates one (DESIGN 3a): in the category
+//  6. JOIN of a name that is no room yet creates one (docs/design.md#plain-irc-keeps-working): in
+//  the category
 //     ServerConfig::new_room_category names, with ServerConfig::new_room_privacy,
 //     if the joiner is one of its creators. The room is in the catalog at once and
 //     stored in the background (create_room_if_absent: a peer that created it first

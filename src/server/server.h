@@ -4,7 +4,7 @@
 // Threading: everything here runs on one event-loop thread (io_context run by one
 // thread). The store's threads hand results back with post(). No locks.
 //
-// The message path (DESIGN invariant 1):
+// The message path (docs/design.md#invariant-1-acknowledged-means-committed):
 //   1. PRIVMSG/NOTICE/TAGMSG is validated and permission-checked here;
 //   2. a row goes to the group-commit Writer; nothing is sent to anyone yet;
 //   3. the committed row comes back through the store's message stream
@@ -230,7 +230,7 @@ class Server {
   }
   bool accepting() const { return accepting_; }
 
-  // ---- rooms (issue 3, server/room_policy.h); null: plain IRC ----
+  // ---- rooms (server/room_policy.h); null: plain IRC ----
   RoomPolicy* rooms() const { return rooms_; }
   void set_rooms(RoomPolicy* rooms) { rooms_ = rooms; }
   // The file host's URL (server/file_host.h), advertised as soju.im/FILEHOST; empty:
@@ -238,7 +238,7 @@ class Server {
   void set_files_url(std::string url) { files_url_ = std::move(url); }
   const std::string& files_url() const { return files_url_; }
 
-  // ---- pool membership (DESIGN section 4) ----
+  // ---- pool membership (docs/design.md#topology-and-pool-state) ----
   // A server without a PoolView is a pool of one: always active.
   struct PoolView {
     std::string self;                                       // this server's name in the topology

@@ -1,4 +1,4 @@
-// Files shared in rooms (issue 3; migration 8): the bytes and their metadata in
+// Files shared in rooms (migration 8): the bytes and their metadata in
 // `mgc`, table `files`, one row per upload, removed with its room (ON DELETE
 // CASCADE on the room's id, so a renamed room keeps its files).
 //
@@ -8,9 +8,9 @@
 // INSERT with its NOTIFY, the compliance outbox rows FILEUPLOAD and CHAT when
 // capture is on). So the file, its announcement and its events commit together or
 // not at all, and the announcement reaches every server through the message stream
-// like any message (DESIGN §3.1). Uploads are rare and large: one transaction each
-// is fine (the hot path stays batched). The message lock is taken after the big
-// INSERT, so other writers wait only for the small statements and the commit.
+// like any message (docs/design.md#invariant-1-acknowledged-means-committed). Uploads are rare and
+// large: one transaction each is fine (the hot path stays batched). The message lock is taken after
+// the big INSERT, so other writers wait only for the small statements and the commit.
 //
 // Blocking (store and CPU for the hash): call off the event loop.
 #pragma once

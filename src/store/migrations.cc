@@ -49,8 +49,8 @@ CREATE INDEX messages_dm_second ON messages (split_part(target, ':', 3), ts)
   WHERE target LIKE 'dm:%';
 )sql";
 
-// The pool's dynamic state (DESIGN §4, store/pool_state.h): one row, created here.
-// Every change NOTIFYs pchat_pool_state with the new epoch, in the changing
+// The pool's dynamic state (docs/design.md#topology-and-pool-state, store/pool_state.h): one row,
+// created here. Every change NOTIFYs pchat_pool_state with the new epoch, in the changing
 // transaction (delivered at commit), so servers react at once; the epoch never goes
 // down and the row is never deleted.
 constexpr const char* kV3 = R"sql(
@@ -88,13 +88,13 @@ CREATE TRIGGER pool_state_notify AFTER INSERT OR UPDATE ON pool_state
   FOR EACH ROW EXECUTE FUNCTION pool_state_notify();
 )sql";
 
-// Rooms as the seed's product defines them (issue 3, store/rooms.h, src/chat): categories,
+// Rooms as Lync Server 2013 Persistent Chat defines them (store/rooms.h, src/chat): categories,
 // add-ins, rooms, room roles and the pool-wide room configuration. Names are unique
 // case-insensitively through `name_key` (irc::fold, computed by the caller). Principal
 // lists hold chat::to_string(Principal) texts. Every change NOTIFYs pchat_rooms (payload:
 // the table) once per statement, in the changing transaction, so every server of the
-// pool reloads the room catalog within a second. The "default" category (DESIGN 3a:
-// plain IRC keeps working) lets everyone in and makes everyone a creator.
+// pool reloads the room catalog within a second. The "default" category
+// (docs/design.md#plain-irc-keeps-working) lets everyone in and makes everyone a creator.
 constexpr const char* kV4 = R"sql(
 CREATE TABLE categories (
   id               bigserial PRIMARY KEY,
@@ -209,9 +209,10 @@ CREATE UNLOGGED TABLE pool_members (
   FOREIGN KEY (server, sid) REFERENCES pool_users (server, sid) ON DELETE CASCADE
 );
 
--- The fence (DESIGN invariant 3): every message commit calls this with the highest
--- epoch its server has seen; a store that carries a lower one refuses the write as
--- read-only (25006), so nothing commits on a store the pool has moved away from.
+-- The fence (docs/design.md#invariant-3-fencing-by-epoch): every message commit calls
+-- this with the highest epoch its server has seen; a store that carries a lower one
+-- refuses the write as read-only (25006), so nothing commits on a store the pool has
+-- moved away from.
 CREATE FUNCTION pchat_fence_check(min_epoch bigint) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   current bigint;
@@ -224,7 +225,7 @@ BEGIN
 END $$;
 )sql";
 
-// Compliance (DESIGN §6, issue 7; src/compliance/README.md). The outbox takes the
+// Compliance (docs/design.md#compliance, src/compliance/README.md). The outbox takes the
 // events the writer records in the same transaction as the chat write (ids in
 // commit order: the writer holds the pool-wide message lock); the compliance
 // service moves them to mgccomp and deletes them here. The configuration and the

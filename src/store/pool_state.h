@@ -1,7 +1,7 @@
-// The pool's dynamic state (DESIGN §4): the single row of `pool_state` in `mgc`,
-// replicated with the data. `epoch` grows by one whenever the pool state or the
-// primary store changes (a failover, a failback); servers write only to the store
-// that carries the highest epoch they have seen (DESIGN §3, invariant 3).
+// The pool's dynamic state (docs/design.md#topology-and-pool-state): the single row of `pool_state`
+// in `mgc`, replicated with the data. `epoch` grows by one whenever the pool state or the primary
+// store changes (a failover, a failback); servers write only to the store that carries the highest
+// epoch they have seen (docs/design.md#invariant-3-fencing-by-epoch).
 //
 // Every committed change NOTIFYs channel `pchat_pool_state` (payload: the epoch after
 // the change) in its transaction, from a trigger (migration 3), so servers LISTENing
@@ -26,7 +26,7 @@
 
 namespace pchat::store {
 
-// The seed's pool states (Set-CsPersistentChatState -PoolState).
+// Lync's pool states (Set-CsPersistentChatState -PoolState).
 enum class PoolStatus { kNormal, kFailedOver };
 
 const char* to_string(PoolStatus status);  // "Normal", "FailedOver"

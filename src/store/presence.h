@@ -1,5 +1,6 @@
 // Pool-wide presence: who is connected to which server of the pool, under which nick,
-// in which channels (DESIGN section 2: the pool's only bus is PostgreSQL on `mgc`).
+// in which channels (docs/design.md#processes: the pool's only bus is PostgreSQL on
+// `mgc`).
 //
 // Tables (migration 6, UNLOGGED: presence is not history; it is not replicated and is
 // emptied by a store crash, after which every server announces itself again):

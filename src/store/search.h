@@ -1,4 +1,4 @@
-// Full-text search over stored messages (issue 3, item 4).
+// Full-text search over stored messages.
 //
 // Index: GIN over to_tsvector('simple', pchat_search_text(body)) (migration 11;
 // migration 9 had stored the words in a column, which cost every INSERT more than
@@ -11,8 +11,8 @@
 // matches every occurrence of that character. Every query word must appear (AND), in
 // any order; the parts of one word follow each other ("e-mail", "10時").
 // The index keeps fastupdate on with a small pending list (gin_pending_list_limit
-// 256 kB), so an INSERT never pays for a large flush on the commit path (DESIGN
-// section 9).
+// 256 kB), so an INSERT never pays for a large flush on the commit path
+// (docs/design.md#messages-in-the-store).
 //
 // Results are newest first and paged by id: pass a page's `next` as `before_id` to
 // get the next one (no timestamp paging). A page reads at most kSearchWalkOn older

@@ -1,4 +1,4 @@
-// Which store a server's connections go to (DESIGN §4, invariant 3).
+// Which store a server's connections go to (docs/design.md#invariant-3-fencing-by-epoch).
 //
 // Every store thread of pchatd (writer, message stream, readers, presence link)
 // connects to the target's conninfo. In a pool, the store selector (dr/

@@ -1,6 +1,6 @@
 // The group-commit writer: every chat message reaches `mgc` through here.
 //
-// Design (DESIGN invariants 1 and 2):
+// Design (docs/design.md#invariants, 1 and 2):
 //  1. Callers submit() rows from any thread; submit never blocks on I/O.
 //  2. One writer thread takes everything queued (up to kMaxBatch rows) and commits
 //     it as ONE transaction, pipelined in one round trip: the pool-wide message lock
@@ -52,7 +52,7 @@ struct MessageRow {
   int64_t ts_us = 0;  // unix time, microseconds
 };
 
-// A compliance event (DESIGN §6): recorded in mgc's compliance_outbox in the same
+// A compliance event (docs/design.md#compliance): recorded in mgc's compliance_outbox in the same
 // transaction as the batch's messages, and only when the writer captures
 // (Writer::Options::capture_compliance). For CHAT the writer takes content, msgid
 // and time from the message row; other events carry their own.

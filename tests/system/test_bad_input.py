@@ -1,6 +1,6 @@
 """Bad protocol input gets a clear reply and never loses or corrupts stored data
-(DESIGN 3.5): overlong lines, bad UTF-8, NUL bytes, unknown commands, missing
-parameters, floods, and clients that stop reading."""
+(docs/design.md#invariant-5-bad-input-never-loses-data): overlong lines, bad UTF-8, NUL
+bytes, unknown commands, missing parameters, floods, and clients that stop reading."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 JOIN, PART, CHAT or BACKCHAT event in mgc's outbox in the same transaction as the
 chat write; its compliance service moves them to the mgccomp database of the
 private instance, writes XML files (src/compliance/README.md) and purges them.
-The seed's Get-/Set-CsPersistentChatComplianceConfiguration and `pchatctl
+Lync's Get-/Set-CsPersistentChatComplianceConfiguration and `pchatctl
 compliance status` are checked against the store."""
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
-"""The failover runbook (issue 6), in the lab: datacenter A lost, the pool moved to B.
+"""The failover runbook, in the lab: datacenter A lost, the pool moved to B.
 
 Acceptance shown here:
 - the drill: 2+2 servers, clients posting continuously in several rooms through A's
-  servers, recording every acknowledged message and when; `lab kill-dc A`; the seed's
-  steps run as seven commands (the seed's SQL and cmdlet lines typed verbatim, with
-  this pool's FQDN and the seed's en dash) or as `pchatctl failover`; clients reconnect
-  to B; every acknowledged message older than the log-shipping window is in B exactly
-  once, any loss is within the window and counted by the failover report (once A is
-  readable again); posting works in B;
+  servers, recording every acknowledged message and when; `lab kill-dc A`; Lync's
+  steps run as seven commands (Lync's SQL and cmdlet lines typed verbatim, with this
+  pool's FQDN and the en dash of Lync's documentation) or as `pchatctl failover`;
+  clients reconnect to B; every acknowledged message older than the log-shipping
+  window is in B exactly once, any loss is within the window and counted by the
+  failover report (once A is readable again); posting works in B;
 - crash: `pchatctl failover` SIGKILLed after each step in turn, re-run each time: it
   completes, with the same result (one epoch step, B active, B's mirror synchronous);
 - fencing: A comes back (`lab start-dc A`) as a writable store with the old epoch:
@@ -166,7 +166,7 @@ def fqdn(lab) -> str:
     return re.search(r'fqdn\s*=\s*"([^"]+)"', lab.topology.read_text()).group(1)
 
 
-def test_seed_typed_verbatim_fails_the_pool_over(lab_factory, unique):
+def test_lync_lines_typed_verbatim_fail_the_pool_over(lab_factory, unique):
     lab = lab_factory(servers_per_dc=2)
     posters, killed_at = drive_disaster(lab, unique)
     pool = fqdn(lab)
@@ -194,7 +194,7 @@ def test_seed_typed_verbatim_fails_the_pool_over(lab_factory, unique):
     out = sql("restore database mgc with recovery")
     assert "online" in out, out
     assert lab.query("backup", "select pg_is_in_recovery()") == [["f"]]
-    # 5. The seed's line, en dash and all.
+    # 5. Lync's line, en dash and all.
     out = lab.ctl("cmdlet", f'Set-CsPersistentChatState -Identity "service:{pool}" '
                             "\u2013PoolState FailedOver").stdout
     assert "FailedOver" in out and "epoch 1 -> 2" in out, out
@@ -319,8 +319,8 @@ def test_failover_killed_after_each_step_resumes(lab_factory, unique):
             lab.kill_dc("A")
         if step == 5:
             # The backup mirror holds a cluster that does not stream (as a base backup
-            # cut short would leave): step 6 moves it aside and builds it again (the
-            # seed's -DropExistingDatabasesOnMirror).
+            # cut short would leave): step 6 moves it aside and builds it again (Lync's
+            # -DropExistingDatabasesOnMirror).
             stop_store(lab, "backup_mirror")
     out = lab.ctl("failover").stdout
     assert "Failover report" in out and "(8 run(s))" in out, out
@@ -447,7 +447,7 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
 
 
 def test_compliance_events_follow_the_failover(lab_factory, unique):
-    """Compliance stays put (issue 6 item 5): before the disaster events go through
+    """Compliance stays put: before the disaster events go through
     datacenter A's mgccomp; after the failover the servers write them to the compliance
     backup store (B); every CHAT of an acknowledged message written once. Events still
     in A's mgccomp when it died are reported by the failover and drained from A later."""
@@ -505,7 +505,7 @@ def test_compliance_events_follow_the_failover(lab_factory, unique):
 
 
 def test_steps_one_to_four_one_command_each(lab_factory):
-    """Seed steps 1-4 as native commands: the restore job really stops, files copied
+    """Runbook steps 1-4 as native commands: the restore job really stops, files copied
     afterwards wait until `logship apply`, a gap is refused and named, `recover`
     refuses while copied files are not applied; --dry-run changes nothing; each step
     run twice says it is done."""

@@ -1,4 +1,4 @@
-"""pchatctl lab: the whole two-datacenter topology on one machine (issue 5 item 1).
+"""pchatctl lab: the whole two-datacenter topology on one machine.
 
 Acceptance shown here: `lab up` then `lab down` leaves no process and no port
 behind; kill-dc SIGKILLs exactly one datacenter; start-dc brings it back as on disk."""

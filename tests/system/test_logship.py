@@ -1,4 +1,4 @@
-"""Log shipping on PostgreSQL (issue 5 item 3, 4), in the lab.
+"""Log shipping on PostgreSQL, in the lab.
 
 Backup job: the primary's archive_command is `pchatctl logship archive-wal`; copy
 job: `pchatctl logship copy-job` in datacenter B; restore job: the backup store,

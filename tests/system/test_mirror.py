@@ -1,4 +1,4 @@
-"""The synchronous mirror (issue 5 item 2), in the lab.
+"""The synchronous mirror, in the lab.
 
 The mirror is a synchronous standby of the primary (synchronous_standby_names,
 synchronous_commit=on); the lab's topology names it as the primary's failover
@@ -246,7 +246,7 @@ def test_install_mirror_cmdlet_rebuilds_a_lost_mirror(lab_factory, unique):
     assert r.returncode == 1 and "PersistentChat" in r.stderr
 
 
-def test_seed_step_6_mirrors_the_promoted_backup(lab_factory):
+def test_runbook_step_6_mirrors_the_promoted_backup(lab_factory):
     lab = lab_factory()
     lab.query("primary", "create table step6(x int); insert into step6 values (1); select pg_switch_wal()")
     lab.wait_backup_replayed()

@@ -1,4 +1,5 @@
-"""A pool: several pchatd sharing one PostgreSQL store (DESIGN sections 2 and 4).
+"""A pool: several pchatd sharing one PostgreSQL store (docs/design.md: processes,
+topology and pool state).
 
 The store belongs to a standalone pchatd (its private PostgreSQL, unix socket in
 DATA/run); pool members started with --topology/--server use it as their primary
@@ -8,52 +9,10 @@ once, in one order, with one msgid."""
 
 from __future__ import annotations
 
-import pathlib
-
 from irc_client import IrcClient
+from pool_helpers import CAPS, start_pool
 
-CAPS = ("echo-message", "message-tags", "server-time", "batch", "labeled-response")
 TIMEOUT = 20.0
-
-
-def write_topology(path: pathlib.Path, store_dir: pathlib.Path, members) -> pathlib.Path:
-    lines = [
-        "[pool]",
-        'fqdn = "pool.test.local"',
-        "active_servers = [" + ", ".join(f'"{m.name}"' for m in members) + "]",
-        "",
-        "[datacenters.A]",
-        "",
-    ]
-    for m in members:
-        lines += [
-            "[[servers]]",
-            f'name = "{m.name}"',
-            'datacenter = "A"',
-            f'irc_listen = "127.0.0.1:{m.irc_port}"',
-            f'http_listen = "127.0.0.1:{m.http_port}"',
-            "",
-        ]
-    lines += [
-        "[stores.primary]",
-        'datacenter = "A"',
-        f'host = "{store_dir / "run"}"',
-        'dbname = "mgc"',
-        'user = "pchat"',
-        "",
-    ]
-    path.write_text("\n".join(lines))
-    return path
-
-
-def start_pool(server_factory, base_dir, n_members=2):
-    owner = server_factory(allow_guests=True)
-    members = [server_factory(start=False) for _ in range(n_members)]
-    topo = write_topology(base_dir / f"{owner.name}-topology.toml", owner.data_dir, members)
-    for m in members:
-        m.start(base_dir / m.name / "unused", ["--topology", str(topo), "--server", m.name],
-                allow_guests=True)
-    return owner, members, topo
 
 
 def test_cross_server_delivery_exactly_once_in_one_order(server_factory, base_dir, unique):

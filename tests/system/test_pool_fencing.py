@@ -1,4 +1,4 @@
-"""Fencing by epoch (DESIGN §3 invariant 3, §4; issue 4 point 3).
+"""Fencing by epoch (docs/design.md#invariant-3-fencing-by-epoch).
 
 Two writable stores: "primary" (a standalone pchatd's PostgreSQL, epoch 1) and
 "backup" (another's, its pool state moved on to epoch 2, as after a failover). A

@@ -1,4 +1,5 @@
-"""A pool through store outages (issue 4, point 5; DESIGN invariant 1).
+"""A pool through store outages
+(docs/design.md#invariant-1-acknowledged-means-committed).
 
 Two pool members share the store of a standalone pchatd. Posters on both members
 post continuously (labels, echo-message); observers on every server record each
@@ -18,9 +19,9 @@ import threading
 import time
 
 from irc_client import IrcClient, IrcError
+from pool_helpers import start_pool
+from poster import Poster
 from store_query import query
-from test_durability import Poster
-from test_pool import start_pool
 
 TIMEOUT = 20.0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from irc_client import IrcClient
-from test_pool import CAPS, start_pool
+from pool_helpers import CAPS, start_pool
 
 TIMEOUT = 20.0
 

@@ -1,5 +1,5 @@
-"""Pool state and active servers in `mgc` (issue 4 items 3-4, store and pchatctl
-side): `pchatctl pool ...` and the seed's cmdlets Get-/Set-CsPersistentChatState and
+"""Pool state and active servers in `mgc` (store and pchatctl side):
+`pchatctl pool ...` and Lync's cmdlets Get-/Set-CsPersistentChatState and
 Get-/Set-CsPersistentChatActiveServer, against a standalone data dir (--data-dir) and
 through a topology file whose primary store is that same store (--topology).
 
@@ -21,7 +21,7 @@ POOL = "atl-cs-001.litwareinc.com"
 IDENTITY = f"service:{POOL}"
 A1, A2, A3 = (f"atl-pc-00{i}.litwareinc.com" for i in (1, 2, 3))
 B1, B2 = (f"dal-pc-00{i}.litwareinc.com" for i in (1, 2))
-SEED_LINE = f'Set-CsPersistentChatState -Identity "service:{POOL}" \u2013PoolState FailedOver'
+LYNC_LINE = f'Set-CsPersistentChatState -Identity "service:{POOL}" \u2013PoolState FailedOver'
 
 
 def _topology(data_dir, path, low_latency=False):
@@ -172,17 +172,17 @@ def test_change_notifies_pchat_pool_state_with_the_epoch(pool):
     assert out.count('"pchat_pool_state"') == 2, out
 
 
-def test_seed_line_with_en_dash_and_pool_identity(pool):
-    # As the shell splits the seed's line (quotes gone, en dash kept).
+def test_lync_line_with_en_dash_and_pool_identity(pool):
+    # As the shell splits Lync's line (quotes gone, en dash kept).
     argv = ["Set-CsPersistentChatState", "-Identity", IDENTITY, "\u2013PoolState", "FailedOver"]
     # The backup store is not online (this pool has only its primary): refused.
-    pool.fails(pool.pool(*argv), "bring the backup database online first", "seed step 4")
+    pool.fails(pool.pool(*argv), "bring the backup database online first", "runbook step 4")
     assert pool.row()[:2] == (1, "Normal")
     out = pool.ok(pool.pool(*argv, "-Force"))
     assert "Normal -> FailedOver" in out and "epoch 1 -> 2" in out
     assert pool.row()[:5] == (2, "FailedOver", [], "backup", POOL)
     # The same line as one argument, verbatim: idempotent.
-    out = pool.ok(pool.pool("cmdlet", SEED_LINE))
+    out = pool.ok(pool.pool("cmdlet", LYNC_LINE))
     assert "already FailedOver" in out
     assert pool.row()[0] == 2
     got = json.loads(pool.ok(pool.pool("Get-CsPersistentChatState", "--json")))
@@ -218,7 +218,7 @@ def test_standalone_records_any_identity(pool):
 
 def test_whatif_is_a_dry_run(pool):
     before = pool.row()
-    out = pool.ok(pool.pool("cmdlet", SEED_LINE + " -WhatIf -Force"))
+    out = pool.ok(pool.pool("cmdlet", LYNC_LINE + " -WhatIf -Force"))
     assert "Dry run" in out
     assert pool.row() == before
 
@@ -315,7 +315,7 @@ def test_swap_follows_the_failover(pool):
     pool.fails(pool.pool("pool", "active-servers", "--swap"), "datacenter B")
     before = pool.row()
     # (-Force: this pool has no backup store running to bring online first.)
-    result = pool.pool(*SEED_LINE.replace('"', "").split(" "), "-Force")
+    result = pool.pool(*LYNC_LINE.replace('"', "").split(" "), "-Force")
     pool.ok(result)
     assert "active servers outside datacenter B" in result.stderr
     assert pool.row()[:4] == (before[0] + 1, "FailedOver", [A1, A2], "backup")
@@ -333,14 +333,14 @@ def test_script_runs_every_line_or_none(pool, tmp_path):
     good = pool.data_dir.parent / "failover.ps1"
     good.write_text(
         "\ufeff# step 5 and 7 of the runbook\r\n"
-        f"{SEED_LINE} -Force\r\n"
+        f"{LYNC_LINE} -Force\r\n"
         "\r\n"
         f"Set-CsPersistentChatActiveServer -Identity \"{IDENTITY}\" `\r\n"
         f"    -ActiveServers @{{Add=\"{B1}\"}}\r\n"
         f"Get-CsPersistentChatState {IDENTITY}\r\n", encoding="utf-8")
     out = pool.ok(pool.pool("cmdlet", "--file", str(good)))
     assert [l for l in out.splitlines() if l.startswith("> ")] == [
-        f"> {SEED_LINE} -Force",
+        f"> {LYNC_LINE} -Force",
         f'> Set-CsPersistentChatActiveServer -Identity "{IDENTITY}" '
         f'-ActiveServers @{{Add="{B1}"}}',
         f"> Get-CsPersistentChatState {IDENTITY}"]

@@ -1,4 +1,4 @@
-"""Files in rooms (issue 3; docs/rooms.md "Files"): pchatd's file host, advertised
+"""Files in rooms (docs/rooms.md "Files"): pchatd's file host, advertised
 as ISUPPORT soju.im/FILEHOST. Real PostgreSQL, pchatd, pchatctl and HTTP: uploads
 are checked against the room rules (file upload per category, MaxFileSizeKB, Secret
 rooms), announced in the room like any message (CHATHISTORY too), downloaded
@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import json
 import os
-import secrets
 import time
 import urllib.parse
 
@@ -21,14 +20,13 @@ import pytest
 from compliance_helpers import messages, validate
 from conftest import _stop_all, unique_name
 from irc_client import IrcClient
-from pchat_harness import PchatServer, free_port, pchatctl, wait_until
+from pchat_harness import PchatServer, free_port, wait_until
+from pool_helpers import write_topology
+from rooms_helpers import add_accounts, catalog_caught_up, ctl
 from store_query import query
-from test_pool import write_topology
-from test_rooms_irc import ctl
 
 CAPS = ("echo-message", "message-tags", "batch", "draft/chathistory", "server-time")
 USERS = ("alice", "bob", "carol", "mallory")
-LIVE = 1.0  # catalog changes reach the server within a second
 
 
 class World:
@@ -51,11 +49,7 @@ def world(bins, base_dir):
         server.start(base_dir / "files" / "data",
                      ("--compliance", "--compliance-run-interval-ms", "200",
                       "--files-listen", f"127.0.0.1:{port}"))
-        passwords = {}
-        for name in USERS:
-            passwords[name] = secrets.token_urlsafe(10)
-            r = pchatctl(server.data_dir, "user", "add", name, input=passwords[name] + "\n")
-            assert r.returncode == 0, r.stderr
+        passwords = add_accounts(server, USERS)
         ctl(server, 'New-CsPersistentChatCategory -Name Docs -AllowedMembers "*" '
                     '-EnableFileUpload $true')
         ctl(server, 'New-CsPersistentChatCategory -Name NoFiles -AllowedMembers "*"')
@@ -70,8 +64,18 @@ def room(world, privacy="Open", category="Docs", members=None):
                       f"-Privacy {privacy}")
     if members:
         ctl(world.server, f"Set-CsPersistentChatRoom -Identity {name[1:]} -Members {members}")
-    time.sleep(LIVE)  # the server's catalog follows within a second
+    caught_up(world)
     return name
+
+
+def caught_up(world):
+    """Waits until the server has loaded every catalog change committed so far."""
+    c = IrcClient("caught-up").connect(world.server.irc_port)
+    try:
+        c.register(unique_name("cu"), sasl=("alice", world.passwords["alice"]))
+        catalog_caught_up(world.server, c)
+    finally:
+        c.close()
 
 
 @pytest.fixture
@@ -209,7 +213,7 @@ def test_over_max_file_size_is_refused_and_nothing_stored(world):
     chan = room(world, "Open")
     ctl(world.server, "Set-CsPersistentChatConfiguration -Identity global -MaxFileSizeKB 64")
     try:
-        time.sleep(LIVE)
+        caught_up(world)
         before = file_count(world)
         data = os.urandom(100 * 1024)
         status, _, body = upload(world, "alice", chan, data)

@@ -1,4 +1,4 @@
-"""Rooms through real pchatctl (issue 3): the seed's category, room, add-in and
+"""Rooms through real pchatctl: Lync's category, room, add-in and
 configuration cmdlets typed as its documentation writes them, the native commands,
 and bad parameters that give a clear error and change nothing."""
 

@@ -1,4 +1,4 @@
-"""Groups (issue 3): `group:NAME` and directory names (`OU=...`) in categories' and rooms'
+"""Groups: `group:NAME` and directory names (`OU=...`) in categories' and rooms'
 lists, resolved from pchat's own directory (`pchatctl group ...`, table `groups` in mgc).
 Real PostgreSQL, pchatd and pchatctl; rules and groups change while clients are
 connected, and those changes reach them within a second."""
@@ -14,7 +14,8 @@ import pytest
 from conftest import unique_name
 from pchat_harness import pchatctl
 # The rooms world's accounts (alice..mallory on a server of its own) and IRC helpers.
-from test_rooms_irc import LIVE, ctl, login, rooms_world, search, try_join, try_post  # noqa: F401
+from rooms_helpers import (LIVE, catalog_caught_up, ctl, login, rooms_world,  # noqa: F401
+                           search, try_join, try_post)
 
 LEGAL_OU = "OU=Legal,DC=litwareinc,DC=com"
 
@@ -58,8 +59,8 @@ def test_a_closed_room_of_a_group_lets_its_members_in(world, login):
     server, _ = world
     legal = group(server, unique_name("legal"), "alice")
     chan = closed_room(server, members=f"group:{legal.upper()}")  # any case
-    time.sleep(LIVE)
     alice, bob = login("alice"), login("bob")
+    catalog_caught_up(server, alice)
     assert try_join(alice, chan)[0] == "366"
     assert try_post(alice, chan, "in by group") == "ok"
     got = try_join(bob, chan)
@@ -76,8 +77,8 @@ def test_directory_name_category_and_an_ethical_wall_by_group(world, login):
     ctl(server, "category", "add", cat, "--allowed-members", ou,
         "--denied-members", f"group:{walled}")
     chan = closed_room(server, category=cat, privacy="Open", managers="carol")
-    time.sleep(LIVE)
     clients = {u: login(u) for u in ("alice", "bob", "carol", "dave")}
+    catalog_caught_up(server, clients["alice"])
     assert try_join(clients["alice"], chan)[0] == "366"
     assert try_join(clients["bob"], chan)[0] == "366"
     assert try_join(clients["carol"], chan)[0] == "474"  # walled: the wall wins
@@ -85,7 +86,7 @@ def test_directory_name_category_and_an_ethical_wall_by_group(world, login):
     # The OU written with other case and blanks names the same group.
     spaced = ou.lower().replace(",", ", ")
     ctl(server, "category", "set", cat, "--allowed-members", spaced)
-    time.sleep(LIVE)
+    catalog_caught_up(server, clients["alice"])
     assert try_join(login("bob"), chan)[0] == "366"
 
 
@@ -94,8 +95,9 @@ def test_nested_groups(world, login):
     legal = group(server, unique_name("legal"), "alice")
     staff = group(server, unique_name("staff"), f"group:{legal}", "sip:dave@litwareinc.com")
     chan = closed_room(server, members=f"group:{staff}")
-    time.sleep(LIVE)
-    assert try_join(login("alice"), chan)[0] == "366"  # through legal
+    alice = login("alice")
+    catalog_caught_up(server, alice)
+    assert try_join(alice, chan)[0] == "366"  # through legal
     assert try_join(login("dave"), chan)[0] == "366"
     assert try_join(login("bob"), chan)[0] == "473"
     expanded = {g["name"]: g for g in groups_json(server)}
@@ -117,8 +119,8 @@ def test_group_changes_reach_joined_clients_within_a_second(world, login):
     team = group(server, unique_name("team"), "alice", "carol")
     mods = group(server, unique_name("mods"))
     chan = closed_room(server, members=f"group:{team}", managers=f"group:{mods}")
-    time.sleep(LIVE)
     alice, bob, carol = login("alice"), login("bob"), login("carol")
+    catalog_caught_up(server, alice)
     assert try_join(alice, chan)[0] == "366"
     assert try_join(carol, chan)[0] == "366"
     assert try_join(bob, chan)[0] == "473"
@@ -133,7 +135,7 @@ def test_group_changes_reach_joined_clients_within_a_second(world, login):
     assert try_join(alice, chan)[0] == "473"
 
     ctl(server, "group", "set", team, "--add-members", "bob")
-    time.sleep(LIVE)
+    catalog_caught_up(server, bob)
     assert try_join(bob, chan)[0] == "366"
 
     ctl(server, "group", "set", mods, "--members", "carol")
@@ -151,8 +153,8 @@ def test_a_secret_room_of_a_group_is_invisible_to_others(world, login):
     server, _ = world
     insiders = group(server, unique_name("insiders"), "alice")
     secret = closed_room(server, privacy="Secret", members=f"group:{insiders}")
-    time.sleep(LIVE)
     alice, carol = login("alice"), login("carol")
+    catalog_caught_up(server, alice)
     for client, visible in ((alice, True), (carol, False)):
         client.send("LIST")
         listed = [m.params[1] for m in client.collect_until("323") if m.command == "322"]
@@ -173,7 +175,7 @@ def test_a_secret_room_of_a_group_is_invisible_to_others(world, login):
 
     assert (http("alice"), http("carol")) == (200, 404)
     ctl(server, "group", "set", insiders, "--add-members", "carol")
-    time.sleep(LIVE)
+    catalog_caught_up(server, carol)
     assert try_join(carol, secret)[0] == "366"
     assert len(search(carol, secret, word)[0]) == 1
     assert http("carol") == 200

@@ -1,4 +1,4 @@
-"""Rooms enforced over IRC (issue 3): every privacy x type x role, the ethical wall,
+"""Rooms enforced over IRC: every privacy x type x role, the ethical wall,
 disabled rooms, creators, ParticipantUpdateLimit, live rule changes (within a
 second), and a leak test for Secret rooms. Rules are changed through real pchatctl
 while clients are connected."""
@@ -6,80 +6,22 @@ while clients are connected."""
 from __future__ import annotations
 
 import json
-import secrets
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import _stop_all, unique_name
-from irc_client import IrcClient
+from conftest import unique_name
 from irc_helpers import sync
-from pchat_harness import PchatServer, pchatctl
-from rooms_helpers import ctl, room
+from pchat_harness import pchatctl
+from rooms_helpers import (CAPS, LIVE, USERS, catalog_caught_up, ctl, login, room,  # noqa: F401
+                           rooms_world, search, try_join, try_post)
 from store_query import query
-
-CAPS = ("echo-message", "message-tags", "batch", "draft/chathistory", "multi-prefix")
-USERS = ("alice", "bob", "carol", "dave", "mallory")
-LIVE = 1.0  # rule changes reach clients within a second
-
-
-def rooms_world(base_dir, name):
-    """One server with accounts alice..mallory and a category "Legal" that allows
-    alice, bob, carol and dave (mallory is outside it); data in base_dir/name."""
-    server = PchatServer(name)
-    try:
-        server.start(base_dir / name / "data")
-        passwords = {}
-        for name in USERS:
-            passwords[name] = secrets.token_urlsafe(10)
-            r = pchatctl(server.data_dir, "user", "add", name, input=passwords[name] + "\n")
-            assert r.returncode == 0, r.stderr
-        ctl(server, 'New-CsPersistentChatCategory -Name Legal '
-                    '-AllowedMembers "alice","bob","carol","dave" -Creators alice')
-        yield server, passwords
-    finally:
-        _stop_all([server])
 
 
 @pytest.fixture(scope="module")
 def world(bins, base_dir):
     yield from rooms_world(base_dir, "rooms")
-
-
-@pytest.fixture
-def login(world):
-    server, passwords = world
-    clients = []
-
-    def connect(account):
-        c = IrcClient(account).connect(server.irc_port)
-        clients.append(c)
-        c.register(unique_name(account[:3]), caps=CAPS, sasl=(account, passwords[account]))
-        return c
-
-    yield connect
-    for c in clients:
-        c.close()
-
-
-def try_join(client, chan):
-    """JOIN; returns ("366", names) or (numeric, reason)."""
-    client.send(f"JOIN {chan}")
-    got = client.collect_until(("366", "403", "473", "474", "477"))
-    m = got[-1]
-    if m.command != "366":
-        return m.command, m.last
-    names = [x for x in got if x.command == "353" and x.params[2].lower() == chan.lower()]
-    return "366", names[-1].last.split() if names else []
-
-
-def try_post(client, chan, text):
-    """PRIVMSG with echo-message: "ok" or (numeric, reason)."""
-    client.send(f"PRIVMSG {chan} :{text}")
-    m = client.expect(("PRIVMSG", "403", "404"),
-                      pred=lambda m: m.command != "PRIVMSG" or m.last == text)
-    return "ok" if m.command == "PRIVMSG" else (m.command, m.last)
 
 
 EXPECT_JOIN = {  # privacy -> user -> numeric
@@ -174,7 +116,7 @@ def test_disabled_room(world, login):
     got = try_join(bob, chan)
     assert got[0] == "474" and "disabled" in got[1]
     ctl(server, f"Set-CsPersistentChatRoom -Identity {chan[1:]} -Disabled $false")
-    time.sleep(LIVE)
+    catalog_caught_up(server, bob)
     assert try_join(bob, chan)[0] == "366"
     assert try_post(bob, chan, "back") == "ok"
 
@@ -183,8 +125,8 @@ def test_creators(world, login):
     server, _ = world
     ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "alice"')
     try:
-        time.sleep(LIVE)
         bob, alice = login("bob"), login("alice")
+        catalog_caught_up(server, alice)
         chan = "#" + unique_name("new")
         assert try_join(bob, chan) == ("403", "No such channel")
         got = try_join(alice, chan)
@@ -199,8 +141,8 @@ def test_participant_update_limit(world, login):
     chan = room(server, "#" + unique_name("pul"), "Open")
     ctl(server, "Set-CsPersistentChatConfiguration -ParticipantUpdateLimit 2")
     try:
-        time.sleep(LIVE)
         alice, bob, carol = login("alice"), login("bob"), login("carol")
+        catalog_caught_up(server, alice)
         try_join(alice, chan)
         try_join(bob, chan)
         alice.expect("JOIN", pred=lambda m: m.nick == bob.nick)  # 2 participants: sent
@@ -251,7 +193,7 @@ def test_secret_room_leaks_nothing(world, login):
         try_post(c, secret, "secret words")
     ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "alice"')
     try:
-        time.sleep(LIVE)
+        catalog_caught_up(server, alice)
         for user in ("dave", "mallory"):
             spy = login(user)
 
@@ -277,17 +219,6 @@ def test_secret_room_leaks_nothing(world, login):
             assert secret not in " ".join(m.raw for m in sync(spy))
     finally:
         ctl(server, 'Set-CsPersistentChatCategory -Identity default -Creators "*"')
-
-
-def search(client, target, query, limit=10, cursor="*"):
-    """SEARCH; returns (bodies newest first, next cursor) or the FAIL line's params."""
-    client.send(f"SEARCH {target} {limit} {cursor} :{query}")
-    got = client.collect_until(("NOTE", "FAIL"), pred=lambda m: m.params[0] == "SEARCH")
-    if got[-1].command == "FAIL":
-        return got[-1].params
-    bodies = [(m.params[0], m.last) for m in got if m.command == "PRIVMSG"]
-    assert got[-1].params[3] == str(len(bodies))
-    return bodies, got[-1].params[4]
 
 
 def test_search_returns_only_what_the_user_may_read(world, login):

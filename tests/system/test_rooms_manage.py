@@ -1,4 +1,4 @@
-"""Managers change their rooms from IRC (issue 3): the ROOM command, MODE +i/+s/+m/
+"""Managers change their rooms from IRC: the ROOM command, MODE +i/+s/+m/
 +o/+v stored as the room's privacy, type, managers and presenters, and INVITE that
 makes the invitee a member; invitations sent to people newly listed in a room whose
 invitations are on. Every change is checked against the store with real pchatctl,

@@ -1,4 +1,4 @@
-"""Rooms across a pool (issue 3): a rule change made with pchatctl against the pool's
+"""Rooms across a pool: a rule change made with pchatctl against the pool's
 topology reaches clients on every server within a second, and a room created by JOIN
 on one server is the same room on the others."""
 
@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 
 from irc_client import IrcClient
-from pchat_harness import pchatctl
-from test_pool import start_pool
+from pchat_harness import pchatctl, wait_until
+from pool_helpers import start_pool
+from rooms_helpers import catalog_caught_up
 
 CAPS = ("echo-message", "multi-prefix")
 
@@ -59,9 +60,11 @@ def test_rule_changes_reach_every_server_within_a_second(server_factory, base_di
         # A room JOIN creates on one server is that room on the others.
         fresh = "#" + unique("pj")
         assert names_of(b0, fresh) == ["@" + b0.nick]
-        time.sleep(1.0)
+        wait_until(lambda: pchatctl(owner.data_dir, "room", "list", fresh).returncode == 0, 10,
+                   f"{fresh} stored")
         a3 = login(members[1], alice, unique)
         clients.append(a3)
+        catalog_caught_up(owner, a3)  # members[1] has loaded it
         # bob (another server's user, shown by pool presence) keeps his '@'; a3 gets none
         assert sorted(names_of(a3, fresh)) == sorted(["@" + b0.nick, a3.nick])
         a3.send(f"MODE {fresh} +t")

@@ -1,4 +1,4 @@
-"""pchatctl sql: the seed's query-window statements on the store (runbook steps 1,
+"""pchatctl sql: Lync's query-window statements on the store (runbook steps 1,
 4a, 4b): exec sp_who2, kill <spid>, restore database mgc with recovery,
 exec sp_delete_log_shipping_secondary_database mgc, use."""
 
@@ -47,7 +47,7 @@ def test_who_kill_and_the_server_recovers(server_factory, unique):
         assert r.returncode == 1 and "no session with SPID 2147483647" in r.stderr
         r = pchatctl(server.data_dir, "sql", "kill <spid>")
         assert r.returncode == 1 and "placeholder" in r.stderr
-        # End every session pchatd holds on mgc (the seed's step 4a).
+        # End every session pchatd holds on mgc (Lync's step 4a).
         for row in server_sessions:
             r = pchatctl(server.data_dir, "sql", f"kill {row[0]}")
             assert r.returncode == 0 and f"ended session {row[0]}" in r.stdout, r.stderr

@@ -1,5 +1,5 @@
 // The compliance configuration's pure parts: RunInterval parsing and formatting
-// (a .NET TimeSpan as the seed writes it, or a number with a unit), validation
+// (a .NET TimeSpan as Lync writes it, or a number with a unit), validation
 // (adapter, absolute directory, the 1 minute minimum) and partial edits.
 #include <gtest/gtest.h>
 
@@ -28,7 +28,7 @@ TEST(ComplianceConfig, RefusesWhatIsNotATimeSpan) {
   }
 }
 
-TEST(ComplianceConfig, FormatsLikeTheSeed) {
+TEST(ComplianceConfig, FormatsLikeLync) {
   EXPECT_EQ(format_run_interval(900), "00:15:00");
   EXPECT_EQ(format_run_interval(61), "00:01:01");
   EXPECT_EQ(format_run_interval(86400 + 3661), "1.01:01:01");
@@ -37,7 +37,7 @@ TEST(ComplianceConfig, FormatsLikeTheSeed) {
   }
 }
 
-TEST(ComplianceConfig, DefaultsAreTheSeeds) {
+TEST(ComplianceConfig, DefaultsAreLyncs) {
   ComplianceConfig c;
   EXPECT_EQ(c.adapter_type, "XmlAdapter");
   EXPECT_EQ(c.run_interval_s, 15 * 60);

@@ -38,8 +38,8 @@ TEST(ComplianceXmlText, ReplacesIllFormedUtf8PerByte) {
   EXPECT_FALSE(is_xml_safe_text("\x80"));
 }
 
-TEST(ComplianceTimeFormat, MatchesTheSeedsThreeForms) {
-  // The seed's sample: since1970 1212610540953, string 2008-06-04T20:15:40.9535482Z,
+TEST(ComplianceTimeFormat, MatchesLyncsThreeForms) {
+  // Lync's sample: since1970 1212610540953, string 2008-06-04T20:15:40.9535482Z,
   // long 633482073409535482. pchat keeps microseconds: the 7th digit is 0.
   UtcForms f = utc_forms(1212610540953548);
   EXPECT_EQ(f.since1970, "1212610540953");

@@ -85,7 +85,7 @@ std::vector<ComplianceEvent> every_kind() {
           event(15, Type::kPart, "legal", "alice")};
 }
 
-TEST(ComplianceXmlAdapter, StructureMatchesTheSeedFormat) {
+TEST(ComplianceXmlAdapter, StructureMatchesLyncFormat) {
   auto a = xml_adapter();
   std::vector<ComplianceEvent> batch = every_kind();
   batch[1].msgid = "01HZXYZ";
@@ -98,7 +98,7 @@ TEST(ComplianceXmlAdapter, StructureMatchesTheSeedFormat) {
   pugi::xml_document doc;
   parse(bytes, &doc);
   EXPECT_EQ(count(doc, "/Conversations/Conversation"), 1u);
-  // Conversation's children in the seed's order.
+  // Conversation's children in Lync's order.
   std::vector<std::string> children;
   for (pugi::xml_node c : doc.select_node("/Conversations/Conversation").node().children()) {
     children.emplace_back(c.name());
@@ -267,7 +267,7 @@ TEST(ComplianceXmlAdapter, ChatRoomDetails) {
   EXPECT_EQ(d.attribute("parts").as_int(), 0);
   EXPECT_EQ(d.attribute("firstEventId").as_int(), 1);
   EXPECT_EQ(d.attribute("lastEventId").as_int(), 6);
-  // After the seed's elements.
+  // After Lync's elements.
   EXPECT_STREQ(d.previous_sibling().name(), "EndTimeUTC");
 }
 

@@ -1,5 +1,5 @@
 // Unit tests for the cmdlet front end (src/ctl/cmdlet): lexer, parser, binder, dates.
-// The seed's lines are typed verbatim, Unicode dashes and all.
+// Lync's lines are typed verbatim, Unicode dashes and all.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -19,9 +19,9 @@ namespace {
 using K = Value::Kind;
 using PK = ParamKind;
 
-// The seed's cmdlets as pchatctl could declare them (parameter names from the product's
+// Lync's cmdlets as pchatctl could declare them (parameter names from the product's
 // documentation; a subset where the product has many).
-const std::vector<CmdletSpec>& seed_specs() {
+const std::vector<CmdletSpec>& lync_specs() {
   static const std::vector<CmdletSpec> specs = {
       {"Set-CsPersistentChatState",
        {{"Identity", PK::kString, false, 0}, {"PoolState", PK::kString, true}}},
@@ -90,7 +90,7 @@ BoundCall bind_ok(std::string_view line) {
     ADD_FAILURE() << line << "\n  parse -> " << call.error().message;
     return {};
   }
-  Result<const CmdletSpec*> spec = find_cmdlet(seed_specs(), *call);
+  Result<const CmdletSpec*> spec = find_cmdlet(lync_specs(), *call);
   if (!spec.ok()) {
     ADD_FAILURE() << line << "\n  find -> " << spec.error().message;
     return {};
@@ -117,7 +117,7 @@ std::string bind_error(std::string_view line) {
     ADD_FAILURE() << line << "\n  parse -> " << call.error().message;
     return "";
   }
-  Result<const CmdletSpec*> spec = find_cmdlet(seed_specs(), *call);
+  Result<const CmdletSpec*> spec = find_cmdlet(lync_specs(), *call);
   if (!spec.ok()) return spec.error().message;
   Result<BoundCall> bound = bind(*call, **spec);
   EXPECT_FALSE(bound.ok()) << line;
@@ -125,10 +125,10 @@ std::string bind_error(std::string_view line) {
 }
 
 // ---------------------------------------------------------------------------
-// The seed's lines, verbatim.
+// Lync's lines, verbatim.
 
-TEST(CtlCmdletSeed, FrenchOriginalWithEnDashBeforePoolState) {
-  // Copied from seeds/000_d8f7a6d909804ca7.txt: U+2013 before PoolState.
+TEST(CtlCmdletLync, FrenchEditionWithEnDashBeforePoolState) {
+  // As the French edition of Lync's runbook writes it: U+2013 before PoolState.
   const std::string line =
       "Set-CsPersistentChatState -Identity \"service:atl-cs-001.litwareinc.com\" –PoolState "
       "FailedOver";
@@ -151,7 +151,7 @@ TEST(CtlCmdletSeed, FrenchOriginalWithEnDashBeforePoolState) {
   EXPECT_EQ(bound.string_or("POOLSTATE"), "FailedOver");
 }
 
-TEST(CtlCmdletSeed, EnglishTranslationAndFailback) {
+TEST(CtlCmdletLync, EnglishTranslationAndFailback) {
   BoundCall bound = bind_ok(
       "Set-CsPersistentChatState -Identity \"service:atl-cs-001.litwareinc.com\" -PoolState "
       "FailedOver");
@@ -163,7 +163,7 @@ TEST(CtlCmdletSeed, EnglishTranslationAndFailback) {
   EXPECT_TRUE(bound.params.empty());
 }
 
-TEST(CtlCmdletSeed, StepsSixAndSevenByName) {
+TEST(CtlCmdletLync, StepsSixAndSevenByName) {
   BoundCall bound = bind_ok("Install-CsMirrorDatabase");
   EXPECT_EQ(bound.name, "Install-CsMirrorDatabase");
   EXPECT_TRUE(bound.params.empty());
@@ -171,7 +171,7 @@ TEST(CtlCmdletSeed, StepsSixAndSevenByName) {
   EXPECT_EQ(bound.name, "Set-CsPersistentChatActiveServer");
 }
 
-TEST(CtlCmdletSeed, ActiveServerListModifiers) {
+TEST(CtlCmdletLync, ActiveServerListModifiers) {
   BoundCall add = bind_ok(
       "Set-CsPersistentChatActiveServer -Identity \"service:atl-cs-001.litwareinc.com\" "
       "-ActiveServers @{Add=\"atl-pc-001.litwareinc.com\",\"atl-pc-002.litwareinc.com\"}");
@@ -212,7 +212,7 @@ TEST(CtlCmdletSeed, ActiveServerListModifiers) {
   EXPECT_TRUE(swap.is_set("Force"));
 }
 
-TEST(CtlCmdletSeed, RoomMembersAddAndRemoveWithBackslashIdentity) {
+TEST(CtlCmdletLync, RoomMembersAddAndRemoveWithBackslashIdentity) {
   BoundCall bound = bind_ok(
       "Set-CsPersistentChatRoom -Identity \"atl-cs-001\\Room1\" -Members @{Add=\"sip:a@x.com\"; "
       "Remove=\"sip:b@x.com\"}");
@@ -227,7 +227,7 @@ TEST(CtlCmdletSeed, RoomMembersAddAndRemoveWithBackslashIdentity) {
   EXPECT_EQ(bound.string_or("Privacy"), "Secret");
 }
 
-TEST(CtlCmdletSeed, CategoryWithQuotedCommaList) {
+TEST(CtlCmdletLync, CategoryWithQuotedCommaList) {
   BoundCall bound = bind_ok(
       "New-CsPersistentChatCategory -Name Legal -PersistentChatPoolFqdn atl-cs-001.litwareinc.com "
       "-AllowedMembers \"OU=Legal,DC=x\", \"sip:a@x\"");
@@ -242,7 +242,7 @@ TEST(CtlCmdletSeed, CategoryWithQuotedCommaList) {
   EXPECT_EQ(bound.find("EnableFileUpload")->value, Value::make_bool(false));
 }
 
-TEST(CtlCmdletSeed, AdminCmdletsWithDatesAndSwitches) {
+TEST(CtlCmdletLync, AdminCmdletsWithDatesAndSwitches) {
   BoundCall clear = bind_ok(
       "Clear-CsPersistentChatRoom -Identity \"atl-cs-001\\Room1\" "
       "-EndDate \"2024-01-31\" -Confirm:$false");
@@ -268,7 +268,7 @@ TEST(CtlCmdletSeed, AdminCmdletsWithDatesAndSwitches) {
   EXPECT_FALSE(remove.is_set("Remove"));
 }
 
-TEST(CtlCmdletSeed, ConfigurationIntegers) {
+TEST(CtlCmdletLync, ConfigurationIntegers) {
   BoundCall bound = bind_ok(
       "Set-CsPersistentChatConfiguration -DefaultChatHistory 30 -ParticipantUpdateLimit \"75\" "
       "-MaxFileSizeKB 20000");
@@ -407,7 +407,7 @@ TEST(CtlCmdletParseErrors, PipelinesAreRefused) {
             "pipelines are not supported: ';' at column 11 (one command per line)");
   EXPECT_EQ(parse_error("Get-X -A b && Get-Y"),
             "pipelines are not supported: '&' at column 12 (one command per line)");
-  // The seed's syntax summary is not a command line.
+  // The syntax summary of Lync's documentation is not a command line.
   EXPECT_EQ(parse_error("Set-CsPersistentChatState -Identity x -PoolState Normal|FailedOver"),
             "pipelines are not supported: '|' at column 56 (one command per line)");
   // Inside quotes and hashtables they are text and separators.
@@ -612,20 +612,20 @@ TEST(CtlCmdletBind, CommonParametersUnlessRedeclared) {
 TEST(CtlCmdletBind, NamesMustMatch) {
   Result<CmdletCall> call = parse_cmdlet("Get-CsPersistentChatState");
   ASSERT_TRUE(call.ok());
-  Result<BoundCall> b = bind(*call, seed_specs()[0]);
+  Result<BoundCall> b = bind(*call, lync_specs()[0]);
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.error().message,
             "cmdlet 'Get-CsPersistentChatState' is not Set-CsPersistentChatState");
   call = parse_cmdlet("Get-CsPersistentChatEndpoint");
   ASSERT_TRUE(call.ok());
-  Result<const CmdletSpec*> spec = find_cmdlet(seed_specs(), *call);
+  Result<const CmdletSpec*> spec = find_cmdlet(lync_specs(), *call);
   ASSERT_FALSE(spec.ok());
   EXPECT_EQ(spec.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(spec.error().message.rfind("unknown cmdlet 'Get-CsPersistentChatEndpoint'; supported: "
                                        "Set-CsPersistentChatState, Get-CsPersistentChatState, ",
                                        0),
             0u);
-  EXPECT_EQ(match_parameter(seed_specs()[0], "IDENTITY", 3).value()->name, "Identity");
+  EXPECT_EQ(match_parameter(lync_specs()[0], "IDENTITY", 3).value()->name, "Identity");
 }
 
 // ---------------------------------------------------------------------------
@@ -737,7 +737,7 @@ void check_everything(const std::string& line) {
       EXPECT_LE(p.position, width);
       EXPECT_LE(p.value_position, width);
     }
-    for (const CmdletSpec& spec : seed_specs()) {
+    for (const CmdletSpec& spec : lync_specs()) {
       Result<BoundCall> b = bind(*call, spec);
       if (!b.ok()) {
         EXPECT_FALSE(b.error().message.empty());
@@ -771,7 +771,7 @@ TEST(CtlCmdletFuzz, RandomBytesNeverCrash) {
   }
 }
 
-TEST(CtlCmdletFuzz, MutatedSeedLinesNeverCrash) {
+TEST(CtlCmdletFuzz, MutatedLyncLinesNeverCrash) {
   const std::vector<std::string> seeds = {
       "Set-CsPersistentChatState -Identity \"service:atl-cs-001.litwareinc.com\" –PoolState "
       "FailedOver",

@@ -1,4 +1,4 @@
-// Unit tests for the room cmdlets' declarations (ctl/room_cmdlets.h): the seed's
+// Unit tests for the room cmdlets' declarations (ctl/room_cmdlets.h): Lync's
 // documented lines bind, with their values, and identities name objects.
 #include <gtest/gtest.h>
 
@@ -23,7 +23,7 @@ Result<cmdlet::BoundCall> bind_line(const std::string& line) {
   return cmdlet::bind(*call, **spec);
 }
 
-TEST(RoomCmdlets, SeedLinesBind) {
+TEST(RoomCmdlets, LyncLinesBind) {
   const char* lines[] = {
       R"(New-CsPersistentChatCategory -Name "Legal" -PersistentChatPoolFqdn "atl-cs-001.litwareinc.com")",
       R"(Get-CsPersistentChatCategory -Identity "atl-cs-001.litwareinc.com\Legal")",

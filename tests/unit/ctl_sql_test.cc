@@ -1,4 +1,4 @@
-// Unit tests for the SQL statement front end (src/ctl/cmdlet/sql.h): the seed's
+// Unit tests for the SQL statement front end (src/ctl/cmdlet/sql.h): Lync's
 // statements verbatim, their usual variants, and clear refusals for everything else.
 #include "ctl/cmdlet/sql.h"
 
@@ -31,15 +31,15 @@ const std::string kSupportedList =
     "GO";
 
 // ---------------------------------------------------------------------------
-// The seed's statements, verbatim.
+// Lync's statements, verbatim.
 
-TEST(CtlSqlSeed, Step1RemoveLogShipping) {
+TEST(CtlSqlLync, Step1RemoveLogShipping) {
   SqlStatement st = one("exec sp_delete_log_shipping_secondary_database mgc");
   EXPECT_EQ(st.kind, SqlStatement::kRemoveLogShippingSecondary);
   EXPECT_EQ(st.database, "mgc");
 }
 
-TEST(CtlSqlSeed, Step4Sessions) {
+TEST(CtlSqlLync, Step4Sessions) {
   SqlStatement st = one("exec sp_who2");
   EXPECT_EQ(st.kind, SqlStatement::kWho);
   EXPECT_EQ(st.spid, 0);
@@ -53,13 +53,13 @@ TEST(CtlSqlSeed, Step4Sessions) {
             "e.g. kill 53; '<spid>' at line 1, column 6 is a placeholder");
 }
 
-TEST(CtlSqlSeed, Step4BringOnline) {
+TEST(CtlSqlLync, Step4BringOnline) {
   SqlStatement st = one("restore database mgc with recovery");
   EXPECT_EQ(st.kind, SqlStatement::kRestoreWithRecovery);
   EXPECT_EQ(st.database, "mgc");
 }
 
-TEST(CtlSqlSeed, QueryWindowOnMasterAsABatch) {
+TEST(CtlSqlLync, QueryWindowOnMasterAsABatch) {
   Result<std::vector<SqlStatement>> r = parse_sql(
       "use master\n"
       "GO\n"

@@ -141,7 +141,7 @@ TEST(CtlCmdletArgs, JoinRequotesBlanksOnly) {
   EXPECT_EQ(join_cmdlet_args(blanks), "X-Y -A 'two words' '' 'it''s here' @{Add=a,b}");
 }
 
-TEST(CtlCmdletArgs, RejoinedSeedLineBinds) {
+TEST(CtlCmdletArgs, RejoinedLyncLineBinds) {
   std::vector<std::string> argv = {"Set-CsPersistentChatActiveServer", "-Identity",
                                    "service:p.example.com", "-ActiveServers",
                                    "@{Add=a.example.com,b.example.com}"};

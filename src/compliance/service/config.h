@@ -13,8 +13,8 @@
 
 namespace pchat::compliance {
 
-inline constexpr int kDefaultRunIntervalS = 15 * 60;  // the seed's default
-inline constexpr int kMinRunIntervalS = 60;           // the seed's minimum
+inline constexpr int kDefaultRunIntervalS = 15 * 60;  // Lync's default
+inline constexpr int kMinRunIntervalS = 60;           // Lync's minimum
 
 struct ComplianceConfig {
   std::string adapter_type = "XmlAdapter";  // a make_adapter() name
@@ -51,7 +51,7 @@ void apply(const ComplianceConfigEdit& edit, ComplianceConfig& config);
 // interval under kMinRunIntervalS.
 Status validate(const ComplianceConfig& config);
 
-// "HH:MM:SS" or "D.HH:MM:SS" (a .NET TimeSpan as the seed writes it), or a number
+// "HH:MM:SS" or "D.HH:MM:SS" (a .NET TimeSpan as Lync writes it), or a number
 // with a unit: "90s", "15m", "1h". Returns seconds; kInvalidInput otherwise.
 Result<int> parse_run_interval(std::string_view text);
 // "00:15:00".

@@ -1,4 +1,4 @@
-// One compliance cycle (DESIGN §6, issue 7): move the outbox to mgccomp, then run
+// One compliance cycle (docs/design.md#compliance): move the outbox to mgccomp, then run
 // the adapter on what mgccomp holds, write the files, purge. Called by the service
 // (service.h) while it holds the compliance locks; callable directly in tests.
 //

@@ -1,5 +1,5 @@
-// Draining a datacenter's compliance store after a failover (issue 7 part 4,
-// `pchatctl compliance drain --from A`): events that reached A's mgccomp but were not
+// Draining a datacenter's compliance store after a failover (`pchatctl
+// compliance drain --from A`): events that reached A's mgccomp but were not
 // written out before the pool moved to the other datacenter are written to the
 // (current) output directory, once A is reachable again.
 //

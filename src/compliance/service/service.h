@@ -1,4 +1,4 @@
-// The compliance service (DESIGN §6, issue 7): one active per pool.
+// The compliance service (docs/design.md#compliance): one active per pool.
 //
 // Every pchatd with compliance enabled runs one. Each tries, every election poll,
 // to take a SESSION advisory lock on mgc (key kServiceLockKey) over its own

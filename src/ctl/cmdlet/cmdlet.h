@@ -1,4 +1,4 @@
-// Cmdlet lines: `Verb-Noun -Param value ...`, as the seed's management shell takes
+// Cmdlet lines: `Verb-Noun -Param value ...`, as Lync's management shell takes
 // them (see README.md for the grammar). Pure functions, thread-safe.
 //
 // parse_cmdlet() knows no cmdlet: it turns a line into names and values. bind()

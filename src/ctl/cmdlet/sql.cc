@@ -1,4 +1,4 @@
-// Recogniser for the seed's SQL statements (sql.h). Two steps: a tokenizer with
+// Recogniser for Lync's SQL statements (sql.h). Two steps: a tokenizer with
 // T-SQL's quoting rules ([ident], "ident", 'string', N'string', -- and /* */
 // comments), then a matcher per statement form over the token list.
 #include "ctl/cmdlet/sql.h"

@@ -1,11 +1,12 @@
-// The seed's SQL Server statements, recognised so an operator can type them as the
-// runbook writes them (DESIGN.md §1, §5). Not a SQL parser: exactly these forms, any
+// Lync's SQL Server statements, recognised so an operator can type them as the
+// runbook writes them (docs/design.md#glossary). Not a SQL parser: exactly these forms, any
 // letter case, any whitespace, `--` and `/* */` comments, optional ';' terminators
 // and `GO` separator lines:
 //
 //   [use master | use mgc]                                       -> kUse (a no-op)
 //   exec sp_delete_log_shipping_secondary_database mgc           -> kRemoveLogShippingSecondary
-//     (EXEC | EXECUTE | nothing; name optionally qualified master.dbo. / dbo.;
+//     (EXEC | EXECUTE | nothing; name optionally qualified master.dbo. / master.. /
+//      dbo., each part optionally in brackets: [master].[dbo].[sp_...];
 //      database as mgc, [mgc], "mgc", 'mgc', N'mgc' or @secondary_database = N'mgc')
 //   exec sp_who2 [ 'active' | <spid> ]                           -> kWho
 //   kill <spid>                      (1 .. 2147483647)            -> kKill

@@ -1,5 +1,5 @@
 // Building the standbys of a pchat pool on clusters pchat manages (topology stores
-// with a data_dir): the mirror (synchronous streaming standby, DESIGN §1 "SQL
+// with a data_dir): the mirror (synchronous streaming standby, Lync's "SQL
 // mirroring"; Install-CsMirrorDatabase) and the backup store (log-shipping standby
 // replaying from the copy destination; `pchatctl logship init-secondary`).
 #pragma once

@@ -1,5 +1,5 @@
 // The mirroring and log-shipping figures as Prometheus gauges, for a pool server's
-// /metrics (issue 5 item 4): a thread refreshes them from logship_status.h and
+// /metrics: a thread refreshes them from logship_status.h and
 // mirror_state.h every `period`.
 //
 // Gauges (0 when unknown; see docs/lab.md for their meaning):

@@ -1,7 +1,7 @@
-// The log-shipping monitor's figures (pchatctl logship status; DESIGN §1; issue 5
-// item 4): last file backed up / copied / restored, lag in seconds and bytes per
-// stage, thresholds and alerts. Read-only: the share and the copy destination
-// (manifests, copy job report), the primary and the backup store (libpq).
+// The log-shipping monitor's figures (pchatctl logship status): last file backed
+// up / copied / restored, lag in seconds and bytes per stage, thresholds and alerts.
+// Read-only: the share and the copy destination (manifests, copy job report), the primary and the
+// backup store (libpq).
 #pragma once
 
 #include <nlohmann/json.hpp>

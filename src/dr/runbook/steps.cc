@@ -312,7 +312,7 @@ Result<ApplyOutcome> apply_copied(const Topology& t, const StepOptions& opts, st
   if (!secondary_removed(t) && !opts.force) {
     return make_error(ErrorKind::kConflict,
                       "log shipping is still configured on the backup store (its restore job "
-                      "applies files by itself): remove it first (seed step 1: pchatctl "
+                      "applies files by itself): remove it first (runbook step 1: pchatctl "
                       "logship remove-secondary), or use --force");
   }
   auto v = view_chain(t, *st);
@@ -434,7 +434,7 @@ Status bring_online(const Topology& t, const StepOptions& opts, std::ostream& ou
     if (!secondary_removed(t)) {
       return make_error(ErrorKind::kConflict,
                         "log shipping is still configured on the backup store: remove it first "
-                        "(seed step 1: exec sp_delete_log_shipping_secondary_database mgc, or "
+                        "(runbook step 1: exec sp_delete_log_shipping_secondary_database mgc, or "
                         "pchatctl logship remove-secondary), or use --force");
     }
     auto pending = files_to_apply(t);
@@ -448,7 +448,7 @@ Status bring_online(const Topology& t, const StepOptions& opts, std::ostream& ou
     if (*pending > 0) {
       return make_error(ErrorKind::kConflict,
                         fmt::format("{} copied file(s) are not applied yet: apply them first "
-                                    "(seed step 3: pchatctl logship apply), or use --force",
+                                    "(runbook step 3: pchatctl logship apply), or use --force",
                                     *pending));
     }
     // Checked again here, just before the promotion, not only when a failover

@@ -1,4 +1,5 @@
-// The failover runbook's steps on the backup store (the seed's steps 1-4; DESIGN §5).
+// The failover runbook's steps on the backup store (steps 1-4 of Lync's runbook;
+// docs/design.md#failover-step-by-step).
 // Each step is idempotent (a step already done says so and succeeds), takes
 // --dry-run (says what it would do, changes nothing), and refuses with the reason
 // when its precondition fails, unless forced:

@@ -1,4 +1,4 @@
-// ROOM (pchat's own; issue 3): a room's managers change their room from IRC.
+// ROOM (pchat's own): a room's managers change their room from IRC.
 //
 //   ROOM <#room>                     the room's settings, one NOTE each:
 //                                    NOTE ROOM SETTING <#room> <Setting> :<value>

@@ -1,4 +1,4 @@
-// SEARCH (pchat's own; issue 3, item 4): full-text search over the history of the
+// SEARCH (pchat's own): full-text search over the history of the
 // rooms the user may read.
 //
 //   SEARCH <#room | *> <limit> <cursor | *> :<words>
