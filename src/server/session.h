@@ -30,6 +30,10 @@
 #include "irc/message.h"
 #include "server/caps.h"
 
+namespace pchat::auth {
+class ServerExchange;
+}  // namespace pchat::auth
+
 namespace pchat::server {
 
 class Server;
@@ -87,6 +91,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string sasl_mech_;
   std::string sasl_buffer_;
   bool sasl_busy_ = false;  // a verification is running off-loop
+  // SCRAM-SHA-256 between its steps (commands/sasl_scram.cc): the exchange once the
+  // server-first message went out; the account once the proof verified (the client's
+  // last "+" then completes the sign-in).
+  std::shared_ptr<auth::ServerExchange> scram_;
+  std::string scram_account_;
 
   // JOIN replays in flight: live channel lines held until the replay is sent. `replay`
   // names the JOIN it is for: a replay abandoned (KICK, PART) and come back after a

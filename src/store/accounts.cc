@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "auth/scram.h"
 #include "irc/casemap.h"
 #include "irc/utf8.h"
 
@@ -69,10 +70,12 @@ Status create_account(pg::Connection& c, const std::string& name, const std::str
   if (!pw) return pw;
   auto h = hash_password(password);
   if (!h) return h.error();
+  auto scram = auth::make_verifier(password);
+  if (!scram) return scram.error();
   auto r = c.exec(
-      "INSERT INTO accounts (name, display_name, password_hash) VALUES ($1, $2, $3) "
-      "ON CONFLICT (name) DO NOTHING",
-      {irc::fold(name), name, *h});
+      "INSERT INTO accounts (name, display_name, password_hash, scram_sha256) "
+      "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+      {irc::fold(name), name, *h, auth::to_text(*scram)});
   if (!r) return r.error();
   if (r->affected() == 0) {
     return make_error(ErrorKind::kConflict, "account '" + name + "' already exists");
@@ -92,7 +95,10 @@ Status set_password(pg::Connection& c, const std::string& name, const std::strin
   if (!pw) return pw;
   auto h = hash_password(password);
   if (!h) return h.error();
-  auto r = c.exec("UPDATE accounts SET password_hash = $2 WHERE name = $1", {irc::fold(name), *h});
+  auto scram = auth::make_verifier(password);
+  if (!scram) return scram.error();
+  auto r = c.exec("UPDATE accounts SET password_hash = $2, scram_sha256 = $3 WHERE name = $1",
+                  {irc::fold(name), *h, auth::to_text(*scram)});
   if (!r) return r.error();
   if (r->affected() == 0) return make_error(ErrorKind::kNotFound, "no account '" + name + "'");
   return ok_status();
@@ -114,8 +120,9 @@ Result<std::string> authenticate(pg::Connection& c, const std::string& name,
   if (!irc::is_valid_utf8(name)) {
     return make_error(ErrorKind::kDenied, "invalid account name or password");
   }
-  auto r =
-      c.exec("SELECT display_name, password_hash FROM accounts WHERE name = $1", {irc::fold(name)});
+  auto r = c.exec(
+      "SELECT display_name, password_hash, scram_sha256 IS NULL FROM accounts WHERE name = $1",
+      {irc::fold(name)});
   if (!r) return r.error();
   if (r->rows() == 0) {
     (void)verify_password(decoy_hash(), password);  // the same cost as a wrong password
@@ -133,7 +140,22 @@ Result<std::string> authenticate(pg::Connection& c, const std::string& name,
                    {irc::fold(name), stored, *h});
     }
   }
+  if (r->str(0, 2) == "t") {  // no SCRAM verifier yet (an account older than SCRAM)
+    if (auto scram = auth::make_verifier(password)) {
+      (void)c.exec("UPDATE accounts SET scram_sha256 = $2 WHERE name = $1 AND scram_sha256 IS NULL",
+                   {irc::fold(name), auth::to_text(*scram)});
+    }
+  }
   return r->str(0, 0);
+}
+
+Result<ScramAccount> scram_account(pg::Connection& c, const std::string& name) {
+  if (!irc::is_valid_utf8(name)) return ScramAccount{};
+  auto r =
+      c.exec("SELECT display_name, scram_sha256 FROM accounts WHERE name = $1", {irc::fold(name)});
+  if (!r) return r.error();
+  if (r->rows() == 0 || r->is_null(0, 1)) return ScramAccount{};
+  return ScramAccount{r->str(0, 0), r->str(0, 1)};
 }
 
 }  // namespace pchat::store

@@ -40,9 +40,19 @@ Result<std::vector<Account>> list_accounts(pg::Connection& c);
 // an unknown account, so callers cannot tell which part was wrong). An unknown name
 // costs one hash verification, as a wrong password does, so that its time does not
 // tell which names exist. On success, a hash made with older costs is replaced by one
-// at the current costs (hash_needs_upgrade), best effort: a failed UPDATE (a read-only
-// store) leaves the old hash, and the sign-in still succeeds.
+// at the current costs (hash_needs_upgrade), and an account without a SCRAM verifier
+// gets one, best effort: a failed UPDATE (a read-only store) leaves things as they
+// were, and the sign-in still succeeds. create_account and set_password store both
+// the argon2id hash and the SCRAM-SHA-256 verifier.
 Result<std::string> authenticate(pg::Connection& c, const std::string& name,
                                  const std::string& password);
+
+// An account's SCRAM-SHA-256 verifier (auth/scram.h text form), for a SCRAM sign-in.
+struct ScramAccount {
+  std::string display_name;  // empty: no such account, or one without a verifier yet
+  std::string verifier;
+};
+// Errors only from the store: an unknown name is an empty ScramAccount.
+Result<ScramAccount> scram_account(pg::Connection& c, const std::string& name);
 
 }  // namespace pchat::store

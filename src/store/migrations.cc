@@ -451,6 +451,12 @@ BEGIN
 END $$;
 )sql";
 
+// SCRAM-SHA-256 verifiers (auth/scram.h), PostgreSQL's text form; NULL until the
+// account's password is set or used with PLAIN by a server of this version.
+constexpr const char* kV13 = R"sql(
+ALTER TABLE accounts ADD COLUMN scram_sha256 text;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -467,6 +473,7 @@ const std::vector<Migration>& migrations() {
       {10, "search words of ASCII text without a regular expression", kV10},
       {11, "search index over the words, not a stored column", kV11},
       {12, "the fence check refuses on a store fenced read-only", kV12},
+      {13, "SCRAM-SHA-256 verifiers of accounts", kV13},
   };
   return all;
 }

@@ -70,3 +70,54 @@ def sasl_refusal(port, account, password):
         raise AssertionError(f"{account} signed in")
     finally:
         c.close()
+
+
+def scram_sign_in(client, account, password, corrupt_proof=False):
+    """SASL SCRAM-SHA-256 (RFC 5802, RFC 7677) as a client, on ``client`` whose ``sasl``
+    capability is acknowledged: returns the numeric that ends it (903 when signed in,
+    after checking the server's signature; 904 otherwise)."""
+    import base64
+    import hashlib
+    import hmac
+    import secrets
+
+    def b64(b):
+        return base64.b64encode(b).decode()
+
+    def send(message):
+        client.send("AUTHENTICATE " + (b64(message.encode()) if message else "+"))
+
+    def answer():
+        m = client.expect(("AUTHENTICATE", "903", "904", "902", "905", "906", "908"))
+        return m.command, (base64.b64decode(m.params[0]).decode()
+                           if m.command == "AUTHENTICATE" and m.params[0] != "+" else "")
+
+    client.send("AUTHENTICATE SCRAM-SHA-256")
+    client.expect("AUTHENTICATE", pred=lambda m: m.params[:1] == ["+"])
+    nonce = secrets.token_urlsafe(18)
+    bare = f"n={account.replace('=', '=3D').replace(',', '=2C')},r={nonce}"
+    send("n,," + bare)
+    cmd, server_first = answer()
+    if cmd != "AUTHENTICATE":
+        return cmd
+    attrs = dict(part.split("=", 1) for part in server_first.split(","))
+    assert attrs["r"].startswith(nonce) and len(attrs["r"]) > len(nonce), server_first
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(attrs["s"]),
+                                 int(attrs["i"]))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    without_proof = f"c=biws,r={attrs['r']}"
+    auth_message = f"{bare},{server_first},{without_proof}".encode()
+    signature = hmac.new(stored_key, auth_message, "sha256").digest()
+    proof = bytes(a ^ b for a, b in zip(client_key, signature))
+    if corrupt_proof:
+        proof = bytes([proof[0] ^ 1]) + proof[1:]
+    send(f"{without_proof},p={b64(proof)}")
+    cmd, server_final = answer()
+    if cmd != "AUTHENTICATE":
+        return cmd
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    expected = b64(hmac.new(server_key, auth_message, "sha256").digest())
+    assert server_final == "v=" + expected, (server_final, expected)
+    send("")
+    return answer()[0]

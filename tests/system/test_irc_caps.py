@@ -255,9 +255,9 @@ def test_sasl_failures(irc, unique, account):
     c.send("AUTHENTICATE *")
     c.expect("906")
     # Unknown mechanism: the list of mechanisms, then failure.
-    c.send("AUTHENTICATE SCRAM-SHA-256")
+    c.send("AUTHENTICATE SCRAM-SHA-1")
     mechs = c.expect("908")
-    assert mechs.params[1] == "PLAIN"
+    assert mechs.params[1] == "PLAIN,SCRAM-SHA-256"
     c.expect("904")
     # Garbage payload.
     c.send("AUTHENTICATE PLAIN")

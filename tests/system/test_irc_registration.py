@@ -128,7 +128,7 @@ def test_cap_ls_302_lists_every_cap_with_values(irc):
     c = irc()
     caps = cap_ls(c, "302")
     assert set(caps) == EXPECTED_CAPS
-    assert caps["sasl"] == "PLAIN"
+    assert caps["sasl"] == "PLAIN,SCRAM-SHA-256"
     assert "chghost" not in caps  # never advertised: hosts never change here
     # Without 302 there are no values.
     c2 = irc()

@@ -37,7 +37,7 @@ servers = (
 chatnets = {{
   pchat = {{
     type = "IRC";
-    sasl_mechanism = "PLAIN";
+    sasl_mechanism = "{mechanism}";
     sasl_username = "{account}";
     sasl_password = "{password}";
   }};
@@ -126,7 +126,8 @@ def test_irssi_sasl_join_post_quit_and_replay(server_factory, account, tmux, uni
     home = base_dir / unique("irssi")
     home.mkdir()
     (home / "config").write_text(IRSSI_CONFIG.format(port=server.irc_port, account=acct,
-                                                     password=password, nick=nick))
+                                                     password=password, nick=nick,
+                                                     mechanism="PLAIN"))
     channel = "#" + unique("irssi")
     marker = f"hello from irssi {unique('mk')}"
 
@@ -155,3 +156,4 @@ def test_irssi_sasl_join_post_quit_and_replay(server_factory, account, tmux, uni
     assert f"has joined {channel}" in screen
     tmux.type(session2, "/quit")
     wait_until(lambda: not tmux.has_session(session2), 15, "irssi to quit")
+

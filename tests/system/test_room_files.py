@@ -12,6 +12,7 @@ import hashlib
 import http.client
 import json
 import os
+import secrets
 import time
 import urllib.parse
 
@@ -20,7 +21,7 @@ import pytest
 from compliance_helpers import messages, validate
 from conftest import _stop_all, unique_name
 from irc_client import IrcClient
-from pchat_harness import PchatServer, free_port, wait_until
+from pchat_harness import PchatServer, free_port, pchatctl, wait_until
 from pool_helpers import write_topology
 from rooms_helpers import add_accounts, catalog_caught_up, ctl
 from store_query import query

@@ -9,8 +9,8 @@ import ctypes.util
 import statistics
 import time
 
-from irc_client import IrcError
-from irc_helpers import sasl_refusal, sign_in
+from irc_client import IrcClient, IrcError
+from irc_helpers import sasl_refusal, scram_sign_in, sign_in
 from store_query import query
 
 
@@ -86,3 +86,64 @@ def test_failed_sign_ins_are_throttled_per_name(server_factory, account):
         except IrcError as e:
             assert "too many failed attempts" in str(e) and time.monotonic() < deadline, str(e)
             time.sleep(0.3)
+
+
+def scram_client(port, nick="scram"):
+    c = IrcClient(nick).connect(port)
+    c.send("CAP LS 302")
+    ls = c.expect("CAP", pred=lambda m: m.params[1:2] == ["LS"])
+    c.send("CAP REQ :sasl")
+    c.expect("CAP", pred=lambda m: m.params[1:2] == ["ACK"])
+    return c, ls
+
+
+def test_scram_sha_256_signs_in_and_refuses_a_wrong_proof(server_factory, account):
+    server = server_factory()
+    name, password = account(server=server)
+    c, ls = scram_client(server.irc_port)
+    try:
+        assert "sasl=PLAIN,SCRAM-SHA-256" in ls.params[-1], ls.raw
+        assert scram_sign_in(c, name, password) == "903"
+        c.send("NICK scram1")
+        c.send("USER scram1 0 * :scram")
+        c.send("CAP END")
+        welcome = c.expect("001")
+        c.send("WHOIS scram1")
+        assert c.expect("330").params[2] == name
+    finally:
+        c.close()
+    for wrong in (dict(password="not-it"), dict(password=password, corrupt_proof=True)):
+        c, _ = scram_client(server.irc_port)
+        try:
+            assert scram_sign_in(c, name, **wrong) == "904"
+        finally:
+            c.close()
+    # An unknown name gets a salt and a challenge too (a decoy), the same salt each
+    # time, and fails only at the proof.
+    c, _ = scram_client(server.irc_port)
+    try:
+        assert scram_sign_in(c, "nobody-here", "x") == "904"
+    finally:
+        c.close()
+    m = server.metrics()
+    assert m["pchat_sign_ins_total"] == 1 and m["pchat_sign_in_failures_total"] == 3, m
+    assert welcome
+
+
+def test_plain_gives_an_older_account_its_scram_verifier(server_factory, account):
+    server = server_factory()
+    name, password = account(server=server)
+    query(server.data_dir, f"update accounts set scram_sha256 = null where name = '{name}'")
+    c, _ = scram_client(server.irc_port)
+    try:
+        assert scram_sign_in(c, name, password) == "904"  # no verifier yet: a decoy
+    finally:
+        c.close()
+    sign_in(server.irc_port, name, password, "plain1").close()
+    (stored,), = query(server.data_dir, f"select scram_sha256 from accounts where name = '{name}'")
+    assert stored.startswith("SCRAM-SHA-256$100000:"), stored
+    c, _ = scram_client(server.irc_port, "scram2")
+    try:
+        assert scram_sign_in(c, name, password) == "903"
+    finally:
+        c.close()

@@ -13,11 +13,11 @@
 namespace pchat::logship {
 namespace {
 
+using test_util::kSegSize;
 using test_util::read_file;
 using test_util::TempDir;
 using test_util::write_file;
 
-constexpr uint64_t kSegSize = 1ull << 20;
 namespace fs = std::filesystem;
 
 struct Folders {

@@ -14,11 +14,11 @@ namespace pchat::logship {
 namespace {
 
 using test_util::count_temp_files;
+using test_util::kSegSize;
 using test_util::read_file;
 using test_util::TempDir;
 using test_util::write_file;
 
-constexpr uint64_t kSegSize = 1ull << 20;  // 1 MB segments: small files for the test
 
 ManifestRecord rec(const std::string& name, const std::string& bytes) {
   return ManifestRecord{name, bytes.size(), sha256_hex(bytes), std::chrono::system_clock::now()};

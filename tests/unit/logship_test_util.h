@@ -4,12 +4,16 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 
 namespace pchat::logship::test_util {
+
+// The WAL segment size the tests use: 1 MB, small files.
+inline constexpr uint64_t kSegSize = 1ull << 20;
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
 class TempDir {

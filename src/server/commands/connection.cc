@@ -9,6 +9,7 @@
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
+#include "server/commands/sasl_scram.h"
 #include "server/server.h"
 #include "server/text_limits.h"
 #include "store/accounts.h"
@@ -285,16 +286,15 @@ void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const R
   }
   if (s.sasl_busy_) return;  // one verification at a time
   if (arg == "*") {
-    s.sasl_mech_.clear();
-    s.sasl_buffer_.clear();
+    reset_sasl(s);
     srv.numeric(r, irc::kErrSaslAborted, {"SASL authentication aborted"});
     return;
   }
   if (s.sasl_mech_.empty()) {
     std::string mech = arg;
     for (auto& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    if (mech != "PLAIN") {
-      srv.numeric(r, irc::kRplSaslMechs, {"PLAIN", "are available SASL mechanisms"});
+    if (mech != "PLAIN" && mech != "SCRAM-SHA-256") {
+      srv.numeric(r, irc::kRplSaslMechs, {kSaslMechanisms, "are available SASL mechanisms"});
       srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
       return;
     }
@@ -304,20 +304,22 @@ void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const R
     return;
   }
   if (arg.size() > kSaslChunk) {
-    s.sasl_mech_.clear();
-    s.sasl_buffer_.clear();
+    reset_sasl(s);
     srv.numeric(r, irc::kErrSaslTooLong, {"SASL message too long"});
     return;
   }
   if (arg != "+") s.sasl_buffer_ += arg;
   if (s.sasl_buffer_.size() > kSaslMax) {
-    s.sasl_mech_.clear();
-    s.sasl_buffer_.clear();
+    reset_sasl(s);
     srv.numeric(r, irc::kErrSaslTooLong, {"SASL message too long"});
     return;
   }
   if (arg.size() == kSaslChunk) return;  // more to come
-  sasl_plain(srv, s, r);
+  if (s.sasl_mech_ == "PLAIN") {
+    sasl_plain(srv, s, r);
+  } else {
+    sasl_scram(srv, s, r);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,125 @@
+#include "server/commands/sasl_scram.h"
+
+#include <sodium.h>
+
+#include <array>
+
+#include "auth/scram.h"
+#include "irc/casemap.h"
+#include "irc/numerics.h"
+#include "server/server.h"
+#include "store/accounts.h"
+
+namespace pchat::server {
+
+namespace {
+
+// The key of decoy verifiers (auth::decoy_verifier): random per process, so an
+// unknown name shows the same salt on each try to this server.
+const std::string& decoy_secret() {
+  static const std::string secret = [] {
+    std::array<unsigned char, 32> raw{};
+    randombytes_buf(raw.data(), raw.size());
+    return std::string(reinterpret_cast<const char*>(raw.data()), raw.size());
+  }();
+  return secret;
+}
+
+std::string server_nonce() {
+  std::array<unsigned char, 18> raw{};
+  randombytes_buf(raw.data(), raw.size());
+  return auth::base64({reinterpret_cast<const char*>(raw.data()), raw.size()});
+}
+
+void fail(Server& srv, Session& s, const ResponsePtr& r, const std::string& why) {
+  reset_sasl(s);
+  srv.numeric(r, irc::kErrSaslFail,
+              {why.empty() ? "SASL authentication failed" : "SASL authentication failed: " + why});
+}
+
+void challenge(const ResponsePtr& r, const std::string& message) {
+  r->add(irc::Message{{}, "", "AUTHENTICATE", {auth::base64(message)}});
+}
+
+// Step 1.
+void client_first(Server& srv, Session& s, const ResponsePtr& r, const std::string& message) {
+  auto first = auth::parse_client_first(message);
+  if (!first) return fail(srv, s, r, first.error().message);
+  const std::string key = irc::fold(first->name);
+  const auto wait = srv.sign_in().throttle().wait(key, s.host_, SignInThrottle::Clock::now());
+  if (wait > SignInThrottle::Clock::duration::zero()) {
+    srv.sign_in().count_throttled();
+    const auto secs = std::chrono::ceil<std::chrono::seconds>(wait).count();
+    return fail(srv, s, r, "too many failed attempts, try again in " + std::to_string(secs) + " s");
+  }
+  s.sasl_busy_ = true;
+  std::weak_ptr<Session> weak = s.weak_from_this();
+  auto lookup = [&srv, weak, r, first = *first, key](Result<pg::Connection*> c) {
+    Result<store::ScramAccount> found =
+        c ? store::scram_account(**c, first.name) : Result<store::ScramAccount>(c.error());
+    srv.post([&srv, weak, r, first, key, found = std::move(found)] {
+      auto s = weak.lock();
+      if (!s || s->closing()) return;
+      s->sasl_busy_ = false;
+      if (!found) return fail(srv, *s, r, "the account store is unavailable");
+      std::optional<auth::Verifier> v;
+      if (!found->verifier.empty()) v = auth::parse_verifier(found->verifier);
+      if (!v) v = auth::decoy_verifier(key, decoy_secret());
+      s->scram_ = std::make_shared<auth::ServerExchange>(first, *v, server_nonce());
+      s->scram_account_ = v ? found->display_name : std::string();
+      challenge(r, s->scram_->server_first());
+    });
+  };
+  if (!srv.sign_in().pool(srv.readers())->submit(std::move(lookup))) {
+    s.sasl_busy_ = false;
+    srv.sign_in().count_busy();
+    fail(srv, s, r, "server busy");
+  }
+}
+
+}  // namespace
+
+void reset_sasl(Session& s) {
+  s.sasl_mech_.clear();
+  s.sasl_buffer_.clear();
+  s.scram_.reset();
+  s.scram_account_.clear();
+}
+
+void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
+  std::string message;
+  if (!s.sasl_buffer_.empty()) {
+    auto decoded = auth::unbase64(s.sasl_buffer_);
+    if (!decoded) return fail(srv, s, r, "invalid base64");
+    message = std::move(*decoded);
+  }
+  s.sasl_buffer_.clear();
+  if (!s.scram_) return client_first(srv, s, r, message);
+  if (!s.scram_account_.empty() && message.empty() && s.sasl_mech_ == "SCRAM-SHA-256+") {
+    // The client's answer to the server-final message: signed in.
+    const std::string account = s.scram_account_;
+    srv.sign_in().throttle().succeeded(irc::fold(account));
+    srv.sign_in().count_success();
+    reset_sasl(s);
+    srv.login(s, account);
+    srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
+    srv.try_complete_registration(s);
+    return;
+  }
+  if (s.sasl_mech_ != "SCRAM-SHA-256") return fail(srv, s, r, "unexpected message");
+  auto final = s.scram_->client_final(message);
+  // A wrong proof, or any proof for a decoy, is a failed sign-in for the throttle.
+  const bool denied =
+      (!final && final.error().kind == ErrorKind::kDenied) || (final && s.scram_account_.empty());
+  if (denied) {
+    srv.sign_in().throttle().failed(irc::fold(s.scram_->name()), s.host_,
+                                    SignInThrottle::Clock::now());
+    srv.sign_in().count_failure();
+    return fail(srv, s, r, "");
+  }
+  if (!final) return fail(srv, s, r, final.error().message);
+  s.sasl_mech_ = "SCRAM-SHA-256+";  // waiting for the client's "+"
+  challenge(r, *final);
+}
+
+}  // namespace pchat::server
