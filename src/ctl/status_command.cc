@@ -15,6 +15,7 @@
 #include "ctl/dr_status.h"
 #include "ctl/pool_target.h"
 #include "ctl/store_access.h"
+#include "dr/host_port.h"
 #include "dr/topology_file.h"
 #include "store/active_servers.h"
 #include "store/pool_state.h"
@@ -28,17 +29,21 @@ using nlohmann::json;
 
 Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::string& path,
                            int timeout_ms) {
+  // A server listening on every address is reached on this machine's loopback.
+  const std::string to = host == "*" || host == "0.0.0.0" || host.empty() ? "127.0.0.1"
+                         : host == "::"                                   ? "::1"
+                                                                          : host;
   asio::io_context io;
   beast::tcp_stream stream(io);
   http::response<http::string_body> res;
   beast::flat_buffer buf;
   http::request<http::string_body> req{http::verb::get, path, 11};
-  req.set(http::field::host, host);
+  req.set(http::field::host, dr::HostPort{to, port}.to_string());
   req.set(http::field::user_agent, "pchatctl");
   boost::system::error_code failure;
   stream.expires_after(std::chrono::milliseconds(timeout_ms));
   asio::ip::tcp::resolver resolver(io);
-  resolver.async_resolve(host, std::to_string(port), [&](auto ec, auto results) {
+  resolver.async_resolve(to, std::to_string(port), [&](auto ec, auto results) {
     if (ec) {
       failure = ec;
       return;
@@ -73,7 +78,7 @@ struct Row {
 };
 
 Row ask(const std::string& name, const std::string& dc, const std::string& host, uint16_t port) {
-  Row row{name, dc, fmt::format("{}:{}", host, port)};
+  Row row{name, dc, dr::HostPort{host, port}.to_string()};
   auto reply = http_get(host, port, "/healthz", 2000);
   if (!reply) {
     row.problem = reply.error().message;
@@ -120,13 +125,10 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
     }
   }
   for (const auto& hp : args.server_http) {
-    auto colon = hp.rfind(':');
-    if (colon == std::string::npos) {
-      return make_error(ErrorKind::kInvalidInput,
-                        "--server-http wants HOST:PORT, got '" + hp + "'");
-    }
-    rows.push_back(
-        ask(hp, "-", hp.substr(0, colon), static_cast<uint16_t>(std::stoi(hp.substr(colon + 1)))));
+    auto parsed = dr::parse_host_port(hp);
+    if (!parsed)
+      return make_error(ErrorKind::kInvalidInput, "--server-http: " + parsed.error().message);
+    rows.push_back(ask(hp, "-", parsed->host, parsed->port));
   }
   for (auto& r : rows) r.listed = store::contains_server(state->active_servers, r.name);
 

@@ -28,6 +28,8 @@ struct StatusArgs {
 Status pool_status(const StatusArgs& args, std::ostream& out);
 
 // GET http://host:port/path with a timeout; the body on 2xx/5xx, an Error otherwise.
+// `host` is an address (IPv6 without brackets) or a name; a wildcard listen host
+// ("*", 0.0.0.0, ::) is asked on loopback.
 struct HttpReply {
   int status = 0;
   std::string body;

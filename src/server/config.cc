@@ -2,30 +2,21 @@
 
 #include <toml++/toml.h>
 
-#include <charconv>
+#include "dr/host_port.h"
+
 #include <set>
 #include <stdexcept>
 
 namespace pchat::server {
 
+std::string Endpoint::to_string() const {
+  return dr::HostPort{host, port}.to_string();
+}
+
 Endpoint parse_endpoint(const std::string& s, const std::string& what) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
-    throw std::invalid_argument(what + ": expected HOST:PORT, got '" + s + "'");
-  }
-  Endpoint ep;
-  ep.host = s.substr(0, colon);
-  if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']') {
-    ep.host = ep.host.substr(1, ep.host.size() - 2);
-  }
-  auto port_s = s.substr(colon + 1);
-  unsigned port = 0;
-  auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
-  if (ec != std::errc() || p != port_s.data() + port_s.size() || port > 65535) {
-    throw std::invalid_argument(what + ": invalid port '" + port_s + "'");
-  }
-  ep.port = static_cast<uint16_t>(port);
-  return ep;
+  auto hp = dr::parse_host_port(s, /*min_port=*/0);
+  if (!hp) throw std::invalid_argument(what + ": " + hp.error().message);
+  return Endpoint{std::move(hp->host), hp->port};
 }
 
 namespace {

@@ -10,12 +10,20 @@
 
 namespace pchat::server {
 
+// A listen address as written: HOST is an IPv4 address, an IPv6 address (without
+// the brackets), a host name (resolved when binding: server/listen_address.h) or
+// "*" (every address of both families). Port 0: any free port.
 struct Endpoint {
   std::string host;
   uint16_t port = 0;
+
+  // "host:port", or "[v6]:port" when host contains ':'.
+  std::string to_string() const;
 };
 
-// Parses "HOST:PORT" or "[V6]:PORT". Throws std::invalid_argument with a message.
+// Parses "1.2.3.4:PORT", "[V6]:PORT", "NAME:PORT" or "*:PORT" (port 0-65535).
+// Throws std::invalid_argument starting with `what` and saying what is wrong (an
+// unbracketed IPv6 address, a malformed host name, a bad port).
 Endpoint parse_endpoint(const std::string& s, const std::string& what);
 
 struct ServerConfig {

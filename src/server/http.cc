@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/http_search.h"
+#include "server/listen_address.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -16,14 +17,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 AdminHttp::AdminHttp(asio::io_context& io, Server& server, MetricsRegistry& metrics)
-    : io_(io),
-      server_(server),
-      metrics_(metrics),
-      listener_(io, [this](tcp::socket sock) { return serve(std::move(sock)); }) {}
+    : io_(io), server_(server), metrics_(metrics), listener_(io, "http", [this](tcp::socket sock) {
+        asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+      }) {}
 
 void AdminHttp::listen(const Endpoint& ep) {
-  const uint16_t port = listener_.listen(ep);
-  spdlog::info("http: admin API on {}:{}", ep.host, port);
+  spdlog::info("http: admin API on {}", format_addresses(listener_.listen(ep)));
 }
 
 void AdminHttp::stop() {

@@ -33,7 +33,7 @@ class Server;
 class AdminHttp {
  public:
   AdminHttp(boost::asio::io_context& io, Server& server, MetricsRegistry& metrics);
-  // Binds and starts accepting. Throws boost::system::system_error on bind failure.
+  // Binds every address of `ep` and starts accepting. Throws ListenError.
   void listen(const Endpoint& ep);
   void stop();
   // Extra /healthz fields about the stores (pool mode: the store selector's view).

@@ -352,7 +352,8 @@ int run(server::ServerConfig cfg) {
     srv.listen();
     http.listen(cfg.http_listen);
   } catch (const std::exception& e) {
-    spdlog::critical("cannot listen: {}", e.what());
+    // e.g. "cannot listen on [::1]:6697: Address already in use".
+    spdlog::critical("{}", e.what());
     if (comp_service) comp_service->stop();
     writer.stop();
     stream.stop();

@@ -34,6 +34,7 @@
 #include "irc/message.h"
 #include "server/channel.h"
 #include "server/config.h"
+#include "server/listener.h"
 #include "server/pool_presence.h"
 #include "server/response.h"
 #include "server/session.h"
@@ -84,7 +85,8 @@ class Server {
   // The Server a session belongs to.
   static Server& of(Session& s);
 
-  // Listener. REQUIRES: called once.
+  // Opens the IRC listener on config.irc_listen (every address it stands for:
+  // server/listener.h). Throws ListenError. REQUIRES: called once.
   void listen();
   // Graceful stop, first half: no new clients, no new lines read from clients.
   void stop_accepting();
@@ -282,7 +284,8 @@ class Server {
   void change_nick(Session& s, const std::string& nick, const ResponsePtr& r);
 
  private:
-  asio::awaitable<void> accept_loop();
+  // A new IRC connection: a session, or a bounce when not active or draining.
+  void on_accept(tcp::socket sock);
   // Tells a client to use an active server (RPL_BOUNCE), then closes it.
   void bounce(std::shared_ptr<Session> s, const std::string& why);
   // On the loop: one pool_state read at a time, then apply_pool_state().
@@ -309,7 +312,7 @@ class Server {
   store::Writer* writer_;
   store::ReaderPool* readers_;
   MetricsRegistry& metrics_;
-  tcp::acceptor acceptor_;
+  Listener listener_;
   bool accepting_ = false;
   std::chrono::system_clock::time_point started_at_;
 

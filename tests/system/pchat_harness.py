@@ -85,6 +85,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def host_port(host: str, port: int) -> str:
+    """``HOST:PORT`` as pchatd reads it: IPv6 addresses in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def wait_until(cond: Callable[[], object], timeout: float, what: str, interval: float = 0.05):
     """Poll ``cond`` until it returns a truthy value (returned); raise ``TimeoutError``."""
     deadline = time.monotonic() + timeout
@@ -230,6 +235,8 @@ class PchatServer:
         self.name = name or f"pchatd{next(self._names)}"
         self.irc_port = free_port()
         self.http_port = free_port()
+        # Host part of --irc-listen: an address ("::1" without brackets), a name or "*".
+        self.irc_host = "127.0.0.1"
         self.data_dir: Optional[pathlib.Path] = None
         self.extra_args: list = []
         self.proc: Optional[subprocess.Popen] = None
@@ -258,7 +265,7 @@ class PchatServer:
         cmd = [
             str(binary("pchatd")),
             "--data-dir", str(self.data_dir),
-            "--irc-listen", f"127.0.0.1:{self.irc_port}",
+            "--irc-listen", host_port(self.irc_host, self.irc_port),
             "--http-listen", f"127.0.0.1:{self.http_port}",
             *self.extra_args,
         ]
