@@ -19,6 +19,7 @@ struct Endpoint {
 
   // "host:port", or "[v6]:port" when host contains ':'.
   std::string to_string() const;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
 // Parses "1.2.3.4:PORT", "[V6]:PORT", "NAME:PORT" or "*:PORT" (port 0-65535).
@@ -26,6 +27,8 @@ struct Endpoint {
 // unbracketed IPv6 address, a malformed host name, a bad port).
 Endpoint parse_endpoint(const std::string& s, const std::string& what);
 
+// A new key must also be listed in server/reload.cc (live or restart-only), so that
+// SIGHUP never ignores a change to it silently.
 struct ServerConfig {
   std::filesystem::path data_dir = "pchat-data";
   Endpoint irc_listen{"127.0.0.1", 6667};

@@ -2,6 +2,7 @@
 //
 // Start-up: configuration -> private PostgreSQL (standalone) -> schema migrations ->
 // store writer and readers -> IRC and admin HTTP listeners -> event loop.
+// SIGHUP: reload the live settings of the --config file (server/sighup.h).
 // SIGTERM/SIGINT: stop accepting and reading, let queued messages commit and their
 // acknowledgements go out (up to kDrainTimeout), close every client with ERROR,
 // stop the store threads, stop PostgreSQL.
@@ -34,6 +35,7 @@
 #include "server/http.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/sighup.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
@@ -100,7 +102,9 @@ Status seed_active_servers(const std::string& conninfo, const std::vector<std::s
   return ok_status();
 }
 
-int run(server::ServerConfig cfg) {
+int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
+        const server::SighupHandler::Build& build) {
+  const server::ServerConfig loaded = cfg;  // before pool mode fills in its values
   std::optional<store::Instance> instance;
   std::optional<server::Server::PoolView> pool_view;
   std::string conninfo;
@@ -386,8 +390,13 @@ int run(server::ServerConfig cfg) {
     drain_deadline = std::chrono::steady_clock::now() + kDrainTimeout;
     wait_drain();
   });
+  std::optional<server::SighupHandler> hup;
+  hup.emplace(io, srv, config_file, build, loaded);
+  hup->start();
   spdlog::info("pchatd ready");
   io.run();
+  hup.reset();
+  std::signal(SIGHUP, SIG_IGN);
   if (selector) selector->stop();
   if (comp_service) comp_service->stop();
   writer.stop();
@@ -408,6 +417,9 @@ int run(server::ServerConfig cfg) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // SIGHUP reloads (server/sighup.h) once the server runs; until then it is ignored
+  // rather than fatal. Children get the default back (core/process.h).
+  std::signal(SIGHUP, SIG_IGN);
   // Store connections give up after 3 s (unless the environment says otherwise): a
   // store that does not answer must not hold a server's threads for long.
   setenv("PGCONNECT_TIMEOUT", "3", /*overwrite=*/0);
@@ -468,10 +480,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  try {
+  // The configuration from the file, then the flags given on the command line (they
+  // win); built again on SIGHUP. Throws std::exception naming what is wrong.
+  auto build = [&]() -> server::ServerConfig {
     server::ServerConfig merged;
     if (!config_file.empty()) server::load_config_file(config_file, merged);
-    // Flags given on the command line win over the file.
     auto given = [&](const char* name) { return app.count(name) > 0; };
     if (given("--server-name")) merged.server_name = cfg.server_name;
     if (given("--allow-guests")) merged.allow_guests = cfg.allow_guests;
@@ -506,8 +519,12 @@ int main(int argc, char** argv) {
     if (!http_listen.empty()) {
       merged.http_listen = server::parse_endpoint(http_listen, "--http-listen");
     }
+    return merged;
+  };
+  try {
+    server::ServerConfig merged = build();
     init_logging(merged.log_level);
-    return run(std::move(merged));
+    return run(std::move(merged), config_file, build);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pchatd: error: %s\n", e.what());
     return 1;

@@ -13,6 +13,7 @@
 #include "server/history_query.h"
 #include "server/listen_address.h"
 #include "server/msgid.h"
+#include "server/reload.h"
 #include "server/room_policy.h"
 #include "server/text_limits.h"
 #include "store/history.h"
@@ -79,6 +80,10 @@ void Server::listen() {
   auto bound = listener_.listen(config_.irc_listen);
   accepting_ = true;
   spdlog::info("irc: listening on {}", format_addresses(bound));
+}
+
+void Server::reconfigure(const ServerConfig& next) {
+  copy_live_keys(config_, next);
 }
 
 void Server::on_accept(tcp::socket sock) {

@@ -102,6 +102,9 @@ class Server {
 
   const std::string& name() const { return config_.server_name; }
   const ServerConfig& config() const { return config_; }
+  // SIGHUP: takes the live keys of `next` (server/reload.h); new clients and every
+  // later check see them. On the loop.
+  void reconfigure(const ServerConfig& next);
   asio::io_context& io() { return io_; }
   store::Writer* writer() { return writer_; }
   store::ReaderPool* readers() { return readers_; }
@@ -308,7 +311,7 @@ class Server {
   void register_commands();
 
   asio::io_context& io_;
-  const ServerConfig config_;
+  ServerConfig config_;  // live keys change on SIGHUP (reconfigure)
   store::Writer* writer_;
   store::ReaderPool* readers_;
   MetricsRegistry& metrics_;
