@@ -12,6 +12,7 @@
 
 #include <ostream>
 
+#include "core/secret_file.h"
 #include "ctl/dr_status.h"
 #include "ctl/pool_target.h"
 #include "ctl/store_access.h"
@@ -28,7 +29,7 @@ namespace http = beast::http;
 using nlohmann::json;
 
 Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::string& path,
-                           int timeout_ms) {
+                           int timeout_ms, const std::string& admin_token) {
   // A server listening on every address is reached on this machine's loopback.
   const std::string to = host == "*" || host == "0.0.0.0" || host.empty() ? "127.0.0.1"
                          : host == "::"                                   ? "::1"
@@ -40,6 +41,7 @@ Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::st
   http::request<http::string_body> req{http::verb::get, path, 11};
   req.set(http::field::host, dr::HostPort{to, port}.to_string());
   req.set(http::field::user_agent, "pchatctl");
+  if (!admin_token.empty()) req.set(http::field::authorization, "Bearer " + admin_token);
   boost::system::error_code failure;
   stream.expires_after(std::chrono::milliseconds(timeout_ms));
   asio::ip::tcp::resolver resolver(io);
@@ -67,6 +69,15 @@ Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::st
   return HttpReply{static_cast<int>(res.result_int()), res.body()};
 }
 
+Result<std::string> admin_token_for(const std::filesystem::path& data_dir,
+                                    const std::filesystem::path& topology_token_file) {
+  const auto file = !topology_token_file.empty() ? topology_token_file : data_dir / "admin-token";
+  auto token = read_secret_file(file, /*create_if_missing=*/false);
+  if (!token && token.error().kind == ErrorKind::kNotFound) return std::string();
+  if (!token) return token.error();
+  return *token;
+}
+
 namespace {
 
 struct Row {
@@ -77,9 +88,10 @@ struct Row {
   std::string problem;
 };
 
-Row ask(const std::string& name, const std::string& dc, const std::string& host, uint16_t port) {
+Row ask(const std::string& name, const std::string& dc, const std::string& host, uint16_t port,
+        const std::string& token) {
   Row row{name, dc, dr::HostPort{host, port}.to_string()};
-  auto reply = http_get(host, port, "/healthz", 2000);
+  auto reply = http_get(host, port, "/healthz", 2000, token);
   if (!reply) {
     row.problem = reply.error().message;
     return row;
@@ -118,17 +130,19 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
   auto state = store::read_pool_state(mgc);
   if (!state) return state.error();
 
+  auto token = admin_token_for(args.data_dir, topo ? topo->admin_token_file : "");
+  if (!token) return token.error();
   std::vector<Row> rows;
   if (topo) {
     for (const auto& s : topo->servers) {
-      rows.push_back(ask(s.name, s.datacenter, s.http_listen.host, s.http_listen.port));
+      rows.push_back(ask(s.name, s.datacenter, s.http_listen.host, s.http_listen.port, *token));
     }
   }
   for (const auto& hp : args.server_http) {
     auto parsed = dr::parse_host_port(hp);
     if (!parsed)
       return make_error(ErrorKind::kInvalidInput, "--server-http: " + parsed.error().message);
-    rows.push_back(ask(hp, "-", parsed->host, parsed->port));
+    rows.push_back(ask(hp, "-", parsed->host, parsed->port, *token));
   }
   for (auto& r : rows) r.listed = store::contains_server(state->active_servers, r.name);
 

@@ -95,6 +95,8 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.max_channels_per_client = get_int(file, node, key, 1, 10000);
     } else if (key == "files_listen") {
       c.files_listen = parse_endpoint(get<std::string>(file, node, key), where(file, node, key));
+    } else if (key == "admin_token_file") {
+      c.admin_token_file = get<std::string>(file, node, key);
     } else if (key == "files_url") {
       c.files_url = get<std::string>(file, node, key);
     } else if (key == "reader_threads") {

@@ -75,6 +75,10 @@ struct ServerConfig {
   // soju.im/FILEHOST (default: http://HOST:PORT of the listener).
   std::optional<Endpoint> files_listen;
   std::string files_url;
+  // The admin API's bearer token (server/http.h): this file's first line, read at
+  // start and again on SIGHUP. Empty: the topology's [pool] admin_token_file in pool
+  // mode, DATA_DIR/admin-token standalone; created (0600) when absent.
+  std::filesystem::path admin_token_file;
 };
 
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws

@@ -30,6 +30,7 @@
 #include "dr/monitor/dr_metrics.h"
 #include "dr/store_selector.h"
 #include "dr/topology_file.h"
+#include "server/admin_token.h"
 #include "server/config.h"
 #include "server/file_host.h"
 #include "server/http.h"
@@ -111,6 +112,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   std::shared_ptr<store::StoreTarget> target;
   std::vector<dr::StoreSelector::Candidate> candidates;
   std::optional<compliance::ServiceOptions> comp;  // compliance enabled
+  std::filesystem::path topology_token_file;       // pool mode: [pool] admin_token_file
   if (!cfg.topology_file.empty()) {
     // Pool member: the published topology names this server's listeners and stores.
     auto topo = dr::load_topology(cfg.topology_file);
@@ -130,6 +132,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
       return 1;
     }
     cfg.server_name = me->name;
+    topology_token_file = topo->admin_token_file;
     if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
     // Every mgc store of the topology is a candidate; the selector uses the one with
@@ -322,6 +325,15 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   });
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
+  const auto token_file = server::admin_token_path(cfg, topology_token_file);
+  std::string admin_token;
+  try {
+    admin_token = server::load_admin_token(token_file);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  http.set_token(admin_token);
   if (selector) {
     http.set_store_report([&selector] {
       auto st = selector->status();
@@ -392,6 +404,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   });
   std::optional<server::SighupHandler> hup;
   hup.emplace(io, srv, config_file, build, loaded);
+  hup->add_hook(server::admin_token_reloader(http, token_file, admin_token));
   hup->start();
   spdlog::info("pchatd ready");
   io.run();
@@ -435,8 +448,13 @@ int main(int argc, char** argv) {
   app.add_option("--irc-listen", irc_listen, "IRC listener HOST:PORT (default 127.0.0.1:6667)");
   app.add_option(
       "--http-listen", http_listen,
-      "Admin HTTP listener HOST:PORT for /healthz and /metrics (default 127.0.0.1:8080)");
+      "Admin HTTP listener HOST:PORT (default 127.0.0.1:8080): /healthz and /metrics open, "
+      "the rest needs the admin token");
   app.add_option("--server-name", cfg.server_name, "Server name shown to clients");
+  std::string admin_token_file;
+  app.add_option("--admin-token-file", admin_token_file,
+                 "Admin API bearer token file, read again on SIGHUP (default: the topology's "
+                 "[pool] admin_token_file, or DATA/admin-token; created when absent)");
   std::string files_listen;
   app.add_option("--files-listen", files_listen,
                  "File host for rooms (soju.im/FILEHOST): HTTP listener HOST:PORT (default: off)");
@@ -508,6 +526,7 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--files-url (files_url) needs --files-listen (files_listen)");
     }
     if (!data_dir.empty()) merged.data_dir = data_dir;
+    if (!admin_token_file.empty()) merged.admin_token_file = admin_token_file;
     if (topology_file.empty() != pool_server.empty()) {
       throw std::invalid_argument("--topology and --server go together");
     }

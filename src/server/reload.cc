@@ -73,6 +73,7 @@ const std::vector<Key>& keys() {
       key<&ServerConfig::compliance>("compliance", kRestart),
       key<&ServerConfig::files_listen>("files_listen", kRestart),
       key<&ServerConfig::files_url>("files_url", kRestart),
+      key<&ServerConfig::admin_token_file>("admin_token_file", kRestart),
   };
   return all;
 }

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from typing import Callable, Iterable, Optional
@@ -371,17 +372,47 @@ class PchatServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.http_port}/{path.lstrip('/')}"
 
-    def http_get(self, path: str, timeout: float = 5.0) -> tuple:
-        """GET ``path`` on the admin API; returns ``(status, body_text)``."""
+    def admin_token_file(self) -> pathlib.Path:
+        """The admin token file pchatd uses: --admin-token-file, else the topology's
+        [pool] admin_token_file (default ``admin-token`` beside it), else DATA/admin-token."""
+        args = [str(a) for a in self.extra_args]
+        if "--admin-token-file" in args:
+            return pathlib.Path(args[args.index("--admin-token-file") + 1])
+        if "--topology" in args:
+            topology = pathlib.Path(args[args.index("--topology") + 1]).resolve()
+            named = tomllib.loads(topology.read_text()).get("pool", {}).get("admin_token_file")
+            path = pathlib.Path(named or "admin-token")
+            return path if path.is_absolute() else topology.parent / path
+        return self.data_dir / "admin-token"
+
+    def admin_token(self) -> str:
+        """The admin API token (first line of ``admin_token_file()``)."""
+        return self.admin_token_file().read_text().splitlines()[0].strip()
+
+    def http_request(self, method: str, path: str, token=True, timeout: float = 5.0) -> tuple:
+        """``method path`` on the admin API; returns ``(status, body_text)``.
+
+        ``token``: True sends this server's admin token, a string sends that string,
+        None sends no Authorization header."""
+        req = urllib.request.Request(self.url(path), method=method,
+                                     data=b"" if method == "POST" else None)
+        if token is True:
+            token = self.admin_token()
+        if token is not None:
+            req.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(self.url(path), timeout=timeout) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return resp.status, resp.read().decode("utf-8", errors="replace")
         except urllib.error.HTTPError as err:
             return err.code, err.read().decode("utf-8", errors="replace")
 
+    def http_get(self, path: str, timeout: float = 5.0, token=True) -> tuple:
+        """GET ``path`` on the admin API with the admin token; ``(status, body_text)``."""
+        return self.http_request("GET", path, token=token, timeout=timeout)
+
     def metrics(self) -> dict:
         """/metrics parsed into ``{"name{labels}": float}`` (comments skipped)."""
-        status, body = self.http_get("/metrics")
+        status, body = self.http_get("/metrics", token=None)  # open to scrapers
         if status != 200:
             raise HarnessError(f"{self.name}: /metrics answered {status}")
         out = {}
@@ -415,7 +446,7 @@ class PchatServer:
             self.proc = None
             raise HarnessError(f"{self.name} exited with {code} during start:\n{self.log_tail()}")
         try:
-            return self.http_get("/healthz", timeout=1.0)[0] == 200
+            return self.http_get("/healthz", timeout=1.0, token=None)[0] == 200
         except OSError:
             return False
 
