@@ -40,17 +40,21 @@ Listener::Listener(asio::io_context& io, std::string name, Accept on_accept)
 std::vector<tcp::endpoint> Listener::listen(const Endpoint& ep) {
   auto plan = resolve_listen(ep);
   if (!plan) throw ListenError("cannot listen on " + ep.to_string() + ": " + plan.error().message);
+  return listen(ep, *plan);
+}
+
+std::vector<tcp::endpoint> Listener::listen(const Endpoint& ep, const ListenAddresses& plan) {
   // Several sockets: each IPv6 one takes only IPv6, so "*" gets both families on
   // any kernel setting and "localhost" binds ::1 beside 127.0.0.1.
-  const bool v6_only = plan->addresses.size() > 1;
+  const bool v6_only = plan.addresses.size() > 1;
   std::vector<tcp::endpoint> bound;
   std::vector<std::string> skipped;
   uint16_t port = ep.port;
-  for (tcp::endpoint e : plan->addresses) {
+  for (tcp::endpoint e : plan.addresses) {
     e.port(port);
     auto a = std::make_shared<tcp::acceptor>(io_);
     if (auto ec = bind_one(*a, e, v6_only)) {
-      if (plan->skippable && is_absent_address(ec)) {
+      if (plan.skippable && is_absent_address(ec)) {
         skipped.push_back(format_address(e) + " (" + ec.message() + ")");
         continue;
       }

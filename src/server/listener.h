@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/config.h"
+#include "server/listen_address.h"
 
 namespace pchat::server {
 
@@ -37,6 +38,9 @@ class Listener {
   // (nothing left open) on any other failure. REQUIRES: not listening; on the loop's
   // thread or before it runs.
   std::vector<boost::asio::ip::tcp::endpoint> listen(const Endpoint& ep);
+  // The same for addresses already resolved (`ep` names them in messages).
+  std::vector<boost::asio::ip::tcp::endpoint> listen(const Endpoint& ep,
+                                                     const ListenAddresses& plan);
   // Closes every listening socket; accepted connections are not affected. Idempotent.
   void stop();
   // The port bound (0 before listen()).
