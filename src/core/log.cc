@@ -6,12 +6,21 @@
 
 namespace pchat {
 
-void init_logging(const std::string& level) {
+spdlog::level::level_enum parse_log_level(const std::string& level) {
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") {
     throw std::invalid_argument("unknown log level '" + level +
                                 "' (use trace, debug, info, warn, error or off)");
   }
+  return lvl;
+}
+
+void set_log_level(const std::string& level) {
+  spdlog::default_logger()->set_level(parse_log_level(level));
+}
+
+void init_logging(const std::string& level) {
+  auto lvl = parse_log_level(level);
   auto logger = spdlog::stderr_color_mt("pchat");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   logger->set_level(lvl);

@@ -15,4 +15,12 @@ namespace pchat {
 // trace, debug, info, warn, error, off. Throws std::invalid_argument on an unknown level.
 void init_logging(const std::string& level);
 
+// Checks `level` (trace, debug, info, warn, error or off); throws
+// std::invalid_argument naming it and the accepted values otherwise.
+spdlog::level::level_enum parse_log_level(const std::string& level);
+
+// Changes the level of the logger init_logging set up (SIGHUP reload). Throws like
+// parse_log_level. Thread-safe.
+void set_log_level(const std::string& level);
+
 }  // namespace pchat

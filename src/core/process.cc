@@ -5,9 +5,11 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -25,6 +27,20 @@ std::vector<char*> to_cstrs(std::vector<std::string>& v) {
 
 }  // namespace
 
+int child_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 65536;
+  return static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
+}
+
+void child_keep_std_fds_only(int limit) noexcept {
+  if (close_range(3, ~0U, 0) != 0) {
+    for (int fd = 3; fd < limit; ++fd) close(fd);
+  }
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+}
+
 Result<pid_t> spawn_process(const SpawnOptions& o) {
   if (o.argv.empty()) return make_error(ErrorKind::kInvalidInput, "empty argv");
   // Everything the child needs is prepared before fork: after it, only
@@ -40,6 +56,7 @@ Result<pid_t> spawn_process(const SpawnOptions& o) {
   const int out_fd = o.stdout_fd >= 0 ? o.stdout_fd : devnull;
   const int err_fd = o.stderr_fd >= 0 ? o.stderr_fd : out_fd;
   const char* cwd = o.cwd.empty() ? nullptr : o.cwd.c_str();
+  const int fd_limit = child_fd_limit();
 
   pid_t pid = fork();
   if (pid < 0) {
@@ -56,6 +73,7 @@ Result<pid_t> spawn_process(const SpawnOptions& o) {
     if (in >= 0) dup2(in, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
+    child_keep_std_fds_only(fd_limit);
     if (o.gid) {
       if (setgroups(0, nullptr) != 0 || setgid(*o.gid) != 0) _exit(126);
     }

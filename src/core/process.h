@@ -24,7 +24,18 @@ struct SpawnOptions {
 };
 
 // fork+exec. Returns the child's pid; the child reports exec failure as exit 127.
+// The child gets only stdin (/dev/null), stdout and stderr: every other descriptor
+// (listening and client sockets, store connections, files) is closed before exec,
+// and the signals pchatd ignores (SIGPIPE, SIGHUP) are back to their default.
 Result<pid_t> spawn_process(const SpawnOptions& options);
+
+// For code that forks on its own: call child_fd_limit() before fork, and
+// child_keep_std_fds_only(limit) in the child after its dup2()s, before exec.
+// The latter closes every descriptor from 3 up (close_range, or one by one below
+// `limit` where the kernel has no close_range) and restores SIGPIPE and SIGHUP to
+// SIG_DFL. Async-signal-safe.
+int child_fd_limit();
+void child_keep_std_fds_only(int limit) noexcept;
 
 // Runs to completion, capturing stdout+stderr (output truncated at 64 KiB).
 // Returns the exit code (128+signal when killed) and sets *output.

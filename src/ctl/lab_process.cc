@@ -44,6 +44,7 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const fs::pat
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
+  const int fd_limit = child_fd_limit();
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -59,6 +60,7 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const fs::pat
     if (in >= 0) dup2(in, 0);
     dup2(logfd, 1);
     dup2(logfd, 2);
+    child_keep_std_fds_only(fd_limit);
     if (gid && (setgroups(0, nullptr) != 0 || setgid(*gid) != 0)) _exit(126);
     if (uid && setuid(*uid) != 0) _exit(126);
     if (chdir("/") != 0) _exit(126);

@@ -12,9 +12,11 @@
 
 #include <ostream>
 
+#include "core/secret_file.h"
 #include "ctl/dr_status.h"
 #include "ctl/pool_target.h"
 #include "ctl/store_access.h"
+#include "dr/host_port.h"
 #include "dr/topology_file.h"
 #include "store/active_servers.h"
 #include "store/pool_state.h"
@@ -27,18 +29,23 @@ namespace http = beast::http;
 using nlohmann::json;
 
 Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::string& path,
-                           int timeout_ms) {
+                           int timeout_ms, const std::string& admin_token) {
+  // A server listening on every address is reached on this machine's loopback.
+  const std::string to = host == "*" || host == "0.0.0.0" || host.empty() ? "127.0.0.1"
+                         : host == "::"                                   ? "::1"
+                                                                          : host;
   asio::io_context io;
   beast::tcp_stream stream(io);
   http::response<http::string_body> res;
   beast::flat_buffer buf;
   http::request<http::string_body> req{http::verb::get, path, 11};
-  req.set(http::field::host, host);
+  req.set(http::field::host, dr::HostPort{to, port}.to_string());
   req.set(http::field::user_agent, "pchatctl");
+  if (!admin_token.empty()) req.set(http::field::authorization, "Bearer " + admin_token);
   boost::system::error_code failure;
   stream.expires_after(std::chrono::milliseconds(timeout_ms));
   asio::ip::tcp::resolver resolver(io);
-  resolver.async_resolve(host, std::to_string(port), [&](auto ec, auto results) {
+  resolver.async_resolve(to, std::to_string(port), [&](auto ec, auto results) {
     if (ec) {
       failure = ec;
       return;
@@ -62,6 +69,15 @@ Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::st
   return HttpReply{static_cast<int>(res.result_int()), res.body()};
 }
 
+Result<std::string> admin_token_for(const std::filesystem::path& data_dir,
+                                    const std::filesystem::path& topology_token_file) {
+  const auto file = !topology_token_file.empty() ? topology_token_file : data_dir / "admin-token";
+  auto token = read_secret_file(file, /*create_if_missing=*/false);
+  if (!token && token.error().kind == ErrorKind::kNotFound) return std::string();
+  if (!token) return token.error();
+  return *token;
+}
+
 namespace {
 
 struct Row {
@@ -72,9 +88,10 @@ struct Row {
   std::string problem;
 };
 
-Row ask(const std::string& name, const std::string& dc, const std::string& host, uint16_t port) {
-  Row row{name, dc, fmt::format("{}:{}", host, port)};
-  auto reply = http_get(host, port, "/healthz", 2000);
+Row ask(const std::string& name, const std::string& dc, const std::string& host, uint16_t port,
+        const std::string& token) {
+  Row row{name, dc, dr::HostPort{host, port}.to_string()};
+  auto reply = http_get(host, port, "/healthz", 2000, token);
   if (!reply) {
     row.problem = reply.error().message;
     return row;
@@ -113,20 +130,19 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
   auto state = store::read_pool_state(mgc);
   if (!state) return state.error();
 
+  auto token = admin_token_for(args.data_dir, topo ? topo->admin_token_file : "");
+  if (!token) return token.error();
   std::vector<Row> rows;
   if (topo) {
     for (const auto& s : topo->servers) {
-      rows.push_back(ask(s.name, s.datacenter, s.http_listen.host, s.http_listen.port));
+      rows.push_back(ask(s.name, s.datacenter, s.http_listen.host, s.http_listen.port, *token));
     }
   }
   for (const auto& hp : args.server_http) {
-    auto colon = hp.rfind(':');
-    if (colon == std::string::npos) {
-      return make_error(ErrorKind::kInvalidInput,
-                        "--server-http wants HOST:PORT, got '" + hp + "'");
-    }
-    rows.push_back(
-        ask(hp, "-", hp.substr(0, colon), static_cast<uint16_t>(std::stoi(hp.substr(colon + 1)))));
+    auto parsed = dr::parse_host_port(hp);
+    if (!parsed)
+      return make_error(ErrorKind::kInvalidInput, "--server-http: " + parsed.error().message);
+    rows.push_back(ask(hp, "-", parsed->host, parsed->port, *token));
   }
   for (auto& r : rows) r.listed = store::contains_server(state->active_servers, r.name);
 

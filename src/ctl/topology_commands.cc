@@ -70,7 +70,8 @@ json topology_json(const dr::Topology& t) {
         {"identity", "service:" + t.pool_fqdn},
         {"max_servers", t.max_servers},
         {"max_active_servers", t.max_active_servers},
-        {"active_servers", t.active_servers}}},
+        {"active_servers", t.active_servers},
+        {"admin_token_file", t.admin_token_file.string()}}},
       {"datacenters", dcs},
       {"low_latency_links", links},
       {"servers", servers},
@@ -99,6 +100,7 @@ void print_topology(std::ostream& out, const dr::Topology& t) {
   out << fmt::format("pool              {}  (identity service:{})\n", t.pool_fqdn, t.pool_fqdn);
   out << fmt::format("limits            {} servers, {} active\n", t.max_servers,
                      t.max_active_servers);
+  out << fmt::format("admin token file  {}\n", or_dash(t.admin_token_file.string()));
   out << "datacenters\n";
   for (const auto& d : t.datacenters) {
     out << fmt::format("  {:<6} {}\n", d.name, or_dash(d.description));

@@ -70,7 +70,7 @@ bool same_hostname(std::string_view a, std::string_view b) {
   return true;
 }
 
-Result<HostPort> parse_host_port(std::string_view text) {
+Result<HostPort> parse_host_port(std::string_view text, uint16_t min_port) {
   auto bad = [&](const std::string& why) {
     return make_error(ErrorKind::kInvalidInput,
                       "bad address '" + std::string(text) + "': " + why + " (expected HOST:PORT)");
@@ -96,7 +96,9 @@ Result<HostPort> parse_host_port(std::string_view text) {
   if (ec != std::errc() || end != port_s.data() + port_s.size()) {
     return bad("port '" + std::string(port_s) + "' is not a number");
   }
-  if (port < 1 || port > 65535) return bad("port " + std::string(port_s) + " is not in 1-65535");
+  if (port < min_port || port > 65535) {
+    return bad("port " + std::string(port_s) + " is not in " + std::to_string(min_port) + "-65535");
+  }
   return HostPort{std::move(host), static_cast<uint16_t>(port)};
 }
 

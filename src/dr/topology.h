@@ -147,7 +147,11 @@ struct Topology {
   int max_servers = kDefaultMaxServers;
   int max_active_servers = kDefaultMaxActiveServers;
   std::vector<std::string> active_servers;  // initial active list (server names)
-  std::vector<Datacenter> datacenters;      // sorted by name
+  // The admin API's bearer token (server/http.h), shared by the pool's servers and
+  // read by pchatctl --topology: [pool] admin_token_file, default "admin-token"
+  // beside the topology file; empty for a topology built in code.
+  std::filesystem::path admin_token_file;
+  std::vector<Datacenter> datacenters;  // sorted by name
   std::vector<LowLatencyLink> low_latency_links;
   std::vector<Server> servers;  // file order
   std::vector<Store> stores;    // at most one per role, in StoreRole order

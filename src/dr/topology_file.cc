@@ -21,7 +21,8 @@ using Keys = std::vector<std::string_view>;
 
 const Keys kRootKeys = {"pool",   "datacenters",  "low_latency_links", "servers",
                         "stores", "log_shipping", "mirroring"};
-const Keys kPoolKeys = {"fqdn", "max_servers", "max_active_servers", "active_servers"};
+const Keys kPoolKeys = {"fqdn", "max_servers", "max_active_servers", "active_servers",
+                        "admin_token_file"};
 const Keys kDatacenterKeys = {"description"};
 const Keys kLinkKeys = {"datacenters", "description"};
 const Keys kServerKeys = {"name", "datacenter", "irc_listen", "http_listen"};
@@ -227,6 +228,10 @@ class Parser {
     integer(p, "max_servers", "pool", 1, 1000, t_.max_servers);
     integer(p, "max_active_servers", "pool", 1, 1000, t_.max_active_servers);
     t_.active_servers = strings(p, "active_servers", "pool");
+    if (!path(p, "admin_token_file", "pool", t_.admin_token_file) && !base_dir_.empty() &&
+        !p.contains("admin_token_file")) {
+      t_.admin_token_file = base_dir_ / "admin-token";
+    }
   }
 
   void parse_datacenters(const toml::table& dcs) {

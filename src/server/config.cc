@@ -2,30 +2,21 @@
 
 #include <toml++/toml.h>
 
-#include <charconv>
+#include "dr/host_port.h"
+
 #include <set>
 #include <stdexcept>
 
 namespace pchat::server {
 
+std::string Endpoint::to_string() const {
+  return dr::HostPort{host, port}.to_string();
+}
+
 Endpoint parse_endpoint(const std::string& s, const std::string& what) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
-    throw std::invalid_argument(what + ": expected HOST:PORT, got '" + s + "'");
-  }
-  Endpoint ep;
-  ep.host = s.substr(0, colon);
-  if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']') {
-    ep.host = ep.host.substr(1, ep.host.size() - 2);
-  }
-  auto port_s = s.substr(colon + 1);
-  unsigned port = 0;
-  auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
-  if (ec != std::errc() || p != port_s.data() + port_s.size() || port > 65535) {
-    throw std::invalid_argument(what + ": invalid port '" + port_s + "'");
-  }
-  ep.port = static_cast<uint16_t>(port);
-  return ep;
+  auto hp = dr::parse_host_port(s, /*min_port=*/0);
+  if (!hp) throw std::invalid_argument(what + ": " + hp.error().message);
+  return Endpoint{std::move(hp->host), hp->port};
 }
 
 namespace {
@@ -104,6 +95,8 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.max_channels_per_client = get_int(file, node, key, 1, 10000);
     } else if (key == "files_listen") {
       c.files_listen = parse_endpoint(get<std::string>(file, node, key), where(file, node, key));
+    } else if (key == "admin_token_file") {
+      c.admin_token_file = get<std::string>(file, node, key);
     } else if (key == "files_url") {
       c.files_url = get<std::string>(file, node, key);
     } else if (key == "reader_threads") {

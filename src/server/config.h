@@ -10,14 +10,25 @@
 
 namespace pchat::server {
 
+// A listen address as written: HOST is an IPv4 address, an IPv6 address (without
+// the brackets), a host name (resolved when binding: server/listen_address.h) or
+// "*" (every address of both families). Port 0: any free port.
 struct Endpoint {
   std::string host;
   uint16_t port = 0;
+
+  // "host:port", or "[v6]:port" when host contains ':'.
+  std::string to_string() const;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
-// Parses "HOST:PORT" or "[V6]:PORT". Throws std::invalid_argument with a message.
+// Parses "1.2.3.4:PORT", "[V6]:PORT", "NAME:PORT" or "*:PORT" (port 0-65535).
+// Throws std::invalid_argument starting with `what` and saying what is wrong (an
+// unbracketed IPv6 address, a malformed host name, a bad port).
 Endpoint parse_endpoint(const std::string& s, const std::string& what);
 
+// A new key must also be listed in server/reload.cc (live or restart-only), so that
+// SIGHUP never ignores a change to it silently.
 struct ServerConfig {
   std::filesystem::path data_dir = "pchat-data";
   Endpoint irc_listen{"127.0.0.1", 6667};
@@ -73,6 +84,10 @@ struct ServerConfig {
   // soju.im/FILEHOST (default: http://HOST:PORT of the listener).
   std::optional<Endpoint> files_listen;
   std::string files_url;
+  // The admin API's bearer token (server/http.h): this file's first line, read at
+  // start and again on SIGHUP. Empty: the topology's [pool] admin_token_file in pool
+  // mode, DATA_DIR/admin-token standalone; created (0600) when absent.
+  std::filesystem::path admin_token_file;
 };
 
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws

@@ -14,6 +14,7 @@
 #include "chat/rules.h"
 #include "irc/casemap.h"
 #include "server/await.h"
+#include "server/listen_address.h"
 #include "server/room_policy.h"
 #include "server/server.h"
 #include "store/accounts.h"
@@ -413,7 +414,10 @@ FileHost::FileHost(asio::io_context& io, Server& server, std::shared_ptr<store::
     : server_(server),
       target_(std::move(target)),
       writer_id_(std::move(writer_id)),
-      listener_(io, [this](tcp::socket sock) { return serve(std::move(sock)); }),
+      listener_(io, "files",
+                [this, &io](tcp::socket sock) {
+                  asio::co_spawn(io, serve(std::move(sock)), asio::detached);
+                }),
       metrics_{
           server.metrics().counter("pchat_files_uploaded_total", "Files stored by the file host"),
           server.metrics().counter("pchat_files_uploaded_bytes_total",
@@ -424,11 +428,17 @@ FileHost::FileHost(asio::io_context& io, Server& server, std::shared_ptr<store::
                                    "File host requests answered with a 4xx status")} {}
 
 void FileHost::listen(const Endpoint& ep, const std::string& url) {
-  const uint16_t port = listener_.listen(ep);
+  const auto bound = listener_.listen(ep);
   std::string given = url;
   if (given.empty()) {
-    const bool v6 = ep.host.find(':') != std::string::npos;
-    given = "http://" + (v6 ? "[" + ep.host + "]" : ep.host) + ":" + std::to_string(port);
+    // A wildcard names no machine a client could reach: the URL must then be given.
+    if (ep.host == "*" || ep.host == "0.0.0.0" || ep.host == "::") {
+      listener_.stop();
+      throw std::invalid_argument("--files-listen " + ep.to_string() +
+                                  " binds every address: give --files-url (files_url), the "
+                                  "address clients reach the file host by");
+    }
+    given = "http://" + Endpoint{ep.host, listener_.port()}.to_string();
   }
   std::string error;
   auto parsed = parse_files_url(given, error);
@@ -438,7 +448,7 @@ void FileHost::listen(const Endpoint& ep, const std::string& url) {
   }
   url_ = std::move(*parsed);
   server_.set_files_url(url_.url);
-  spdlog::info("files: file host on {}:{}, advertised as {}", ep.host, port, url_.url);
+  spdlog::info("files: file host on {}, advertised as {}", format_addresses(bound), url_.url);
 }
 
 void FileHost::stop() {

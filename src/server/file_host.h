@@ -59,9 +59,10 @@ class FileHost {
  public:
   FileHost(boost::asio::io_context& io, Server& server, std::shared_ptr<store::StoreTarget> target,
            std::string writer_id);
-  // Binds `ep` and starts serving under `url` (empty: http://HOST:PORT of the bound
-  // listener); tells the Server the URL to advertise. Throws
-  // boost::system::system_error on bind failure, std::invalid_argument for a bad URL.
+  // Binds every address of `ep` and starts serving under `url` (empty:
+  // http://HOST:PORT of the listener; refused for a wildcard host, which names no
+  // machine); tells the Server the URL to advertise. Throws ListenError on bind
+  // failure, std::invalid_argument for a bad or missing URL.
   void listen(const Endpoint& ep, const std::string& url);
   void stop();
 

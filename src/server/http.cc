@@ -1,11 +1,13 @@
 #include "server/http.h"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include "server/http_search.h"
+#include "server/listen_address.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -15,15 +17,53 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+// A request from someone without the admin token.
+void unauthorized(http::response<http::string_body>& res) {
+  res.result(http::status::unauthorized);
+  res.set(http::field::www_authenticate, "Bearer realm=\"pchatd admin\"");
+  res.set(http::field::content_type, "text/plain");
+  res.body() =
+      "admin token required: Authorization: Bearer TOKEN (the admin token file; "
+      "/healthz and /metrics need none)\n";
+}
+
+// "127.0.0.1:51234 (curl/7.88)": who sent a request, for the log.
+std::string asker_of(const tcp::socket& sock, const http::request<http::string_body>& req) {
+  boost::system::error_code ec;
+  auto remote = sock.remote_endpoint(ec);
+  std::string who = ec ? "unknown peer" : format_address(remote);
+  auto agent = req.find(http::field::user_agent);
+  if (agent != req.end()) who += " (" + std::string(agent->value()) + ")";
+  return who;
+}
+
+}  // namespace
+
+bool bearer_matches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kScheme = "Bearer ";
+  static const bool sodium_ready = sodium_init() >= 0;
+  if (!sodium_ready || token.empty() || authorization.size() <= kScheme.size() ||
+      !boost::beast::iequals(authorization.substr(0, kScheme.size()), kScheme)) {
+    return false;
+  }
+  std::string_view given = authorization.substr(kScheme.size());
+  unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
+  crypto_generichash(a, sizeof a, reinterpret_cast<const unsigned char*>(given.data()),
+                     given.size(), nullptr, 0);
+  crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(token.data()),
+                     token.size(), nullptr, 0);
+  return sodium_memcmp(a, b, sizeof a) == 0;
+}
+
 AdminHttp::AdminHttp(asio::io_context& io, Server& server, MetricsRegistry& metrics)
-    : io_(io),
-      server_(server),
-      metrics_(metrics),
-      listener_(io, [this](tcp::socket sock) { return serve(std::move(sock)); }) {}
+    : io_(io), server_(server), metrics_(metrics), listener_(io, "http", [this](tcp::socket sock) {
+        asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+      }) {}
 
 void AdminHttp::listen(const Endpoint& ep) {
-  const uint16_t port = listener_.listen(ep);
-  spdlog::info("http: admin API on {}:{}", ep.host, port);
+  spdlog::info("http: admin API on {}", format_addresses(listener_.listen(ep)));
 }
 
 void AdminHttp::stop() {
@@ -70,7 +110,13 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
     res.set(http::field::server, "pchatd/" PCHAT_VERSION);
     std::string target(req.target());
     const bool post = req.method() == http::verb::post;
-    if (post && (target == "/drain" || target == "/undrain")) {
+    const std::string path = target.substr(0, target.find('?'));
+    const bool open = path == "/healthz" || path == "/metrics";
+    auto auth = req.find(http::field::authorization);
+    if (!open && (auth == req.end() || !bearer_matches(auth->value(), token_))) {
+      unauthorized(res);
+    } else if (post && (target == "/drain" || target == "/undrain")) {
+      spdlog::info("http: POST {} by {}", target, asker_of(sock, req));
       server_.drain(target == "/drain");
       res.result(http::status::accepted);
       res.set(http::field::content_type, "application/json");
@@ -108,7 +154,7 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
       res.set(http::field::content_type, "application/json");
       res.body() = j.dump() + "\n";
     } else if (target.starts_with("/search?") || target == "/search") {
-      HttpAnswer a = co_await http_search(server_, target);  // room search
+      HttpAnswer a = co_await http_search(server_, target, asker_of(sock, req));  // room search
       res.result(static_cast<http::status>(a.status));
       res.set(http::field::content_type, "application/json");
       res.body() = std::move(a.body);

@@ -9,6 +9,10 @@
 //                  (server/http_search.h).
 //   POST /drain    bounce new clients and send connected ones to an active server
 //                  (RPL_BOUNCE), without stopping; POST /undrain ends it.
+// Who may use it: /healthz and /metrics are open (probes, scrapers); every other
+// path needs `Authorization: Bearer TOKEN` with the admin token (set_token), on
+// loopback too, else 401. The token comes from a file (server/config.h
+// admin_token_file) and is compared in constant time.
 // One request per connection is enough for probes and scrapers; keep-alive is
 // honoured anyway. Runs on the server's event loop.
 #pragma once
@@ -19,6 +23,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -33,9 +38,11 @@ class Server;
 class AdminHttp {
  public:
   AdminHttp(boost::asio::io_context& io, Server& server, MetricsRegistry& metrics);
-  // Binds and starts accepting. Throws boost::system::system_error on bind failure.
+  // Binds every address of `ep` and starts accepting. Throws ListenError.
   void listen(const Endpoint& ep);
   void stop();
+  // The admin token requests must bear (SIGHUP rotates it). REQUIRES: not empty.
+  void set_token(std::string token) { token_ = std::move(token); }
   // Extra /healthz fields about the stores (pool mode: the store selector's view).
   void set_store_report(std::function<nlohmann::json()> report) {
     store_report_ = std::move(report);
@@ -50,6 +57,12 @@ class AdminHttp {
   MetricsRegistry& metrics_;
   Listener listener_;
   std::function<nlohmann::json()> store_report_;
+  std::string token_;
 };
+
+// True when `authorization` (an Authorization header's value) is "Bearer TOKEN" with
+// TOKEN equal to `token`, compared in constant time (over hashes of both, so the
+// length is not revealed either). False for an empty `token`.
+bool bearer_matches(std::string_view authorization, std::string_view token);
 
 }  // namespace pchat::server

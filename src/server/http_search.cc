@@ -1,5 +1,7 @@
 #include "server/http_search.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <map>
 #include <memory>
@@ -59,7 +61,7 @@ struct Plan {
   std::function<HttpAnswer(pg::Connection&)> job;
 };
 
-Plan plan_search(Server& srv, std::string_view target) {
+Plan plan_search(Server& srv, std::string_view target, const std::string& asker) {
   auto p = query_params(target);
   const std::string user = p["user"], q = p["q"];
   const std::string room = p.count("room") > 0 && !p["room"].empty() ? p["room"] : "*";
@@ -88,6 +90,8 @@ Plan plan_search(Server& srv, std::string_view target) {
   if (rooms.empty() && room != "*") return Plan{answer(404, {{"error", "no such room"}}), {}};
   std::vector<std::string> keys;
   for (const auto& [key, name] : rooms) keys.push_back(key);
+  spdlog::info("http: /search as {} in {} ({} readable rooms) asked by {}", account, room,
+               rooms.size(), asker);
   return Plan{std::nullopt, [=](pg::Connection& conn) {
                 auto page = store::search_messages(conn, keys, q, before, static_cast<int>(limit));
                 if (!page) {
@@ -115,8 +119,9 @@ Plan plan_search(Server& srv, std::string_view target) {
 
 }  // namespace
 
-asio::awaitable<HttpAnswer> http_search(Server& srv, std::string_view target) {
-  Plan plan = plan_search(srv, target);
+asio::awaitable<HttpAnswer> http_search(Server& srv, std::string_view target,
+                                        const std::string& asker) {
+  Plan plan = plan_search(srv, target, asker);
   if (plan.now) return answer_now(srv, std::move(*plan.now));
   return store_job(srv, std::move(plan.job));
 }

@@ -2,6 +2,7 @@
 //
 // Start-up: configuration -> private PostgreSQL (standalone) -> schema migrations ->
 // store writer and readers -> IRC and admin HTTP listeners -> event loop.
+// SIGHUP: reload the live settings of the --config file (server/sighup.h).
 // SIGTERM/SIGINT: stop accepting and reading, let queued messages commit and their
 // acknowledgements go out (up to kDrainTimeout), close every client with ERROR,
 // stop the store threads, stop PostgreSQL.
@@ -29,11 +30,13 @@
 #include "dr/monitor/dr_metrics.h"
 #include "dr/store_selector.h"
 #include "dr/topology_file.h"
+#include "server/admin_token.h"
 #include "server/config.h"
 #include "server/file_host.h"
 #include "server/http.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/sighup.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
@@ -100,13 +103,16 @@ Status seed_active_servers(const std::string& conninfo, const std::vector<std::s
   return ok_status();
 }
 
-int run(server::ServerConfig cfg) {
+int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
+        const server::SighupHandler::Build& build) {
+  const server::ServerConfig loaded = cfg;  // before pool mode fills in its values
   std::optional<store::Instance> instance;
   std::optional<server::Server::PoolView> pool_view;
   std::string conninfo;
   std::shared_ptr<store::StoreTarget> target;
   std::vector<dr::StoreSelector::Candidate> candidates;
   std::optional<compliance::ServiceOptions> comp;  // compliance enabled
+  std::filesystem::path topology_token_file;       // pool mode: [pool] admin_token_file
   if (!cfg.topology_file.empty()) {
     // Pool member: the published topology names this server's listeners and stores.
     auto topo = dr::load_topology(cfg.topology_file);
@@ -126,6 +132,7 @@ int run(server::ServerConfig cfg) {
       return 1;
     }
     cfg.server_name = me->name;
+    topology_token_file = topo->admin_token_file;
     if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
     // Every mgc store of the topology is a candidate; the selector uses the one with
@@ -321,6 +328,15 @@ int run(server::ServerConfig cfg) {
   });
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
+  const auto token_file = server::admin_token_path(cfg, topology_token_file);
+  std::string admin_token;
+  try {
+    admin_token = server::load_admin_token(token_file);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  http.set_token(admin_token);
   if (selector) {
     http.set_store_report([&selector] {
       auto st = selector->status();
@@ -356,7 +372,8 @@ int run(server::ServerConfig cfg) {
     srv.listen();
     http.listen(cfg.http_listen);
   } catch (const std::exception& e) {
-    spdlog::critical("cannot listen: {}", e.what());
+    // e.g. "cannot listen on [::1]:6697: Address already in use".
+    spdlog::critical("{}", e.what());
     if (comp_service) comp_service->stop();
     writer.stop();
     stream.stop();
@@ -390,8 +407,14 @@ int run(server::ServerConfig cfg) {
     drain_deadline = std::chrono::steady_clock::now() + kDrainTimeout;
     wait_drain();
   });
+  std::optional<server::SighupHandler> hup;
+  hup.emplace(io, srv, config_file, build, loaded);
+  hup->add_hook(server::admin_token_reloader(http, token_file, admin_token));
+  hup->start();
   spdlog::info("pchatd ready");
   io.run();
+  hup.reset();
+  std::signal(SIGHUP, SIG_IGN);
   if (selector) selector->stop();
   if (comp_service) comp_service->stop();
   writer.stop();
@@ -413,6 +436,9 @@ int run(server::ServerConfig cfg) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // SIGHUP reloads (server/sighup.h) once the server runs; until then it is ignored
+  // rather than fatal. Children get the default back (core/process.h).
+  std::signal(SIGHUP, SIG_IGN);
   // Store connections give up after 3 s (unless the environment says otherwise): a
   // store that does not answer must not hold a server's threads for long.
   setenv("PGCONNECT_TIMEOUT", "3", /*overwrite=*/0);
@@ -428,8 +454,13 @@ int main(int argc, char** argv) {
   app.add_option("--irc-listen", irc_listen, "IRC listener HOST:PORT (default 127.0.0.1:6667)");
   app.add_option(
       "--http-listen", http_listen,
-      "Admin HTTP listener HOST:PORT for /healthz and /metrics (default 127.0.0.1:8080)");
+      "Admin HTTP listener HOST:PORT (default 127.0.0.1:8080): /healthz and /metrics open, "
+      "the rest needs the admin token");
   app.add_option("--server-name", cfg.server_name, "Server name shown to clients");
+  std::string admin_token_file;
+  app.add_option("--admin-token-file", admin_token_file,
+                 "Admin API bearer token file, read again on SIGHUP (default: the topology's "
+                 "[pool] admin_token_file, or DATA/admin-token; created when absent)");
   std::string files_listen;
   app.add_option("--files-listen", files_listen,
                  "File host for rooms (soju.im/FILEHOST): HTTP listener HOST:PORT (default: off)");
@@ -473,10 +504,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  try {
+  // The configuration from the file, then the flags given on the command line (they
+  // win); built again on SIGHUP. Throws std::exception naming what is wrong.
+  auto build = [&]() -> server::ServerConfig {
     server::ServerConfig merged;
     if (!config_file.empty()) server::load_config_file(config_file, merged);
-    // Flags given on the command line win over the file.
     auto given = [&](const char* name) { return app.count(name) > 0; };
     if (given("--server-name")) merged.server_name = cfg.server_name;
     if (given("--allow-guests")) merged.allow_guests = cfg.allow_guests;
@@ -500,6 +532,7 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--files-url (files_url) needs --files-listen (files_listen)");
     }
     if (!data_dir.empty()) merged.data_dir = data_dir;
+    if (!admin_token_file.empty()) merged.admin_token_file = admin_token_file;
     if (topology_file.empty() != pool_server.empty()) {
       throw std::invalid_argument("--topology and --server go together");
     }
@@ -511,8 +544,12 @@ int main(int argc, char** argv) {
     if (!http_listen.empty()) {
       merged.http_listen = server::parse_endpoint(http_listen, "--http-listen");
     }
+    return merged;
+  };
+  try {
+    server::ServerConfig merged = build();
     init_logging(merged.log_level);
-    return run(std::move(merged));
+    return run(std::move(merged), config_file, build);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pchatd: error: %s\n", e.what());
     return 1;

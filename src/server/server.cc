@@ -11,7 +11,9 @@
 #include "irc/numerics.h"
 #include "irc/utf8.h"
 #include "server/history_query.h"
+#include "server/listen_address.h"
 #include "server/msgid.h"
+#include "server/reload.h"
 #include "server/room_policy.h"
 #include "server/text_limits.h"
 #include "store/history.h"
@@ -38,7 +40,7 @@ Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
       writer_(writer),
       readers_(readers),
       metrics_(metrics),
-      acceptor_(io),
+      listener_(io, "irc", [this](tcp::socket sock) { on_accept(std::move(sock)); }),
       started_at_(std::chrono::system_clock::now()),
       connections_(metrics.gauge("pchat_connections", "Connected IRC clients")),
       connections_total_(metrics.counter("pchat_connections_total", "IRC connections accepted")),
@@ -75,46 +77,32 @@ void Server::register_commands() {
 }
 
 void Server::listen() {
-  auto addr = asio::ip::make_address(config_.irc_listen.host);
-  tcp::endpoint ep(addr, config_.irc_listen.port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
+  auto bound = listener_.listen(config_.irc_listen);
   accepting_ = true;
-  spdlog::info("irc: listening on {}:{}", config_.irc_listen.host,
-               acceptor_.local_endpoint().port());
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  spdlog::info("irc: listening on {}", format_addresses(bound));
 }
 
-asio::awaitable<void> Server::accept_loop() {
-  while (accepting_) {
-    boost::system::error_code ec;
-    tcp::socket sock =
-        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (!accepting_) break;
-      spdlog::warn("irc: accept failed: {}", ec.message());
-      continue;
-    }
-    auto s = std::make_shared<Session>(*this, std::move(sock), next_session_id_++);
-    if (!active_ || draining_) {
-      bounce(std::move(s),
-             draining_ ? "This server is being drained" : "This server is not active");
-      continue;
-    }
-    sessions_[s->id_] = s;
-    connections_.set(static_cast<int64_t>(sessions_.size()));
-    connections_total_.inc();
-    s->start();
+void Server::reconfigure(const ServerConfig& next) {
+  copy_live_keys(config_, next);
+}
+
+void Server::on_accept(tcp::socket sock) {
+  if (!accepting_) return;
+  auto s = std::make_shared<Session>(*this, std::move(sock), next_session_id_++);
+  if (!active_ || draining_) {
+    bounce(std::move(s), draining_ ? "This server is being drained" : "This server is not active");
+    return;
   }
+  sessions_[s->id_] = s;
+  connections_.set(static_cast<int64_t>(sessions_.size()));
+  connections_total_.inc();
+  s->start();
 }
 
 void Server::stop_accepting() {
   accepting_ = false;
   reading_ = false;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
+  listener_.stop();
 }
 
 void Server::shutdown(const std::string& reason) {

@@ -34,6 +34,7 @@
 #include "irc/message.h"
 #include "server/channel.h"
 #include "server/config.h"
+#include "server/listener.h"
 #include "server/pool_presence.h"
 #include "server/response.h"
 #include "server/session.h"
@@ -85,7 +86,8 @@ class Server {
   // The Server a session belongs to.
   static Server& of(Session& s);
 
-  // Listener. REQUIRES: called once.
+  // Opens the IRC listener on config.irc_listen (every address it stands for:
+  // server/listener.h). Throws ListenError. REQUIRES: called once.
   void listen();
   // Graceful stop, first half: no new clients, no new lines read from clients.
   void stop_accepting();
@@ -101,6 +103,9 @@ class Server {
 
   const std::string& name() const { return config_.server_name; }
   const ServerConfig& config() const { return config_; }
+  // SIGHUP: takes the live keys of `next` (server/reload.h); new clients and every
+  // later check see them. On the loop.
+  void reconfigure(const ServerConfig& next);
   asio::io_context& io() { return io_; }
   store::Writer* writer() { return writer_; }
   store::ReaderPool* readers() { return readers_; }
@@ -285,7 +290,8 @@ class Server {
   void change_nick(Session& s, const std::string& nick, const ResponsePtr& r);
 
  private:
-  asio::awaitable<void> accept_loop();
+  // A new IRC connection: a session, or a bounce when not active or draining.
+  void on_accept(tcp::socket sock);
   // Tells a client to use an active server (RPL_BOUNCE), then closes it.
   void bounce(std::shared_ptr<Session> s, const std::string& why);
   // On the loop: one pool_state read at a time, then apply_pool_state().
@@ -308,11 +314,11 @@ class Server {
   void register_commands();
 
   asio::io_context& io_;
-  const ServerConfig config_;
+  ServerConfig config_;  // live keys change on SIGHUP (reconfigure)
   store::Writer* writer_;
   store::ReaderPool* readers_;
   MetricsRegistry& metrics_;
-  tcp::acceptor acceptor_;
+  Listener listener_;
   bool accepting_ = false;
   std::chrono::system_clock::time_point started_at_;
 

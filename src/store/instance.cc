@@ -46,11 +46,11 @@ std::string tail_of_file(const fs::path& p, size_t max_bytes) {
 Result<fs::path> find_pg_bindir() {
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("PCHAT_PG_BINDIR"); env && *env) candidates.emplace_back(env);
-  if (FILE* p = popen("pg_config --bindir 2>/dev/null", "r")) {
-    char buf[512];
-    std::string out;
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    pclose(p);
+  // Through spawn_process, like every child: only stdin, stdout and stderr.
+  std::string out;
+  SpawnOptions sh;
+  sh.argv = {"/bin/sh", "-c", "pg_config --bindir 2>/dev/null"};
+  if (auto rc = run_process(sh, &out); rc && *rc == 0) {
     out = trim(out);
     if (!out.empty()) candidates.emplace_back(out);
   }

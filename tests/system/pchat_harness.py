@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from typing import Callable, Iterable, Optional
@@ -83,6 +84,11 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def host_port(host: str, port: int) -> str:
+    """``HOST:PORT`` as pchatd reads it: IPv6 addresses in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def wait_until(cond: Callable[[], object], timeout: float, what: str, interval: float = 0.05):
@@ -230,6 +236,8 @@ class PchatServer:
         self.name = name or f"pchatd{next(self._names)}"
         self.irc_port = free_port()
         self.http_port = free_port()
+        # Host part of --irc-listen: an address ("::1" without brackets), a name or "*".
+        self.irc_host = "127.0.0.1"
         self.data_dir: Optional[pathlib.Path] = None
         self.extra_args: list = []
         self.proc: Optional[subprocess.Popen] = None
@@ -258,7 +266,7 @@ class PchatServer:
         cmd = [
             str(binary("pchatd")),
             "--data-dir", str(self.data_dir),
-            "--irc-listen", f"127.0.0.1:{self.irc_port}",
+            "--irc-listen", host_port(self.irc_host, self.irc_port),
             "--http-listen", f"127.0.0.1:{self.http_port}",
             *self.extra_args,
         ]
@@ -364,17 +372,47 @@ class PchatServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.http_port}/{path.lstrip('/')}"
 
-    def http_get(self, path: str, timeout: float = 5.0) -> tuple:
-        """GET ``path`` on the admin API; returns ``(status, body_text)``."""
+    def admin_token_file(self) -> pathlib.Path:
+        """The admin token file pchatd uses: --admin-token-file, else the topology's
+        [pool] admin_token_file (default ``admin-token`` beside it), else DATA/admin-token."""
+        args = [str(a) for a in self.extra_args]
+        if "--admin-token-file" in args:
+            return pathlib.Path(args[args.index("--admin-token-file") + 1])
+        if "--topology" in args:
+            topology = pathlib.Path(args[args.index("--topology") + 1]).resolve()
+            named = tomllib.loads(topology.read_text()).get("pool", {}).get("admin_token_file")
+            path = pathlib.Path(named or "admin-token")
+            return path if path.is_absolute() else topology.parent / path
+        return self.data_dir / "admin-token"
+
+    def admin_token(self) -> str:
+        """The admin API token (first line of ``admin_token_file()``)."""
+        return self.admin_token_file().read_text().splitlines()[0].strip()
+
+    def http_request(self, method: str, path: str, token=True, timeout: float = 5.0) -> tuple:
+        """``method path`` on the admin API; returns ``(status, body_text)``.
+
+        ``token``: True sends this server's admin token, a string sends that string,
+        None sends no Authorization header."""
+        req = urllib.request.Request(self.url(path), method=method,
+                                     data=b"" if method == "POST" else None)
+        if token is True:
+            token = self.admin_token()
+        if token is not None:
+            req.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(self.url(path), timeout=timeout) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return resp.status, resp.read().decode("utf-8", errors="replace")
         except urllib.error.HTTPError as err:
             return err.code, err.read().decode("utf-8", errors="replace")
 
+    def http_get(self, path: str, timeout: float = 5.0, token=True) -> tuple:
+        """GET ``path`` on the admin API with the admin token; ``(status, body_text)``."""
+        return self.http_request("GET", path, token=token, timeout=timeout)
+
     def metrics(self) -> dict:
         """/metrics parsed into ``{"name{labels}": float}`` (comments skipped)."""
-        status, body = self.http_get("/metrics")
+        status, body = self.http_get("/metrics", token=None)  # open to scrapers
         if status != 200:
             raise HarnessError(f"{self.name}: /metrics answered {status}")
         out = {}
@@ -408,7 +446,7 @@ class PchatServer:
             self.proc = None
             raise HarnessError(f"{self.name} exited with {code} during start:\n{self.log_tail()}")
         try:
-            return self.http_get("/healthz", timeout=1.0)[0] == 200
+            return self.http_get("/healthz", timeout=1.0, token=None)[0] == 200
         except OSError:
             return False
 

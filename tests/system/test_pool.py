@@ -204,10 +204,8 @@ def test_inactive_server_bounces_new_clients_and_keeps_old_ones(server_factory, 
 
 def _post(server, path):
     import json
-    import urllib.request
-    req = urllib.request.Request(server.url(path), data=b"", method="POST")
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        return resp.status, json.loads(resp.read())
+    status, body = server.http_request("POST", path)
+    return status, json.loads(body)
 
 
 def test_drain_sends_clients_to_an_active_server_and_undrain_reopens(server_factory, base_dir,

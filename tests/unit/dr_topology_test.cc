@@ -176,6 +176,16 @@ TEST(DrHostPort, ParsesAndRejects) {
   EXPECT_TRUE(same_hostname("A.example.", "a.EXAMPLE"));
 }
 
+TEST(DrTopologyFile, AdminTokenFileDefaultsBesideTheTopology) {
+  auto r = check(example_text());
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.topology->admin_token_file, fs::path("/etc/pchat/admin-token"));
+  auto named =
+      check(edit(example_text(), "[pool]\n", "[pool]\nadmin_token_file = \"secrets/admin\"\n"));
+  ASSERT_TRUE(named.ok()) << dump(named);
+  EXPECT_EQ(named.topology->admin_token_file, fs::path("/etc/pchat/secrets/admin"));
+}
+
 TEST(DrSuggest, NearestKey) {
   EXPECT_EQ(nearest("datacentre", {"name", "datacenter", "irc_listen"}), "datacenter");
   EXPECT_EQ(nearest("primay", {"primary", "mirror"}), "primary");
@@ -334,7 +344,8 @@ TEST(DrTopologyMistakes, UnknownKeysSuggestTheNearest) {
                "unknown server key (did you mean 'irc_listen'?)");
   expect_error(r, "mirroring.timeout", line_of(text, "timeout = 10"), "did you mean 'timeout_s'?");
   expect_error(r, "pool.fdqn_typo_here_long", line_of(text, "fdqn_typo_here_long"),
-               "(known: fqdn, max_servers, max_active_servers, active_servers)");
+               "(known: fqdn, max_servers, max_active_servers, active_servers, "
+               "admin_token_file)");
   // The misspelled irc_listen leaves the server without one.
   expect_error(r, "servers[6].irc_listen",
                line_of(text, "[[servers]]", "dal-pc-002.litwareinc.com:8080\""), "missing");

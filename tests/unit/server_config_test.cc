@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/listen_address.h"
 
 #include <gtest/gtest.h>
 
@@ -21,8 +22,21 @@ TEST(ParseEndpoint, HostAndPort) {
   EXPECT_EQ(v6.port, 0);
 }
 
+TEST(ParseEndpoint, NamesWildcardAndBrackets) {
+  auto name = parse_endpoint("localhost:6697", "--irc-listen");
+  EXPECT_EQ(name.host, "localhost");
+  EXPECT_EQ(name.port, 6697);
+  auto any = parse_endpoint("*:6667", "--irc-listen");
+  EXPECT_EQ(any.host, "*");
+  auto v6any = parse_endpoint("[::]:6667", "--irc-listen");
+  EXPECT_EQ(v6any.host, "::");
+  EXPECT_EQ(v6any.to_string(), "[::]:6667");
+  EXPECT_EQ(name.to_string(), "localhost:6697");
+}
+
 TEST(ParseEndpoint, RejectsWithTheFieldName) {
-  for (const char* bad : {"localhost", ":80", "host:", "host:65536", "host:12x"}) {
+  for (const char* bad : {"localhost", ":80", "host:", "host:65536", "host:12x", "::1:6667",
+                          "[::1:6667", "[127.0.0.1]:1", "bad_host!:80", "-a.b:1"}) {
     try {
       parse_endpoint(bad, "--http-listen");
       FAIL() << bad;
@@ -30,6 +44,52 @@ TEST(ParseEndpoint, RejectsWithTheFieldName) {
       EXPECT_NE(std::string(e.what()).find("--http-listen"), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(ParseEndpoint, UnbracketedIpv6GetsAHint) {
+  try {
+    parse_endpoint("::1:6697", "--irc-listen");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[::1]:6667"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ResolveListen, LiteralsBindThemselvesOnly) {
+  auto v4 = resolve_listen({"127.0.0.1", 7000});
+  ASSERT_TRUE(v4.ok()) << v4.error().message;
+  ASSERT_EQ(v4->addresses.size(), 1u);
+  EXPECT_EQ(format_address(v4->addresses[0]), "127.0.0.1:7000");
+  EXPECT_FALSE(v4->skippable);
+  auto v6 = resolve_listen({"::1", 7000});
+  ASSERT_TRUE(v6.ok()) << v6.error().message;
+  ASSERT_EQ(v6->addresses.size(), 1u);
+  EXPECT_EQ(format_address(v6->addresses[0]), "[::1]:7000");
+}
+
+TEST(ResolveListen, WildcardIsBothFamilies) {
+  auto any = resolve_listen({"*", 6667});
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(format_addresses(any->addresses), "[::]:6667, 0.0.0.0:6667");
+  EXPECT_TRUE(any->skippable);
+}
+
+TEST(ResolveListen, NameGivesEachAddressOnce) {
+  // localhost is 127.0.0.1 in every /etc/hosts (and ::1 too in most).
+  auto local = resolve_listen({"localhost", 6667});
+  ASSERT_TRUE(local.ok()) << local.error().message;
+  EXPECT_TRUE(local->skippable);
+  const std::string all = format_addresses(local->addresses);
+  EXPECT_NE(all.find("127.0.0.1:6667"), std::string::npos) << all;
+  for (size_t i = 0; i < local->addresses.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) EXPECT_NE(local->addresses[i], local->addresses[j]) << all;
+  }
+}
+
+TEST(ResolveListen, UnknownNameIsNamed) {
+  auto r = resolve_listen({"no-such-host.invalid", 6667});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("no-such-host.invalid"), std::string::npos) << r.error().message;
 }
 
 class ConfigFile : public ::testing::Test {
