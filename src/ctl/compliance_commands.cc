@@ -144,7 +144,8 @@ Status compliance_config_set(const PoolCommandContext& ctx, const ComplianceSetA
   } else if (args.dry_run) {
     *ctx.out << "Dry run: would set the compliance configuration to:\n";
   } else {
-    *ctx.out << "Compliance configuration updated; the service uses it from its next run.\n";
+    *ctx.out << "Compliance configuration updated; the compliance service applies it at once "
+                "(next run: its last run + RunInterval).\n";
   }
   print_config(*ctx.out, after);
   return ok_status();

@@ -275,6 +275,8 @@ Status runbook_failover(const RunbookArgs& args, std::ostream& out) {
                             // (a drill with A up): the new epoch fences the rest.
                             PoolCommandContext on_backup = ctx;
                             on_backup.store_role = "backup";
+                            // Step 7 sets the active servers: no note to do it next.
+                            on_backup.err = nullptr;
                             PoolSetStateArgs a;
                             a.state = "FailedOver";
                             a.force = args.force;

@@ -9,12 +9,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "core/process.h"
 #include "store/migrations.h"
+#include "store/postmaster.h"
 
 namespace pchat::ctl {
 
@@ -35,11 +35,7 @@ bool answers(const fs::path& dir) {
 
 // The pid of a live postgres named by DIR/pg/postmaster.pid, or 0.
 pid_t live_postmaster(const fs::path& dir) {
-  std::ifstream pidfile(dir / "pg" / "postmaster.pid");
-  pid_t pid = 0;
-  if (!(pidfile >> pid) || pid <= 0 || !process_alive(pid)) return 0;
-  std::string cmdline = read_proc_file(pid, "cmdline");
-  return cmdline.find("postgres") == std::string::npos ? 0 : pid;  // else a recycled pid
+  return store::live_postmaster(dir / "pg");
 }
 
 // Step 2: may we start a store in `dir`?

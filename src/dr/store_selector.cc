@@ -150,6 +150,7 @@ StoreChoice StoreSelector::round() {
   std::vector<StoreProbe> probes;
   for (size_t i = 0; i < candidates_.size(); ++i) probes.push_back(probe(i));
   StoreChoice choice = choose_store(probes, current_, target_->min_epoch());
+  settled_ = choice.use.has_value();
   target_->raise_min_epoch(choice.epoch);
   for (const auto& name : choice.fence) {
     for (size_t i = 0; i < candidates_.size(); ++i) {
@@ -207,7 +208,8 @@ void StoreSelector::stop() {
 
 void StoreSelector::run() {
   while (!stopping_.load()) {
-    for (auto waited = 0ms; waited < kInterval && !stopping_.load(); waited += 50ms) {
+    const auto interval = settled_ ? kInterval : kUnsettledInterval;
+    for (auto waited = 0ms; waited < interval && !stopping_.load(); waited += 50ms) {
       std::this_thread::sleep_for(50ms);
     }
     if (stopping_.load()) break;

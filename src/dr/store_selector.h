@@ -5,6 +5,12 @@
 // Every kInterval it probes each mgc store of the topology (primary, mirror, backup,
 // backup mirror) on its own connection: in recovery or not, fenced or not (the
 // database's default_transaction_read_only), pool_state's epoch and primary_store.
+// While no store qualifies (the one in use is gone, a failover is under way) it
+// probes every kUnsettledInterval instead, so that a promoted store is used within
+// a fifth of a second (a standby cannot LISTEN: its promotion is only seen by a
+// probe); every store thread then follows the target at once, and the new store's
+// pool-state NOTIFYs (the runbook's FailedOver and active-server writes) reach the
+// server's message stream.
 // choose_store() (store_choice.h) decides; the selector then
 //  - raises the StoreTarget's min_epoch (the writer's in-commit fence check);
 //  - repoints the StoreTarget when the chosen store changes (every store thread of
@@ -41,6 +47,7 @@ StoreProbe probe_store(pg::Connection& c, const std::string& name);
 class StoreSelector {
  public:
   static constexpr std::chrono::milliseconds kInterval{1000};
+  static constexpr std::chrono::milliseconds kUnsettledInterval{200};
 
   struct Candidate {
     std::string name;      // topology role name
@@ -80,6 +87,7 @@ class StoreSelector {
   const std::shared_ptr<store::StoreTarget> target_;
   std::vector<pg::Connection> conns_;  // selector thread only (or choose_initial)
   std::string current_;
+  bool settled_ = false;  // the last round found a store to use (selector thread only)
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;

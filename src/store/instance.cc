@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "core/process.h"
+#include "store/postmaster.h"
 
 namespace pchat::store {
 
@@ -23,6 +24,9 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kReadyTimeout = 120s;  // crash recovery of a busy cluster can take a while
+// How long a leftover postmaster asked to shut down fast may take (its shutdown
+// checkpoint), before SIGQUIT.
+constexpr auto kLeftoverShutdownWait = 60s;
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
@@ -155,28 +159,27 @@ Status Instance::ensure_initialized() {
   return ok_status();
 }
 
-void Instance::stop_leftover_postmaster() {
-  std::ifstream pidfile(pgdata_ / "postmaster.pid");
-  pid_t pid = 0;
-  if (!(pidfile >> pid) || pid <= 0 || !process_alive(pid)) return;
-  std::string cmdline = read_proc_file(pid, "cmdline");
-  if (cmdline.find("postgres") == std::string::npos) return;  // a recycled PID
-  spdlog::warn("store: a postmaster from an earlier run (pid {}) is still up; shutting it down",
-               pid);
-  kill(pid, SIGINT);
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (process_alive(pid) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
+Status Instance::clear_leftover_server() {
+  const uid_t server_uid = as_root_ ? pg_uid_ : geteuid();
+  auto log = [](const std::string& what) { spdlog::warn("store: {}", what); };
+  LockHolder h = inspect_lock_file(pgdata_);
+  if (h.kind == LockHolder::Kind::kRunning || h.kind == LockHolder::Kind::kStopped) {
+    spdlog::warn("store: a postmaster from an earlier run (pid {}) is still up; shutting it down",
+                 h.pid);
+    kill(h.pid, SIGINT);  // a stopped one acts on it once resumed
+    if (h.kind == LockHolder::Kind::kRunning &&
+        !wait_for_old_server(pgdata_, kLeftoverShutdownWait, server_uid, log)) {
+      spdlog::warn("store: postmaster {} ignored fast shutdown; sending SIGQUIT", h.pid);
+      kill(h.pid, SIGQUIT);
+    }
   }
-  if (process_alive(pid)) {
-    spdlog::warn("store: postmaster {} ignored fast shutdown; sending SIGQUIT", pid);
-    kill(pid, SIGQUIT);
-    while (process_alive(pid)) std::this_thread::sleep_for(50ms);
-  }
+  return wait_for_old_server(pgdata_, kLeftoverWait, server_uid, log);
 }
 
 Status Instance::spawn_and_wait_ready() {
-  stop_leftover_postmaster();
+  if (auto st = clear_leftover_server(); !st) {
+    return make_error(st.error().kind, "cannot start PostgreSQL: " + st.error().message);
+  }
   int logfd = open(logfile_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (logfd < 0) return make_error(ErrorKind::kInternal, "cannot open " + logfile_.string());
   SpawnOptions so;
@@ -202,9 +205,13 @@ Status Instance::spawn_and_wait_ready() {
     pid_t r = waitpid(*pid, &status, WNOHANG);
     if (r == *pid) {
       child_.store(0);
-      return make_error(
-          ErrorKind::kUnavailable,
-          "postgres exited during start-up; last log lines:\n" + tail_of_file(logfile_, 1500));
+      std::string why;  // a lock holder that came up since clear_leftover_server()
+      LockHolder h = inspect_lock_file(pgdata_);
+      if (blocks_start(h, as_root_ ? pg_uid_ : geteuid()))
+        why = explain_lock_holder(h, pgdata_) + "; ";
+      return make_error(ErrorKind::kUnavailable, "postgres exited during start-up: " + why +
+                                                     "last log lines:\n" +
+                                                     tail_of_file(logfile_, 1500));
     }
     if (stopping_.load()) break;
     std::this_thread::sleep_for(50ms);

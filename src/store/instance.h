@@ -8,7 +8,11 @@
 // Lifecycle:
 //   1. start(): initdb if DIR/pg has no PG_VERSION; if a postmaster from an earlier
 //      run is still alive (our process was killed -9), ask it to shut down fast and
-//      wait; then spawn `postgres -D DIR/pg` as our child and wait until it accepts
+//      wait (up to 60 s, then SIGQUIT); then wait up to kLeftoverWait for whatever
+//      still holds DIR/pg (a killed postmaster not yet reaped, its exiting children,
+//      a stopped postmaster: store/postmaster.h), logging what it waits for, and
+//      fail with a sentence naming the PID and what to do if it is still there;
+//      then spawn `postgres -D DIR/pg` as our child and wait until it accepts
 //      connections (crash recovery after a kill -9 happens here, by PostgreSQL).
 //   2. A supervisor thread waits on the child; if it dies unexpectedly it is
 //      restarted with backoff (0.5 s doubling to 5 s). Clients of the store see
@@ -26,6 +30,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -36,6 +41,9 @@
 #include "core/result.h"
 
 namespace pchat::store {
+
+// How long start() waits for an earlier run's server to go from DIR/pg.
+inline constexpr std::chrono::seconds kLeftoverWait{15};
 
 struct InstanceOptions {
   std::filesystem::path data_dir;     // DIR
@@ -80,7 +88,8 @@ class Instance {
   Status ensure_initialized();
   Status spawn_and_wait_ready();
   void supervise();
-  void stop_leftover_postmaster();
+  // Step 1's wait for an earlier run's server; the error says what holds DIR/pg.
+  Status clear_leftover_server();
 
   const InstanceOptions opts_;
   std::filesystem::path bindir_;

@@ -159,10 +159,15 @@ void MessageStream::run() {
           spdlog::error("store: message stream cannot follow the store: {}", st.error().message);
         warned = true;
         conn_.reset();
+        // A store that does not answer is retried with backoff; a move of the target
+        // (the selector found the pool on another store) is followed at once.
         for (auto waited = 0ms; waited < backoff && !stopping_.load(); waited += 50ms) {
+          if (generation_ != target_->generation()) break;
           std::this_thread::sleep_for(50ms);
         }
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+        backoff = generation_ != target_->generation()
+                      ? 100ms
+                      : std::min(backoff * 2, std::chrono::milliseconds(2000));
         continue;
       }
       if (warned) spdlog::info("store: message stream following the store again");

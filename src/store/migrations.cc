@@ -451,9 +451,23 @@ BEGIN
 END $$;
 )sql";
 
+// v13: a change of the compliance configuration (pchatctl, or SQL on the table)
+// NOTIFYs pchat_compliance_config in the changing transaction, so the pool's
+// compliance service applies it at once (compliance/service/service.h), not at the
+// end of the RunInterval it was waiting out.
+constexpr const char* kV13 = R"sql(
+CREATE FUNCTION compliance_config_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('pchat_compliance_config', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER compliance_config_notify AFTER INSERT OR UPDATE OR DELETE ON compliance_config
+  FOR EACH STATEMENT EXECUTE FUNCTION compliance_config_notify();
+)sql";
+
 // SCRAM-SHA-256 verifiers (auth/scram.h), PostgreSQL's text form; NULL until the
 // account's password is set or used with PLAIN by a server of this version.
-constexpr const char* kV13 = R"sql(
+constexpr const char* kV14 = R"sql(
 ALTER TABLE accounts ADD COLUMN scram_sha256 text;
 )sql";
 
@@ -473,7 +487,8 @@ const std::vector<Migration>& migrations() {
       {10, "search words of ASCII text without a regular expression", kV10},
       {11, "search index over the words, not a stored column", kV11},
       {12, "the fence check refuses on a store fenced read-only", kV12},
-      {13, "SCRAM-SHA-256 verifiers of accounts", kV13},
+      {13, "a compliance configuration change notifies the service", kV13},
+      {14, "SCRAM-SHA-256 verifiers of accounts", kV14},
   };
   return all;
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import json
+import time
 
 from compliance_helpers import comp_events, messages, output_files, validate, wait_drained
 from irc_helpers import join, registered, sync
@@ -225,3 +226,35 @@ def test_nothing_is_acknowledged_when_its_event_cannot_be_recorded(server_factor
     b.assert_no_message(0.3, pred=lambda m: m.command == "JOIN")
     query(d, "ALTER TABLE compliance_outbox DROP CONSTRAINT test_refuse")
     join(late, chan)
+
+
+def test_a_shorter_run_interval_applies_at_once(server_factory, irc, unique):
+    """Set-CsPersistentChatComplianceConfiguration -RunInterval wakes the running
+    service: its next run is due at its last run + the new interval, not at the end
+    of the old interval it was waiting out. RunInterval's minimum is a minute, so
+    this test waits for the last run to be a minute old (about 65 s in all)."""
+    srv = server_factory(extra_args=("--compliance",), allow_guests=True)
+    d = srv.data_dir
+    out_dir = d / "compliance"
+    wait_until(lambda: query(d, "SELECT last_run_at IS NOT NULL FROM compliance_status") == [["t"]],
+               30, "the service's first run")
+    long = pchatctl(d, "Set-CsPersistentChatComplianceConfiguration", "-RunInterval", "01:00:00")
+    assert long.returncode == 0, long.stderr
+    chan = "#" + unique("interval")
+    alice = registered(irc, unique, "alice", server=srv, caps=CAPS)
+    join(alice, chan)
+    alice.send(f"PRIVMSG {chan} :held for the next run")
+    alice.expect("PRIVMSG", pred=lambda m: m.params[0] == chan)
+    wait_until(lambda: query(d, "SELECT now() - last_run_at > interval '61 seconds' "
+                                "FROM compliance_status") == [["t"]],
+               120, "the last run to be more than a minute old")
+    assert pending(d) >= 2, "the events of the JOIN and the message wait for the next run"
+    assert not [m for m in messages(out_dir) if m["room"] == chan]
+
+    short = pchatctl(d, "Set-CsPersistentChatComplianceConfiguration", "-RunInterval", "00:01:00")
+    assert short.returncode == 0, short.stderr
+    changed = time.monotonic()
+    wait_until(lambda: [m for m in messages(out_dir) if m["room"] == chan and m["type"] == "CHAT"],
+               5, "the message in the output within seconds of the change")
+    assert time.monotonic() - changed < 5
+    assert "applies it at once" in short.stdout

@@ -137,6 +137,30 @@ def join_retrying(c, channel, seconds=10.0):
         time.sleep(0.3)
 
 
+def first_ack_in_b(lab, unique, channel, seconds=15.0) -> float:
+    """Tries every 50 ms (connect, register, JOIN, PRIVMSG) until B's first server
+    acknowledges a message; returns how long that took."""
+    port = lab.servers("B")[0]["irc_port"]
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        c = IrcClient("first")
+        try:
+            c.connect(port)
+            c.register(unique("f"), caps=CAPS, timeout=5)
+            c.send(f"JOIN {channel}")
+            if c.expect(("366", "FAIL"), 5).command == "366":
+                c.request(f"PRIVMSG {channel} :first in B", "first")
+                m = c.expect(("PRIVMSG", "FAIL"), 5, pred=lambda m: m.tags.get("label") == "first")
+                if m.command == "PRIVMSG":
+                    return time.monotonic() - t0
+        except (AssertionError, OSError):
+            pass  # bounced (010, not active yet), refused, closed: try again
+        finally:
+            c.close()
+        time.sleep(0.05)
+    raise AssertionError(f"B acknowledged no message within {seconds} s")
+
+
 def post_in_b(lab, unique, channel):
     c = connect_to_b(lab, unique)
     try:
@@ -223,8 +247,15 @@ def test_failover_command_drill_report_and_fencing(lab_factory, unique):
     lab = lab_factory(servers_per_dc=2)
     posters, killed_at = drive_disaster(lab, unique)
     t0 = time.monotonic()
-    out = lab.ctl("failover").stdout
+    run = lab.ctl("failover")
+    out = run.stdout
     took = time.monotonic() - t0
+    # B's servers follow the promoted store within a fifth of a second and learn the
+    # runbook's pool-state writes by NOTIFY: B takes a message at once.
+    waited = first_ack_in_b(lab, unique, posters[0].channel)
+    # Step 7 sets B's servers active: no note telling the operator to do it next.
+    assert "set the active servers next" not in run.stderr, run.stderr
+    assert waited < 1.5, f"B acknowledged a first message {waited:.2f} s after failover returned"
     print(f"\n{out}\n(pchatctl failover took {took:.2f} s)")
     for n in range(1, 8):
         assert f"Step {n} done" in out, out

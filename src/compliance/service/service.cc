@@ -1,6 +1,7 @@
 #include "compliance/service/service.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -13,6 +14,10 @@ namespace pchat::compliance {
 using namespace std::chrono_literals;
 
 namespace {
+
+constexpr const char* kConfigChannel = "pchat_compliance_config";  // store migration 13
+// How often a wait for the next run checks for stop().
+constexpr auto kStopCheck = 100ms;
 
 // The keywords of `conninfo` (keyword=value or URI) that have a value; nullopt when
 // libpq cannot parse it (the connection attempt then reports why).
@@ -133,6 +138,10 @@ bool Service::take_locks() {
                  options_.cycle.server);
     (void)mgc_.exec("UPDATE compliance_status SET holder = $1, updated_at = now() WHERE id = 1",
                     {options_.cycle.server});
+    if (!mgc_.exec(std::string("LISTEN ") + kConfigChannel)) {
+      release();
+      return false;
+    }
   }
   std::string want = options_.comp_conninfo;
   if (!options_.comp_backup_conninfo.empty()) {
@@ -181,6 +190,60 @@ bool Service::take_locks() {
   return true;
 }
 
+void Service::run_one_cycle() {
+  auto report = run_cycle(mgc_, comp_, options_.cycle);
+  if (report) {
+    cycles_.inc();
+    moved_.inc(static_cast<uint64_t>(report->moved));
+    written_.inc(static_cast<uint64_t>(report->written));
+    if (report->moved > 0 || report->written > 0) {
+      spdlog::info("compliance: moved {} events, wrote {} in {} run(s)", report->moved,
+                   report->written, report->runs);
+    }
+    return;
+  }
+  errors_.inc();
+  spdlog::error("compliance: run failed: {}", report.error().message);
+  record_error(mgc_, report.error().message);
+  if (!mgc_.connected()) release();
+  if (!comp_.connected()) comp_locked_ = false;
+}
+
+std::chrono::milliseconds Service::current_interval() {
+  if (options_.run_interval_override.count() > 0) return options_.run_interval_override;
+  int seconds = kDefaultRunIntervalS;
+  if (mgc_.connected()) {
+    if (auto c = load_config(mgc_)) seconds = std::max(c->run_interval_s, kMinRunIntervalS);
+  }
+  return std::chrono::seconds(seconds);
+}
+
+bool Service::wait_for_change(std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) return false;
+    }
+    bool changed = false;
+    while (PGnotify* note = PQnotifies(mgc_.raw())) {
+      changed = true;  // kConfigChannel is the only channel this session listens to
+      PQfreemem(note);
+    }
+    if (changed) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + 1ms;
+    pollfd pfd{PQsocket(mgc_.raw()), POLLIN, 0};
+    int n = poll(&pfd, 1,
+                 static_cast<int>(std::min<std::chrono::milliseconds>(left, kStopCheck).count()));
+    if (n > 0 && PQconsumeInput(mgc_.raw()) != 1) {
+      spdlog::warn("compliance: lost the connection to mgc; electing again");
+      release();
+      return false;
+    }
+  }
+}
+
 void Service::run() {
   for (;;) {
     {
@@ -191,31 +254,23 @@ void Service::run() {
       wait_for(active_ ? std::max(options_.election_poll, 1000ms) : options_.election_poll);
       continue;
     }
-    auto report = run_cycle(mgc_, comp_, options_.cycle);
-    std::chrono::milliseconds interval = options_.run_interval_override;
-    if (report) {
-      cycles_.inc();
-      moved_.inc(static_cast<uint64_t>(report->moved));
-      written_.inc(static_cast<uint64_t>(report->written));
-      if (report->moved > 0 || report->written > 0) {
-        spdlog::info("compliance: moved {} events, wrote {} in {} run(s)", report->moved,
-                     report->written, report->runs);
-      }
-    } else {
-      errors_.inc();
-      spdlog::error("compliance: run failed: {}", report.error().message);
-      record_error(mgc_, report.error().message);
-      if (!mgc_.connected()) release();
-      if (!comp_.connected()) comp_locked_ = false;
+    const auto started = std::chrono::steady_clock::now();
+    run_one_cycle();
+    auto interval = current_interval();
+    if (!active_ || !mgc_.connected()) {
+      wait_for(interval);
+      continue;
     }
-    if (interval.count() <= 0) {
-      int seconds = kDefaultRunIntervalS;
-      if (mgc_.connected()) {
-        if (auto c = load_config(mgc_)) seconds = std::max(c->run_interval_s, kMinRunIntervalS);
-      }
-      interval = std::chrono::seconds(seconds);
+    // Until the next run: a configuration change moves it (counted from this run).
+    while (wait_for_change(started + interval)) {
+      auto next = current_interval();
+      const auto left = started + next - std::chrono::steady_clock::now();
+      spdlog::info(
+          "compliance: the configuration changed; run interval {} s, next run in {} s",
+          std::chrono::duration_cast<std::chrono::seconds>(next).count(),
+          std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(left).count()));
+      interval = next;
     }
-    wait_for(interval);
   }
   release();
 }

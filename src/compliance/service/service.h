@@ -17,10 +17,15 @@
 // every cycle; a change closes the old connection (and its lock) first.
 //
 // The holder runs a cycle (cycle.h) at once and then every RunInterval (the
-// configuration's, re-read each time, or the test-only override), and records the
-// outcome in mgc's compliance_status (last run, last file, last error). Errors
-// (mgccomp down, output directory unwritable) are logged, recorded, and retried at
-// the next interval: events wait in the outbox or in mgccomp, nothing is lost.
+// configuration's, or the test-only override), and records the outcome in mgc's
+// compliance_status (last run, last file, last error). Errors (mgccomp down, output
+// directory unwritable) are logged, recorded, and retried at the next interval:
+// events wait in the outbox or in mgccomp, nothing is lost.
+//
+// A configuration change applies at once: the holder LISTENs on its mgc session to
+// pchat_compliance_config (NOTIFYed by a trigger in the changing transaction, store
+// migration 13), re-reads the configuration when woken, and schedules the next run
+// at the last run's start + the new RunInterval (at once when that time has passed).
 #pragma once
 
 #include <atomic>
@@ -69,6 +74,14 @@ class Service {
  private:
   void run();
   void wait_for(std::chrono::milliseconds d);
+  // Runs one cycle and records its outcome (metrics, log, mgc's compliance_status).
+  void run_one_cycle();
+  // The interval to the next run: the override, else the configuration's (read now).
+  std::chrono::milliseconds current_interval();
+  // Waits until `deadline` or a pchat_compliance_config notification on mgc_ (true),
+  // or stop() or the loss of mgc_ (false; mgc_ lost: release() done).
+  // REQUIRES: active_ (mgc_ LISTENs).
+  bool wait_for_change(std::chrono::steady_clock::time_point deadline);
   bool take_locks();
   void release();
 

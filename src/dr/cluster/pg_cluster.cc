@@ -14,6 +14,7 @@
 
 #include "core/process.h"
 #include "store/instance.h"
+#include "store/postmaster.h"
 
 namespace pchat::dr {
 
@@ -270,11 +271,8 @@ Status stop_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s) 
 }
 
 std::optional<pid_t> postmaster_pid(const ClusterPaths& c) {
-  std::ifstream in(c.pgdata() / "postmaster.pid");
-  pid_t pid = 0;
-  if (!(in >> pid) || pid <= 0 || !process_alive(pid)) return std::nullopt;
-  std::string cmd = read_proc_file(pid, "cmdline");
-  if (cmd.find("postgres") == std::string::npos) return std::nullopt;  // a recycled PID
+  pid_t pid = store::live_postmaster(c.pgdata());
+  if (pid == 0) return std::nullopt;
   return pid;
 }
 
