@@ -396,9 +396,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  // A pool's commands never touch a data directory: naming both is a mistake, and
-  // guessing which one was meant could create an account where no server reads it.
-  if (data_dir_opt->count() > 0 && !topology_file.empty()) {
+  // Account commands with a topology never touch a data directory (`user add` would
+  // create one): naming both is a mistake, and guessing which one was meant could
+  // create an account where no server reads it. (Other commands use the topology.)
+  if (user->parsed() && data_dir_opt->count() > 0 && !topology_file.empty()) {
     std::cerr << "pchatctl: error: --data-dir (a standalone server's store) and --topology "
                  "or PCHAT_TOPOLOGY (a pool's stores) are both given: give one of them\n";
     return kExitUsage;
