@@ -494,6 +494,7 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
     if (it == pending_.end()) return;
     fail(it->second.response, pw.row.command, "MESSAGE_NOT_STORED", {it->second.echo_target},
          "Message not delivered: it could not be stored (" + st.error().message + ")");
+    it->second.response->session().message_settled();
     pending_.erase(it);
   };
   pending_.emplace(msgid, PendingMessage{r, target_display, std::chrono::steady_clock::now()});
@@ -501,7 +502,9 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
     pending_.erase(msgid);
     fail(r, command, "MESSAGE_NOT_STORED", {target_display},
          "Message not delivered: the message store is overloaded or stopping");
+    return;
   }
+  s.message_submitted();
 }
 
 void Server::on_committed(std::vector<store::PendingWrite>&& batch, const Status& st) {
@@ -553,11 +556,17 @@ void Server::deliver(const store::HistoryRow& row) {
     }
   } else {
     // A direct message: to the sessions of the other participant.
+    // A message to oneself is delivered to the sender too, through its Response
+    // (with the echo, in one labeled batch).
     const std::string from = dm_identity(row);
-    if (auto to = store::dm_peer(row.target, from); to && *to != from) {
+    if (auto to = store::dm_peer(row.target, from); to) {
       for (Session* t : sessions_of_identity(*to)) {
-        if (t == sender || t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;
-        t->send(history_message(row, t->nick_));
+        if (t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;
+        if (t == sender) {
+          mine->response->add(history_message(row, t->nick_));
+        } else {
+          t->send(history_message(row, t->nick_));
+        }
         deliveries_.inc();
       }
     }
@@ -569,6 +578,7 @@ void Server::deliver(const store::HistoryRow& row) {
   if (mine) {  // received here until handed to every recipient's output
     delivery_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - mine->received).count());
+    sender->message_settled();  // its next commands may run (posted: after this)
   }
   // Destroying `mine` releases the Response: the labeled ACK, if any, goes now.
 }
@@ -724,10 +734,9 @@ void Server::send_names(Session& s, Channel& c, const ResponsePtr& r) {
   numeric(r, irc::kRplEndOfNames, {c.name(), "End of /NAMES list."});
 }
 
-void Server::login(Session& s, const std::string& account) {
+void Server::login(Session& s, const std::string& account, const ResponsePtr& r) {
   s.account_ = account;
   by_account_[irc::fold(account)].push_back(&s);
-  auto r = std::make_shared<Response>(s.shared_from_this(), "");
   std::string mask =
       (s.nick_.empty() ? "*" : s.nick_) + "!" + (s.user_.empty() ? "*" : s.user_) + "@" + s.host_;
   numeric(r, irc::kRplLoggedIn, {mask, account, "You are now logged in as " + account});

@@ -14,6 +14,9 @@
 //      (echo-message) or ACK (labeled-response) only now;
 //   4. if the commit failed, the sender gets FAIL ... MESSAGE_NOT_STORED and no one
 //      sees the message.
+// Either way the message is then settled (Session::message_settled): the sender's
+// commands that came after it run only now, and its later replies go out only after
+// this message's (see session.h, "Order").
 #pragma once
 
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
@@ -131,7 +134,9 @@ class Server {
   void broadcast_to_peers(Session& s, const irc::Message& m, bool include_self,
                           uint32_t need_cap = 0, uint32_t exclude_cap = 0);
 
-  // Chat messages: submit to the store; deliver after commit.
+  // Chat messages: submit to the store; deliver after commit. Counts the message as
+  // unsettled for `s` (Session::message_submitted) when the writer takes it; `r` is
+  // released once it is delivered or failed.
   void submit_message(Session& s, const ResponsePtr& r, std::string command,
                       std::string target_display, std::string body,
                       std::vector<irc::Tag> client_tags);
@@ -210,8 +215,9 @@ class Server {
   // follows (its KICK, its PART) comes after them and nothing is held back.
   void release_held(Session& s, Channel& c);
 
-  // Accounts: logs `s` in (sends 900, account-notify to peers).
-  void login(Session& s, const std::string& account);
+  // Accounts: logs `s` in (900 as a reply in `r`, the AUTHENTICATE's Response;
+  // account-notify to peers).
+  void login(Session& s, const std::string& account, const ResponsePtr& r);
 
   // Replays the last config().default_chat_history messages of `c` to `s` (for clients
   // without draft/chathistory), holding live lines until done.

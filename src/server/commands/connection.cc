@@ -233,7 +233,7 @@ void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
           if (!s || s->closing()) return;
           s->sasl_busy_ = false;
           if (res) {
-            srv.login(*s, *res);
+            srv.login(*s, *res, r);
             srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
           } else if (res.error().kind == ErrorKind::kDenied) {
             srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});

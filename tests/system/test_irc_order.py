@@ -1,0 +1,135 @@
+"""Replies come in the order of the commands that caused them: a client may use
+PING as a barrier after a message (its echo, its delivery to the others and its
+errors come first), and labeled-response wraps everything a command caused.
+"""
+
+import os
+import signal
+import threading
+
+from irc_helpers import join, registered, sync
+from pchat_harness import child_pids
+from store_query import query
+
+
+def stop_store(server):
+    """SIGSTOPs the server's PostgreSQL (postmaster and backends); returns the PIDs."""
+    postmaster = server.postgres_pid()
+    assert postmaster is not None, "no postmaster"
+    pids = [postmaster] + child_pids(postmaster)
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    return pids
+
+
+def resume_store(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def labeled_batch(client, label):
+    """Reads the labeled-response BATCH answering ``label``; returns its lines
+    (without the BATCH lines), checking that each is in the batch."""
+    start = client.expect_label(label)
+    assert start.command == "BATCH" and start.params[1] == "labeled-response", start.raw
+    ref = start.params[0][1:]
+    body = client.collect_until("BATCH", pred=lambda m: m.params == ["-" + ref])[:-1]
+    assert all(m.tags.get("batch") == ref for m in body)
+    return body
+
+
+def test_ping_after_privmsg_follows_echo_and_delivery(server_factory, irc, unique):
+    server = server_factory(allow_guests=True)
+    chan = "#" + unique("ord")
+    a = registered(irc, unique, "oa", server=server, caps=("echo-message",))
+    b = registered(irc, unique, "ob", server=server)
+    join(a, chan)
+    join(b, chan)
+    sync(a)
+    # The store is stopped while the message waits to commit: a PONG that does not
+    # wait for the message goes out now, before anyone has seen it.
+    pids = stop_store(server)
+    resumer = threading.Timer(1.0, resume_store, args=(pids,))
+    resumer.start()
+    try:
+        a.send_raw(f"PRIVMSG {chan} :first\r\nPING :barrier\r\n".encode())
+        got = a.collect_until("PONG", timeout=20)
+        commands = [(m.command, m.last) for m in got if m.command in ("PRIVMSG", "PONG")]
+        assert commands == [("PRIVMSG", "first"), ("PONG", "barrier")]
+        # When the sender has its PONG, the other member has the message already: it
+        # arrives before the PONG of a PING b sends now.
+        before = sync(b, "bsync")
+        assert [m.last for m in before if m.command == "PRIVMSG"] == ["first"]
+    finally:
+        resumer.join()
+        resume_store(pids)
+
+
+def test_commands_after_messages_run_in_order(irc, unique):
+    chan = "#" + unique("ord")
+    a = registered(irc, unique, "oc", caps=("echo-message",))
+    b = registered(irc, unique, "od")
+    join(a, chan)
+    join(b, chan)
+    # Consecutive messages, an error of a later one, then PART: everything in order,
+    # for the sender and for the other member.
+    a.send_raw(
+        (f"PRIVMSG {chan} :one\r\nPRIVMSG {chan} :two\r\nPRIVMSG nosuch{unique('n')} :x\r\n"
+         f"PART {chan} :bye\r\nPING :end\r\n").encode())
+    got = a.collect_until("PONG", pred=lambda m: m.last == "end")
+    seen = [m.command if m.command != "PRIVMSG" else m.last for m in got
+            if m.command in ("PRIVMSG", "401", "PART", "PONG")]
+    assert seen == ["one", "two", "401", "PART", "PONG"]
+    got = b.collect_until("PART")
+    assert [m.last for m in got if m.command in ("PRIVMSG", "PART")] == ["one", "two", "bye"]
+
+
+def test_labeled_message_to_self_is_one_batch(irc, unique):
+    a = registered(irc, unique, "os", caps=("labeled-response", "batch", "echo-message"))
+    a.request(f"PRIVMSG {a.nick} :me", "self1")
+    body = labeled_batch(a, "self1")
+    assert [(m.command, m.params) for m in body] == [("PRIVMSG", [a.nick, "me"])] * 2
+    # Without echo-message the message itself is the one labeled reply.
+    c = registered(irc, unique, "ot", caps=("labeled-response", "batch"))
+    c.request(f"PRIVMSG {c.nick} :alone", "self2")
+    reply = c.expect_label("self2")
+    assert reply.command == "PRIVMSG" and reply.params == [c.nick, "alone"]
+
+
+def test_labeled_join_is_one_batch(irc, unique):
+    chan = "#" + unique("oj")
+    op = registered(irc, unique, "oo")
+    join(op, chan)
+    op.send(f"TOPIC {chan} :the topic")
+    op.expect("TOPIC")
+    a = registered(irc, unique, "oj", caps=("labeled-response", "batch"))
+    a.request(f"JOIN {chan}", "j1")
+    body = labeled_batch(a, "j1")
+    assert [m.command for m in body] == ["JOIN", "332", "333", "353", "366"]
+    # A valid and an invalid name: the JOIN and the error in one batch.
+    other = "#" + unique("ok")
+    a.request(f"JOIN {other},nohash{unique('x')}", "j2")
+    assert [m.command for m in labeled_batch(a, "j2")] == ["JOIN", "353", "366", "403"]
+
+
+def test_failed_commit_settles_and_later_commands_run(server_factory, irc, unique):
+    # A constraint on the compliance outbox makes one message's commit fail.
+    server = server_factory(extra_args=("--compliance",), allow_guests=True)
+    chan = "#" + unique("of")
+    a = registered(irc, unique, "of", server=server, caps=("echo-message",))
+    b = registered(irc, unique, "og", server=server)
+    join(a, chan)
+    join(b, chan)
+    query(server.data_dir, "ALTER TABLE compliance_outbox ADD CONSTRAINT test_refuse "
+                           "CHECK (content <> 'poison')")
+    # (A message sharing its batch would fail with it: one message here.)
+    a.send_raw(f"PRIVMSG {chan} :poison\r\nPART {chan}\r\nPING :after\r\n".encode())
+    got = a.collect_until("PONG", pred=lambda m: m.last == "after")
+    seen = [m.command if m.command != "PRIVMSG" else m.last for m in got
+            if m.command in ("FAIL", "PRIVMSG", "PART", "PONG")]
+    assert seen == ["FAIL", "PART", "PONG"]
+    got = b.collect_until("PART")
+    assert [m for m in got if m.command == "PRIVMSG"] == []
