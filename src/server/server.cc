@@ -556,17 +556,13 @@ void Server::deliver(const store::HistoryRow& row) {
     }
   } else {
     // A direct message: to the sessions of the other participant.
-    // A message to oneself is delivered to the sender too, through its Response
-    // (with the echo, in one labeled batch).
+    // A message to oneself reaches the sender as any recipient (unlabeled); its echo
+    // is the labeled reply (labeled-response: one labeled line, not a batch).
     const std::string from = dm_identity(row);
     if (auto to = store::dm_peer(row.target, from); to) {
       for (Session* t : sessions_of_identity(*to)) {
         if (t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;
-        if (t == sender) {
-          mine->response->add(history_message(row, t->nick_));
-        } else {
-          t->send(history_message(row, t->nick_));
-        }
+        t->send(history_message(row, t->nick_));
         deliveries_.inc();
       }
     }
@@ -749,7 +745,7 @@ void Server::login(Session& s, const std::string& account, const ResponsePtr& r)
 // ---------------------------------------------------------------------------
 // JOIN replay for clients without chathistory
 
-void Server::replay_history(Session& s, Channel& c) {
+void Server::replay_history(Session& s, Channel& c, ResponsePtr r) {
   if (config_.default_chat_history <= 0 || readers_ == nullptr) return;
   const uint64_t replay = ++replays_;
   s.held_[&c] = Session::Held{replay, {}};  // start holding live lines for this channel
@@ -762,37 +758,38 @@ void Server::replay_history(Session& s, Channel& c) {
       rooms_ != nullptr ? rooms_->default_chat_history() : config_.default_chat_history;
   std::weak_ptr<Session> weak = s.weak_from_this();
   Channel* chan = &c;
-  bool ok = readers_->submit(
-      [this, weak, chan, target, display, upto, limit, replay](Result<pg::Connection*> conn) {
-        Result<std::vector<store::HistoryRow>> rows =
-            conn ? store::latest_rows(**conn, target, upto, limit)
-                 : Result<std::vector<store::HistoryRow>>(conn.error());
-        post([this, weak, chan, display, replay, rows = std::move(rows)]() mutable {
-          auto s = weak.lock();
-          if (!s || s->closing()) return;
-          auto held = s->held_.find(chan);
-          if (held == s->held_.end() || held->second.replay != replay) return;  // parted
-          if (!rows || rows->empty() || !compliance_capture()) {
-            finish_replay(weak, chan, replay, display, std::move(rows));
-            return;
-          }
-          // Replayed room history is a BACKCHAT: it goes out once the event is recorded.
-          std::string what = fmt::format("JOIN replay: {} messages, {} .. {}", rows->size(),
-                                         rows->front().msgid, rows->back().msgid);
-          auto shared = std::make_shared<Result<std::vector<store::HistoryRow>>>(std::move(rows));
-          record_room_event(*s, "BACKCHAT", display, std::move(what),
-                            [this, weak, chan, replay, display, shared](const Status& st) {
-                              if (!st) *shared = st.error();
-                              finish_replay(weak, chan, replay, display, std::move(*shared));
-                            });
-        });
-      });
+  // `r` is moved, never copied, off the loop: its last reference must end on the loop.
+  bool ok = readers_->submit([this, weak, chan, target, display, upto, limit, replay,
+                              r = std::move(r)](Result<pg::Connection*> conn) mutable {
+    Result<std::vector<store::HistoryRow>> rows =
+        conn ? store::latest_rows(**conn, target, upto, limit)
+             : Result<std::vector<store::HistoryRow>>(conn.error());
+    post([this, weak, chan, display, replay, rows = std::move(rows), r = std::move(r)]() mutable {
+      auto s = weak.lock();
+      if (!s || s->closing()) return;
+      auto held = s->held_.find(chan);
+      if (held == s->held_.end() || held->second.replay != replay) return;  // parted
+      if (!rows || rows->empty() || !compliance_capture()) {
+        finish_replay(weak, chan, replay, display, std::move(rows), std::move(r));
+        return;
+      }
+      // Replayed room history is a BACKCHAT: it goes out once the event is recorded.
+      std::string what = fmt::format("JOIN replay: {} messages, {} .. {}", rows->size(),
+                                     rows->front().msgid, rows->back().msgid);
+      auto shared = std::make_shared<Result<std::vector<store::HistoryRow>>>(std::move(rows));
+      record_room_event(*s, "BACKCHAT", display, std::move(what),
+                        [this, weak, chan, replay, display, shared, r](const Status& st) {
+                          if (!st) *shared = st.error();
+                          finish_replay(weak, chan, replay, display, std::move(*shared), r);
+                        });
+    });
+  });
   if (!ok) s.held_.erase(&c);
 }
 
 void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, uint64_t replay,
-                           const std::string& display,
-                           Result<std::vector<store::HistoryRow>> rows) {
+                           const std::string& display, Result<std::vector<store::HistoryRow>> rows,
+                           ResponsePtr r) {
   auto s = weak.lock();
   if (!s || s->closing()) return;
   auto held = s->held_.find(chan);
@@ -800,10 +797,9 @@ void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, ui
   if (rows) {
     for (const auto& row : *rows) {
       if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;
-      s->send(history_message(row, display));
+      r->add(history_message(row, display));
     }
   } else {
-    auto r = std::make_shared<Response>(s, "");
     irc::Message note{{},
                       config_.server_name,
                       "NOTE",
@@ -811,7 +807,10 @@ void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, ui
                        "Recent history could not be loaded: " + rows.error().message}};
     r->add(std::move(note));
   }
-  release_held(*s, *chan);  // the live lines held meanwhile come after the replay
+  // The JOIN's replies end here (a labeled JOIN's batch goes now, when `r` is the
+  // last reference); the live lines held meanwhile come after them.
+  r.reset();
+  release_held(*s, *chan);
 }
 
 }  // namespace pchat::server

@@ -220,8 +220,10 @@ class Server {
   void login(Session& s, const std::string& account, const ResponsePtr& r);
 
   // Replays the last config().default_chat_history messages of `c` to `s` (for clients
-  // without draft/chathistory), holding live lines until done.
-  void replay_history(Session& s, Channel& c);
+  // without draft/chathistory), holding live lines until done. The rows are replies in
+  // `r`, the JOIN's Response, kept until the replay is sent: the client's later
+  // commands are answered after it.
+  void replay_history(Session& s, Channel& c, ResponsePtr r);
 
   // Counts for LUSERS and metrics.
   size_t user_count() const { return sessions_.size(); }
@@ -305,7 +307,8 @@ class Server {
   // Sends a JOIN replay's rows (or a NOTE when `rows` failed), then the held lines;
   // nothing when the session no longer waits for replay number `replay` of `chan`.
   void finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, uint64_t replay,
-                     const std::string& display, Result<std::vector<store::HistoryRow>> rows);
+                     const std::string& display, Result<std::vector<store::HistoryRow>> rows,
+                     ResponsePtr r);
   // Local sessions whose DM identity (dm_identity) is `identity`.
   std::vector<Session*> sessions_of_identity(const std::string& identity);
   void register_commands();

@@ -87,16 +87,21 @@ def test_commands_after_messages_run_in_order(irc, unique):
     assert [m.last for m in got if m.command in ("PRIVMSG", "PART")] == ["one", "two", "bye"]
 
 
-def test_labeled_message_to_self_is_one_batch(irc, unique):
+def test_labeled_message_to_self(irc, unique):
+    # The delivery to oneself is an incoming message (unlabeled); the echo is the
+    # command's one labeled reply (as irctest's labeled-response tests expect).
     a = registered(irc, unique, "os", caps=("labeled-response", "batch", "echo-message"))
     a.request(f"PRIVMSG {a.nick} :me", "self1")
-    body = labeled_batch(a, "self1")
-    assert [(m.command, m.params) for m in body] == [("PRIVMSG", [a.nick, "me"])] * 2
-    # Without echo-message the message itself is the one labeled reply.
+    got = [a.expect("PRIVMSG"), a.expect("PRIVMSG")]
+    assert [m.params for m in got] == [[a.nick, "me"]] * 2
+    assert sorted(m.tags.get("label", "") for m in got) == ["", "self1"]
+    assert got[0].tags.get("msgid") == got[1].tags.get("msgid")
+    # Without echo-message: the delivery, and an ACK for the command.
     c = registered(irc, unique, "ot", caps=("labeled-response", "batch"))
     c.request(f"PRIVMSG {c.nick} :alone", "self2")
-    reply = c.expect_label("self2")
-    assert reply.command == "PRIVMSG" and reply.params == [c.nick, "alone"]
+    got = c.collect_until("ACK")
+    assert [(m.command, m.params) for m in got] == [("PRIVMSG", [c.nick, "alone"]), ("ACK", [])]
+    assert got[-1].tags.get("label") == "self2"
 
 
 def test_labeled_join_is_one_batch(irc, unique):
@@ -133,3 +138,17 @@ def test_failed_commit_settles_and_later_commands_run(server_factory, irc, uniqu
     assert seen == ["FAIL", "PART", "PONG"]
     got = b.collect_until("PART")
     assert [m for m in got if m.command == "PRIVMSG"] == []
+
+
+def test_ping_after_join_follows_the_replay(irc, unique):
+    # A client without draft/chathistory gets the room's recent messages on JOIN
+    # (read from the store): they are part of the JOIN's replies, before a PONG.
+    chan = "#" + unique("or")
+    a = registered(irc, unique, "or", caps=("echo-message",))
+    join(a, chan)
+    a.send(f"PRIVMSG {chan} :earlier")
+    a.expect("PRIVMSG")
+    b = registered(irc, unique, "os")
+    b.send_raw(f"JOIN {chan}\r\nPING :joined\r\n".encode())
+    got = b.collect_until("PONG", pred=lambda m: m.last == "joined")
+    assert [m.last for m in got if m.command == "PRIVMSG"] == ["earlier"]

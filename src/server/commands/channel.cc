@@ -150,7 +150,7 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
   srv.presence_joined(s, *c);
   send_topic(srv, *c, r);
   srv.send_names(s, *c, r);
-  if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c);
+  if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c, r);
 }
 
 // A list of channel names with nothing but commas in it ("," or ",,,").

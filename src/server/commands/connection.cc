@@ -159,7 +159,7 @@ void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponseP
     return;
   }
   std::string user = m.params[0];
-  if (user.empty()) {
+  if (user.empty() || m.params[3].empty()) {  // neither may be empty (modern IRC)
     srv.numeric(r, irc::kErrNeedMoreParams, {"USER", "Not enough parameters"});
     return;
   }
