@@ -672,6 +672,8 @@ void Server::send_lusers(const ResponsePtr& r) {
     if (s->invisible_) ++invisible;
   }
   const size_t remote = presence_.count();
+  max_local_users_ = std::max(max_local_users_, users);
+  max_global_users_ = std::max(max_global_users_, users + remote);
   numeric(
       r, irc::kRplLUserClient,
       {fmt::format("There are {} users and {} invisible on {} servers", users + remote - invisible,
@@ -681,12 +683,12 @@ void Server::send_lusers(const ResponsePtr& r) {
     numeric(r, irc::kRplLUserUnknown, {std::to_string(unknown), "unknown connection(s)"});
   numeric(r, irc::kRplLUserChannels, {std::to_string(channels_.size()), "channels formed"});
   numeric(r, irc::kRplLUserMe, {fmt::format("I have {} clients and 0 servers", users)});
-  numeric(
-      r, irc::kRplLocalUsers,
-      {std::to_string(users), std::to_string(users), fmt::format("Current local users {}", users)});
+  numeric(r, irc::kRplLocalUsers,
+          {std::to_string(users), std::to_string(max_local_users_),
+           fmt::format("Current local users {}, max {}", users, max_local_users_)});
   numeric(r, irc::kRplGlobalUsers,
-          {std::to_string(users + remote), std::to_string(users + remote),
-           fmt::format("Current global users {}", users + remote)});
+          {std::to_string(users + remote), std::to_string(max_global_users_),
+           fmt::format("Current global users {}, max {}", users + remote, max_global_users_)});
 }
 
 void Server::send_motd(Session&, const ResponsePtr& r) {

@@ -206,6 +206,8 @@ class Server {
   void send_welcome(Session& s);
   void send_isupport(Session& s, const ResponsePtr& r);
   void send_motd(Session& s, const ResponsePtr& r);
+  // LUSERS; the maxima (265/266) are the highest counts a LUSERS saw (every
+  // registration sends one).
   void send_lusers(const ResponsePtr& r);
   void send_names(Session& s, Channel& c, const ResponsePtr& r);
   // Removes `s` from `c` (no PART sent; see release_held).
@@ -342,7 +344,9 @@ class Server {
   std::vector<std::shared_ptr<Session>> flush_after_batch_;  // capacity kept between batches
 
   int64_t delivered_upto_ = 0;  // highest message id delivered from the stream
-  uint64_t replays_ = 0;        // JOIN replays started (Session::Held::replay)
+  size_t max_local_users_ = 0;  // LUSERS maxima (registered users, as counted by LUSERS)
+  size_t max_global_users_ = 0;
+  uint64_t replays_ = 0;  // JOIN replays started (Session::Held::replay)
   std::optional<PoolView> pool_;
   bool active_ = true;
   bool pool_read_in_flight_ = false;  // read_pool_state(): one at a time
