@@ -213,6 +213,10 @@ def test_setname(irc, unique):
 
 
 def test_time(irc, unique):
+    # Registered clients only, like every query.
+    early = irc()
+    early.send("TIME")
+    assert early.expect(("451", "391")).command == "451"
     c = registered(irc, unique, "tm")
     c.send("TIME")
     reply = c.expect("391")
