@@ -3,8 +3,10 @@ PING as a barrier after a message (its echo, its delivery to the others and its
 errors come first), and labeled-response wraps everything a command caused.
 """
 
+import contextlib
 import os
 import signal
+import socket
 import threading
 
 from irc_helpers import join, registered, sync
@@ -30,6 +32,20 @@ def resume_store(pids):
             pass
 
 
+@contextlib.contextmanager
+def store_stopped(server, seconds=1.0):
+    """The server's PostgreSQL is stopped now and resumed ``seconds`` later (or on
+    leaving the block, whichever comes first)."""
+    pids = stop_store(server)
+    resumer = threading.Timer(seconds, resume_store, args=(pids,))
+    resumer.start()
+    try:
+        yield
+    finally:
+        resumer.cancel()
+        resume_store(pids)
+
+
 def labeled_batch(client, label):
     """Reads the labeled-response BATCH answering ``label``; returns its lines
     (without the BATCH lines), checking that each is in the batch."""
@@ -51,10 +67,7 @@ def test_ping_after_privmsg_follows_echo_and_delivery(server_factory, irc, uniqu
     sync(a)
     # The store is stopped while the message waits to commit: a PONG that does not
     # wait for the message goes out now, before anyone has seen it.
-    pids = stop_store(server)
-    resumer = threading.Timer(1.0, resume_store, args=(pids,))
-    resumer.start()
-    try:
+    with store_stopped(server):
         a.send_raw(f"PRIVMSG {chan} :first\r\nPING :barrier\r\n".encode())
         got = a.collect_until("PONG", timeout=20)
         commands = [(m.command, m.last) for m in got if m.command in ("PRIVMSG", "PONG")]
@@ -63,9 +76,6 @@ def test_ping_after_privmsg_follows_echo_and_delivery(server_factory, irc, uniqu
         # arrives before the PONG of a PING b sends now.
         before = sync(b, "bsync")
         assert [m.last for m in before if m.command == "PRIVMSG"] == ["first"]
-    finally:
-        resumer.join()
-        resume_store(pids)
 
 
 def test_commands_after_messages_run_in_order(irc, unique):
@@ -152,3 +162,34 @@ def test_ping_after_join_follows_the_replay(irc, unique):
     b.send_raw(f"JOIN {chan}\r\nPING :joined\r\n".encode())
     got = b.collect_until("PONG", pred=lambda m: m.last == "joined")
     assert [m.last for m in got if m.command == "PRIVMSG"] == ["earlier"]
+
+
+def test_quit_after_message_reaches_others_after_it(irc, unique):
+    # PRIVMSG, QUIT and the connection closed at once: the others get the message,
+    # then the QUIT with its reason (the lines queued behind the message still run
+    # after the end of input).
+    chan = "#" + unique("oq")
+    a = registered(irc, unique, "oq")
+    b = registered(irc, unique, "ow")
+    join(a, chan)
+    join(b, chan)
+    a.send_raw(f"PRIVMSG {chan} :last words\r\nQUIT :gone\r\n".encode())
+    a.sock.shutdown(socket.SHUT_WR)  # end of input (FIN) right behind the QUIT
+    got = b.collect_until("QUIT")
+    assert [(m.command, m.last) for m in got if m.command in ("PRIVMSG", "QUIT")] == [
+        ("PRIVMSG", "last words"), ("QUIT", "Quit: gone")]
+
+
+def test_many_lines_behind_a_message_wait_and_all_run(server_factory, irc, unique):
+    # More lines than the queue holds wait behind an unsettled message (reading
+    # pauses); once it commits, every one runs, in order.
+    server = server_factory(allow_guests=True)
+    chan = "#" + unique("om")
+    a = registered(irc, unique, "om", server=server, caps=("echo-message",))
+    join(a, chan)
+    with store_stopped(server):
+        pings = "".join(f"PING :p{i}\r\n" for i in range(300))
+        a.send_raw(f"PRIVMSG {chan} :head\r\n{pings}".encode())
+        got = a.collect_until("PONG", timeout=30, pred=lambda m: m.last == "p299")
+        seen = [m.last for m in got if m.command in ("PRIVMSG", "PONG")]
+        assert seen == ["head"] + [f"p{i}" for i in range(300)]
