@@ -225,10 +225,11 @@ void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
   s.sasl_busy_ = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
   bool queued =
-      srv.readers()->submit([&srv, weak, r, authcid, password](Result<pg::Connection*> c) {
+      // `r` is moved, not copied, off the loop: its last reference must end on the loop.
+      srv.readers()->submit([&srv, weak, r, authcid, password](Result<pg::Connection*> c) mutable {
         Result<std::string> res =
             c ? store::authenticate(**c, authcid, password) : Result<std::string>(c.error());
-        srv.post([&srv, weak, r, res = std::move(res)] {
+        srv.post([&srv, weak, r = std::move(r), res = std::move(res)] {
           auto s = weak.lock();
           if (!s || s->closing()) return;
           s->sasl_busy_ = false;
