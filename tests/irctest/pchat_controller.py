@@ -12,11 +12,12 @@ irctest chooses, started with --allow-guests; accounts (registerUser) are made w
 `pchatctl user add`. TLS, server passwords and websockets are not offered.
 """
 
+import atexit
 import os
 from pathlib import Path
 import subprocess
 import time
-from typing import Optional, Type
+from typing import Optional, Set, Type
 import urllib.request
 
 from irctest import cases
@@ -27,6 +28,22 @@ from irctest.specifications import Capabilities, OptionalBehaviors
 
 def _bin(name: str) -> str:
     return str(Path(os.environ["PCHAT_BIN_DIR"]) / name)
+
+
+# Servers started and not yet stopped. irctest does not run tearDown (so not kill())
+# when a test's setUp fails or skips after the server started: such a server is
+# stopped when the next test starts one (tests run one at a time per process), or
+# when pytest exits.
+_running: Set["PchatController"] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for controller in list(_running):
+        try:
+            controller.kill()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
 
 
 class PchatController(BaseServerController, DirectoryBasedController):
@@ -80,6 +97,7 @@ class PchatController(BaseServerController, DirectoryBasedController):
         if password is not None:
             raise NotImplementedByController("PASS (server password)")
         assert self.proc is None
+        _stop_leftovers()
         self.port = port
         self.hostname = hostname
         self.create_config()
@@ -108,6 +126,7 @@ class PchatController(BaseServerController, DirectoryBasedController):
             ],
             proc_name="pchatd",
         )
+        _running.add(self)
 
     def wait_for_port(self) -> None:
         # /healthz answers once the store is up and the IRC listener is open.
@@ -124,6 +143,7 @@ class PchatController(BaseServerController, DirectoryBasedController):
         super().wait_for_port()
 
     def kill_proc(self) -> None:
+        _running.discard(self)
         super().kill_proc()
         # pchatd stops its PostgreSQL on SIGTERM; after a SIGKILL, end it here.
         pid_file = self.data_dir / "pg" / "postmaster.pid"
