@@ -497,8 +497,10 @@ void RoomPolicy::change_room(const Session& s, const chat::Room& before, chat::R
   }
   // Success is told once this server applied the change (its next catalog reload):
   // the manager's next command sees the room as changed.
-  auto finish = [this, done](Status st) {
-    srv_.post([this, done, st] {
+  // `done` (which may hold a client's Response) is moved, not copied, off the loop:
+  // its last reference must end on the loop.
+  auto finish = [this, done](Status st) mutable {
+    srv_.post([this, done = std::move(done), st] {
       if (!st) {
         done(st);
       } else {
@@ -511,7 +513,8 @@ void RoomPolicy::change_room(const Session& s, const chat::Room& before, chat::R
   const bool pending = created_.count(irc::fold(before.name)) > 0;
   const bool queued =
       srv_.readers() != nullptr &&
-      srv_.readers()->submit([before, after, pending, finish](Result<pg::Connection*> conn) {
+      srv_.readers()->submit([before, after, pending,
+                              finish](Result<pg::Connection*> conn) mutable {
         if (!conn) {
           finish(conn.error());
           return;

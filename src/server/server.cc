@@ -482,6 +482,7 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
     if (it == pending_.end()) return;
     fail(it->second.response, pw.row.command, "MESSAGE_NOT_STORED", {it->second.echo_target},
          "Message not delivered: it could not be stored (" + st.error().message + ")");
+    it->second.response->session().message_settled();
     pending_.erase(it);
   };
   pending_.emplace(msgid, PendingMessage{r, target_display, std::chrono::steady_clock::now()});
@@ -489,7 +490,9 @@ void Server::submit_message(Session& s, const ResponsePtr& r, std::string comman
     pending_.erase(msgid);
     fail(r, command, "MESSAGE_NOT_STORED", {target_display},
          "Message not delivered: the message store is overloaded or stopping");
+    return;
   }
+  s.message_submitted();
 }
 
 void Server::on_committed(std::vector<store::PendingWrite>&& batch, const Status& st) {
@@ -541,10 +544,12 @@ void Server::deliver(const store::HistoryRow& row) {
     }
   } else {
     // A direct message: to the sessions of the other participant.
+    // A message to oneself reaches the sender as any recipient (unlabeled); its echo
+    // is the labeled reply (labeled-response: one labeled line, not a batch).
     const std::string from = dm_identity(row);
-    if (auto to = store::dm_peer(row.target, from); to && *to != from) {
+    if (auto to = store::dm_peer(row.target, from); to) {
       for (Session* t : sessions_of_identity(*to)) {
-        if (t == sender || t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;
+        if (t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;
         t->send(history_message(row, t->nick_));
         deliveries_.inc();
       }
@@ -557,6 +562,7 @@ void Server::deliver(const store::HistoryRow& row) {
   if (mine) {  // received here until handed to every recipient's output
     delivery_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - mine->received).count());
+    sender->message_settled();  // its next commands may run (posted: after this)
   }
   // Destroying `mine` releases the Response: the labeled ACK, if any, goes now.
 }
@@ -654,6 +660,8 @@ void Server::send_lusers(const ResponsePtr& r) {
     if (s->invisible_) ++invisible;
   }
   const size_t remote = presence_.count();
+  max_local_users_ = std::max(max_local_users_, users);
+  max_global_users_ = std::max(max_global_users_, users + remote);
   numeric(
       r, irc::kRplLUserClient,
       {fmt::format("There are {} users and {} invisible on {} servers", users + remote - invisible,
@@ -663,12 +671,12 @@ void Server::send_lusers(const ResponsePtr& r) {
     numeric(r, irc::kRplLUserUnknown, {std::to_string(unknown), "unknown connection(s)"});
   numeric(r, irc::kRplLUserChannels, {std::to_string(channels_.size()), "channels formed"});
   numeric(r, irc::kRplLUserMe, {fmt::format("I have {} clients and 0 servers", users)});
-  numeric(
-      r, irc::kRplLocalUsers,
-      {std::to_string(users), std::to_string(users), fmt::format("Current local users {}", users)});
+  numeric(r, irc::kRplLocalUsers,
+          {std::to_string(users), std::to_string(max_local_users_),
+           fmt::format("Current local users {}, max {}", users, max_local_users_)});
   numeric(r, irc::kRplGlobalUsers,
-          {std::to_string(users + remote), std::to_string(users + remote),
-           fmt::format("Current global users {}", users + remote)});
+          {std::to_string(users + remote), std::to_string(max_global_users_),
+           fmt::format("Current global users {}, max {}", users + remote, max_global_users_)});
 }
 
 void Server::send_motd(Session&, const ResponsePtr& r) {
@@ -712,10 +720,9 @@ void Server::send_names(Session& s, Channel& c, const ResponsePtr& r) {
   numeric(r, irc::kRplEndOfNames, {c.name(), "End of /NAMES list."});
 }
 
-void Server::login(Session& s, const std::string& account) {
+void Server::login(Session& s, const std::string& account, const ResponsePtr& r) {
   s.account_ = account;
   by_account_[irc::fold(account)].push_back(&s);
-  auto r = std::make_shared<Response>(s.shared_from_this(), "");
   std::string mask =
       (s.nick_.empty() ? "*" : s.nick_) + "!" + (s.user_.empty() ? "*" : s.user_) + "@" + s.host_;
   numeric(r, irc::kRplLoggedIn, {mask, account, "You are now logged in as " + account});
@@ -728,7 +735,7 @@ void Server::login(Session& s, const std::string& account) {
 // ---------------------------------------------------------------------------
 // JOIN replay for clients without chathistory
 
-void Server::replay_history(Session& s, Channel& c) {
+void Server::replay_history(Session& s, Channel& c, ResponsePtr r) {
   if (config_.default_chat_history <= 0 || readers_ == nullptr) return;
   const uint64_t replay = ++replays_;
   s.held_[&c] = Session::Held{replay, {}};  // start holding live lines for this channel
@@ -741,37 +748,38 @@ void Server::replay_history(Session& s, Channel& c) {
       rooms_ != nullptr ? rooms_->default_chat_history() : config_.default_chat_history;
   std::weak_ptr<Session> weak = s.weak_from_this();
   Channel* chan = &c;
-  bool ok = readers_->submit(
-      [this, weak, chan, target, display, upto, limit, replay](Result<pg::Connection*> conn) {
-        Result<std::vector<store::HistoryRow>> rows =
-            conn ? store::latest_rows(**conn, target, upto, limit)
-                 : Result<std::vector<store::HistoryRow>>(conn.error());
-        post([this, weak, chan, display, replay, rows = std::move(rows)]() mutable {
-          auto s = weak.lock();
-          if (!s || s->closing()) return;
-          auto held = s->held_.find(chan);
-          if (held == s->held_.end() || held->second.replay != replay) return;  // parted
-          if (!rows || rows->empty() || !compliance_capture()) {
-            finish_replay(weak, chan, replay, display, std::move(rows));
-            return;
-          }
-          // Replayed room history is a BACKCHAT: it goes out once the event is recorded.
-          std::string what = fmt::format("JOIN replay: {} messages, {} .. {}", rows->size(),
-                                         rows->front().msgid, rows->back().msgid);
-          auto shared = std::make_shared<Result<std::vector<store::HistoryRow>>>(std::move(rows));
-          record_room_event(*s, "BACKCHAT", display, std::move(what),
-                            [this, weak, chan, replay, display, shared](const Status& st) {
-                              if (!st) *shared = st.error();
-                              finish_replay(weak, chan, replay, display, std::move(*shared));
-                            });
-        });
-      });
+  // `r` is moved, never copied, off the loop: its last reference must end on the loop.
+  bool ok = readers_->submit([this, weak, chan, target, display, upto, limit, replay,
+                              r = std::move(r)](Result<pg::Connection*> conn) mutable {
+    Result<std::vector<store::HistoryRow>> rows =
+        conn ? store::latest_rows(**conn, target, upto, limit)
+             : Result<std::vector<store::HistoryRow>>(conn.error());
+    post([this, weak, chan, display, replay, rows = std::move(rows), r = std::move(r)]() mutable {
+      auto s = weak.lock();
+      if (!s || s->closing()) return;
+      auto held = s->held_.find(chan);
+      if (held == s->held_.end() || held->second.replay != replay) return;  // parted
+      if (!rows || rows->empty() || !compliance_capture()) {
+        finish_replay(weak, chan, replay, display, std::move(rows), std::move(r));
+        return;
+      }
+      // Replayed room history is a BACKCHAT: it goes out once the event is recorded.
+      std::string what = fmt::format("JOIN replay: {} messages, {} .. {}", rows->size(),
+                                     rows->front().msgid, rows->back().msgid);
+      auto shared = std::make_shared<Result<std::vector<store::HistoryRow>>>(std::move(rows));
+      record_room_event(*s, "BACKCHAT", display, std::move(what),
+                        [this, weak, chan, replay, display, shared, r](const Status& st) {
+                          if (!st) *shared = st.error();
+                          finish_replay(weak, chan, replay, display, std::move(*shared), r);
+                        });
+    });
+  });
   if (!ok) s.held_.erase(&c);
 }
 
 void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, uint64_t replay,
-                           const std::string& display,
-                           Result<std::vector<store::HistoryRow>> rows) {
+                           const std::string& display, Result<std::vector<store::HistoryRow>> rows,
+                           ResponsePtr r) {
   auto s = weak.lock();
   if (!s || s->closing()) return;
   auto held = s->held_.find(chan);
@@ -779,10 +787,9 @@ void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, ui
   if (rows) {
     for (const auto& row : *rows) {
       if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;
-      s->send(history_message(row, display));
+      r->add(history_message(row, display));
     }
   } else {
-    auto r = std::make_shared<Response>(s, "");
     irc::Message note{{},
                       config_.server_name,
                       "NOTE",
@@ -790,7 +797,10 @@ void Server::finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, ui
                        "Recent history could not be loaded: " + rows.error().message}};
     r->add(std::move(note));
   }
-  release_held(*s, *chan);  // the live lines held meanwhile come after the replay
+  // The JOIN's replies end here (a labeled JOIN's batch goes now, when `r` is the
+  // last reference); the live lines held meanwhile come after them.
+  r.reset();
+  release_held(*s, *chan);
 }
 
 }  // namespace pchat::server

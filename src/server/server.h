@@ -14,6 +14,9 @@
 //      (echo-message) or ACK (labeled-response) only now;
 //   4. if the commit failed, the sender gets FAIL ... MESSAGE_NOT_STORED and no one
 //      sees the message.
+// Either way the message is then settled (Session::message_settled): the sender's
+// commands that came after it run only now, and its later replies go out only after
+// this message's (see session.h, "Order").
 #pragma once
 
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
@@ -137,7 +140,9 @@ class Server {
   void broadcast_to_peers(Session& s, const irc::Message& m, bool include_self,
                           uint32_t need_cap = 0, uint32_t exclude_cap = 0);
 
-  // Chat messages: submit to the store; deliver after commit.
+  // Chat messages: submit to the store; deliver after commit. Counts the message as
+  // unsettled for `s` (Session::message_submitted) when the writer takes it; `r` is
+  // released once it is delivered or failed.
   void submit_message(Session& s, const ResponsePtr& r, std::string command,
                       std::string target_display, std::string body,
                       std::vector<irc::Tag> client_tags);
@@ -207,6 +212,8 @@ class Server {
   void send_welcome(Session& s);
   void send_isupport(Session& s, const ResponsePtr& r);
   void send_motd(Session& s, const ResponsePtr& r);
+  // LUSERS; the maxima (265/266) are the highest counts a LUSERS saw (every
+  // registration sends one).
   void send_lusers(const ResponsePtr& r);
   void send_names(Session& s, Channel& c, const ResponsePtr& r);
   // Removes `s` from `c` (no PART sent; see release_held).
@@ -216,14 +223,17 @@ class Server {
   // follows (its KICK, its PART) comes after them and nothing is held back.
   void release_held(Session& s, Channel& c);
 
-  // Accounts: logs `s` in (sends 900, account-notify to peers).
-  void login(Session& s, const std::string& account);
+  // Accounts: logs `s` in (900 as a reply in `r`, the AUTHENTICATE's Response;
+  // account-notify to peers).
+  void login(Session& s, const std::string& account, const ResponsePtr& r);
   // Password checks: their own pool, the throttle, their metrics (sign_in.h).
   SignIn& sign_in() { return sign_in_; }
 
   // Replays the last config().default_chat_history messages of `c` to `s` (for clients
-  // without draft/chathistory), holding live lines until done.
-  void replay_history(Session& s, Channel& c);
+  // without draft/chathistory), holding live lines until done. The rows are replies in
+  // `r`, the JOIN's Response, kept until the replay is sent: the client's later
+  // commands are answered after it.
+  void replay_history(Session& s, Channel& c, ResponsePtr r);
 
   // Counts for LUSERS and metrics.
   size_t user_count() const { return sessions_.size(); }
@@ -308,7 +318,8 @@ class Server {
   // Sends a JOIN replay's rows (or a NOTE when `rows` failed), then the held lines;
   // nothing when the session no longer waits for replay number `replay` of `chan`.
   void finish_replay(const std::weak_ptr<Session>& weak, Channel* chan, uint64_t replay,
-                     const std::string& display, Result<std::vector<store::HistoryRow>> rows);
+                     const std::string& display, Result<std::vector<store::HistoryRow>> rows,
+                     ResponsePtr r);
   // Local sessions whose DM identity (dm_identity) is `identity`.
   std::vector<Session*> sessions_of_identity(const std::string& identity);
   void register_commands();
@@ -342,7 +353,9 @@ class Server {
   std::vector<std::shared_ptr<Session>> flush_after_batch_;  // capacity kept between batches
 
   int64_t delivered_upto_ = 0;  // highest message id delivered from the stream
-  uint64_t replays_ = 0;        // JOIN replays started (Session::Held::replay)
+  size_t max_local_users_ = 0;  // LUSERS maxima (registered users, as counted by LUSERS)
+  size_t max_global_users_ = 0;
+  uint64_t replays_ = 0;  // JOIN replays started (Session::Held::replay)
   std::optional<PoolView> pool_;
   bool active_ = true;
   bool pool_read_in_flight_ = false;  // read_pool_state(): one at a time

@@ -26,7 +26,11 @@ bool tag_allowed(const std::string& key, uint32_t caps) {
 }  // namespace
 
 Session::Session(Server& server, tcp::socket socket, uint64_t id)
-    : id_(id), server_(server), socket_(std::move(socket)), ping_timer_(server.io()) {
+    : id_(id),
+      server_(server),
+      socket_(std::move(socket)),
+      ping_timer_(server.io()),
+      resume_(server.io()) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   host_ = ec ? "unknown" : ep.address().to_string();
@@ -109,6 +113,8 @@ void Session::close(const std::string& reason) {
   out_.append(line);
   closing_ = true;
   ping_timer_.cancel();
+  queued_.clear();
+  resume_.cancel();
   if (!quit_handled_) {
     quit_handled_ = true;
     server_.on_session_closed(*this, reason);
@@ -150,7 +156,10 @@ void Session::arm_ping_timer() {
     auto self = weak.lock();
     if (ec || !self || self->closing_) return;
     auto idle = std::chrono::steady_clock::now() - self->last_input_;
-    if (idle >= std::chrono::seconds(self->server_.config().ping_interval)) {
+    // While lines wait for a message to settle, reading may be paused: the client's
+    // PONG would not be read, so that is not idleness.
+    if (idle >= std::chrono::seconds(self->server_.config().ping_interval) &&
+        self->queued_.empty()) {
       if (self->ping_outstanding_) {
         self->close("Ping timeout: " + std::to_string(self->server_.config().ping_interval * 2) +
                     " seconds");
@@ -192,28 +201,85 @@ asio::awaitable<void> Session::read_loop() {
         auto parsed = irc::parse_line(buf);
         buf.clear();
         if (parsed) {
-          server_.dispatch(*this, std::move(parsed).value());
+          take_line({std::move(parsed).value(), irc::LineError::kEmpty});
         } else {
-          server_.on_line_error(*this, parsed.error());
+          take_line({std::nullopt, parsed.error()});
         }
       }
       if (closing_) break;
       if (start < n) {
         if (!skipping) buf.append(chunk + start, n - start);
         if (buf.size() > irc::kMaxWireLineBytes) {
-          server_.on_line_error(*this, irc::LineError::kInputTooLong);
+          take_line({std::nullopt, irc::LineError::kInputTooLong});
           buf.clear();
           skipping = true;
         }
+      }
+      while (queued_.size() >= kMaxQueuedLines && !closing_) {  // paused: see session.h
+        resume_.expires_at(asio::steady_timer::time_point::max());
+        boost::system::error_code ec;
+        co_await resume_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
     }
   } catch (const boost::system::system_error& e) {
     if (!closing_) {
       bool eof = e.code() == asio::error::eof || e.code() == asio::error::connection_reset;
-      close(eof ? "Connection closed" : "Read error: " + e.code().message());
+      if (eof && !queued_.empty()) {
+        input_ended_ = true;  // drain_input closes once the queued lines ran
+      } else {
+        close(eof ? "Connection closed" : "Read error: " + e.code().message());
+      }
     }
   }
   co_return;
+}
+
+namespace {
+
+bool is_chat_command(const std::string& command) {
+  return command == "PRIVMSG" || command == "NOTICE" || command == "TAGMSG";
+}
+
+}  // namespace
+
+void Session::take_line(InputLine&& line) {
+  const bool chat = line.message && is_chat_command(line.message->command);
+  if (!queued_.empty() || (unsettled_ > 0 && !chat)) {
+    queued_.push_back(std::move(line));
+    return;
+  }
+  run_line(std::move(line));
+}
+
+void Session::run_line(InputLine&& line) {
+  if (line.message) {
+    server_.dispatch(*this, std::move(*line.message));
+  } else {
+    server_.on_line_error(*this, line.error);
+  }
+}
+
+void Session::message_settled() {
+  if (unsettled_ > 0) --unsettled_;
+  if (unsettled_ > 0 || drain_posted_ || (queued_.empty() && !input_ended_)) return;
+  // Posted: the settling delivery finishes (and releases its Response) first.
+  drain_posted_ = true;
+  asio::post(server_.io(), [self = shared_from_this()] {
+    self->drain_posted_ = false;
+    self->drain_input();
+  });
+}
+
+void Session::drain_input() {
+  while (!queued_.empty() && !closing_) {
+    InputLine& front = queued_.front();
+    if (unsettled_ > 0 && !(front.message && is_chat_command(front.message->command))) break;
+    InputLine line = std::move(front);
+    queued_.pop_front();
+    run_line(std::move(line));
+  }
+  if (queued_.size() < kMaxQueuedLines) resume_.cancel();
+  if (queued_.empty() && input_ended_ && !closing_) close("Connection closed");
 }
 
 }  // namespace pchat::server

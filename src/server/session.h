@@ -14,6 +14,20 @@
 //
 // Input: lines up to irc::kMaxWireLineBytes; a longer one gets ERR_INPUTTOOLONG and
 // is skipped. A token bucket limits lines per second (flood control).
+//
+// Order (what a client can rely on, e.g. PING as a barrier):
+//   - Replies go out in the order of the commands that caused them: a Response's
+//     lines wait until every earlier Response of this session has gone out
+//     (`replies_`, response.h).
+//   - A command runs only after the chat messages of earlier commands are settled
+//     (delivered from the message stream to everyone, echo included, or failed to
+//     commit): while `unsettled_` > 0, lines are queued (`queued_`) and run in order
+//     once it is 0. Consecutive PRIVMSG/NOTICE/TAGMSG are not held back by each
+//     other, so they still share a commit. The queue is bounded: past
+//     kMaxQueuedLines, reading from the socket pauses until it drains (flood control
+//     still counts every line). A failed commit settles its message, so a store
+//     outage does not wedge the session; EOF with lines queued closes the session
+//     once they ran (a QUIT among them keeps its reason).
 #pragma once
 
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
@@ -22,7 +36,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,6 +54,7 @@ namespace pchat::server {
 
 class Server;
 class Channel;
+class Response;
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -61,6 +78,16 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing() const { return closing_; }
 
   bool has_cap(Cap c) const { return (caps_ & c) != 0; }
+
+  // One chat message of this session was submitted to the store (Server::
+  // submit_message): commands after it wait until it is settled.
+  void message_submitted() { ++unsettled_; }
+  // A message counted by message_submitted() was delivered (its row came back from
+  // the message stream and went to every local recipient, echo included) or failed to
+  // commit. At zero, the queued lines run (posted to the loop, in order).
+  void message_settled();
+  // Lines queued behind unsettled messages (for tests and metrics).
+  size_t queued_lines() const { return queued_.size(); }
 
   // "nick!user@host"
   std::string prefix() const { return nick_ + "!" + user_ + "@" + host_; }
@@ -106,9 +133,30 @@ class Session : public std::enable_shared_from_this<Session> {
   };
   std::unordered_map<Channel*, Held> held_;
 
+  // Replies of this session's commands still open, in command order (response.h):
+  // `live` is the Response still being built; a slot whose Response ended while an
+  // earlier one was open keeps its lines (and label) here until its turn.
+  struct ReplySlot {
+    Response* live = nullptr;
+    std::string label;
+    std::vector<irc::Message> lines;
+  };
+  std::deque<ReplySlot> replies_;
+
  private:
   friend class Server;
   static const std::string kStar;
+  // A line read, parsed or not, waiting for earlier messages to settle.
+  struct InputLine {
+    std::optional<irc::Message> message;
+    irc::LineError error = irc::LineError::kEmpty;
+  };
+  static constexpr size_t kMaxQueuedLines = 64;
+  // Runs `line` now, or queues it (see "Order" above).
+  void take_line(InputLine&& line);
+  void run_line(InputLine&& line);
+  // Runs queued lines while they may run; wakes a paused reader.
+  void drain_input();
   asio::awaitable<void> read_loop();
   void flush();
   void arm_ping_timer();
@@ -126,6 +174,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool ping_outstanding_ = false;
   std::chrono::steady_clock::time_point last_input_;
   double flood_tokens_ = 0;
+  int unsettled_ = 0;             // messages submitted and not yet delivered or failed
+  std::deque<InputLine> queued_;  // lines waiting for unsettled_ == 0
+  bool drain_posted_ = false;
+  bool input_ended_ = false;   // EOF read while lines were queued
+  asio::steady_timer resume_;  // a paused reader waits on it; drain_input cancels it
   std::chrono::steady_clock::time_point flood_refill_at_;
 };
 

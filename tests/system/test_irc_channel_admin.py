@@ -347,6 +347,25 @@ def test_user_modes(irc, unique):
     a.expect("461")
 
 
+def test_kick_pairs_channels_and_users(irc, unique):
+    # KICK #a,#b x,y kicks x from #a and y from #b (RFC 2812 3.2.8), each KICK sent
+    # naming one channel and one user; counts that differ are refused.
+    chans = ["#" + unique("kp"), "#" + unique("kq")]
+    op = registered(irc, unique, "kp")
+    x = registered(irc, unique, "kx")
+    y = registered(irc, unique, "ky")
+    for cl in (op, x, y):
+        for chan in chans:
+            join(cl, chan)
+    op.send(f"KICK {','.join(chans)} {x.nick}")
+    op.expect("461")
+    op.send(f"KICK {','.join(chans)} {x.nick},{y.nick} :out")
+    got = [op.expect("KICK").params, op.expect("KICK").params]
+    assert got == [[chans[0], x.nick, "out"], [chans[1], y.nick, "out"]]
+    op.send(f"NAMES {chans[0]}")
+    assert sorted(op.expect("353").last.replace("@", "").split()) == sorted([op.nick, y.nick])
+
+
 def test_kick_right_after_join_reaches_the_victim(irc, unique):
     # The victim's JOIN history replay may still be loading when the KICK comes;
     # the KICK must not be held (and lost) with the replay.

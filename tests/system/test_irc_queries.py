@@ -210,3 +210,26 @@ def test_setname(irc, unique):
     assert fail.params[:2] == ["SETNAME", "INVALID_REALNAME"]
     a.send("SETNAME :" + "n" * 400)
     assert a.expect("FAIL").params[1] == "INVALID_REALNAME"
+
+
+def test_time(irc, unique):
+    # Registered clients only, like every query.
+    early = irc()
+    early.send("TIME")
+    assert early.expect(("451", "391")).command == "451"
+    c = registered(irc, unique, "tm")
+    c.send("TIME")
+    reply = c.expect("391")
+    assert reply.params[0] == c.nick and len(reply.params) == 3
+    assert " -- " in reply.last and reply.last.endswith("+00:00")
+
+
+def test_lusers_max_counts_stay_after_a_quit(server_factory, irc, unique):
+    server = server_factory(allow_guests=True)
+    a = registered(irc, unique, "la", server=server)
+    b = registered(irc, unique, "lb", server=server)
+    b.quit()
+    a.send("LUSERS")
+    local = a.expect("265")
+    glob = a.expect("266")
+    assert local.params[1:3] == ["1", "2"] and glob.params[1:3] == ["1", "2"]

@@ -46,6 +46,16 @@ def test_user_before_nick_registers(irc, unique):
         c.expect(code)
 
 
+def test_user_with_empty_realname_461(irc, unique):
+    c = irc()
+    nick = unique("ur")
+    c.send(f"NICK {nick}")
+    c.send(f"USER {nick} 0 * :")
+    assert c.expect(("461", "001")).command == "461"
+    c.send(f"USER {nick} 0 * :Real")
+    assert c.expect("001").params[0] == nick
+
+
 def test_nick_in_use_then_free_nick(irc, unique):
     taken = registered(irc, unique, "tk")
     c = irc()

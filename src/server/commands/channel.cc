@@ -14,7 +14,9 @@ namespace pchat::server {
 
 namespace {
 
-void announce_join(Server& srv, Session& s, Channel& c) {
+// The joiner's own JOIN goes through its Response `r` (one labeled batch with the
+// topic and NAMES); the other members get theirs at once.
+void announce_join(Server& srv, Session& s, Channel& c, const ResponsePtr& r) {
   irc::Message plain{{}, s.prefix(), "JOIN", {c.name()}};
   irc::Message extended{
       {}, s.prefix(), "JOIN", {c.name(), s.account_.empty() ? "*" : s.account_, s.realname_}};
@@ -26,7 +28,12 @@ void announce_join(Server& srv, Session& s, Channel& c) {
   const bool updates = rooms::sends_participant_updates(srv, c);  // ParticipantUpdateLimit
   for (auto& [member, mb] : c.members) {
     if (member->closing() || (!updates && member != &s)) continue;
-    member->send(member->has_cap(kCapExtendedJoin) ? extended : plain);
+    const irc::Message& join = member->has_cap(kCapExtendedJoin) ? extended : plain;
+    if (member == &s) {
+      r->add(join);
+    } else {
+      member->send(join);
+    }
     if (member != &s && !s.away_.empty() && member->has_cap(kCapAwayNotify)) member->send(away);
   }
 }
@@ -139,11 +146,11 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
   mb.voice = room.prefix.voice;
   c->members.emplace(&s, mb);
   s.channels_.push_back(c);
-  announce_join(srv, s, *c);
+  announce_join(srv, s, *c, r);
   srv.presence_joined(s, *c);
   send_topic(srv, *c, r);
   srv.send_names(s, *c, r);
-  if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c);
+  if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c, r);
 }
 
 // A list of channel names with nothing but commas in it ("," or ",,,").

@@ -183,8 +183,10 @@ void handle_invite(Server& srv, Session& s, const irc::Message& m, const Respons
 // ---------------------------------------------------------------------------
 // KICK
 
-void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
-  const std::string chan_name = m.params[0];
+// Kicks `nicks` from `chan_name` (KICK with one channel, or one pair of a list).
+void kick_from(Server& srv, Session& s, const std::string& chan_name,
+               const std::vector<std::string>& nicks, const std::string& reason,
+               const ResponsePtr& r) {
   Channel* c = visible_channel(srv, s, chan_name);
   if (c == nullptr) {
     srv.numeric(r, irc::kErrNoSuchChannel, {chan_name, "No such channel"});
@@ -198,10 +200,7 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
     srv.numeric(r, irc::kErrChanOPrivsNeeded, {c->name(), "You're not channel operator"});
     return;
   }
-  std::string reason = m.params.size() >= 3 && !m.params[2].empty()
-                           ? std::string(irc::truncate_utf8(m.params[2], kKickLen))
-                           : s.nick_;
-  for (const auto& nick : irc::split_commas(m.params[1], irc::Empties::kSkip)) {
+  for (const auto& nick : nicks) {
     // A kick can empty the channel (an op kicking itself): look it up again.
     c = srv.find_channel(chan_name);
     if (c == nullptr) break;
@@ -237,6 +236,25 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
                           nullptr);
     srv.part_channel(*target, *c);
   }
+}
+
+// KICK #chan nick[,nick...] or KICK #a,#b nick1,nick2 (channels and nicks paired,
+// RFC 2812 3.2.8); every KICK sent names one channel and one user.
+void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
+  const auto chans = irc::split_commas(m.params[0], irc::Empties::kSkip);
+  const auto nicks = irc::split_commas(m.params[1], irc::Empties::kSkip);
+  const std::string reason = m.params.size() >= 3 && !m.params[2].empty()
+                                 ? std::string(irc::truncate_utf8(m.params[2], kKickLen))
+                                 : s.nick_;
+  if (chans.size() <= 1) {
+    kick_from(srv, s, chans.empty() ? m.params[0] : chans[0], nicks, reason, r);
+    return;
+  }
+  if (chans.size() != nicks.size()) {
+    srv.numeric(r, irc::kErrNeedMoreParams, {"KICK", "One user per channel, or one channel"});
+    return;
+  }
+  for (size_t i = 0; i < chans.size(); ++i) kick_from(srv, s, chans[i], {nicks[i]}, reason, r);
 }
 
 // ---------------------------------------------------------------------------

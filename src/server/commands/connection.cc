@@ -160,7 +160,7 @@ void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponseP
     return;
   }
   std::string user = m.params[0];
-  if (user.empty()) {
+  if (user.empty() || m.params[3].empty()) {  // neither may be empty (modern IRC)
     srv.numeric(r, irc::kErrNeedMoreParams, {"USER", "Not enough parameters"});
     return;
   }
@@ -209,10 +209,11 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
   s.sasl_busy_ = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
   auto check = [&srv, weak, r, authcid, password, account_key,
-                address = s.host_](Result<pg::Connection*> c) {
+                address = s.host_](Result<pg::Connection*> c) mutable {
     Result<std::string> res =
         c ? store::authenticate(**c, authcid, password) : Result<std::string>(c.error());
-    srv.post([&srv, weak, r, res = std::move(res), account_key, address] {
+    // `r` is moved, not copied, off the loop: its last reference must end on the loop.
+    srv.post([&srv, weak, r = std::move(r), res = std::move(res), account_key, address] {
       SignIn& sign_in = srv.sign_in();
       if (res) {
         sign_in.throttle().succeeded(account_key);
@@ -225,7 +226,7 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
       if (!s || s->closing()) return;
       s->sasl_busy_ = false;
       if (res) {
-        srv.login(*s, *res);
+        srv.login(*s, *res, r);
         srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
       } else if (res.error().kind == ErrorKind::kDenied) {
         srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});

@@ -1,10 +1,12 @@
-// Server and user queries, and user state: MOTD, LUSERS, VERSION, WHO (with
+// Server and user queries, and user state: MOTD, LUSERS, VERSION, TIME, WHO (with
 // WHOX), WHOIS, ISON, USERHOST, AWAY, SETNAME (RFC 2812 3.4, 3.6, 4.1, 4.8, 4.9,
 // modern.ircdocs.horse; IRCv3 away-notify, setname, multi-prefix).
 //
 // Visibility, as usual: a secret channel's members and a +i user are shown only
 // to those who share a channel with them (or ask for that exact nick); WHOIS
 // hides secret channels the asker is not on.
+#include <fmt/chrono.h>
+
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
@@ -34,6 +36,13 @@ void handle_version(Server& srv, Session& s, const irc::Message&, const Response
       r, irc::kRplVersion,
       {"pchat-" PCHAT_VERSION, srv.name(), "persistent chat; messages stored in PostgreSQL"});
   srv.send_isupport(s, r);
+}
+
+// TIME (RFC 2812 3.4.6): this server's time, UTC, readable.
+void handle_time(Server& srv, Session&, const irc::Message&, const ResponsePtr& r) {
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  srv.numeric(r, irc::kRplTime,
+              {srv.name(), fmt::format("{:%A %B %d %Y -- %H:%M:%S +00:00}", now)});
 }
 
 // ---------------------------------------------------------------------------
@@ -338,6 +347,7 @@ void register_query_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["MOTD"] = {0, true, handle_motd};
   t["LUSERS"] = {0, true, handle_lusers};
   t["VERSION"] = {0, true, handle_version};
+  t["TIME"] = {0, true, handle_time};
   t["WHO"] = {0, true, handle_who};
   t["WHOIS"] = {1, true, handle_whois};
   t["ISON"] = {1, true, handle_ison};

@@ -54,10 +54,11 @@ void client_first(Server& srv, Session& s, const ResponsePtr& r, const std::stri
   }
   s.sasl_busy_ = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
-  auto lookup = [&srv, weak, r, first = *first, key](Result<pg::Connection*> c) {
+  auto lookup = [&srv, weak, r, first = *first, key](Result<pg::Connection*> c) mutable {
     Result<store::ScramAccount> found =
         c ? store::scram_account(**c, first.name) : Result<store::ScramAccount>(c.error());
-    srv.post([&srv, weak, r, first, key, found = std::move(found)] {
+    // `r` is moved, not copied, off the loop: its last reference must end on the loop.
+    srv.post([&srv, weak, r = std::move(r), first, key, found = std::move(found)] {
       auto s = weak.lock();
       if (!s || s->closing()) return;
       s->sasl_busy_ = false;
@@ -101,7 +102,7 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
     srv.sign_in().throttle().succeeded(irc::fold(account));
     srv.sign_in().count_success();
     reset_sasl(s);
-    srv.login(s, account);
+    srv.login(s, account, r);
     srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
     srv.try_complete_registration(s);
     return;

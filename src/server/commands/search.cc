@@ -51,12 +51,14 @@ void handle_search(Server& srv, Session& s, const irc::Message& m, const Respons
   for (const auto& [key, name] : display) keys.push_back(key);
   Server* sp = &srv;
   bool ok =
-      srv.readers() != nullptr && srv.readers()->submit([sp, r, keys, query, cursor, limit, target,
-                                                         display](Result<pg::Connection*> conn) {
+      srv.readers() != nullptr &&
+      srv.readers()->submit([sp, r, keys, query, cursor, limit, target,
+                             display](Result<pg::Connection*> conn) mutable {
         auto page =
             conn ? store::search_messages(**conn, keys, query, cursor, static_cast<int>(limit))
                  : Result<store::SearchPage>(conn.error());
-        sp->post([sp, r, page = std::move(page), target, display]() {
+        // `r` moved, not copied, off the loop: its last reference must end on the loop.
+        sp->post([sp, r = std::move(r), page = std::move(page), target, display]() {
           if (r->session().closing()) return;
           if (!page) {
             const bool bad = page.error().kind == ErrorKind::kInvalidInput;
