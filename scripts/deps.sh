@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-  libtomlplusplus-dev libcli11-dev libsodium-dev libpugixml-dev libzstd-dev libpq-dev
+  libtomlplusplus-dev libcli11-dev libsodium-dev libssl-dev libpugixml-dev libzstd-dev libpq-dev
   postgresql-15 postgresql-client-15
   libgtest-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist
