@@ -73,4 +73,24 @@ bool is_valid_channel_name(std::string_view name) {
   return is_valid_utf8(name);
 }
 
+bool glob_match(std::string_view pat, std::string_view str) {
+  size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
+  while (s < str.size()) {
+    if (p < pat.size() && (pat[p] == '?' || pat[p] == str[s])) {
+      ++p;
+      ++s;
+    } else if (p < pat.size() && pat[p] == '*') {
+      star = p++;
+      mark = s;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      s = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
 }  // namespace pchat::irc

@@ -42,4 +42,9 @@ bool is_valid_channel_name(std::string_view name);
 // also a usable nickname).
 bool is_valid_account_name(std::string_view name);
 
+// Returns true iff `str` matches the IRC mask `pat` ('*' any run of bytes, possibly
+// empty; '?' exactly one byte; everything else itself). Both are compared as given:
+// casefold them first (fold) for a case-insensitive match.
+bool glob_match(std::string_view pat, std::string_view str);
+
 }  // namespace pchat::irc

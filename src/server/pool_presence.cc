@@ -92,8 +92,14 @@ void PoolPresence::to_peers(RemoteUser& u, const irc::Message& m, uint32_t need_
   }
 }
 
+void PoolPresence::remember(const RemoteUser& u) {
+  srv_.whowas().record(
+      {u.nick, u.user, u.host, u.realname, u.server, u.account, std::chrono::system_clock::now()});
+}
+
 void PoolPresence::set_nick(RemoteUser& u, const std::string& nick) {
   if (u.nick == nick) return;
+  remember(u);
   irc::Message change{{}, u.prefix(), "NICK", {nick}};
   auto it = nicks_.find(irc::fold(u.nick));
   if (it != nicks_.end() && it->second == &u) nicks_.erase(it);
@@ -139,6 +145,7 @@ void PoolPresence::leave(RemoteUser& u, Channel& c, const irc::Message* line) {
 }
 
 void PoolPresence::quit(RemoteUser& u, const std::string& reason) {
+  remember(u);
   irc::Message m{{}, u.prefix(), "QUIT", {reason}};
   to_peers(u, m);
   auto chans = u.channels;

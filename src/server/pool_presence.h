@@ -90,6 +90,8 @@ class PoolPresence {
                      const std::string& user, const std::string& host, const std::string& account,
                      const std::string& realname);
   void set_nick(RemoteUser& u, const std::string& nick);
+  // Records `u`'s identity in the server's WHOWAS history (it quits or changes nick).
+  void remember(const RemoteUser& u);
   void join(RemoteUser& u, const std::string& channel, std::string_view modes, bool show);
   // Removes `u` from `c`; shows `line` to c's local members when non-empty.
   void leave(RemoteUser& u, Channel& c, const irc::Message* line);

@@ -316,6 +316,7 @@ bool Server::rename(Session& s, const std::string& nick) {
   auto key = irc::fold(nick);
   auto it = nicks_.find(key);
   if (it != nicks_.end() && it->second != &s) return false;
+  if (s.registered_ && s.nick_ != nick) remember_identity(s);
   if (!s.nick_.empty()) nicks_.erase(irc::fold(s.nick_));
   nicks_[key] = &s;
   s.nick_ = nick;
@@ -344,7 +345,13 @@ void Server::part_channel(Session& s, Channel& c) {
   remove_channel_if_empty(c);
 }
 
+void Server::remember_identity(const Session& s) {
+  whowas_.record({s.nick_, s.user_, s.host_, s.realname_, pool_self(), s.account_,
+                  std::chrono::system_clock::now()});
+}
+
 void Server::on_session_closed(Session& s, const std::string& reason) {
+  if (s.registered_) remember_identity(s);
   if (s.registered_) {
     irc::Message quit{{}, s.prefix(), "QUIT", {reason}};
     broadcast_to_peers(s, quit, /*include_self=*/false);

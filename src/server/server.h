@@ -42,6 +42,7 @@
 #include "server/response.h"
 #include "server/session.h"
 #include "server/sign_in.h"
+#include "server/whowas.h"
 #include "store/history.h"
 #include "store/presence.h"
 #include "store/reader.h"
@@ -228,6 +229,9 @@ class Server {
   void login(Session& s, const std::string& account, const ResponsePtr& r);
   // Password checks: their own pool, the throttle, their metrics (sign_in.h).
   SignIn& sign_in() { return sign_in_; }
+  // Who used a nick before (whowas.h): local users are recorded by on_session_closed
+  // and rename, other servers' by PoolPresence.
+  WhowasHistory& whowas() { return whowas_; }
 
   // Replays the last config().default_chat_history messages of `c` to `s` (for clients
   // without draft/chathistory), holding live lines until done. The rows are replies in
@@ -314,6 +318,8 @@ class Server {
   std::string presence_event(std::string_view type, const Session& s,
                              std::vector<std::string> rest) const;
   Session* session_by_id(uint64_t id);
+  // Records `s`'s nick, user, host and realname in the WHOWAS history.
+  void remember_identity(const Session& s);
   void deliver(const store::HistoryRow& row);
   // Sends a JOIN replay's rows (or a NOTE when `rows` failed), then the held lines;
   // nothing when the session no longer waits for replay number `replay` of `chan`.
@@ -369,6 +375,7 @@ class Server {
   std::string files_url_;
   store::PresenceLink* link_ = nullptr;
   PoolPresence presence_{*this};
+  WhowasHistory whowas_;
   SignIn sign_in_{metrics_,
                   {.free_failures_per_account = config_.sign_in_free_failures,
                    .free_failures_per_address = config_.sign_in_free_failures_per_address}};

@@ -233,3 +233,37 @@ def test_lusers_max_counts_stay_after_a_quit(server_factory, irc, unique):
     local = a.expect("265")
     glob = a.expect("266")
     assert local.params[1:3] == ["1", "2"] and glob.params[1:3] == ["1", "2"]
+
+
+def test_whowas(irc, unique):
+    """RFC 2812 3.6.3: newest first, a count, a mask, several nicks, and 406/369."""
+    a = registered(irc, unique, "wa")
+    gone = unique("wg")
+    first = irc(name="w1")
+    first.register(gone, user="ident2", realname="First One")
+    first.send("QUIT :bye")
+    first.wait_closed()
+    second = irc(name="w2")
+    second.register(gone, user="ident3", realname="Second One")
+    renamed = unique("wr")
+    second.send(f"NICK {renamed}")
+    second.expect("NICK")
+    a.send(f"WHOWAS {gone}")
+    lines = a.collect_until("369")
+    assert [m.command for m in lines] == ["314", "312", "314", "312", "369"], [m.raw for m in lines]
+    assert lines[0].params[1:] == [gone, "~ident3", "127.0.0.1", "*", "Second One"]
+    assert lines[2].params[1:] == [gone, "~ident2", "127.0.0.1", "*", "First One"]
+    assert lines[1].params[2] == lines[3].params[2]  # the server's name
+    a.send(f"WHOWAS {gone} 1")
+    assert [m.command for m in a.collect_until("369")] == ["314", "312", "369"]
+    a.send(f"WHOWAS {gone} -1")
+    assert [m.command for m in a.collect_until("369")] == ["314", "312", "314", "312", "369"]
+    a.send(f"WHOWAS {gone[:-2]}*")
+    assert [m.command for m in a.collect_until("369")].count("314") == 2
+    never = unique("wn")
+    a.send(f"WHOWAS {never},{gone} 1")
+    lines = a.collect_until("369", pred=lambda m: m.params[1] == gone)
+    assert [m.command for m in lines] == ["406", "369", "314", "312", "369"], [m.raw for m in lines]
+    assert lines[0].params[1] == never and lines[1].params[1] == never
+    a.send("WHOWAS")
+    assert a.expect("461").params[1] == "WHOWAS"

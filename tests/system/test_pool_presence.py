@@ -122,6 +122,13 @@ def test_presence_across_servers(server_factory, base_dir, unique):
         q = a.expect("QUIT", TIMEOUT)
         assert q.nick == new and "gone home" in q.last
         assert names_until(a, channel, {a.nick}) == {a.nick}
+        # WHOWAS on s1 knows both of b's nicks on s2, newest first.
+        a.send(f"WHOWAS {new}")
+        lines = a.collect_until("369", TIMEOUT)
+        assert [m.command for m in lines] == ["314", "312", "369"], [m.raw for m in lines]
+        assert lines[0].params[1] == new and lines[1].params[2] == s2.name
+        a.send(f"WHOWAS {b.nick}")
+        assert a.expect("314", TIMEOUT).params[1] == b.nick
     finally:
         a.close()
         b.close()

@@ -1,11 +1,13 @@
 // Server and user queries, and user state: MOTD, LUSERS, VERSION, TIME, WHO (with
-// WHOX), WHOIS, ISON, USERHOST, AWAY, SETNAME (RFC 2812 3.4, 3.6, 4.1, 4.8, 4.9,
+// WHOX), WHOIS, WHOWAS, ISON, USERHOST, AWAY, SETNAME (RFC 2812 3.4, 3.6, 4.1, 4.8, 4.9,
 // modern.ircdocs.horse; IRCv3 away-notify, setname, multi-prefix).
 //
 // Visibility, as usual: a secret channel's members and a +i user are shown only
 // to those who share a channel with them (or ask for that exact nick); WHOIS
 // hides secret channels the asker is not on.
 #include <fmt/chrono.h>
+
+#include <charconv>
 
 #include "irc/casemap.h"
 #include "irc/numerics.h"
@@ -19,6 +21,7 @@ namespace pchat::server {
 namespace {
 
 constexpr size_t kMaxUserhost = 5;  // RFC 2812 4.8
+constexpr int kWhowasTargets = 4;   // nicks answered per WHOWAS
 
 // ---------------------------------------------------------------------------
 // MOTD, LUSERS, VERSION
@@ -47,27 +50,6 @@ void handle_time(Server& srv, Session&, const irc::Message&, const ResponsePtr& 
 
 // ---------------------------------------------------------------------------
 // WHO
-
-// Glob match ('*' any run, '?' one byte) of already casefolded strings.
-bool glob_match(std::string_view pat, std::string_view str) {
-  size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
-  while (s < str.size()) {
-    if (p < pat.size() && (pat[p] == '?' || pat[p] == str[s])) {
-      ++p;
-      ++s;
-    } else if (p < pat.size() && pat[p] == '*') {
-      star = p++;
-      mark = s;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      s = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
-}
 
 // Seconds since the user last sent a chat message (WHOIS 317, WHOX 'l').
 int64_t idle_seconds(const Session& u) {
@@ -199,8 +181,9 @@ void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePt
       auto u = weak.lock();
       if (!u || !u->registered_ || u->closing()) continue;
       if (u->invisible_ && u.get() != &s && !shares_channel(s, *u)) continue;
-      if (glob_match(pat, irc::fold(u->nick_)) || glob_match(pat, irc::fold(u->user_)) ||
-          glob_match(pat, irc::fold(u->host_)) || glob_match(pat, irc::fold(u->realname_))) {
+      if (irc::glob_match(pat, irc::fold(u->nick_)) || irc::glob_match(pat, irc::fold(u->user_)) ||
+          irc::glob_match(pat, irc::fold(u->host_)) ||
+          irc::glob_match(pat, irc::fold(u->realname_))) {
         found.push_back(u.get());
       }
     }
@@ -208,8 +191,9 @@ void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePt
               [](const Session* a, const Session* b) { return a->id_ < b->id_; });
     for (Session* u : found) who_reply(srv, s, UserRef{u, nullptr}, nullptr, w, r);
     for (const auto& [key, u] : srv.presence().users()) {
-      if (glob_match(pat, irc::fold(u->nick)) || glob_match(pat, irc::fold(u->user)) ||
-          glob_match(pat, irc::fold(u->host)) || glob_match(pat, irc::fold(u->realname))) {
+      if (irc::glob_match(pat, irc::fold(u->nick)) || irc::glob_match(pat, irc::fold(u->user)) ||
+          irc::glob_match(pat, irc::fold(u->host)) ||
+          irc::glob_match(pat, irc::fold(u->realname))) {
         who_reply(srv, s, UserRef{nullptr, u.get()}, nullptr, w, r);
       }
     }
@@ -258,6 +242,37 @@ void handle_whois(Server& srv, Session& s, const irc::Message& m, const Response
         {u.nick(), std::to_string(idle), std::to_string(signon), "seconds idle, signon time"});
   }
   srv.numeric(r, irc::kRplEndOfWhois, {u.nick(), "End of /WHOIS list"});
+}
+
+// ---------------------------------------------------------------------------
+// WHOWAS <nick>{,<nick>} [<count> [<server>]]: the pool's history (server/whowas.h).
+
+void handle_whowas(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
+  int count = 0;  // RFC 2812: a non-positive (or absent) count is a full search
+  if (m.params.size() >= 2) {
+    const std::string& c = m.params[1];
+    if (std::from_chars(c.data(), c.data() + c.size(), count).ptr != c.data() + c.size()) count = 0;
+  }
+  size_t start = 0;
+  int nicks = 0;
+  const std::string& list = m.params[0];
+  while (start <= list.size() && nicks < kWhowasTargets) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string nick = list.substr(start, comma - start);
+    start = comma + 1;
+    if (nick.empty()) continue;
+    ++nicks;
+    auto found = srv.whowas().find(nick, count);
+    if (found.empty()) srv.numeric(r, irc::kErrWasNoSuchNick, {nick, "There was no such nickname"});
+    for (const WhowasEntry* e : found) {
+      srv.numeric(r, irc::kRplWhoWasUser, {e->nick, e->user, e->host, "*", e->realname});
+      srv.numeric(
+          r, irc::kRplWhoisServer,
+          {e->nick, e->server, fmt::format("{:%a %b %d %H:%M:%S %Y}", fmt::gmtime(e->left))});
+    }
+    srv.numeric(r, irc::kRplEndOfWhoWas, {nick, "End of WHOWAS"});
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -350,6 +365,7 @@ void register_query_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["TIME"] = {0, true, handle_time};
   t["WHO"] = {0, true, handle_who};
   t["WHOIS"] = {1, true, handle_whois};
+  t["WHOWAS"] = {1, true, handle_whowas};
   t["ISON"] = {1, true, handle_ison};
   t["USERHOST"] = {1, true, handle_userhost};
   t["AWAY"] = {0, true, handle_away};
