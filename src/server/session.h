@@ -119,10 +119,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string sasl_buffer_;
   bool sasl_busy_ = false;  // a verification is running off-loop
   // SCRAM-SHA-256 between its steps (commands/sasl_scram.cc): the exchange once the
-  // server-first message went out; the account once the proof verified (the client's
-  // last "+" then completes the sign-in).
+  // server-first message went out; the account whose verifier runs it (empty: a
+  // decoy); verified once the proof was right (the client's last "+" then completes
+  // the sign-in).
   std::shared_ptr<auth::ServerExchange> scram_;
   std::string scram_account_;
+  bool scram_verified_ = false;
 
   // JOIN replays in flight: live channel lines held until the replay is sent. `replay`
   // names the JOIN it is for: a replay abandoned (KICK, PART) and come back after a

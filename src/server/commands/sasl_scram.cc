@@ -65,9 +65,10 @@ void client_first(Server& srv, Session& s, const ResponsePtr& r, const std::stri
       if (!found) return fail(srv, *s, r, "the account store is unavailable");
       std::optional<auth::Verifier> v;
       if (!found->verifier.empty()) v = auth::parse_verifier(found->verifier);
+      // The account only when its own verifier runs the exchange; a decoy never signs in.
+      s->scram_account_ = v ? found->display_name : std::string();
       if (!v) v = auth::decoy_verifier(key, decoy_secret());
       s->scram_ = std::make_shared<auth::ServerExchange>(first, *v, server_nonce());
-      s->scram_account_ = v ? found->display_name : std::string();
       challenge(r, s->scram_->server_first());
     });
   };
@@ -85,6 +86,7 @@ void reset_sasl(Session& s) {
   s.sasl_buffer_.clear();
   s.scram_.reset();
   s.scram_account_.clear();
+  s.scram_verified_ = false;
 }
 
 void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
@@ -96,7 +98,8 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
   }
   s.sasl_buffer_.clear();
   if (!s.scram_) return client_first(srv, s, r, message);
-  if (!s.scram_account_.empty() && message.empty() && s.sasl_mech_ == "SCRAM-SHA-256+") {
+  if (s.scram_verified_) {
+    if (!message.empty()) return fail(srv, s, r, "unexpected message");
     // The client's answer to the server-final message: signed in.
     const std::string account = s.scram_account_;
     srv.sign_in().throttle().succeeded(irc::fold(account));
@@ -107,7 +110,6 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
     srv.try_complete_registration(s);
     return;
   }
-  if (s.sasl_mech_ != "SCRAM-SHA-256") return fail(srv, s, r, "unexpected message");
   auto final = s.scram_->client_final(message);
   // A wrong proof, or any proof for a decoy, is a failed sign-in for the throttle.
   const bool denied =
@@ -119,7 +121,7 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
     return fail(srv, s, r, "");
   }
   if (!final) return fail(srv, s, r, final.error().message);
-  s.sasl_mech_ = "SCRAM-SHA-256+";  // waiting for the client's "+"
+  s.scram_verified_ = true;  // waiting for the client's "+"
   challenge(r, *final);
 }
 
