@@ -180,11 +180,8 @@ class Exchange {
     };
     if (!creds)
       return refuse({{}, unauthorized("HTTP Basic credentials of a pchat account needed")});
-    const auto wait = srv_.sign_in().throttle().wait(irc::fold(creds->first), peer_address(),
-                                                     SignInThrottle::Clock::now());
-    if (wait > SignInThrottle::Clock::duration::zero()) {
-      srv_.sign_in().count_throttled();
-      const auto secs = std::chrono::ceil<std::chrono::seconds>(wait).count();
+    if (const int64_t secs = srv_.sign_in().seconds_to_wait(creds->first, peer_address());
+        secs > 0) {
       Reply r = text(http::status::too_many_requests,
                      "too many failed sign-ins: try again in " + std::to_string(secs) + " s");
       r.res.set(http::field::retry_after, std::to_string(secs));
@@ -208,13 +205,10 @@ class Exchange {
 
   // Feeds a checked sign-in's outcome to the throttle and the metrics. Loop.
   void record_sign_in(const std::string& name, const Login& login) {
-    SignIn& sign_in = srv_.sign_in();
     if (!login.refused) {
-      sign_in.throttle().succeeded(irc::fold(name));
-      sign_in.count_success();
+      srv_.sign_in().succeeded(name);
     } else if (login.denied) {
-      sign_in.throttle().failed(irc::fold(name), peer_address(), SignInThrottle::Clock::now());
-      sign_in.count_failure();
+      srv_.sign_in().failed(name, peer_address());
     }
   }
 

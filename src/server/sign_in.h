@@ -12,6 +12,7 @@
 // Threading: everything but the pool's jobs runs on the server's event loop.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -34,12 +35,16 @@ class SignIn {
     return pool_ != nullptr ? pool_ : fallback;
   }
 
-  SignInThrottle& throttle() { return throttle_; }
-
-  // Outcomes, for /metrics.
-  void count_success() { ok_.inc(); }
-  void count_failure() { failed_.inc(); }
-  void count_throttled() { throttled_.inc(); }
+  // Whole seconds that an attempt for `name` (as the client typed it) from `address`
+  // must still wait before its password may be checked; 0: check it now. A non-zero
+  // answer is counted as a throttled sign-in.
+  int64_t seconds_to_wait(const std::string& name, const std::string& address);
+  // A checked password was right: the name's failures are forgotten; counted.
+  void succeeded(const std::string& name);
+  // A checked password was wrong (or the name unknown): a failure for the throttle;
+  // counted.
+  void failed(const std::string& name, const std::string& address);
+  // The check could not be queued (the pool's queue is full); counted.
   void count_busy() { busy_.inc(); }
 
  private:

@@ -196,11 +196,7 @@ void handle_quit(Server&, Session& s, const irc::Message& m, const ResponsePtr&)
 void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::string& authcid,
                     const std::string& password) {
   SignIn& sign_in = srv.sign_in();
-  const std::string account_key = irc::fold(authcid);
-  const auto wait = sign_in.throttle().wait(account_key, s.host_, SignInThrottle::Clock::now());
-  if (wait > SignInThrottle::Clock::duration::zero()) {
-    sign_in.count_throttled();
-    const auto secs = std::chrono::ceil<std::chrono::seconds>(wait).count();
+  if (const int64_t secs = sign_in.seconds_to_wait(authcid, s.host_); secs > 0) {
     srv.numeric(r, irc::kErrSaslFail,
                 {"SASL authentication failed: too many failed attempts, try again in " +
                  std::to_string(secs) + " s"});
@@ -208,19 +204,16 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
   }
   s.sasl_busy_ = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
-  auto check = [&srv, weak, r, authcid, password, account_key,
+  auto check = [&srv, weak, r, authcid, password,
                 address = s.host_](Result<pg::Connection*> c) mutable {
     Result<std::string> res =
         c ? store::authenticate(**c, authcid, password) : Result<std::string>(c.error());
     // `r` is moved, not copied, off the loop: its last reference must end on the loop.
-    srv.post([&srv, weak, r = std::move(r), res = std::move(res), account_key, address] {
-      SignIn& sign_in = srv.sign_in();
+    srv.post([&srv, weak, r = std::move(r), res = std::move(res), authcid, address] {
       if (res) {
-        sign_in.throttle().succeeded(account_key);
-        sign_in.count_success();
+        srv.sign_in().succeeded(authcid);
       } else if (res.error().kind == ErrorKind::kDenied) {
-        sign_in.throttle().failed(account_key, address, SignInThrottle::Clock::now());
-        sign_in.count_failure();
+        srv.sign_in().failed(authcid, address);
       }
       auto s = weak.lock();
       if (!s || s->closing()) return;

@@ -46,10 +46,7 @@ void client_first(Server& srv, Session& s, const ResponsePtr& r, const std::stri
   auto first = auth::parse_client_first(message);
   if (!first) return fail(srv, s, r, first.error().message);
   const std::string key = irc::fold(first->name);
-  const auto wait = srv.sign_in().throttle().wait(key, s.host_, SignInThrottle::Clock::now());
-  if (wait > SignInThrottle::Clock::duration::zero()) {
-    srv.sign_in().count_throttled();
-    const auto secs = std::chrono::ceil<std::chrono::seconds>(wait).count();
+  if (const int64_t secs = srv.sign_in().seconds_to_wait(first->name, s.host_); secs > 0) {
     return fail(srv, s, r, "too many failed attempts, try again in " + std::to_string(secs) + " s");
   }
   s.sasl_busy_ = true;
@@ -102,8 +99,7 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
     if (!message.empty()) return fail(srv, s, r, "unexpected message");
     // The client's answer to the server-final message: signed in.
     const std::string account = s.scram_account_;
-    srv.sign_in().throttle().succeeded(irc::fold(account));
-    srv.sign_in().count_success();
+    srv.sign_in().succeeded(account);
     reset_sasl(s);
     srv.login(s, account, r);
     srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
@@ -115,9 +111,7 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
   const bool denied =
       (!final && final.error().kind == ErrorKind::kDenied) || (final && s.scram_account_.empty());
   if (denied) {
-    srv.sign_in().throttle().failed(irc::fold(s.scram_->name()), s.host_,
-                                    SignInThrottle::Clock::now());
-    srv.sign_in().count_failure();
+    srv.sign_in().failed(s.scram_->name(), s.host_);
     return fail(srv, s, r, "");
   }
   if (!final) return fail(srv, s, r, final.error().message);
