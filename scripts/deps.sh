@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libtomlplusplus-dev libcli11-dev libsodium-dev libssl-dev libpugixml-dev libzstd-dev libpq-dev
+  libldap-dev slapd ldap-utils
   postgresql-15 postgresql-client-15
   libgtest-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist
@@ -42,6 +43,19 @@ fi
 
 echo "deps.sh: installing ${#missing[@]} missing package(s): ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a daemon (slapd) must not start one: the tests start their own, as an
+# unprivileged process. A policy-rc.d that exits 101 stops invoke-rc.d during the
+# install (only when none exists; removed again afterwards), and slapd is told not
+# to create a default directory.
+made_policy=0
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
+  made_policy=1
+fi
+trap '((made_policy)) && "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+echo "slapd slapd/no_configuration boolean true" | "${SUDO[@]}" debconf-set-selections 2>/dev/null ||
+  true
 "${SUDO[@]}" apt-get update
 "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 echo "deps.sh: done."

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "ctl/cmdlet_commands.h"
 #include "ctl/compliance_commands.h"
+#include "ctl/directory_cli.h"
 #include "ctl/dr_cli.h"
 #include "ctl/pool_commands.h"
 #include "ctl/room_cli.h"
@@ -234,6 +235,9 @@ int main(int argc, char** argv) {
   });
 
   pchat::ctl::add_room_subcommands(app, pool_ctx, [&](std::function<pchat::Status()> run) {
+    command = [run](const auto&) { return run(); };
+  });
+  pchat::ctl::add_directory_subcommands(app, pool_ctx, [&](std::function<pchat::Status()> run) {
     command = [run](const auto&) { return run(); };
   });
 

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "directory/config.h"
 #include "dr/host_port.h"
 
 namespace pchat::dr {
@@ -157,6 +158,9 @@ struct Topology {
   std::vector<Store> stores;    // at most one per role, in StoreRole order
   LogShipping log_shipping;
   Mirroring mirroring;
+  // [directory]: sign-in and groups from the organisation's LDAP directory, for
+  // every server of the pool (directory/config.h); none when absent.
+  std::optional<directory::Config> directory;
   SourceMap source;
 
   // The server called `name` (case-insensitive, trailing dot ignored), or nullptr.

@@ -1,5 +1,7 @@
 #include "dr/topology_file.h"
 
+#include "directory/config.h"
+
 #include <libpq-fe.h>
 
 #include <toml++/toml.h>
@@ -20,7 +22,7 @@ namespace fs = std::filesystem;
 using Keys = std::vector<std::string_view>;
 
 const Keys kRootKeys = {"pool",   "datacenters",  "low_latency_links", "servers",
-                        "stores", "log_shipping", "mirroring"};
+                        "stores", "log_shipping", "mirroring",         "directory"};
 const Keys kPoolKeys = {"fqdn", "max_servers", "max_active_servers", "active_servers",
                         "admin_token_file"};
 const Keys kDatacenterKeys = {"description"};
@@ -98,6 +100,14 @@ class Parser {
     if (const auto* stores = table(root, "stores", "stores")) parse_stores(*stores);
     if (const auto* ls = table(root, "log_shipping", "log_shipping")) parse_log_shipping(*ls);
     if (const auto* m = table(root, "mirroring", "mirroring")) parse_mirroring(*m);
+    if (const auto* d = table(root, "directory", "directory")) {
+      auto parsed = directory::parse_config(*d, base_dir_, "directory");
+      if (parsed) {
+        t_.directory = std::move(*parsed);
+      } else {
+        error(line_of(*d), "directory", parsed.error().message);
+      }
+    }
   }
 
  private:

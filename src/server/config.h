@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "directory/config.h"
+
 namespace pchat::server {
 
 // A listen address as written: HOST is an IPv4 address, an IPv6 address (without
@@ -88,6 +90,9 @@ struct ServerConfig {
   // start and again on SIGHUP. Empty: the topology's [pool] admin_token_file in pool
   // mode, DATA_DIR/admin-token standalone; created (0600) when absent.
   std::filesystem::path admin_token_file;
+  // Directory sign-in and groups (directory/config.h): the file's [directory] table.
+  // In a pool the topology's [directory] is used; both at once is a start-up error.
+  std::optional<directory::Config> directory;
 };
 
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws

@@ -32,6 +32,7 @@
 #include "dr/topology_file.h"
 #include "server/admin_token.h"
 #include "server/config.h"
+#include "server/directory_refresh.h"
 #include "server/file_host.h"
 #include "server/http.h"
 #include "server/room_policy.h"
@@ -133,6 +134,14 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     }
     cfg.server_name = me->name;
     topology_token_file = topo->admin_token_file;
+    if (topo->directory && cfg.directory) {
+      spdlog::critical(
+          "[directory] is in both the configuration file and topology {}: keep "
+          "the topology's (every server of the pool uses it)",
+          cfg.topology_file.string());
+      return 1;
+    }
+    if (topo->directory) cfg.directory = topo->directory;
     if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
     // Every mgc store of the topology is a candidate; the selector uses the one with
@@ -313,6 +322,12 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   }
   server::Server srv(io, cfg, &writer, &readers, metrics);
   srv.sign_in().set_pool(&sign_ins);
+  // Directory sign-in and groups, when configured (server/directory_refresh.h).
+  std::optional<server::DirectoryRefresh> directory;
+  if (cfg.directory) {
+    directory.emplace(io, target, *cfg.directory, self);
+    srv.sign_in().set_directory(&directory->client());
+  }
   if (pool_view) srv.set_pool(std::move(*pool_view));
   srv.set_presence_link(&presence_link);
   srv.set_delivered_upto(stream_after);
@@ -364,6 +379,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   writer.start();
   readers.start();
   sign_ins.start();
+  if (directory) directory->start();
   presence_link.start();
   if (selector) selector->start();
   if (comp_service) comp_service->start();
@@ -421,6 +437,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   stream.stop();
   readers.stop();
   sign_ins.stop();
+  if (directory) directory->stop();
   presence_link.stop();
   // The store threads may have posted completions (holding Responses) after the loop
   // stopped: run them now, while the Server they refer to still exists, rather than

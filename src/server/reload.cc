@@ -27,6 +27,9 @@ std::string show(const Endpoint& e) {
 std::string show(const std::optional<Endpoint>& e) {
   return e ? e->to_string() : "off";
 }
+std::string show(const std::optional<directory::Config>& d) {
+  return d ? directory::describe(*d) : "off";
+}
 std::string show(const std::filesystem::path& p) {
   return show(p.string());
 }
@@ -78,6 +81,7 @@ const std::vector<Key>& keys() {
       key<&ServerConfig::files_listen>("files_listen", kRestart),
       key<&ServerConfig::files_url>("files_url", kRestart),
       key<&ServerConfig::admin_token_file>("admin_token_file", kRestart),
+      key<&ServerConfig::directory>("directory", kRestart, /*show_values=*/false),
   };
   return all;
 }

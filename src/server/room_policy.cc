@@ -1,5 +1,7 @@
 #include "server/room_policy.h"
 
+#include "server/directory_refresh.h"
+
 #include <spdlog/spdlog.h>
 
 #include <utility>
@@ -145,6 +147,8 @@ void RoomPolicy::apply(store::RoomCatalog next) {
   const chat::Directory prev_groups = std::exchange(groups_, chat::Directory(catalog_.groups));
   loaded_ = true;
   if (!was_loaded) return;  // start-up: no live channels yet
+  // Accounts the directory disabled leave (server/directory_refresh.h).
+  close_disabled_sessions(srv_, catalog_.disabled_accounts);
 
   const chat::Category fallback = chat::default_category();
   std::vector<std::string> keys;

@@ -1,5 +1,6 @@
 #include "server/sign_in.h"
 
+#include "directory/sign_in.h"
 #include "irc/casemap.h"
 
 namespace pchat::server {
@@ -14,6 +15,11 @@ SignIn::SignIn(MetricsRegistry& metrics, SignInThrottle::Limits limits)
                                  "name or the client address")),
       busy_(metrics.counter("pchat_sign_ins_busy_total",
                             "sign-ins refused: the password-check queue was full")) {}
+
+Result<std::string> SignIn::check(pg::Connection& conn, const std::string& name,
+                                  const std::string& password) const {
+  return directory::authenticate(conn, directory_, name, password);
+}
 
 int64_t SignIn::seconds_to_wait(const std::string& name, const std::string& address) {
   const auto wait = throttle_.wait(irc::fold(name), address, SignInThrottle::Clock::now());

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/metrics.h"
+#include "directory/ldap_client.h"
 #include "server/sign_in_throttle.h"
 #include "store/reader.h"
 
@@ -35,6 +36,15 @@ class SignIn {
     return pool_ != nullptr ? pool_ : fallback;
   }
 
+  // ---- directory sign-in (directory/sign_in.h) ----
+  // REQUIRES: before the listeners open. Null (the default): local accounts only.
+  void set_directory(const directory::Client* dir) { directory_ = dir; }
+  // The password check itself, on a sign-in pool thread: local accounts and the
+  // directory in the configured order. The display name, or kDenied, or kUnavailable
+  // (directory::kDirectoryUnavailable: say so to the client; else the store's error).
+  Result<std::string> check(pg::Connection& conn, const std::string& name,
+                            const std::string& password) const;
+
   // Whole seconds that an attempt for `name` (as the client typed it) from `address`
   // must still wait before its password may be checked; 0: check it now. A non-zero
   // answer is counted as a throttled sign-in.
@@ -49,6 +59,7 @@ class SignIn {
 
  private:
   store::ReaderPool* pool_ = nullptr;
+  const directory::Client* directory_ = nullptr;
   SignInThrottle throttle_;
   Counter& ok_;
   Counter& failed_;

@@ -53,6 +53,10 @@ bool hash_needs_upgrade(const std::string& hash) {
                                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
 }
 
+void spend_decoy_check(const std::string& password) {
+  (void)verify_password(decoy_hash(), password);
+}
+
 Status validate_account_name(const std::string& name) {
   if (!irc::is_valid_account_name(name)) {
     return make_error(ErrorKind::kInvalidInput,
@@ -125,7 +129,7 @@ Result<std::string> authenticate(pg::Connection& c, const std::string& name,
       {irc::fold(name)});
   if (!r) return r.error();
   if (r->rows() == 0) {
-    (void)verify_password(decoy_hash(), password);  // the same cost as a wrong password
+    spend_decoy_check(password);  // the same cost as a wrong password
     return make_error(ErrorKind::kDenied, "invalid account name or password");
   }
   const std::string stored = r->str(0, 1);

@@ -26,6 +26,11 @@ bool verify_password(const std::string& hash, const std::string& password);
 // uses now, so the next successful sign-in should store a new hash.
 bool hash_needs_upgrade(const std::string& hash);
 
+// Checks `password` against a hash nobody's password matches, at the current costs:
+// what a refusal of a name without a local password spends, so that its time does
+// not tell which names exist (the directory sign-in uses it too).
+void spend_decoy_check(const std::string& password);
+
 // kInvalidInput (with a message saying what a valid name is) unless `name` is a valid
 // account name. create_account checks this too; callers may check early.
 Status validate_account_name(const std::string& name);

@@ -133,15 +133,21 @@ std::string describe_uses(const std::vector<GroupUse>& uses) {
   return out;
 }
 
-// The group's id and value, its row locked FOR UPDATE. kNotFound.
+// The group's id and value, its row locked FOR UPDATE. kNotFound; kConflict for a
+// directory group (store/directory.h).
 Result<std::pair<int64_t, chat::Group>> lock_group(pg::Connection& conn, const std::string& name) {
   auto parsed = chat::parse_group_name(name);
   if (!parsed) return no_group(name);
-  auto r = conn.exec(
-      std::string("SELECT ") + kGroupColumns + " FROM groups WHERE name_key = $1" + " FOR UPDATE",
-      {chat::group_key(*parsed)});
+  auto r = conn.exec(std::string("SELECT ") + kGroupColumns +
+                         ", source = 'directory' FROM groups WHERE name_key = $1 FOR UPDATE",
+                     {chat::group_key(*parsed)});
   if (!r) return r.error();
   if (r->rows() == 0) return no_group(*parsed);
+  if (r->str(0, 4) == "t") {  // store/directory.h: each refresh replaces it
+    return make_error(ErrorKind::kConflict, "group '" + r->str(0, 1) +
+                                                "' comes from the directory: change it there "
+                                                "(pchatctl group sync refreshes it)");
+  }
   auto g = decode_group(*r, 0);
   if (!g) return g.error();
   return std::make_pair(r->i64(0, 0), std::move(*g));

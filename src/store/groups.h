@@ -19,6 +19,10 @@
 // Edits (update_group) run in one transaction holding the row lock (SELECT ... FOR
 // UPDATE): the edit function sees the current value, the result is validated
 // (chat::validate_group and the nesting check), and a failure writes nothing.
+// Groups taken from the directory (source 'directory', store/directory.h) are
+// written only by its refreshes: update_group and remove_group refuse them
+// (kConflict "group 'CN=...' comes from the directory: change it there").
+//
 // Every writing function takes `dry_run`: all checks run in the transaction, which
 // is then rolled back instead of committed.
 //

@@ -471,6 +471,36 @@ constexpr const char* kV14 = R"sql(
 ALTER TABLE accounts ADD COLUMN scram_sha256 text;
 )sql";
 
+// v16: directory sign-in (src/directory, store/directory.h). Accounts made at a
+// first sign-in through the directory have no password in pchat (source
+// 'directory', the user's DN); a refresh that no longer finds one sets disabled_at.
+// Groups taken from the directory (source 'directory') are replaced at each refresh;
+// directory_sync is the pool's one record of refreshes: asked for, started (by which
+// server), finished, and what came of it.
+constexpr const char* kV16 = R"sql(
+ALTER TABLE accounts ALTER COLUMN password_hash DROP NOT NULL;
+ALTER TABLE accounts ADD COLUMN source text NOT NULL DEFAULT 'local'
+  CHECK (source IN ('local', 'directory'));
+ALTER TABLE accounts ADD COLUMN directory_dn text;
+ALTER TABLE accounts ADD COLUMN disabled_at timestamptz;
+ALTER TABLE groups ADD COLUMN source text NOT NULL DEFAULT 'local'
+  CHECK (source IN ('local', 'directory'));
+CREATE TABLE directory_sync (
+  id            int PRIMARY KEY CHECK (id = 1),
+  requested_at  timestamptz,
+  started_at    timestamptz,
+  started_by    text NOT NULL DEFAULT '',
+  finished_at   timestamptz,
+  ok            boolean,
+  message       text NOT NULL DEFAULT '',
+  url           text NOT NULL DEFAULT '',
+  users         int NOT NULL DEFAULT 0,
+  groups        int NOT NULL DEFAULT 0,
+  disabled      int NOT NULL DEFAULT 0
+);
+INSERT INTO directory_sync (id) VALUES (1);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -489,6 +519,7 @@ const std::vector<Migration>& migrations() {
       {12, "the fence check refuses on a store fenced read-only", kV12},
       {13, "a compliance configuration change notifies the service", kV13},
       {14, "SCRAM-SHA-256 verifiers of accounts", kV14},
+      {16, "directory accounts, directory groups and their refreshes", kV16},
   };
   return all;
 }

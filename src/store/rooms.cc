@@ -325,6 +325,10 @@ Result<RoomCatalog> load_room_catalog(pg::Connection& conn) {
   auto groups = load_groups(conn);
   if (!groups) return groups.error();
   cat.groups = std::move(*groups);
+  auto disabled =
+      conn.exec("SELECT name FROM accounts WHERE disabled_at IS NOT NULL ORDER BY name");
+  if (!disabled) return disabled.error();
+  for (int i = 0; i < disabled->rows(); ++i) cat.disabled_accounts.push_back(disabled->str(i, 0));
   if (auto st = tx.commit(); !st) return st.error();
   return cat;
 }

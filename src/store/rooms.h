@@ -48,6 +48,9 @@ struct RoomCatalog {
   std::vector<Addin> addins;  // sorted by folded name
   chat::PoolConfig config;
   std::vector<chat::Group> groups;  // sorted by chat::group_key (store/groups.h)
+  // Directory accounts a refresh no longer found (store/directory.h), casefolded,
+  // sorted: their sessions are closed.
+  std::vector<std::string> disabled_accounts;
 
   // The entry named `name` (ASCII case ignored), or nullptr. room() is a hash
   // lookup (servers ask it for every message posted).

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "directory/sign_in.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
@@ -207,7 +208,7 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
   auto check = [&srv, weak, r, authcid, password,
                 address = s.host_](Result<pg::Connection*> c) mutable {
     Result<std::string> res =
-        c ? store::authenticate(**c, authcid, password) : Result<std::string>(c.error());
+        c ? srv.sign_in().check(**c, authcid, password) : Result<std::string>(c.error());
     // `r` is moved, not copied, off the loop: its last reference must end on the loop.
     srv.post([&srv, weak, r = std::move(r), res = std::move(res), authcid, address] {
       if (res) {
@@ -223,6 +224,10 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
         srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
       } else if (res.error().kind == ErrorKind::kDenied) {
         srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
+      } else if (res.error().message == directory::kDirectoryUnavailable) {
+        srv.numeric(
+            r, irc::kErrSaslFail,
+            {std::string("SASL authentication failed: ") + directory::kDirectoryUnavailable});
       } else {
         srv.numeric(r, irc::kErrSaslFail,
                     {"SASL authentication failed: the account store is unavailable"});
