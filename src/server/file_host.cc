@@ -189,8 +189,8 @@ class Exchange {
     }
     return on_reader<Login>(
         srv_,
-        [this, creds = *creds](pg::Connection& conn) {
-          auto r = srv_.sign_in().check(conn, creds.first, creds.second);
+        [sign_in = &srv_.sign_in(), creds = *creds](pg::Connection& conn) {
+          auto r = sign_in->check(conn, creds.first, creds.second);
           if (r) return Login{*r, std::nullopt};
           if (r.error().kind == ErrorKind::kDenied) {
             return Login{{}, unauthorized("wrong account or password"), true};

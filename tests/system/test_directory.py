@@ -117,6 +117,18 @@ def test_wrong_password_unknown_user_empty_password_and_disabled_user(server):
     for name, pw in [("dana", "wrong"), ("nobody", "x"), ("dana", ""), ("eve", PW["eve"])]:
         text = refusal(server, name, pw)
         assert text.endswith(":SASL authentication failed"), (name, text)
+    # An unknown name costs what a wrong password costs (both spend an argon2id check).
+    wrong, unknown, right = [], [], []
+    for k in range(3):
+        wrong.append(sasl_refusal(server.irc_port, "dana", f"wrong-{k}")[1])
+        unknown.append(sasl_refusal(server.irc_port, f"nobody{k}", f"wrong-{k}")[1])
+        t0 = time.monotonic()
+        login(server, "fred").close()
+        right.append(time.monotonic() - t0)
+    w, u, r = sorted(wrong)[1], sorted(unknown)[1], sorted(right)[1]
+    print(f"\ndirectory sign-in (StartTLS) medians: wrong password {w * 1000:.0f} ms, "
+          f"unknown name {u * 1000:.0f} ms, right password (whole registration) {r * 1000:.0f} ms")
+    assert u >= 0.5 * w, (wrong, unknown)
 
 
 def test_ldaps_failover_and_directory_first(slapd, base_dir):
@@ -254,3 +266,43 @@ def test_who_may_not_use_the_directory_commands(server):
     assert r.returncode != 0 and r.stderr.startswith("pchatctl: error: "), r
     print(f"\nas nobody: {r.stderr.strip()}")
     assert "Directory accounts" not in r.stdout
+
+
+def test_a_pool_shares_the_topology_directory_groups_and_disabled_users(slapd, server_factory,
+                                                                         base_dir):
+    """Two servers of a pool with the topology's [directory]: one refresh (claimed by
+    one of them) gives both the same groups, and a user disabled in the directory is
+    taken out on whichever server she is on."""
+    from pool_helpers import write_topology
+
+    owner = server_factory()
+    members = [server_factory(start=False) for _ in range(2)]
+    topo = write_topology(base_dir / f"{owner.name}-topology.toml", owner.data_dir, members)
+    topo.write_text(topo.read_text() + directory_toml(slapd, [slapd.ldaps_url], refresh=3600))
+    for m in members:
+        m.start(base_dir / m.name / "unused", ["--topology", str(topo), "--server", m.name])
+    chan = "#" + unique_name("staff")
+    ctl(owner, "room", "add", chan, "--category", "default", "--privacy", "Secret",
+        "--members", group_dn("staff"))
+    pool = lambda *a: subprocess.run(  # noqa: E731
+        [str(binary("pchatctl")), "--topology", str(topo), *a], capture_output=True, text=True,
+        timeout=60, env=sanitizer_env())
+    r = pool("group", "sync", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["ok"] is True and out["started_by"] in [m.name for m in members], out
+    kim, gina = login(members[0], "kim"), login(members[1], "gina")
+    try:
+        assert try_join(kim, chan)[0] == "366"
+        assert try_join(gina, chan)[0] == "366"
+        disable(slapd, "kim")
+        r = pool("group", "sync")
+        assert r.returncode == 0, r.stderr
+        assert any("disabled in the directory" in str(m) for m in kim.wait_closed(timeout=5))
+        assert json.loads(pool("directory", "status", "--json").stdout)["disabled_accounts"] == 1
+        gina.send("PING :alive")
+        gina.expect("PONG")
+    finally:
+        kim.close()
+        gina.close()
+        disable(slapd, "kim", False)
