@@ -230,6 +230,10 @@ def test_a_user_disabled_in_the_directory_is_taken_out_by_the_periodic_refresh(s
 
 
 def test_directory_down_clear_904_log_server_alive_signed_in_users_stay(server, slapd):
+    local = unique_name("loc")
+    r = pchatctl(server.data_dir, "user", "add", local, input="local-pw\n")
+    assert r.returncode == 0, r.stderr
+    assert sync(server)["ok"] is True
     kim = login(server, "kim")
     try:
         kim.send("JOIN #" + unique_name("down"))
@@ -247,8 +251,7 @@ def test_directory_down_clear_904_log_server_alive_signed_in_users_stay(server, 
             kim.expect("PONG")
             assert server.http_get("/healthz")[0] == 200
             assert status(server)["directory_groups"] == 3
-            lou = login(server, "lou", "lou-local-pw")  # local accounts still sign in
-            lou.close()
+            login(server, local, "local-pw").close()  # local accounts still sign in
         finally:
             slapd.resume()
         login(server, "jack").close()
