@@ -174,8 +174,10 @@ Status user_list(const UserCommandContext& ctx, bool json) {
   if (json) {
     auto arr = nlohmann::json::array();
     for (const auto& a : *accounts) {
-      arr.push_back(
-          {{"name", a.name}, {"display_name", a.display_name}, {"created_at", a.created_at}});
+      arr.push_back({{"name", a.name},
+                     {"display_name", a.display_name},
+                     {"created_at", a.created_at},
+                     {"source", a.source}});
     }
     *ctx.out << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return ok_status();

@@ -111,10 +111,12 @@ Status set_password(pg::Connection& c, const std::string& name, const std::strin
 Result<std::vector<Account>> list_accounts(pg::Connection& c) {
   auto r = c.exec(
       "SELECT name, display_name, to_char(created_at AT TIME ZONE 'UTC', "
-      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM accounts ORDER BY name");
+      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), source FROM accounts ORDER BY name");
   if (!r) return r.error();
   std::vector<Account> out;
-  for (int i = 0; i < r->rows(); ++i) out.push_back({r->str(i, 0), r->str(i, 1), r->str(i, 2)});
+  for (int i = 0; i < r->rows(); ++i) {
+    out.push_back({r->str(i, 0), r->str(i, 1), r->str(i, 2), r->str(i, 3)});
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@ struct Account {
   std::string name;          // casefolded identity
   std::string display_name;  // as created
   std::string created_at;    // ISO 8601
+  std::string source;        // "local", or "directory" (store/directory.h)
 };
 
 // Hashes with argon2id. Fails only when out of memory.

@@ -105,7 +105,8 @@ def test_right_password_over_starttls_makes_a_directory_account(server):
     c = login(server, "dana")
     c.close()
     users = json.loads(ctl(server, "user", "list", "--json"))
-    assert "dana" in [u["name"] for u in users]
+    assert {"name": "dana", "source": "directory"}.items() <= \
+        next(u for u in users if u["name"] == "dana").items(), users
     assert status(server)["directory_accounts"] >= 1
     # pchat keeps no password for it: the local check cannot be used for it.
     rows = query(server.data_dir, "select source, password_hash is null, directory_dn "
