@@ -14,11 +14,17 @@ namespace pchat::server {
 
 DirectoryRefresh::DirectoryRefresh(boost::asio::io_context& io,
                                    std::shared_ptr<store::StoreTarget> target,
-                                   directory::Config config, std::string server_name)
+                                   directory::Config config, std::string server_name,
+                                   MetricsRegistry& metrics)
     : client_(std::move(config)),
       server_(std::move(server_name)),
       thread_(std::move(target), 1, 2),
-      timer_(io) {}
+      timer_(io),
+      refreshed_(metrics.counter("pchat_directory_refreshes_total",
+                                 "directory refreshes this server stored")),
+      failed_(metrics.counter("pchat_directory_refresh_failures_total",
+                              "directory refreshes that failed on this server: the directory "
+                              "did not answer, or the result was not stored")) {}
 
 DirectoryRefresh::~DirectoryRefresh() {
   stop();
@@ -60,14 +66,17 @@ void DirectoryRefresh::refresh_if_due(pg::Connection& conn) {
     spdlog::error("directory: refresh failed: {}; groups and accounts stay as they were",
                   snapshot.error().message);
     (void)store::fail_directory_sync(conn, snapshot.error().message);
+    failed_.inc();
     return;
   }
   auto counts = store::apply_directory_sync(conn, directory::to_view(*snapshot));
   if (!counts) {
     spdlog::error("directory: refresh not stored: {}", counts.error().message);
     (void)store::fail_directory_sync(conn, counts.error().message);
+    failed_.inc();
     return;
   }
+  refreshed_.inc();
   spdlog::info("directory: refreshed from {}: {} users, {} groups, {} accounts disabled now",
                snapshot->url, counts->users, counts->groups, counts->disabled);
 }

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics.h"
 #include "directory/ldap_client.h"
 #include "store/reader.h"
 #include "store/target.h"
@@ -39,8 +40,11 @@ class Server;
 
 class DirectoryRefresh {
  public:
+  // Counts on /metrics: pchat_directory_refreshes_total (stored by this server) and
+  // pchat_directory_refresh_failures_total (the directory did not answer, or the
+  // result was not stored).
   DirectoryRefresh(boost::asio::io_context& io, std::shared_ptr<store::StoreTarget> target,
-                   directory::Config config, std::string server_name);
+                   directory::Config config, std::string server_name, MetricsRegistry& metrics);
   ~DirectoryRefresh();
 
   // The client sign-ins use; lives as long as this object.
@@ -58,6 +62,8 @@ class DirectoryRefresh {
   store::ReaderPool thread_;
   boost::asio::steady_timer timer_;
   std::atomic<bool> busy_{false};
+  Counter& refreshed_;
+  Counter& failed_;
   bool stopped_ = false;
 };
 

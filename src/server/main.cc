@@ -325,7 +325,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   // Directory sign-in and groups, when configured (server/directory_refresh.h).
   std::optional<server::DirectoryRefresh> directory;
   if (cfg.directory) {
-    directory.emplace(io, target, *cfg.directory, self);
+    directory.emplace(io, target, *cfg.directory, self, metrics);
     srv.sign_in().set_directory(&directory->client());
   }
   if (pool_view) srv.set_pool(std::move(*pool_view));

@@ -245,8 +245,10 @@ def test_directory_down_clear_904_log_server_alive_signed_in_users_stay(server, 
             assert text.endswith(":SASL authentication failed: the directory is unavailable"), text
             assert "directory: sign-in of 'jack' refused: the directory is unavailable" in \
                 server.log_tail(200)
+            failures = server.metrics().get("pchat_directory_refresh_failures_total", 0)
             r = pchatctl(server.data_dir, "group", "sync", "--wait", "20")
             assert r.returncode == 1 and "the directory refresh failed" in r.stderr, r
+            assert server.metrics()["pchat_directory_refresh_failures_total"] > failures
             # Nothing changed: kim is still here, the server answers, groups stay.
             kim.send("PING :still-here")
             kim.expect("PONG")
@@ -310,3 +312,24 @@ def test_a_pool_shares_the_topology_directory_groups_and_disabled_users(slapd, s
         kim.close()
         gina.close()
         disable(slapd, "kim", False)
+
+
+def test_a_directory_whose_certificate_another_ca_signed_is_not_trusted(slapd, base_dir):
+    """The server's certificate is always verified: with another CA in ca_file, neither
+    StartTLS nor ldaps gets a password through."""
+    from slapd_harness import make_ca
+
+    other = base_dir / unique_name("otherca")
+    other.mkdir()
+    make_ca(other)
+    toml = directory_toml(slapd, [slapd.ldap_url, slapd.ldaps_url]).replace(
+        str(slapd.ca_file), str(other / "ca.pem"))
+    s = start_server(base_dir, unique_name("dirca"), toml)
+    try:
+        text = refusal(s, "dana", PW["dana"])
+        assert text.endswith(":SASL authentication failed: the directory is unavailable"), text
+        log = s.log_tail(200)
+        assert f"directory: {slapd.ldap_url}: StartTLS: " in log, log
+        assert f"directory: {slapd.ldaps_url}: " in log, log
+    finally:
+        _stop_all([s])
