@@ -3,6 +3,7 @@
 #include <ldap.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <memory>
 
 #include "core/secret_file.h"

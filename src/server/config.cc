@@ -107,7 +107,8 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.sign_in_free_failures = get_int(file, node, key, 0, 1000);
     } else if (key == "sign_in_free_failures_per_address") {
       c.sign_in_free_failures_per_address = get_int(file, node, key, 0, 100000);
-    } else if (key == "directory" && node.is_table()) {
+    } else if (key == "directory") {
+      if (!node.is_table()) throw std::runtime_error(where(file, node, key) + ": must be a table");
       auto d =
           directory::parse_config(*node.as_table(), file.parent_path(), where(file, node, key));
       if (!d) throw std::runtime_error(d.error().message);

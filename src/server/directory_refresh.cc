@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/secret_file.h"
 #include "directory/view.h"
 #include "irc/casemap.h"
 #include "server/server.h"
@@ -32,6 +33,10 @@ DirectoryRefresh::~DirectoryRefresh() {
 
 void DirectoryRefresh::start() {
   spdlog::info("directory: {}", directory::describe(client_.config()));
+  const auto& pw = client_.config().bind_password_file;
+  if (!pw.empty() && secret_file_too_open(pw)) {
+    spdlog::warn("directory: {} can be read by its group or others: chmod 600 it", pw.string());
+  }
   thread_.start();
   schedule();
 }

@@ -7,6 +7,11 @@
 #include "directory/ldap_client.h"
 #include "directory/view.h"
 #include "dr/topology_file.h"
+#include "server/config.h"
+
+#include <unistd.h>
+
+#include <fstream>
 
 namespace pchat::directory {
 namespace {
@@ -116,6 +121,29 @@ host = "/tmp"
   auto bad = dr::parse_topology(base + "[directory]\nurls = [\"ldaps://dc\"]\n", "t.toml", "/x");
   ASSERT_FALSE(bad.diagnostics.empty());
   EXPECT_NE(bad.diagnostics.front().message.find("user_base"), std::string::npos);
+}
+
+TEST(DirectoryServerConfig, TheSectionOfPchatdToml) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("pchat-dircfg-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "pchatd.toml";
+  std::ofstream(file) << "[directory]\nurls = [\"ldap://dc\"]\nuser_base = \"dc=x\"\n"
+                         "bind_dn = \"cn=s\"\nbind_password_file = \"pw\"\n";
+  server::ServerConfig c;
+  server::load_config_file(file, c);
+  ASSERT_TRUE(c.directory);
+  EXPECT_EQ(c.directory->bind_password_file, dir / "pw");  // beside the file
+  std::ofstream(file) << "directory = \"ldap://dc\"\n";
+  EXPECT_THROW(server::load_config_file(file, c), std::runtime_error);
+  std::ofstream(file) << "[directory]\nurls = [\"ldap://dc\"]\n";
+  try {
+    server::load_config_file(file, c);
+    ADD_FAILURE() << "no user_base accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("directory.user_base"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
