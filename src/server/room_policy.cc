@@ -257,8 +257,8 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
     if (s == nullptr || live->member(s) == nullptr) continue;
     irc::Message kick{{}, srv_.name(), "KICK", {live->name(), s->nick_, removal.reason}};
     srv_.release_held(*s, *live);  // as KICK does: a pending JOIN replay must not hold it back
-    srv_.broadcast(*live, kick);
-    srv_.presence_left(*s, *live, removal.reason, srv_.name());
+    srv_.delivery().broadcast(*live, kick);
+    srv_.bridge().left(*s, *live, removal.reason, srv_.name());
     srv_.part_channel(*s, *live);
   }
   Channel* live = srv_.find_channel(key);
@@ -278,7 +278,7 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
       mb->voice = pc.after.voice;
       changes.emplace_back(pc.after.voice ? "+v" : "-v", s->nick_);
     }
-    if (mb->op != was_op || mb->voice != was_voice) srv_.presence_modes(*s, *live);
+    if (mb->op != was_op || mb->voice != was_voice) srv_.bridge().modes(*s, *live);
   }
   if (diff.modes_changed()) {
     auto flag = [&](bool before, bool after, bool& current, char letter) {
@@ -306,7 +306,7 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
     }
     irc::Message m{{}, srv_.name(), "MODE", {live->name(), letters}};
     for (auto& p : params) m.params.push_back(std::move(p));
-    srv_.broadcast(*live, m);
+    srv_.delivery().broadcast(*live, m);
   }
 }
 

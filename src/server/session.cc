@@ -56,7 +56,7 @@ void Session::send_line(std::string_view line) {
     return;
   }
   out_.append(line);
-  if (!write_in_flight_ && !server_.defer_flush(*this)) flush();
+  if (!write_in_flight_ && !server_.delivery().defer_flush(*this)) flush();
 }
 
 void Session::send(const irc::Message& m) {
@@ -82,7 +82,7 @@ void Session::send(const irc::Message& m) {
 void Session::flush() {
   if (write_in_flight_ || out_.empty() || !socket_.is_open()) return;
   write_in_flight_ = true;
-  server_.socket_writes_.inc();
+  server_.delivery().count_socket_write();
   writing_.swap(out_);
   out_.clear();
   asio::async_write(socket_, asio::buffer(writing_),

@@ -6,7 +6,7 @@
 //
 // Output: lines are appended to `out_`; one async_write is in flight at a time,
 // taking everything appended so far (so many lines go out in one syscall). While
-// the server delivers a batch of committed messages (Server::OutputBatch), the
+// the server delivers a batch of committed messages (Delivery::OutputBatch), the
 // first line does not start a write either: every recipient's share of the batch
 // goes out in one write when the batch ends. When
 // more than ServerConfig::sendq_bytes wait, the client is dropped (SendQ exceeded):
@@ -147,6 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   friend class Server;
+  friend class Delivery;  // output batching: flush_deferred_, flush()
   static const std::string kStar;
   // A line read, parsed or not, waiting for earlier messages to settle.
   struct InputLine {

@@ -109,7 +109,7 @@ void handle_cap(Server& srv, Session& s, const irc::Message& m, const ResponsePt
   } else if (sub == "END") {
     if (!s.registered_) {
       s.cap_negotiating_ = false;
-      srv.try_complete_registration(s);
+      srv.registration().try_complete(s);
     }
   } else {
     srv.numeric(r, "410", {m.params[0], "Invalid CAP command"});
@@ -148,10 +148,10 @@ void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponseP
   }
   if (!s.registered_) {
     srv.rename(s, nick);
-    srv.try_complete_registration(s);
+    srv.registration().try_complete(s);
     return;
   }
-  srv.change_nick(s, nick, r);
+  srv.bridge().change_nick(s, nick, r);
 }
 
 void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
@@ -175,7 +175,7 @@ void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponseP
   s.user_ = "~" + clean.substr(0, 17);
   s.realname_ = std::string(irc::truncate_utf8(m.params[3], kRealnameLen));
   s.got_user_ = true;
-  srv.try_complete_registration(s);
+  srv.registration().try_complete(s);
 }
 
 void handle_ping(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
@@ -227,7 +227,7 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
         srv.numeric(r, irc::kErrSaslFail,
                     {"SASL authentication failed: the account store is unavailable"});
       }
-      srv.try_complete_registration(*s);
+      srv.registration().try_complete(*s);
     });
   };
   if (!sign_in.pool(srv.readers())->submit(std::move(check))) {

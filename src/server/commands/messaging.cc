@@ -91,7 +91,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
         err(irc::kErrCannotSendToChan, {c->name(), "Cannot send to channel (+m: voice needed)"});
         continue;
       }
-      srv.submit_message(s, r, cmd, c->name(), fit_body(s, cmd, c->name(), body), client_tags);
+      srv.delivery().submit(s, r, cmd, c->name(), fit_body(s, cmd, c->name(), body), client_tags);
     } else {
       UserRef to = srv.find_user(target);
       if (!to) {
@@ -102,7 +102,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
         srv.numeric(r, irc::kRplAway, {to.nick(), to.away()});
       }
       const std::string nick = to.nick();
-      srv.submit_message(s, r, cmd, nick, fit_body(s, cmd, nick, body), client_tags);
+      srv.delivery().submit(s, r, cmd, nick, fit_body(s, cmd, nick, body), client_tags);
     }
   }
 }

@@ -27,18 +27,18 @@ constexpr int kWhowasTargets = 4;   // nicks answered per WHOWAS
 // MOTD, LUSERS, VERSION
 
 void handle_motd(Server& srv, Session& s, const irc::Message&, const ResponsePtr& r) {
-  srv.send_motd(s, r);
+  srv.registration().send_motd(r);
 }
 
 void handle_lusers(Server& srv, Session&, const irc::Message&, const ResponsePtr& r) {
-  srv.send_lusers(r);
+  srv.registration().send_lusers(r);
 }
 
 void handle_version(Server& srv, Session& s, const irc::Message&, const ResponsePtr& r) {
   srv.numeric(
       r, irc::kRplVersion,
       {"pchat-" PCHAT_VERSION, srv.name(), "persistent chat; messages stored in PostgreSQL"});
-  srv.send_isupport(s, r);
+  srv.registration().send_isupport(r);
 }
 
 // TIME (RFC 2812 3.4.6): this server's time, UTC, readable.
@@ -328,8 +328,8 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
     s.away_.clear();
     srv.numeric(r, irc::kRplUnAway, {"You are no longer marked as being away"});
     if (was_away) {
-      srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {}}, false, kCapAwayNotify);
-      srv.presence_away(s);
+      srv.delivery().to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {}}, false, kCapAwayNotify);
+      srv.bridge().away(s);
     }
     return;
   }
@@ -337,8 +337,8 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
   s.away_ = text;
   srv.numeric(r, irc::kRplNowAway, {"You have been marked as being away"});
   if (changed) {
-    srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {text}}, false, kCapAwayNotify);
-    srv.presence_away(s);
+    srv.delivery().to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {text}}, false, kCapAwayNotify);
+    srv.bridge().away(s);
   }
 }
 
@@ -350,8 +350,8 @@ void handle_setname(Server& srv, Session& s, const irc::Message& m, const Respon
   }
   s.realname_ = name;
   irc::Message change{{}, s.prefix(), "SETNAME", {name}};
-  srv.broadcast_to_peers(s, change, false, kCapSetname);
-  srv.presence_realname(s);
+  srv.delivery().to_peers(s, change, false, kCapSetname);
+  srv.bridge().realname(s);
   // The client sees its own change as the reply (setname spec), if it asked for it.
   if (s.has_cap(kCapSetname)) r->add(std::move(change));
 }
