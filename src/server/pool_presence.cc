@@ -221,6 +221,12 @@ void PoolPresence::apply(const irc::Message& m) {
     }
     return;
   }
+  if (type == "KILLREQ") {  // addressed to the user's server
+    if (p.size() >= 4 && srv_.pool().self() == server) {
+      if (auto sid = parse_sid(p[1])) srv_.bridge().kill_local(*sid, p[2], p[3]);
+    }
+    return;
+  }
   if (srv_.pool().self() == server) return;  // our own change, coming back
   if (type == "GONE") {
     server_gone(server);

@@ -7,6 +7,7 @@
 #include <random>
 #include <utility>
 
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
@@ -46,9 +47,10 @@ void Server::register_commands() {
   register_channel_admin_commands(commands_);
   register_messaging_commands(commands_);
   register_query_commands(commands_);
-  register_chathistory_commands(commands_);
   register_search_commands(commands_);
   register_room_commands(commands_);
+  register_operator_commands(commands_);
+  register_cap_commands(commands_);
 }
 
 void Server::listen() {
@@ -185,7 +187,7 @@ Channel* Server::find_channel(std::string_view name) {
 }
 
 Channel& Server::create_channel(const std::string& name) {
-  auto c = std::make_unique<Channel>(name, now_us() / 1000000);
+  auto c = std::make_unique<Channel>(name, time::now_us() / 1000000);
   auto& ref = *c;
   channels_[c->key()] = std::move(c);
   return ref;
@@ -305,17 +307,6 @@ std::string Server::dm_identity(const UserRef& u) {
 
 std::string Server::next_batch_ref() {
   return "b" + std::to_string(next_batch_++);
-}
-
-int64_t Server::now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Server::format_time(int64_t unix_us) {
-  std::chrono::sys_seconds secs{std::chrono::seconds(unix_us / 1000000)};
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", secs, (unix_us / 1000) % 1000);
 }
 
 std::vector<Session*> Server::sessions_of_identity(const std::string& identity) {

@@ -163,9 +163,6 @@ class Server {
   Session* session_by_id(uint64_t id);
 
   std::string next_batch_ref();
-  // "2026-11-26T04:14:17.123Z"
-  static std::string format_time(int64_t unix_us);
-  static int64_t now_us();
 
   void send_names(Session& s, Channel& c, const ResponsePtr& r);
   // Removes `s` from `c` (no PART sent; see release_held).
@@ -262,8 +259,12 @@ void register_channel_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_channel_admin_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_messaging_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_query_commands(std::unordered_map<std::string, CommandSpec>& t);
+// Commands a capability brings (caps.cc names them in its table).
 void register_chathistory_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_sasl_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_setname_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_search_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_room_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_operator_commands(std::unordered_map<std::string, CommandSpec>& t);
 
 }  // namespace pchat::server

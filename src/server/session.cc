@@ -14,15 +14,6 @@ namespace {
 // How long a closing session's pending output may take to drain.
 constexpr auto kCloseGrace = std::chrono::seconds(5);
 
-// Which tags a client may receive, given its caps.
-bool tag_allowed(const std::string& key, uint32_t caps) {
-  if (key == "label") return (caps & kCapLabeledResponse) != 0;
-  if (key == "batch") return (caps & kCapBatch) != 0;
-  if (key == "time") return (caps & (kCapServerTime | kCapMessageTags)) != 0;
-  if (key == "account") return (caps & (kCapAccountTag | kCapMessageTags)) != 0;
-  return (caps & kCapMessageTags) != 0;
-}
-
 }  // namespace
 
 Session::Session(Server& server, tcp::socket socket, uint64_t id)

@@ -16,6 +16,7 @@
 // get an empty list, because clients ask for them after JOIN.
 #include <charconv>
 
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/split.h"
@@ -74,7 +75,7 @@ void handle_topic(Server& srv, Session& s, const irc::Message& m, const Response
   std::string topic(irc::truncate_utf8(m.params[1], kTopicLen));
   c->topic = topic;
   c->topic_setter = topic.empty() ? std::string() : s.prefix();
-  c->topic_time = topic.empty() ? 0 : Server::now_us() / 1000000;
+  c->topic_time = topic.empty() ? 0 : time::now_us() / 1000000;
   irc::Message change{{}, s.prefix(), "TOPIC", {c->name(), topic}};
   srv.delivery().broadcast(*c, change, &s);
   r->add(std::move(change));
@@ -532,7 +533,9 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
     return;
   }
   if (m.params.size() < 2 || m.params[1].empty()) {
-    srv.numeric(r, irc::kRplUModeIs, {s.invisible_ ? "+i" : "+"});
+    srv.numeric(r, irc::kRplUModeIs,
+                {std::string("+") + (s.invisible_ ? "i" : "") + (s.oper_ ? "o" : "") +
+                 (s.wallops_ ? "w" : "")});
     return;
   }
   bool plus = true, unknown = false;
@@ -540,10 +543,17 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
   for (char ch : m.params[1]) {
     if (ch == '+' || ch == '-') {
       plus = ch == '+';
-    } else if (ch == 'i') {
-      if (s.invisible_ != plus) {
-        s.invisible_ = plus;
-        done.add(plus, 'i');
+    } else if (ch == 'i' || ch == 'w') {
+      bool& flag = ch == 'i' ? s.invisible_ : s.wallops_;
+      if (flag != plus) {
+        flag = plus;
+        done.add(plus, ch);
+      }
+    } else if (ch == 'o') {
+      // +o only through OPER (ignored here, as IRC servers do); -o gives it up.
+      if (!plus && s.oper_) {
+        s.oper_ = false;
+        done.add(false, 'o');
       }
     } else {
       unknown = true;

@@ -36,7 +36,9 @@ void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r
   std::vector<std::string> items;
   for (const auto& c : all_caps()) {
     std::string item = c.name;
-    if (s.cap_version_ >= 302 && c.value != nullptr) item += std::string("=") + c.value;
+    if (s.cap_version_ >= 302 && c.value != nullptr) {
+      if (std::string v = c.value(srv.config()); !v.empty()) item += "=" + v;
+    }
     items.push_back(std::move(item));
   }
   // Lines of at most ~400 bytes of capabilities; all but the last carry '*'.
@@ -326,6 +328,9 @@ void register_connection_commands(std::unordered_map<std::string, CommandSpec>& 
   t["PING"] = {1, false, handle_ping};
   t["PONG"] = {0, false, handle_pong};
   t["QUIT"] = {0, false, handle_quit};
+}
+
+void register_sasl_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["AUTHENTICATE"] = {1, false, handle_authenticate};
 }
 
