@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/utf8.h"
 #include "store/principal_lists.h"
@@ -167,10 +168,10 @@ Result<SyncStatus> directory_sync_status(pg::Connection& conn) {
   auto r = conn.exec(
       "SELECT coalesce((extract(epoch FROM requested_at) * 1000000)::bigint, 0),"
       " coalesce((extract(epoch FROM started_at) * 1000000)::bigint, 0),"
-      " coalesce((extract(epoch FROM finished_at) * 1000000)::bigint, 0),"
-      " coalesce(to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
-      " coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
-      " coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+      " coalesce((extract(epoch FROM finished_at) * 1000000)::bigint, 0), " +
+      time::sql_iso8601("requested_at") + ", " + time::sql_iso8601("started_at") + ", " +
+      time::sql_iso8601("finished_at") +
+      ","
       " started_by, coalesce(ok::text, ''), message, url, users, groups, disabled,"
       " (SELECT count(*) FROM accounts WHERE source = 'directory'),"
       " (SELECT count(*) FROM accounts WHERE source = 'directory' AND disabled_at IS NOT NULL),"
