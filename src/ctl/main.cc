@@ -133,6 +133,32 @@ int main(int argc, char** argv) {
   list->callback(
       [&] { command = [&](const auto& ctx) { return pchat::ctl::user_list(ctx, json); }; });
 
+  std::string fingerprint;
+  auto* cert =
+      user->add_subcommand("cert", "client certificates an account signs in with (SASL EXTERNAL)");
+  cert->require_subcommand(1);
+  cert->footer(
+      "FINGERPRINT: the certificate's SHA-256, 64 hex digits, colons allowed, as printed by\n"
+      "  openssl x509 -in client.pem -noout -fingerprint -sha256");
+  auto* cert_add = cert->add_subcommand("add", "register a certificate fingerprint for NAME");
+  cert_add->add_option("NAME", name, "account name")->required();
+  cert_add->add_option("FINGERPRINT", fingerprint, "SHA-256 fingerprint")->required();
+  cert_add->callback([&] {
+    command = [&](const auto& ctx) { return pchat::ctl::user_cert_add(ctx, name, fingerprint); };
+  });
+  auto* cert_remove = cert->add_subcommand("remove", "forget one of NAME's certificates");
+  cert_remove->add_option("NAME", name, "account name")->required();
+  cert_remove->add_option("FINGERPRINT", fingerprint, "SHA-256 fingerprint")->required();
+  cert_remove->callback([&] {
+    command = [&](const auto& ctx) { return pchat::ctl::user_cert_remove(ctx, name, fingerprint); };
+  });
+  auto* cert_list = cert->add_subcommand("list", "list registered certificates (NAME's, or all)");
+  cert_list->add_option("NAME", name, "account name (default: every account)");
+  cert_list->add_flag("--json", json, "print a JSON array of {account, fingerprint, added_at}");
+  cert_list->callback([&] {
+    command = [&](const auto& ctx) { return pchat::ctl::user_cert_list(ctx, name, json); };
+  });
+
   auto* topology = app.add_subcommand("topology", "check and print the topology file (--topology)");
   topology->require_subcommand(1);
   auto topology_ctx = [&] {

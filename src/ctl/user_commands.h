@@ -51,4 +51,17 @@ Status user_remove(const UserCommandContext& ctx, const std::string& name);
 // {"name", "display_name", "created_at"}.
 Status user_list(const UserCommandContext& ctx, bool json);
 
+// `user cert add NAME FINGERPRINT`: NAME may sign in by SASL EXTERNAL with a TLS
+// client certificate of that SHA-256 fingerprint (store/account_certs.h).
+// kInvalidInput for a malformed fingerprint, kNotFound for an unknown NAME,
+// kConflict when the fingerprint is registered already.
+Status user_cert_add(const UserCommandContext& ctx, const std::string& name,
+                     const std::string& fingerprint);
+// `user cert remove NAME FINGERPRINT`. kNotFound when NAME has no such certificate.
+Status user_cert_remove(const UserCommandContext& ctx, const std::string& name,
+                        const std::string& fingerprint);
+// `user cert list [NAME]`: one line per certificate, "ACCOUNT  FINGERPRINT  ADDED-AT";
+// with `json`, an array of {"account", "fingerprint", "added_at"}.
+Status user_cert_list(const UserCommandContext& ctx, const std::string& name, bool json);
+
 }  // namespace pchat::ctl

@@ -16,7 +16,7 @@ const std::vector<CapInfo>& all_caps() {
       {kCapLabeledResponse, "labeled-response", nullptr},
       {kCapMessageTags, "message-tags", nullptr},
       {kCapMultiPrefix, "multi-prefix", nullptr},
-      {kCapSasl, "sasl", "PLAIN,SCRAM-SHA-256"},
+      {kCapSasl, "sasl", "PLAIN,SCRAM-SHA-256"},  // + EXTERNAL with TLS (connection.cc)
       {kCapServerTime, "server-time", nullptr},
       {kCapSetname, "setname", nullptr},
       {kCapStandardReplies, "standard-replies", nullptr},

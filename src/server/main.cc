@@ -37,6 +37,7 @@
 #include "server/room_policy.h"
 #include "server/server.h"
 #include "server/sighup.h"
+#include "server/tls_setup.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
@@ -133,7 +134,8 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     }
     cfg.server_name = me->name;
     topology_token_file = topo->admin_token_file;
-    if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
+    if (!cfg.irc_listen_given)
+      cfg.irc_listen = server::Endpoint{me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
     // Every mgc store of the topology is a candidate; the selector uses the one with
     // the highest pool-state epoch and fences writable ones with a lower epoch.
@@ -311,7 +313,19 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     comp_service.emplace(std::move(*comp), metrics);
     spdlog::info("compliance: events are recorded; the compliance service runs on one server");
   }
+  // TLS (server/tls.h): one certificate for the IRC TLS listener and HTTPS.
+  std::optional<server::TlsCredentials> tls;
+  if (cfg.irc_tls_listen || cfg.http_tls || cfg.files_tls) {
+    try {
+      tls.emplace(server::TlsFiles{cfg.tls_cert_file, cfg.tls_key_file});
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      return 1;
+    }
+    spdlog::info("TLS certificate: {}", tls->describe());
+  }
   server::Server srv(io, cfg, &writer, &readers, metrics);
+  if (tls) srv.set_tls(&*tls);
   srv.sign_in().set_pool(&sign_ins);
   if (pool_view) srv.set_pool(std::move(*pool_view));
   srv.set_presence_link(&presence_link);
@@ -328,6 +342,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   });
   srv.refresh_pool_state();
   server::AdminHttp http(io, srv, metrics);
+  if (cfg.http_tls) http.set_tls(&*tls);
   const auto token_file = server::admin_token_path(cfg, topology_token_file);
   std::string admin_token;
   try {
@@ -358,6 +373,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   std::optional<server::FileHost> files;
   if (cfg.files_listen) {
     files.emplace(io, srv, target, writer_id + "/files");
+    if (cfg.files_tls) files->set_tls(&*tls);
   }
   stream.start(stream_after);
   if (dr_metrics) dr_metrics->start();
@@ -410,6 +426,11 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   std::optional<server::SighupHandler> hup;
   hup.emplace(io, srv, config_file, build, loaded);
   hup->add_hook(server::admin_token_reloader(http, token_file, admin_token));
+  if (tls) {
+    hup->add_hook(server::tls_reloader(*tls, [&srv] {
+      return server::TlsFiles{srv.config().tls_cert_file, srv.config().tls_key_file};
+    }));
+  }
   hup->start();
   spdlog::info("pchatd ready");
   io.run();
@@ -451,7 +472,10 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_file, "TOML configuration file (flags override it)")
       ->check(CLI::ExistingFile);
   app.add_option("--data-dir", data_dir, "Data directory (default ./pchat-data)");
-  app.add_option("--irc-listen", irc_listen, "IRC listener HOST:PORT (default 127.0.0.1:6667)");
+  app.add_option("--irc-listen", irc_listen,
+                 "IRC listener HOST:PORT (default 127.0.0.1:6667), or off (TLS only)");
+  server::TlsFlags tls_flags;
+  server::add_tls_flags(app, tls_flags);
   app.add_option(
       "--http-listen", http_listen,
       "Admin HTTP listener HOST:PORT (default 127.0.0.1:8080): /healthz and /metrics open, "
@@ -540,10 +564,13 @@ int main(int argc, char** argv) {
     merged.pool_server = pool_server;
     merged.irc_listen_given = !irc_listen.empty();
     merged.http_listen_given = !http_listen.empty();
-    if (!irc_listen.empty()) merged.irc_listen = server::parse_endpoint(irc_listen, "--irc-listen");
+    if (!irc_listen.empty()) {
+      merged.irc_listen = server::parse_optional_endpoint(irc_listen, "--irc-listen");
+    }
     if (!http_listen.empty()) {
       merged.http_listen = server::parse_endpoint(http_listen, "--http-listen");
     }
+    server::apply_tls_flags(app, tls_flags, merged);
     return merged;
   };
   try {

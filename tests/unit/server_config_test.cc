@@ -107,7 +107,7 @@ TEST_F(ConfigFile, AppliesKnownKeys) {
   ServerConfig c;
   load_config_file(path_, c);
   EXPECT_TRUE(c.allow_guests);
-  EXPECT_EQ(c.irc_listen.port, 7000);
+  EXPECT_EQ(c.irc_listen->port, 7000);
   EXPECT_EQ(c.default_chat_history, 50);
 }
 

@@ -38,7 +38,7 @@ TEST(PlanReload, LiveKeysAreApplied) {
 TEST(PlanReload, RestartOnlyKeysAreNamedAndKeepTheirRunningValue) {
   ServerConfig running, fresh;
   fresh.reader_threads = 3;
-  fresh.irc_listen = {"::1", 6697};
+  fresh.irc_listen = Endpoint{"::1", 6697};
   fresh.files_listen = Endpoint{"localhost", 8443};
   fresh.motd = "x";
   auto plan = plan_reload(running, fresh);
@@ -46,7 +46,7 @@ TEST(PlanReload, RestartOnlyKeysAreNamedAndKeepTheirRunningValue) {
   EXPECT_TRUE(has_prefix(plan.need_restart, "irc_listen (127.0.0.1:6667 -> [::1]:6697)"));
   EXPECT_TRUE(has_prefix(plan.need_restart, "files_listen (off -> localhost:8443)"));
   EXPECT_EQ(plan.next.reader_threads, 2);
-  EXPECT_EQ(plan.next.irc_listen.port, 6667);
+  EXPECT_EQ(plan.next.irc_listen->port, 6667);
   EXPECT_FALSE(plan.next.files_listen);
   EXPECT_EQ(plan.next.motd, "x");
   // Reported again on the next SIGHUP: `next` still holds the running value.
