@@ -53,6 +53,24 @@ TEST(PlanReload, RestartOnlyKeysAreNamedAndKeepTheirRunningValue) {
   EXPECT_EQ(plan_reload(plan.next, fresh).need_restart.size(), 3u);
 }
 
+TEST(PlanReload, CertificateFilesAreLiveTlsListenersNeedARestart) {
+  ServerConfig running, fresh;
+  running.tls_cert_file = "/etc/pchat/old.pem";
+  fresh.tls_cert_file = "/etc/pchat/new.pem";
+  fresh.sts_duration = 60;
+  fresh.irc_tls_listen = Endpoint{"*", 6697};
+  fresh.http_tls = true;
+  auto plan = plan_reload(running, fresh);
+  EXPECT_TRUE(
+      has_prefix(plan.applied, "tls_cert_file '/etc/pchat/old.pem' -> '/etc/pchat/new.pem'"));
+  EXPECT_TRUE(has_prefix(plan.applied, "sts_duration 2592000 -> 60"));
+  EXPECT_TRUE(has_prefix(plan.need_restart, "irc_tls_listen (off -> *:6697)"));
+  EXPECT_TRUE(has_prefix(plan.need_restart, "http_tls (false -> true)"));
+  EXPECT_EQ(plan.next.tls_cert_file, "/etc/pchat/new.pem");
+  EXPECT_FALSE(plan.next.irc_tls_listen);
+  EXPECT_FALSE(plan.next.http_tls);
+}
+
 TEST(CopyLiveKeys, LeavesTheOthers) {
   ServerConfig into, from;
   into.server_name = "s1.example.org";  // pool mode filled it in
