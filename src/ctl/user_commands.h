@@ -9,6 +9,11 @@
 // reads or creates a --data-dir store. Without a topology, the data directory's store
 // (ctl/store_access.h: the running one, or a temporary instance).
 //
+// Who may: whoever can open the store (the data directory's owner or root
+// standalone; the store credentials the topology names in a pool). Registering a
+// certificate fingerprint lets its holder sign in as the account, like setting a
+// password: the same people may do both.
+//
 // Each command does one statement and reports on stdout; failures come back as
 // values for main() to print as "pchatctl: error: ...". Passwords never appear on
 // the command line (where `ps` would show them): they are read from stdin.
