@@ -30,6 +30,9 @@ std::string show(const std::optional<Endpoint>& e) {
 std::string show(const std::filesystem::path& p) {
   return show(p.string());
 }
+std::string show(const std::vector<OperatorBlock>& v) {
+  return std::to_string(v.size()) + " operator(s)";
+}
 
 struct Key {
   const char* name;
@@ -67,6 +70,7 @@ const std::vector<Key>& keys() {
       key<&ServerConfig::irc_tls_listen>("irc_tls_listen", kRestart),
       key<&ServerConfig::http_tls>("http_tls", kRestart),
       key<&ServerConfig::files_tls>("files_tls", kRestart),
+      key<&ServerConfig::operators>("operator", kLive),
       key<&ServerConfig::data_dir>("data_dir", kRestart),
       key<&ServerConfig::irc_listen>("irc_listen", kRestart),
       key<&ServerConfig::http_listen>("http_listen", kRestart),

@@ -47,8 +47,9 @@ void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r
   std::vector<std::string> items;
   for (const auto& c : all_caps()) {
     std::string item = c.name;
-    const char* value = c.bit == kCapSasl ? sasl_mechanisms(srv) : c.value;
-    if (s.cap_version_ >= 302 && value != nullptr) item += std::string("=") + value;
+    if (s.cap_version_ >= 302 && c.value != nullptr) {
+      if (std::string v = c.value(srv.config()); !v.empty()) item += "=" + v;
+    }
     items.push_back(std::move(item));
   }
   if (std::string sts = sts_value(srv, s); !sts.empty()) {
@@ -124,7 +125,7 @@ void handle_cap(Server& srv, Session& s, const irc::Message& m, const ResponsePt
   } else if (sub == "END") {
     if (!s.registered_) {
       s.cap_negotiating_ = false;
-      srv.try_complete_registration(s);
+      srv.registration().try_complete(s);
     }
   } else {
     srv.numeric(r, "410", {m.params[0], "Invalid CAP command"});
@@ -163,10 +164,10 @@ void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponseP
   }
   if (!s.registered_) {
     srv.rename(s, nick);
-    srv.try_complete_registration(s);
+    srv.registration().try_complete(s);
     return;
   }
-  srv.change_nick(s, nick, r);
+  srv.bridge().change_nick(s, nick, r);
 }
 
 void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
@@ -190,7 +191,7 @@ void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponseP
   s.user_ = "~" + clean.substr(0, 17);
   s.realname_ = std::string(irc::truncate_utf8(m.params[3], kRealnameLen));
   s.got_user_ = true;
-  srv.try_complete_registration(s);
+  srv.registration().try_complete(s);
 }
 
 void handle_ping(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
@@ -242,7 +243,7 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
         srv.numeric(r, irc::kErrSaslFail,
                     {"SASL authentication failed: the account store is unavailable"});
       }
-      srv.try_complete_registration(*s);
+      srv.registration().try_complete(*s);
     });
   };
   if (!sign_in.pool(srv.readers())->submit(std::move(check))) {
@@ -304,7 +305,8 @@ void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const R
     for (auto& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (mech == "EXTERNAL") return sasl_external_start(srv, s, r);
     if (mech != "PLAIN" && mech != "SCRAM-SHA-256") {
-      srv.numeric(r, irc::kRplSaslMechs, {sasl_mechanisms(srv), "are available SASL mechanisms"});
+      srv.numeric(r, irc::kRplSaslMechs,
+                  {sasl_mechanisms(srv.config()), "are available SASL mechanisms"});
       srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
       return;
     }
@@ -344,6 +346,9 @@ void register_connection_commands(std::unordered_map<std::string, CommandSpec>& 
   t["PING"] = {1, false, handle_ping};
   t["PONG"] = {0, false, handle_pong};
   t["QUIT"] = {0, false, handle_quit};
+}
+
+void register_sasl_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["AUTHENTICATE"] = {1, false, handle_authenticate};
 }
 

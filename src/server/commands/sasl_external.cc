@@ -12,7 +12,7 @@ namespace pchat::server {
 
 namespace {
 
-void fail(Server& srv, Session& s, const ResponsePtr& r, const std::string& why) {
+void refuse_external(Server& srv, Session& s, const ResponsePtr& r, const std::string& why) {
   reset_sasl(s);
   srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: " + why});
 }
@@ -31,13 +31,13 @@ std::optional<std::string> decode(const std::string& in) {
 
 }  // namespace
 
-const char* sasl_mechanisms(const Server& srv) {
-  return srv.tls_port() != 0 ? "EXTERNAL,PLAIN,SCRAM-SHA-256" : kSaslMechanisms;
+std::string sasl_mechanisms(const ServerConfig& config) {
+  return config.irc_tls_listen ? "EXTERNAL,PLAIN,SCRAM-SHA-256" : kSaslMechanisms;
 }
 
 void sasl_external_start(Server& srv, Session& s, const ResponsePtr& r) {
   if (s.cert_fingerprint().empty()) {
-    return fail(srv, s, r, "EXTERNAL needs a TLS client certificate");
+    return refuse_external(srv, s, r, "EXTERNAL needs a TLS client certificate");
   }
   s.sasl_mech_ = "EXTERNAL";
   s.sasl_buffer_.clear();
@@ -47,7 +47,7 @@ void sasl_external_start(Server& srv, Session& s, const ResponsePtr& r) {
 void sasl_external(Server& srv, Session& s, const ResponsePtr& r) {
   auto authzid = decode(s.sasl_buffer_);
   reset_sasl(s);
-  if (!authzid) return fail(srv, s, r, "invalid base64");
+  if (!authzid) return refuse_external(srv, s, r, "invalid base64");
   s.sasl_busy_ = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
   auto lookup = [&srv, weak, r, fp = s.cert_fingerprint(),
@@ -72,7 +72,7 @@ void sasl_external(Server& srv, Session& s, const ResponsePtr& r) {
         srv.numeric(r, irc::kErrSaslFail,
                     {"SASL authentication failed: the account store is unavailable"});
       }
-      srv.try_complete_registration(*s);
+      srv.registration().try_complete(*s);
     });
   };
   if (!srv.sign_in().pool(srv.readers())->submit(std::move(lookup))) {

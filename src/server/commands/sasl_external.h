@@ -5,16 +5,19 @@
 // account registered, gets 904.
 #pragma once
 
+#include <string>
+
 #include "server/response.h"
 
 namespace pchat::server {
 
 class Server;
 class Session;
+struct ServerConfig;
 
 // The `sasl` capability's value and RPL_SASLMECHS: EXTERNAL first when the server
 // has a TLS listener.
-const char* sasl_mechanisms(const Server& srv);
+std::string sasl_mechanisms(const ServerConfig& config);
 
 // Starts EXTERNAL when AUTHENTICATE EXTERNAL arrives: 904 at once without a client
 // certificate, else the empty challenge ("AUTHENTICATE +").
