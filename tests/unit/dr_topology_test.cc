@@ -587,8 +587,8 @@ TEST(DrTopologyStoreTls, BadModeAndMixingWithConninfoAreRefused) {
                            "verify-full"),
             std::string::npos)
       << dump(bad);
-  auto mixed = check(edit(example_text(), "[stores.compliance]",
-                          "[stores.compliance]\nsslmode = \"require\"\n#"));
+  auto mixed = check(
+      edit(example_text(), "[stores.compliance]", "[stores.compliance]\nsslmode = \"require\"\n#"));
   EXPECT_NE(dump(mixed).find("not both"), std::string::npos) << dump(mixed);
 }
 
