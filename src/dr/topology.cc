@@ -11,8 +11,8 @@ namespace {
 constexpr std::array<const char*, 6> kRoleNames = {
     "primary", "mirror", "backup", "backup_mirror", "compliance", "compliance_backup"};
 
-// libpq keyword=value quoting, only where needed (empty values, spaces, quotes,
-// backslashes): single quotes, with ' and \ backslash-escaped.
+}  // namespace
+
 std::string quote_conninfo_value(const std::string& v) {
   bool plain = !v.empty() && v.find_first_of(" \t\n\r\f\v'\\") == std::string::npos;
   if (plain) return v;
@@ -24,8 +24,6 @@ std::string quote_conninfo_value(const std::string& v) {
   out += "'";
   return out;
 }
-
-}  // namespace
 
 const char* to_string(StoreRole role) {
   return kRoleNames[static_cast<size_t>(role)];
@@ -66,6 +64,10 @@ std::string Store::libpq_conninfo() const {
   add("port", std::to_string(port));
   add("dbname", dbname);
   add("user", user);
+  add("sslmode", sslmode);
+  add("sslrootcert", sslrootcert.string());
+  add("sslcert", sslcert.string());
+  add("sslkey", sslkey.string());
   return out;
 }
 

@@ -75,6 +75,10 @@ struct Server {
 };
 
 // How to reach one PostgreSQL store, and where pchat manages it (lab mode).
+// libpq keyword=value quoting, only where needed (empty values, spaces, quotes,
+// backslashes): single quotes, with ' and \ backslash-escaped.
+std::string quote_conninfo_value(const std::string& v);
+
 struct Store {
   StoreRole role = StoreRole::kPrimary;
   std::string datacenter;
@@ -85,6 +89,16 @@ struct Store {
   int port = 5432;
   std::string dbname;  // default "mgc", "mgccomp" for the compliance roles
   std::string user;    // empty: libpq's default
+  // libpq TLS settings (https://www.postgresql.org/docs/15/libpq-ssl.html), passed to
+  // every connection to this store: pchatd's, pchatctl's, replication
+  // (primary_conninfo) and pg_basebackup. sslmode: disable, allow, prefer, require,
+  // verify-ca or verify-full (empty: libpq's default, prefer); the files absolute
+  // (relative ones are read from the topology file's directory). With `conninfo`
+  // they are written there instead.
+  std::string sslmode;
+  std::filesystem::path sslrootcert;  // CA certificates that sign the store's certificate
+  std::filesystem::path sslcert;      // client certificate (PostgreSQL `cert` auth)
+  std::filesystem::path sslkey;       // its key (mode 0600)
   // Non-empty when pchat creates and supervises this instance itself (lab mode):
   // the store::Instance directory (DIR/pg, DIR/run). Absolute.
   std::filesystem::path data_dir;

@@ -28,7 +28,9 @@ const Keys kPoolKeys = {"fqdn", "max_servers", "max_active_servers", "active_ser
 const Keys kDatacenterKeys = {"description"};
 const Keys kLinkKeys = {"datacenters", "description"};
 const Keys kServerKeys = {"name", "datacenter", "irc_listen", "http_listen"};
-const Keys kStoreKeys = {"datacenter", "conninfo", "host", "port", "dbname", "user", "data_dir"};
+const Keys kStoreKeys = {"datacenter", "conninfo", "host",        "port",    "dbname", "user",
+                         "data_dir",   "sslmode",  "sslrootcert", "sslcert", "sslkey"};
+const Keys kSslModes = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
 const Keys kLogShippingKeys = {
     "backup_share", "copy_destination", "archive_timeout_s", "copy_interval_ms", "restore_poll_ms",
     "retention_s",  "backup_alert_s",   "copy_alert_s",      "restore_alert_s",  "wal_segsize_mb"};
@@ -312,7 +314,10 @@ class Parser {
     string(s, "datacenter", field, st.datacenter);
     path(s, "data_dir", field, st.data_dir);
     bool discrete = false;
-    for (const char* k : {"host", "port", "dbname", "user"}) discrete |= s.contains(k);
+    for (const char* k :
+         {"host", "port", "dbname", "user", "sslmode", "sslrootcert", "sslcert", "sslkey"}) {
+      discrete |= s.contains(k);
+    }
     if (string(s, "conninfo", field, st.conninfo)) {
       if (discrete) {
         error(line_of(*s.get("conninfo")), field + ".conninfo",
@@ -324,6 +329,14 @@ class Parser {
       integer(s, "port", field, 1, 65535, st.port);
       string(s, "dbname", field, st.dbname);
       string(s, "user", field, st.user);
+      if (string(s, "sslmode", field, st.sslmode) &&
+          std::find(kSslModes.begin(), kSslModes.end(), st.sslmode) == kSslModes.end()) {
+        error(line_of(*s.get("sslmode")), field + ".sslmode",
+              "'" + st.sslmode + "' is not one of " + join(kSslModes));
+      }
+      path(s, "sslrootcert", field, st.sslrootcert);
+      path(s, "sslcert", field, st.sslcert);
+      path(s, "sslkey", field, st.sslkey);
       if (st.dbname.empty() && !s.contains("dbname")) {
         st.dbname = is_compliance_role(role) ? "mgccomp" : "mgc";
       }

@@ -57,6 +57,8 @@ inline constexpr const char* kRplEndOfWhoWas = "369";  // <nick> :End of WHOWAS
 inline constexpr const char* kRplWhoisHost = "378";    // <nick> :is connecting from *@<host> <ip>
 inline constexpr const char* kRplWhoisModes = "379";   // <nick> :is using modes <modes>
 inline constexpr const char* kRplWhoisSecure = "671";  // <nick> :is using a secure connection
+inline constexpr const char* kRplWhoisCertFp =
+    "276";  // <nick> :has client certificate fingerprint <fp>
 
 // --- Channels: LIST, modes, topic, invite, names (RFC 2812 5.1; 329/333: modern ircdocs)
 inline constexpr const char* kRplListStart = "321";  // Channel :Users  Name

@@ -1,5 +1,6 @@
 #include "server/caps.h"
 
+#include "server/commands/sasl_external.h"
 #include "server/config.h"
 #include "server/history_query.h"
 #include "server/server.h"
@@ -7,10 +8,6 @@
 namespace pchat::server {
 
 namespace {
-
-std::string sasl_mechanisms(const ServerConfig&) {
-  return "PLAIN,SCRAM-SHA-256";
-}
 
 std::vector<std::string> chathistory_isupport(const ServerConfig&) {
   return {"CHATHISTORY=" + std::to_string(kChathistoryMaxLimit), "MSGREFTYPES=msgid,timestamp"};

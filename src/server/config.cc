@@ -13,6 +13,24 @@ std::string Endpoint::to_string() const {
   return dr::HostPort{host, port}.to_string();
 }
 
+std::optional<Endpoint> parse_optional_endpoint(const std::string& s, const std::string& what) {
+  if (s == "off") return std::nullopt;
+  return parse_endpoint(s, what);
+}
+
+void check_tls(const ServerConfig& c) {
+  const bool wants_tls = c.irc_tls_listen || c.http_tls || c.files_tls;
+  if (wants_tls && (c.tls_cert_file.empty() || c.tls_key_file.empty())) {
+    throw std::invalid_argument(
+        "TLS (irc_tls_listen, http_tls or files_tls) needs tls_cert_file and tls_key_file");
+  }
+  if (c.files_tls && !c.files_listen) throw std::invalid_argument("files_tls needs files_listen");
+  if (!c.irc_listen && !c.irc_tls_listen) {
+    throw std::invalid_argument(
+        "irc_listen is off and there is no irc_tls_listen: no IRC listener");
+  }
+}
+
 Endpoint parse_endpoint(const std::string& s, const std::string& what) {
   auto hp = dr::parse_host_port(s, /*min_port=*/0);
   if (!hp) throw std::invalid_argument(what + ": " + hp.error().message);
@@ -96,7 +114,21 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
     if (key == "data_dir") {
       c.data_dir = get<std::string>(file, node, key);
     } else if (key == "irc_listen") {
-      c.irc_listen = parse_endpoint(get<std::string>(file, node, key), where(file, node, key));
+      c.irc_listen =
+          parse_optional_endpoint(get<std::string>(file, node, key), where(file, node, key));
+    } else if (key == "irc_tls_listen") {
+      c.irc_tls_listen =
+          parse_optional_endpoint(get<std::string>(file, node, key), where(file, node, key));
+    } else if (key == "tls_cert_file") {
+      c.tls_cert_file = get<std::string>(file, node, key);
+    } else if (key == "tls_key_file") {
+      c.tls_key_file = get<std::string>(file, node, key);
+    } else if (key == "sts_duration") {
+      c.sts_duration = get_int(file, node, key, 0, 400 * 86400);
+    } else if (key == "http_tls") {
+      c.http_tls = get<bool>(file, node, key);
+    } else if (key == "files_tls") {
+      c.files_tls = get<bool>(file, node, key);
     } else if (key == "http_listen") {
       c.http_listen = parse_endpoint(get<std::string>(file, node, key), where(file, node, key));
     } else if (key == "server_name") {

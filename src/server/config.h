@@ -29,6 +29,8 @@ struct Endpoint {
 // Throws std::invalid_argument starting with `what` and saying what is wrong (an
 // unbracketed IPv6 address, a malformed host name, a bad port).
 Endpoint parse_endpoint(const std::string& s, const std::string& what);
+// The same, or nullopt for "off" (a listener turned off).
+std::optional<Endpoint> parse_optional_endpoint(const std::string& s, const std::string& what);
 
 // An [[operator]] table (server/operators.h): OPER NAME PASSWORD makes a client an
 // IRC operator when the password matches the argon2id hash, and, if `account` is
@@ -44,7 +46,20 @@ struct OperatorBlock {
 // SIGHUP never ignores a change to it silently.
 struct ServerConfig {
   std::filesystem::path data_dir = "pchat-data";
-  Endpoint irc_listen{"127.0.0.1", 6667};
+  // The plaintext IRC listener; off ("off" in the file or the flag) when only TLS
+  // is served.
+  std::optional<Endpoint> irc_listen = Endpoint{"127.0.0.1", 6667};
+  // TLS (server/tls.h, docs/security.md): the IRC TLS listener (6697 by convention;
+  // off when unset), the certificate chain and key files (PEM) it and the HTTPS
+  // listeners serve, read again on SIGHUP. With a TLS listener, plaintext clients
+  // are told to move (IRCv3 sts: port, and this policy duration in seconds).
+  std::optional<Endpoint> irc_tls_listen;
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
+  int sts_duration = 2592000;  // 30 days
+  // The admin API and the file host serve HTTPS instead of HTTP (same certificate).
+  bool http_tls = false;
+  bool files_tls = false;
   Endpoint http_listen{"127.0.0.1", 8080};
   std::string server_name = "pchat.local";
   std::string network_name = "pchat";
@@ -111,5 +126,10 @@ struct ServerConfig {
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws
 // std::runtime_error naming the file, line and key on any error.
 void load_config_file(const std::filesystem::path& file, ServerConfig& config);
+
+// Throws std::invalid_argument when the TLS keys do not go together (a TLS listener
+// without certificate or key files, files_tls without files_listen) or no IRC
+// listener is left.
+void check_tls(const ServerConfig& c);
 
 }  // namespace pchat::server

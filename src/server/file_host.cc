@@ -6,10 +6,12 @@
 #include <array>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 
 #include "chat/rules.h"
 #include "core/time.h"
@@ -34,6 +36,7 @@ namespace {
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
 constexpr auto kBodyTimeout = std::chrono::minutes(5);
 constexpr auto kDrainTimeout = std::chrono::seconds(5);
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr size_t kDrainMaxBytes = size_t{64} << 20;
 constexpr const char* kAllow = "GET, HEAD, POST, OPTIONS";
 
@@ -107,12 +110,13 @@ struct Login {
   bool denied = false;  // the password was checked and is wrong (or the name unknown)
 };
 
-// One request: routing, the credentials, the rules, the store.
+// One request: routing, the credentials, the rules, the store. `Stream`:
+// beast::tcp_stream, or beast::ssl_stream over one (files_tls).
+template <typename Stream>
 class Exchange {
  public:
   Exchange(Server& srv, const FilesUrl& url, store::StoreTarget& target,
-           const std::string& writer_id, beast::tcp_stream& stream, beast::flat_buffer& buf,
-           Parser& parser)
+           const std::string& writer_id, Stream& stream, beast::flat_buffer& buf, Parser& parser)
       : srv_(srv),
         url_(url),
         target_(target),
@@ -167,7 +171,7 @@ class Exchange {
   // The client's numeric address, or "" when the socket cannot tell.
   std::string peer_address() {
     boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     return ec ? std::string() : ep.address().to_string();
   }
 
@@ -259,7 +263,7 @@ class Exchange {
     const uint64_t max_bytes = static_cast<uint64_t>(max_kb) * 1024;
     if (auto len = parser_.content_length(); len && *len > max_bytes) co_return too_large(max_kb);
     parser_.body_limit(max_bytes);
-    stream_.expires_after(kBodyTimeout);
+    beast::get_lowest_layer(stream_).expires_after(kBodyTimeout);
     boost::system::error_code ec;
     co_await http::async_read(stream_, buf_, parser_,
                               asio::redirect_error(asio::use_awaitable, ec));
@@ -381,7 +385,7 @@ class Exchange {
   const FilesUrl& url_;
   store::StoreTarget& target_;
   const std::string& writer_id_;
-  beast::tcp_stream& stream_;
+  Stream& stream_;
   beast::flat_buffer& buf_;
   Parser& parser_;
   uint64_t stored_bytes_ = 0;
@@ -389,17 +393,22 @@ class Exchange {
 
 // After a refusal sent before the body was read: stop sending, read and drop what
 // the client still sends (bounded), so it sees our answer rather than a reset.
-asio::awaitable<void> drain_and_close(beast::tcp_stream& stream) {
+template <typename Stream>
+asio::awaitable<void> drain_and_close(Stream& stream) {
   boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(kDrainTimeout);
+  auto& tcp_stream = beast::get_lowest_layer(stream);
+  // TLS: no half-close under TLS; the client's rest is read through it.
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+  tcp_stream.expires_after(kDrainTimeout);
   std::array<char, 16384> sink;
   size_t total = 0;
   while (!ec && total < kDrainMaxBytes) {
     total += co_await stream.async_read_some(asio::buffer(sink),
                                              asio::redirect_error(asio::use_awaitable, ec));
   }
-  stream.socket().close(ec);
+  tcp_stream.socket().close(ec);
 }
 
 }  // namespace
@@ -433,7 +442,8 @@ void FileHost::listen(const Endpoint& ep, const std::string& url) {
                                   " binds every address: give --files-url (files_url), the "
                                   "address clients reach the file host by");
     }
-    given = "http://" + Endpoint{ep.host, listener_.port()}.to_string();
+    given = std::string(tls_ != nullptr ? "https://" : "http://") +
+            Endpoint{ep.host, listener_.port()}.to_string();
   }
   std::string error;
   auto parsed = parse_files_url(given, error);
@@ -443,7 +453,8 @@ void FileHost::listen(const Endpoint& ep, const std::string& url) {
   }
   url_ = std::move(*parsed);
   server_.set_files_url(url_.url);
-  spdlog::info("files: file host on {}, advertised as {}", format_addresses(bound), url_.url);
+  spdlog::info("files: file host on {}{}, advertised as {}", format_addresses(bound),
+               tls_ != nullptr ? " (HTTPS)" : "", url_.url);
 }
 
 void FileHost::stop() {
@@ -451,7 +462,30 @@ void FileHost::stop() {
 }
 
 asio::awaitable<void> FileHost::serve(tcp::socket sock) {
-  beast::tcp_stream stream(std::move(sock));
+  if (tls_ == nullptr) {
+    beast::tcp_stream stream(std::move(sock));
+    co_await serve_on(stream);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return;
+  }
+  auto context = tls_->current();  // kept for this connection (a reload makes a new one)
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(sock), *context);
+  beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+  boost::system::error_code ec;
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    spdlog::debug("files: TLS handshake failed: {}", ec.message());
+    co_return;
+  }
+  co_await serve_on(stream);
+  beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+template <typename Stream>
+asio::awaitable<void> FileHost::serve_on(Stream& stream) {
   beast::flat_buffer buf;
   for (;;) {
     Parser parser;
@@ -461,7 +495,7 @@ asio::awaitable<void> FileHost::serve(tcp::socket sock) {
     // boost::none: Boost 1.74 compares a Content-Length with it as "greater".
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     boost::system::error_code ec;
-    stream.expires_after(kIdleTimeout);
+    beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
     co_await http::async_read_header(stream, buf, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -470,7 +504,7 @@ asio::awaitable<void> FileHost::serve(tcp::socket sock) {
       }
       break;
     }
-    Exchange exchange(server_, url_, *target_, writer_id_, stream, buf, parser);
+    Exchange<Stream> exchange(server_, url_, *target_, writer_id_, stream, buf, parser);
     Reply reply = co_await exchange.run();
     if (reply.broken) break;
     const unsigned status = reply.res.result_int();
@@ -487,7 +521,7 @@ asio::awaitable<void> FileHost::serve(tcp::socket sock) {
     res.keep_alive(parser.get().keep_alive() && !unread);
     res.set(http::field::server, "pchatd/" PCHAT_VERSION);
     if (!reply.head) res.prepare_payload();
-    stream.expires_after(kBodyTimeout);
+    beast::get_lowest_layer(stream).expires_after(kBodyTimeout);
     if (reply.head) {
       http::response_serializer<http::string_body> sr(res);
       co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
@@ -501,8 +535,6 @@ asio::awaitable<void> FileHost::serve(tcp::socket sock) {
     }
     if (!res.keep_alive()) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
 }  // namespace pchat::server

@@ -27,8 +27,9 @@
 //    event is committed before the bytes are sent (503 when it cannot be).
 // A refusal sent before the body was read closes the connection after a bounded
 // drain (so the client reads the answer instead of a reset). Connections time out
-// (30 s idle, 5 min for a body). Runs on the server's event loop; store work on
-// the reader pool.
+// (30 s idle, 5 min for a body). With files_tls, HTTPS only (set_tls: the same
+// certificate as the IRC TLS listener, reloaded on SIGHUP for new connections). Runs on the
+// server's event loop; store work on the reader pool.
 #pragma once
 
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
@@ -41,6 +42,7 @@
 #include "server/config.h"
 #include "server/file_request.h"
 #include "server/listener.h"
+#include "server/tls.h"
 #include "store/target.h"
 
 namespace pchat::server {
@@ -64,10 +66,16 @@ class FileHost {
   // machine); tells the Server the URL to advertise. Throws ListenError on bind
   // failure, std::invalid_argument for a bad or missing URL.
   void listen(const Endpoint& ep, const std::string& url);
+  // Serve HTTPS with these credentials (the default URL is then https://).
+  // REQUIRES: before listen().
+  void set_tls(TlsCredentials* tls) { tls_ = tls; }
   void stop();
 
  private:
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket sock);
+  // The requests of one connection: beast::tcp_stream or an ssl_stream over one.
+  template <typename Stream>
+  boost::asio::awaitable<void> serve_on(Stream& stream);
 
   Server& server_;
   const std::shared_ptr<store::StoreTarget> target_;
@@ -75,6 +83,7 @@ class FileHost {
   Listener listener_;
   FilesUrl url_;
   FileMetrics metrics_;
+  TlsCredentials* tls_ = nullptr;
 };
 
 }  // namespace pchat::server

@@ -30,10 +30,8 @@ void unauthorized(http::response<http::string_body>& res) {
 }
 
 // "127.0.0.1:51234 (curl/7.88)": who sent a request, for the log.
-std::string asker_of(const tcp::socket& sock, const http::request<http::string_body>& req) {
-  boost::system::error_code ec;
-  auto remote = sock.remote_endpoint(ec);
-  std::string who = ec ? "unknown peer" : format_address(remote);
+std::string asker_of(const std::string& peer, const http::request<http::string_body>& req) {
+  std::string who = peer;
   auto agent = req.find(http::field::user_agent);
   if (agent != req.end()) who += " (" + std::string(agent->value()) + ")";
   return who;
@@ -63,7 +61,8 @@ AdminHttp::AdminHttp(asio::io_context& io, Server& server, MetricsRegistry& metr
       }) {}
 
 void AdminHttp::listen(const Endpoint& ep) {
-  spdlog::info("http: admin API on {}", format_addresses(listener_.listen(ep)));
+  spdlog::info("http: admin API on {}{}", format_addresses(listener_.listen(ep)),
+               tls_ != nullptr ? " (HTTPS)" : "");
 }
 
 void AdminHttp::stop() {
@@ -98,6 +97,28 @@ nlohmann::json AdminHttp::sessions_json() const {
 }
 
 asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
+  boost::system::error_code ec;
+  auto remote = sock.remote_endpoint(ec);
+  const std::string peer = ec ? "unknown peer" : format_address(remote);
+  if (tls_ == nullptr) {
+    co_await serve_on(sock, peer);
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    co_return;
+  }
+  auto context = tls_->current();
+  asio::ssl::stream<tcp::socket> stream(std::move(sock), *context);
+  auto handshaking = tls_accept(stream, std::chrono::seconds(10));
+  if (auto failed = co_await std::move(handshaking)) {
+    spdlog::debug("http: TLS handshake with {} failed: {}", peer, failed.message());
+    co_return;
+  }
+  co_await serve_on(stream, peer);
+  auto closing = stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  co_await std::move(closing);
+}
+
+template <typename Stream>
+asio::awaitable<void> AdminHttp::serve_on(Stream& sock, const std::string& peer) {
   beast::flat_buffer buf;
   for (;;) {
     http::request<http::string_body> req;
@@ -116,7 +137,7 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
     if (!open && (auth == req.end() || !bearer_matches(auth->value(), token_))) {
       unauthorized(res);
     } else if (post && (target == "/drain" || target == "/undrain")) {
-      spdlog::info("http: POST {} by {}", target, asker_of(sock, req));
+      spdlog::info("http: POST {} by {}", target, asker_of(peer, req));
       server_.pool().drain(target == "/drain");
       res.result(http::status::accepted);
       res.set(http::field::content_type, "application/json");
@@ -154,7 +175,7 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
       res.set(http::field::content_type, "application/json");
       res.body() = j.dump() + "\n";
     } else if (target.starts_with("/search?") || target == "/search") {
-      HttpAnswer a = co_await http_search(server_, target, asker_of(sock, req));  // room search
+      HttpAnswer a = co_await http_search(server_, target, asker_of(peer, req));  // room search
       res.result(static_cast<http::status>(a.status));
       res.set(http::field::content_type, "application/json");
       res.body() = std::move(a.body);
@@ -171,8 +192,6 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
     co_await http::async_write(sock, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !res.keep_alive()) break;
   }
-  boost::system::error_code ignored;
-  sock.shutdown(tcp::socket::shutdown_both, ignored);
 }
 
 }  // namespace pchat::server

@@ -13,6 +13,8 @@
 // path needs `Authorization: Bearer TOKEN` with the admin token (set_token), on
 // loopback too, else 401. The token comes from a file (server/config.h
 // admin_token_file) and is compared in constant time.
+// HTTPS when http_tls is on (set_tls: the IRC listener's certificate, reloaded on
+// SIGHUP for new connections); the same paths and token.
 // One request per connection is enough for probes and scrapers; keep-alive is
 // honoured anyway. Runs on the server's event loop.
 #pragma once
@@ -30,6 +32,7 @@
 #include "core/metrics.h"
 #include "server/config.h"
 #include "server/listener.h"
+#include "server/tls.h"
 
 namespace pchat::server {
 
@@ -43,6 +46,8 @@ class AdminHttp {
   void stop();
   // The admin token requests must bear (SIGHUP rotates it). REQUIRES: not empty.
   void set_token(std::string token) { token_ = std::move(token); }
+  // Serve HTTPS with these credentials. REQUIRES: before listen().
+  void set_tls(TlsCredentials* tls) { tls_ = tls; }
   // Extra /healthz fields about the stores (pool mode: the store selector's view).
   void set_store_report(std::function<nlohmann::json()> report) {
     store_report_ = std::move(report);
@@ -50,6 +55,9 @@ class AdminHttp {
 
  private:
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket sock);
+  // The requests of one connection, plain TCP or TLS. `peer`: its address, for logs.
+  template <typename Stream>
+  boost::asio::awaitable<void> serve_on(Stream& stream, const std::string& peer);
   nlohmann::json sessions_json() const;
 
   boost::asio::io_context& io_;
@@ -58,6 +66,7 @@ class AdminHttp {
   Listener listener_;
   std::function<nlohmann::json()> store_report_;
   std::string token_;
+  TlsCredentials* tls_ = nullptr;
 };
 
 // True when `authorization` (an Authorization header's value) is "Bearer TOKEN" with

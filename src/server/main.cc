@@ -38,6 +38,7 @@
 #include "server/room_policy.h"
 #include "server/server.h"
 #include "server/sighup.h"
+#include "server/tls_setup.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
@@ -142,7 +143,8 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
       return 1;
     }
     if (topo->directory) cfg.directory = topo->directory;
-    if (!cfg.irc_listen_given) cfg.irc_listen = {me->irc_listen.host, me->irc_listen.port};
+    if (!cfg.irc_listen_given)
+      cfg.irc_listen = server::Endpoint{me->irc_listen.host, me->irc_listen.port};
     if (!cfg.http_listen_given) cfg.http_listen = {me->http_listen.host, me->http_listen.port};
     // Every mgc store of the topology is a candidate; the selector uses the one with
     // the highest pool-state epoch and fences writable ones with a lower epoch.
@@ -320,7 +322,19 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     comp_service.emplace(std::move(*comp), metrics);
     spdlog::info("compliance: events are recorded; the compliance service runs on one server");
   }
+  // TLS (server/tls.h): one certificate for the IRC TLS listener and HTTPS.
+  std::optional<server::TlsCredentials> tls;
+  if (cfg.irc_tls_listen || cfg.http_tls || cfg.files_tls) {
+    try {
+      tls.emplace(server::TlsFiles{cfg.tls_cert_file, cfg.tls_key_file});
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      return 1;
+    }
+    spdlog::info("TLS certificate: {}", tls->describe());
+  }
   server::Server srv(io, cfg, &writer, &readers, metrics);
+  if (tls) srv.set_tls(&*tls);
   srv.sign_in().set_pool(&sign_ins);
   // Directory sign-in and groups, when configured (server/directory_refresh.h).
   std::optional<server::DirectoryRefresh> directory;
@@ -343,6 +357,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   });
   srv.pool().refresh();
   server::AdminHttp http(io, srv, metrics);
+  if (cfg.http_tls) http.set_tls(&*tls);
   const auto token_file = server::admin_token_path(cfg, topology_token_file);
   std::string admin_token;
   try {
@@ -373,6 +388,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   std::optional<server::FileHost> files;
   if (cfg.files_listen) {
     files.emplace(io, srv, target, writer_id + "/files");
+    if (cfg.files_tls) files->set_tls(&*tls);
   }
   stream.start(stream_after);
   if (dr_metrics) dr_metrics->start();
@@ -426,6 +442,11 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   std::optional<server::SighupHandler> hup;
   hup.emplace(io, srv, config_file, build, loaded);
   hup->add_hook(server::admin_token_reloader(http, token_file, admin_token));
+  if (tls) {
+    hup->add_hook(server::tls_reloader(*tls, [&srv] {
+      return server::TlsFiles{srv.config().tls_cert_file, srv.config().tls_key_file};
+    }));
+  }
   hup->start();
   spdlog::info("pchatd ready");
   io.run();
@@ -468,7 +489,10 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_file, "TOML configuration file (flags override it)")
       ->check(CLI::ExistingFile);
   app.add_option("--data-dir", data_dir, "Data directory (default ./pchat-data)");
-  app.add_option("--irc-listen", irc_listen, "IRC listener HOST:PORT (default 127.0.0.1:6667)");
+  app.add_option("--irc-listen", irc_listen,
+                 "IRC listener HOST:PORT (default 127.0.0.1:6667), or off (TLS only)");
+  server::TlsFlags tls_flags;
+  server::add_tls_flags(app, tls_flags);
   app.add_option(
       "--http-listen", http_listen,
       "Admin HTTP listener HOST:PORT (default 127.0.0.1:8080): /healthz and /metrics open, "
@@ -557,10 +581,13 @@ int main(int argc, char** argv) {
     merged.pool_server = pool_server;
     merged.irc_listen_given = !irc_listen.empty();
     merged.http_listen_given = !http_listen.empty();
-    if (!irc_listen.empty()) merged.irc_listen = server::parse_endpoint(irc_listen, "--irc-listen");
+    if (!irc_listen.empty()) {
+      merged.irc_listen = server::parse_optional_endpoint(irc_listen, "--irc-listen");
+    }
     if (!http_listen.empty()) {
       merged.http_listen = server::parse_endpoint(http_listen, "--http-listen");
     }
+    server::apply_tls_flags(app, tls_flags, merged);
     return merged;
   };
   try {

@@ -4,8 +4,10 @@
 // command-line flags (flags still win). On SIGHUP it builds it again and compares
 // key by key (plan_reload):
 //   - live keys (kLiveKeys: motd, flood_burst, flood_rate, log_level, ping_interval,
-//     max_channels_per_client, sendq_bytes, allow_guests) take effect at once:
-//     new clients see the new MOTD, every client the new flood limits;
+//     max_channels_per_client, sendq_bytes, allow_guests, tls_cert_file,
+//     tls_key_file, sts_duration) take effect at once: new clients see the new MOTD
+//     and certificate, every client the new flood limits (the certificate files are
+//     read again on every SIGHUP, changed names or not: a reload hook);
 //   - every other key needs a restart: it is named in the log on each SIGHUP until
 //     pchatd is restarted, never silently ignored.
 // A file that no longer parses changes nothing (the error is logged). Pure code.

@@ -29,7 +29,8 @@ Server::Server(asio::io_context& io, ServerConfig config, store::Writer* writer,
       writer_(writer),
       readers_(readers),
       metrics_(metrics),
-      listener_(io, "irc", [this](tcp::socket sock) { on_accept(std::move(sock)); }),
+      listener_(io, "irc", [this](tcp::socket sock) { on_accept(Link(std::move(sock))); }),
+      tls_listener_(io, "irc-tls", [this](tcp::socket sock) { on_tls_accept(std::move(sock)); }),
       started_at_(std::chrono::system_clock::now()),
       connections_(metrics.gauge("pchat_connections", "Connected IRC clients")),
       connections_total_(metrics.counter("pchat_connections_total", "IRC connections accepted")),
@@ -54,18 +55,25 @@ void Server::register_commands() {
 }
 
 void Server::listen() {
-  auto bound = listener_.listen(config_.irc_listen);
+  if (config_.irc_listen) {
+    auto bound = listener_.listen(*config_.irc_listen);
+    spdlog::info("irc: listening on {}", format_addresses(bound));
+  }
+  if (config_.irc_tls_listen) {
+    if (tls_ == nullptr) throw ListenError("irc_tls_listen is set but TLS is not configured");
+    auto bound = tls_listener_.listen(*config_.irc_tls_listen);
+    spdlog::info("irc: listening with TLS on {}", format_addresses(bound));
+  }
   accepting_ = true;
-  spdlog::info("irc: listening on {}", format_addresses(bound));
 }
 
 void Server::reconfigure(const ServerConfig& next) {
   copy_live_keys(config_, next);
 }
 
-void Server::on_accept(tcp::socket sock) {
+void Server::on_accept(Link link) {
   if (!accepting_) return;
-  auto s = std::make_shared<Session>(*this, std::move(sock), next_session_id_++);
+  auto s = std::make_shared<Session>(*this, std::move(link), next_session_id_++);
   if (!pool_.active() || pool_.draining()) {
     pool_.bounce(std::move(s),
                  pool_.draining() ? "This server is being drained" : "This server is not active");
@@ -81,6 +89,7 @@ void Server::stop_accepting() {
   accepting_ = false;
   reading_ = false;
   listener_.stop();
+  tls_listener_.stop();
 }
 
 void Server::shutdown(const std::string& reason) {

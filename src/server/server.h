@@ -32,6 +32,7 @@
 #include "server/config.h"
 #include "server/delivery.h"
 #include "server/join_replay.h"
+#include "server/link.h"
 #include "server/listener.h"
 #include "server/pool_membership.h"
 #include "server/pool_presence.h"
@@ -40,6 +41,7 @@
 #include "server/response.h"
 #include "server/session.h"
 #include "server/sign_in.h"
+#include "server/tls.h"
 #include "server/whowas.h"
 #include "store/history.h"
 #include "store/presence.h"
@@ -88,9 +90,16 @@ class Server {
   // The Server a session belongs to.
   static Server& of(Session& s);
 
-  // Opens the IRC listener on config.irc_listen (every address it stands for:
-  // server/listener.h). Throws ListenError. REQUIRES: called once.
+  // Opens the IRC listeners: plaintext on config.irc_listen, TLS on
+  // config.irc_tls_listen (each for every address it stands for: server/listener.h),
+  // those configured. Throws ListenError. REQUIRES: called once; set_tls() before
+  // when irc_tls_listen is set.
   void listen();
+  // The certificate for TLS connections (server/tls.h); owned by main, reloaded on
+  // SIGHUP. REQUIRES: before listen().
+  void set_tls(TlsCredentials* tls) { tls_ = tls; }
+  // The TLS listener's port (0: none), advertised to plaintext clients (sts).
+  uint16_t tls_port() const { return tls_listener_.port(); }
   // Graceful stop, first half: no new clients, no new lines read from clients.
   void stop_accepting();
   // Graceful stop, second half: send ERROR to everyone, flush, close.
@@ -210,7 +219,11 @@ class Server {
 
  private:
   // A new IRC connection: a session, or a bounce when not active or draining.
-  void on_accept(tcp::socket sock);
+  void on_accept(Link link);
+  // A new TLS connection (tls_accept.cc): the handshake, bounded by
+  // kTlsHandshakeTimeout, then on_accept; a failed handshake is logged and dropped.
+  void on_tls_accept(tcp::socket sock);
+  asio::awaitable<void> tls_handshake(tcp::socket sock);
   // Records `s`'s nick, user, host and realname in the WHOWAS history.
   void remember_identity(const Session& s);
   void register_commands();
@@ -221,6 +234,8 @@ class Server {
   store::ReaderPool* readers_;
   MetricsRegistry& metrics_;
   Listener listener_;
+  Listener tls_listener_;
+  TlsCredentials* tls_ = nullptr;
   bool accepting_ = false;
   bool reading_ = true;  // false once stopping: lines from clients are ignored
   std::chrono::system_clock::time_point started_at_;

@@ -16,16 +16,16 @@ constexpr auto kCloseGrace = std::chrono::seconds(5);
 
 }  // namespace
 
-Session::Session(Server& server, tcp::socket socket, uint64_t id)
+Session::Session(Server& server, Link link, uint64_t id)
     : id_(id),
       server_(server),
-      socket_(std::move(socket)),
+      link_(std::move(link)),
       ping_timer_(server.io()),
       resume_(server.io()) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = link_.socket().remote_endpoint(ec);
   host_ = ec ? "unknown" : ep.address().to_string();
-  socket_.set_option(tcp::no_delay(true), ec);
+  link_.socket().set_option(tcp::no_delay(true), ec);
   signon_ = std::chrono::system_clock::now();
   last_active_ = last_input_ = flood_refill_at_ = std::chrono::steady_clock::now();
   flood_tokens_ = server.config().flood_burst;
@@ -71,27 +71,24 @@ void Session::send(const irc::Message& m) {
 }
 
 void Session::flush() {
-  if (write_in_flight_ || out_.empty() || !socket_.is_open()) return;
+  if (write_in_flight_ || out_.empty() || !link_.socket().is_open()) return;
   write_in_flight_ = true;
   server_.delivery().count_socket_write();
   writing_.swap(out_);
   out_.clear();
-  asio::async_write(socket_, asio::buffer(writing_),
+  link_.async_write(asio::buffer(writing_),
                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
                       self->write_in_flight_ = false;
                       self->writing_.clear();
                       if (ec) {
                         if (!self->closing_) self->close("Write error: " + ec.message());
-                        boost::system::error_code ignored;
-                        self->socket_.close(ignored);
+                        self->link_.close();
                         return;
                       }
                       if (!self->out_.empty()) {
                         self->flush();
                       } else if (self->closing_) {
-                        boost::system::error_code ignored;
-                        self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
-                        self->socket_.close(ignored);
+                        self->link_.finish(self);
                       }
                     });
 }
@@ -111,9 +108,8 @@ void Session::close(const std::string& reason) {
     server_.on_session_closed(*this, reason);
   }
   if (!write_in_flight_) {
-    if (out_.empty() || !socket_.is_open()) {
-      boost::system::error_code ignored;
-      socket_.close(ignored);
+    if (out_.empty() || !link_.socket().is_open()) {
+      link_.close();
       return;
     }
     flush();
@@ -124,8 +120,7 @@ void Session::close(const std::string& reason) {
   ping_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self) return;
-    boost::system::error_code ignored;
-    self->socket_.close(ignored);
+    self->link_.close();
   });
 }
 
@@ -171,7 +166,7 @@ asio::awaitable<void> Session::read_loop() {
   bool skipping = false;  // inside an overlong line, discarding until its LF
   try {
     while (!closing_) {
-      size_t n = co_await socket_.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+      size_t n = co_await link_.async_read_some(asio::buffer(chunk), asio::use_awaitable);
       last_input_ = std::chrono::steady_clock::now();
       ping_outstanding_ = false;
       size_t start = 0;

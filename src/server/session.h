@@ -45,6 +45,7 @@
 
 #include "irc/message.h"
 #include "server/caps.h"
+#include "server/link.h"
 
 namespace pchat::auth {
 class ServerExchange;
@@ -61,7 +62,7 @@ using tcp = asio::ip::tcp;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Server& server, tcp::socket socket, uint64_t id);
+  Session(Server& server, Link link, uint64_t id);
   ~Session();
 
   // Starts the read loop. REQUIRES: called once, on the event loop.
@@ -78,6 +79,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing() const { return closing_; }
 
   bool has_cap(Cap c) const { return (caps_ & c) != 0; }
+  // Over TLS (irc_tls_listen), and the client certificate's SHA-256 fingerprint
+  // ("" without TLS or without a certificate): SASL EXTERNAL, WHOIS 276.
+  bool is_tls() const { return link_.is_tls(); }
+  const std::string& cert_fingerprint() const { return link_.client_fingerprint(); }
 
   // One chat message of this session was submitted to the store
   // (Delivery::submit): commands after it wait until it is settled.
@@ -168,7 +173,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool take_flood_token();
 
   Server& server_;
-  tcp::socket socket_;
+  Link link_;
   std::string out_;      // waiting to be written
   std::string writing_;  // in flight
   bool write_in_flight_ = false;

@@ -471,6 +471,17 @@ constexpr const char* kV14 = R"sql(
 ALTER TABLE accounts ADD COLUMN scram_sha256 text;
 )sql";
 
+// Client certificates (store/account_certs.h): SHA-256 fingerprints, canonical form,
+// with which an account signs in by SASL EXTERNAL. One account per fingerprint.
+constexpr const char* kV15 = R"sql(
+CREATE TABLE account_certificates (
+  fingerprint text PRIMARY KEY CHECK (fingerprint ~ '^[0-9a-f]{64}$'),
+  account     text NOT NULL REFERENCES accounts (name) ON DELETE CASCADE,
+  added_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX account_certificates_account ON account_certificates (account);
+)sql";
+
 // v16: directory sign-in (src/directory, store/directory.h). Accounts made at a
 // first sign-in through the directory have no password in pchat (source
 // 'directory', the user's DN); a refresh that no longer finds one sets disabled_at.
@@ -519,6 +530,7 @@ const std::vector<Migration>& migrations() {
       {12, "the fence check refuses on a store fenced read-only", kV12},
       {13, "a compliance configuration change notifies the service", kV13},
       {14, "SCRAM-SHA-256 verifiers of accounts", kV14},
+      {15, "client certificates of accounts (SASL EXTERNAL)", kV15},
       {16, "directory accounts, directory groups and their refreshes", kV16},
   };
   return all;

@@ -12,6 +12,7 @@ import base64
 import collections
 import dataclasses
 import socket
+import ssl
 import time
 from typing import Callable, Iterable, Optional
 
@@ -165,6 +166,16 @@ class IrcClient:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self
 
+    def connect_tls(self, port: int, context, host: str = "127.0.0.1",
+                    server_hostname: str = "localhost",
+                    timeout: float = DEFAULT_TIMEOUT) -> "IrcClient":
+        """Open a TLS connection with ``context`` (an ``ssl.SSLContext``); the
+        handshake is done when this returns.  Returns ``self``."""
+        raw = socket.create_connection((host, port), timeout=timeout)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = context.wrap_socket(raw, server_hostname=server_hostname)
+        return self
+
     def close(self) -> None:
         """Close the socket (no QUIT is sent).  Safe to call twice."""
         if self.sock is not None:
@@ -231,7 +242,7 @@ class IrcClient:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
                 raise TimeoutError(f"{self.name}: no line within {timeout}s") from None
-            except ConnectionResetError:
+            except (ConnectionResetError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
                 chunk = b""
             if not chunk:
                 self._closed_by_peer = True

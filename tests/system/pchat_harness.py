@@ -238,6 +238,8 @@ class PchatServer:
         self.http_port = free_port()
         # Host part of --irc-listen: an address ("::1" without brackets), a name or "*".
         self.irc_host = "127.0.0.1"
+        # HTTPS admin API (--http-tls): the ssl.SSLContext that trusts its certificate.
+        self.http_context = None
         self.data_dir: Optional[pathlib.Path] = None
         self.extra_args: list = []
         self.proc: Optional[subprocess.Popen] = None
@@ -263,10 +265,13 @@ class PchatServer:
             self.extra_args.append("--allow-guests")
         self.log_path = self.data_dir.parent / f"{self.name}.log"
 
+        # extra_args may name the IRC listener themselves (e.g. "--irc-listen off").
+        irc_listen = ([] if "--irc-listen" in self.extra_args
+                      else ["--irc-listen", host_port(self.irc_host, self.irc_port)])
         cmd = [
             str(binary("pchatd")),
             "--data-dir", str(self.data_dir),
-            "--irc-listen", host_port(self.irc_host, self.irc_port),
+            *irc_listen,
             "--http-listen", f"127.0.0.1:{self.http_port}",
             *self.extra_args,
         ]
@@ -370,7 +375,8 @@ class PchatServer:
         return self.proc.pid if self.proc else None
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.http_port}/{path.lstrip('/')}"
+        scheme = "https" if self.http_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.http_port}/{path.lstrip('/')}"
 
     def admin_token_file(self) -> pathlib.Path:
         """The admin token file pchatd uses: --admin-token-file, else the topology's
@@ -401,7 +407,7 @@ class PchatServer:
         if token is not None:
             req.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
+            with urllib.request.urlopen(req, timeout=timeout, context=self.http_context) as resp:
                 return resp.status, resp.read().decode("utf-8", errors="replace")
         except urllib.error.HTTPError as err:
             return err.code, err.read().decode("utf-8", errors="replace")

@@ -60,6 +60,14 @@ def test_accounts_of_a_lab_pool_sign_in_on_every_active_server(lab_factory, tmp_
     listed = lab.ctl("user", "list").stdout.split()
     assert {"Alice", "user1", "user2"} <= set(listed), listed
 
+    # Client certificates (SASL EXTERNAL) are registered in the pool's store too, and go
+    # with the account.
+    fingerprint = secrets.token_hex(32)
+    r = lab.ctl("user", "cert", "add", "alice", fingerprint)
+    assert "in its primary store" in r.stderr, r.stderr
+    assert fingerprint in lab.ctl("user", "cert", "list", "Alice").stdout
+    assert lab.ctl("user", "cert", "add", "user1", fingerprint, check=False).returncode == 1
+
     # passwd and remove act on the pool too.
     new_password = secrets.token_urlsafe(12)
     lab.ctl("user", "passwd", "alice", input=new_password + "\n")
@@ -68,6 +76,7 @@ def test_accounts_of_a_lab_pool_sign_in_on_every_active_server(lab_factory, tmp_
     lab.ctl("user", "remove", "alice")
     assert "904" in sasl_refusal(servers_a[0]["irc_port"], "alice", new_password)[0]
     assert "Alice" not in lab.ctl("user", "list").stdout
+    assert fingerprint not in lab.ctl("user", "cert", "list").stdout  # removed with alice
     # Without an account, the pool refuses (no --allow-guests).
     c = IrcClient("guest").connect(servers_a[0]["irc_port"])
     try:

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "dr/cluster/standby.h"
 #include "dr/identity.h"
 #include "dr/suggest.h"
 #include "dr/topology.h"
@@ -551,6 +552,44 @@ TEST(DrTopologyStore, InstanceConninfoIsTheFirstHostOnly) {
   plain.dbname = "mgc";
   EXPECT_NE(plain.instance_conninfo().find("host=db.example"), std::string::npos);
   EXPECT_NE(plain.instance_conninfo().find("port=5432"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pchat::dr
+
+namespace pchat::dr {
+namespace {
+
+// Store TLS settings reach every connection string: pchatd's and pchatctl's
+// (libpq_conninfo) and replication's (primary_conninfo, pg_basebackup).
+TEST(DrTopologyStoreTls, SettingsReachEveryConninfo) {
+  const std::string text =
+      edit(example_text(), "[stores.primary]\n",
+           "[stores.primary]\nsslmode = \"verify-full\"\nsslrootcert = \"tls/root ca.pem\"\n"
+           "sslcert = \"/etc/pchat/client.pem\"\nsslkey = \"/etc/pchat/client.key\"\n");
+  auto r = check(text);
+  ASSERT_TRUE(r.topology) << dump(r);
+  const Store* p = r.topology->store(StoreRole::kPrimary);
+  EXPECT_EQ(p->libpq_conninfo(),
+            "host=atl-sql-001.litwareinc.com port=5432 dbname=mgc user=pchat "
+            "sslmode=verify-full sslrootcert='/etc/pchat/tls/root ca.pem' "
+            "sslcert=/etc/pchat/client.pem sslkey=/etc/pchat/client.key");
+  EXPECT_EQ(replication_conninfo(*r.topology, StoreRole::kPrimary, "mirror"),
+            "host=atl-sql-001.litwareinc.com port=5432 user=pchat sslmode=verify-full "
+            "sslrootcert='/etc/pchat/tls/root ca.pem' sslcert=/etc/pchat/client.pem "
+            "sslkey=/etc/pchat/client.key application_name=mirror");
+}
+
+TEST(DrTopologyStoreTls, BadModeAndMixingWithConninfoAreRefused) {
+  auto bad = check(
+      edit(example_text(), "[stores.primary]\n", "[stores.primary]\nsslmode = \"verify_full\"\n"));
+  EXPECT_NE(dump(bad).find("is not one of disable, allow, prefer, require, verify-ca, "
+                           "verify-full"),
+            std::string::npos)
+      << dump(bad);
+  auto mixed = check(
+      edit(example_text(), "[stores.compliance]", "[stores.compliance]\nsslmode = \"require\"\n#"));
+  EXPECT_NE(dump(mixed).find("not both"), std::string::npos) << dump(mixed);
 }
 
 }  // namespace

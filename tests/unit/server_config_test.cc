@@ -107,7 +107,7 @@ TEST_F(ConfigFile, AppliesKnownKeys) {
   ServerConfig c;
   load_config_file(path_, c);
   EXPECT_TRUE(c.allow_guests);
-  EXPECT_EQ(c.irc_listen.port, 7000);
+  EXPECT_EQ(c.irc_listen->port, 7000);
   EXPECT_EQ(c.default_chat_history, 50);
 }
 
@@ -158,6 +158,43 @@ TEST_F(ConfigFile, OperatorBlocks) {
       EXPECT_NE(std::string(e.what()).find(path_ + ":"), std::string::npos) << e.what();
     }
   }
+}
+
+}  // namespace
+}  // namespace pchat::server
+
+namespace pchat::server {
+namespace {
+
+TEST_F(ConfigFile, TlsKeysAndPlaintextOff) {
+  write(
+      "irc_listen = \"off\"\nirc_tls_listen = \"[::1]:6697\"\ntls_cert_file = \"/c.pem\"\n"
+      "tls_key_file = \"/k.pem\"\nsts_duration = 60\nhttp_tls = true\n");
+  ServerConfig c;
+  load_config_file(path_, c);
+  EXPECT_FALSE(c.irc_listen);
+  ASSERT_TRUE(c.irc_tls_listen);
+  EXPECT_EQ(c.irc_tls_listen->to_string(), "[::1]:6697");
+  EXPECT_EQ(c.tls_cert_file, "/c.pem");
+  EXPECT_EQ(c.sts_duration, 60);
+  EXPECT_TRUE(c.http_tls);
+  EXPECT_NO_THROW(check_tls(c));
+}
+
+TEST(CheckTls, RefusesWhatDoesNotGoTogether) {
+  ServerConfig c;
+  c.irc_tls_listen = Endpoint{"127.0.0.1", 6697};
+  EXPECT_THROW(check_tls(c), std::invalid_argument);  // no certificate
+  c.tls_cert_file = "/c.pem";
+  c.tls_key_file = "/k.pem";
+  EXPECT_NO_THROW(check_tls(c));
+  c.files_tls = true;
+  EXPECT_THROW(check_tls(c), std::invalid_argument);  // no files_listen
+  c.files_tls = false;
+  c.irc_listen.reset();
+  EXPECT_NO_THROW(check_tls(c));
+  c.irc_tls_listen.reset();
+  EXPECT_THROW(check_tls(c), std::invalid_argument);  // no IRC listener at all
 }
 
 }  // namespace

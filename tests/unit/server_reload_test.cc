@@ -38,7 +38,7 @@ TEST(PlanReload, LiveKeysAreApplied) {
 TEST(PlanReload, RestartOnlyKeysAreNamedAndKeepTheirRunningValue) {
   ServerConfig running, fresh;
   fresh.reader_threads = 3;
-  fresh.irc_listen = {"::1", 6697};
+  fresh.irc_listen = Endpoint{"::1", 6697};
   fresh.files_listen = Endpoint{"localhost", 8443};
   fresh.motd = "x";
   auto plan = plan_reload(running, fresh);
@@ -46,11 +46,29 @@ TEST(PlanReload, RestartOnlyKeysAreNamedAndKeepTheirRunningValue) {
   EXPECT_TRUE(has_prefix(plan.need_restart, "irc_listen (127.0.0.1:6667 -> [::1]:6697)"));
   EXPECT_TRUE(has_prefix(plan.need_restart, "files_listen (off -> localhost:8443)"));
   EXPECT_EQ(plan.next.reader_threads, 2);
-  EXPECT_EQ(plan.next.irc_listen.port, 6667);
+  EXPECT_EQ(plan.next.irc_listen->port, 6667);
   EXPECT_FALSE(plan.next.files_listen);
   EXPECT_EQ(plan.next.motd, "x");
   // Reported again on the next SIGHUP: `next` still holds the running value.
   EXPECT_EQ(plan_reload(plan.next, fresh).need_restart.size(), 3u);
+}
+
+TEST(PlanReload, CertificateFilesAreLiveTlsListenersNeedARestart) {
+  ServerConfig running, fresh;
+  running.tls_cert_file = "/etc/pchat/old.pem";
+  fresh.tls_cert_file = "/etc/pchat/new.pem";
+  fresh.sts_duration = 60;
+  fresh.irc_tls_listen = Endpoint{"*", 6697};
+  fresh.http_tls = true;
+  auto plan = plan_reload(running, fresh);
+  EXPECT_TRUE(
+      has_prefix(plan.applied, "tls_cert_file '/etc/pchat/old.pem' -> '/etc/pchat/new.pem'"));
+  EXPECT_TRUE(has_prefix(plan.applied, "sts_duration 2592000 -> 60"));
+  EXPECT_TRUE(has_prefix(plan.need_restart, "irc_tls_listen (off -> *:6697)"));
+  EXPECT_TRUE(has_prefix(plan.need_restart, "http_tls (false -> true)"));
+  EXPECT_EQ(plan.next.tls_cert_file, "/etc/pchat/new.pem");
+  EXPECT_FALSE(plan.next.irc_tls_listen);
+  EXPECT_FALSE(plan.next.http_tls);
 }
 
 TEST(CopyLiveKeys, LeavesTheOthers) {

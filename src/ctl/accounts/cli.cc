@@ -1,4 +1,4 @@
-// `pchatctl user add|passwd|remove|list` (accounts/commands.h).
+// `pchatctl user add|passwd|remove|list|cert` (accounts/commands.h).
 #include <iostream>
 
 #include "ctl/accounts/commands.h"
@@ -10,6 +10,7 @@ namespace {
 
 struct AccountOptions {
   std::string name;
+  std::string fingerprint;
   bool json = false;
 };
 
@@ -62,6 +63,31 @@ void add_account_commands(Cli& cli) {
   list->add_flag("--json", o.json, "print a JSON array of {name, display_name, created_at}");
   list->callback(
       [&cli, &o, ctx] { cli.set_command([&o, ctx] { return user_list(ctx(), o.json); }); });
+
+  auto* cert =
+      user->add_subcommand("cert", "client certificates an account signs in with (SASL EXTERNAL)");
+  cert->require_subcommand(1);
+  cert->footer(
+      "FINGERPRINT: the certificate's SHA-256, 64 hex digits, colons allowed, as printed by\n"
+      "  openssl x509 -in client.pem -noout -fingerprint -sha256");
+  auto* cert_add = cert->add_subcommand("add", "register a certificate fingerprint for NAME");
+  cert_add->add_option("NAME", o.name, "account name")->required();
+  cert_add->add_option("FINGERPRINT", o.fingerprint, "SHA-256 fingerprint")->required();
+  cert_add->callback([&cli, &o, ctx] {
+    cli.set_command([&o, ctx] { return user_cert_add(ctx(), o.name, o.fingerprint); });
+  });
+  auto* cert_remove = cert->add_subcommand("remove", "forget one of NAME's certificates");
+  cert_remove->add_option("NAME", o.name, "account name")->required();
+  cert_remove->add_option("FINGERPRINT", o.fingerprint, "SHA-256 fingerprint")->required();
+  cert_remove->callback([&cli, &o, ctx] {
+    cli.set_command([&o, ctx] { return user_cert_remove(ctx(), o.name, o.fingerprint); });
+  });
+  auto* cert_list = cert->add_subcommand("list", "list registered certificates (NAME's, or all)");
+  cert_list->add_option("NAME", o.name, "account name (default: every account)");
+  cert_list->add_flag("--json", o.json, "print a JSON array of {account, fingerprint, added_at}");
+  cert_list->callback([&cli, &o, ctx] {
+    cli.set_command([&o, ctx] { return user_cert_list(ctx(), o.name, o.json); });
+  });
 }
 
 }  // namespace pchat::ctl

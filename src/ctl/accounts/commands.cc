@@ -10,6 +10,7 @@
 
 #include "ctl/target/pool.h"
 #include "ctl/target/standalone.h"
+#include "store/account_certs.h"
 #include "store/accounts.h"
 
 namespace pchat::ctl {
@@ -187,6 +188,52 @@ Status user_list(const UserCommandContext& ctx, bool json) {
   for (const auto& a : *accounts) {
     *ctx.out << a.display_name << std::string(width - a.display_name.size() + 2, ' ')
              << a.created_at << "\n";
+  }
+  return ok_status();
+}
+
+Status user_cert_add(const UserCommandContext& ctx, const std::string& name,
+                     const std::string& fingerprint) {
+  auto fp = store::canonical_fingerprint(fingerprint);  // checked before a store is opened
+  if (!fp) return fp.error();
+  auto target = open(ctx, /*create=*/false);
+  if (!target) return target.error();
+  auto st = store::add_certificate((*target)->mgc(), name, *fp);
+  if (!st) return st;
+  *ctx.out << "registered certificate " << *fp << " for '" << name << "'\n";
+  return ok_status();
+}
+
+Status user_cert_remove(const UserCommandContext& ctx, const std::string& name,
+                        const std::string& fingerprint) {
+  auto target = open(ctx, /*create=*/false);
+  if (!target) return target.error();
+  auto st = store::remove_certificate((*target)->mgc(), name, fingerprint);
+  if (!st) return st;
+  *ctx.out << "removed certificate " << *store::canonical_fingerprint(fingerprint) << " of '"
+           << name << "'\n";
+  return ok_status();
+}
+
+Status user_cert_list(const UserCommandContext& ctx, const std::string& name, bool json) {
+  auto target = open(ctx, /*create=*/false);
+  if (!target) return target.error();
+  auto certs = store::list_certificates((*target)->mgc(), name);
+  if (!certs) return certs.error();
+  if (json) {
+    auto arr = nlohmann::json::array();
+    for (const auto& c : *certs) {
+      arr.push_back(
+          {{"account", c.account}, {"fingerprint", c.fingerprint}, {"added_at", c.added_at}});
+    }
+    *ctx.out << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return ok_status();
+  }
+  size_t width = 0;
+  for (const auto& c : *certs) width = std::max(width, c.account.size());
+  for (const auto& c : *certs) {
+    *ctx.out << c.account << std::string(width - c.account.size() + 2, ' ') << c.fingerprint << "  "
+             << c.added_at << "\n";
   }
   return ok_status();
 }

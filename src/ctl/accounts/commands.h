@@ -9,6 +9,11 @@
 // reads or creates a --data-dir store. Without a topology, the data directory's store
 // (ctl/target/standalone.h: the running one, or a temporary instance).
 //
+// Who may: whoever can open the store (the data directory's owner or root
+// standalone; the store credentials the topology names in a pool). Registering a
+// certificate fingerprint lets its holder sign in as the account, like setting a
+// password: the same people may do both.
+//
 // Each command does one statement and reports on stdout; failures come back as
 // values for main() to print as "pchatctl: error: ...". Passwords never appear on
 // the command line (where `ps` would show them): they are read from stdin.
@@ -54,5 +59,18 @@ Status operator_hash(std::ostream& out);
 // UTC ISO 8601), sorted by casefolded name; with `json`, one JSON array of objects
 // {"name", "display_name", "created_at"}.
 Status user_list(const UserCommandContext& ctx, bool json);
+
+// `user cert add NAME FINGERPRINT`: NAME may sign in by SASL EXTERNAL with a TLS
+// client certificate of that SHA-256 fingerprint (store/account_certs.h).
+// kInvalidInput for a malformed fingerprint, kNotFound for an unknown NAME,
+// kConflict when the fingerprint is registered already.
+Status user_cert_add(const UserCommandContext& ctx, const std::string& name,
+                     const std::string& fingerprint);
+// `user cert remove NAME FINGERPRINT`. kNotFound when NAME has no such certificate.
+Status user_cert_remove(const UserCommandContext& ctx, const std::string& name,
+                        const std::string& fingerprint);
+// `user cert list [NAME]`: one line per certificate, "ACCOUNT  FINGERPRINT  ADDED-AT";
+// with `json`, an array of {"account", "fingerprint", "added_at"}.
+Status user_cert_list(const UserCommandContext& ctx, const std::string& name, bool json);
 
 }  // namespace pchat::ctl

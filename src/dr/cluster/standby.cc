@@ -127,6 +127,13 @@ std::string replication_conninfo(const Topology& t, StoreRole role, const std::s
   }
   std::string ci = "host=" + s->host + " port=" + std::to_string(s->port);
   if (!s->user.empty()) ci += " user=" + s->user;
+  // TLS to the source, as every other connection to it (topology sslmode etc.).
+  if (!s->sslmode.empty()) ci += " sslmode=" + s->sslmode;
+  for (const auto& [key, file] :
+       {std::pair{"sslrootcert", &s->sslrootcert}, std::pair{"sslcert", &s->sslcert},
+        std::pair{"sslkey", &s->sslkey}}) {
+    if (!file->empty()) ci += std::string(" ") + key + "=" + quote_conninfo_value(file->string());
+  }
   return ci + " application_name=" + app_name;
 }
 

@@ -10,6 +10,7 @@
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/utf8.h"
+#include "server/commands/sasl_external.h"
 #include "server/commands/sasl_scram.h"
 #include "server/server.h"
 #include "server/text_limits.h"
@@ -21,6 +22,16 @@ namespace {
 
 constexpr size_t kSaslChunk = 400;
 constexpr size_t kSaslMax = 8192;
+
+// The IRCv3 sts policy for `s` ("" without a TLS listener): plaintext clients are
+// told the TLS port (and the duration they will keep once there), TLS clients the
+// duration. Not in all_caps(): a client cannot REQ it (NAK).
+std::string sts_value(Server& srv, const Session& s) {
+  if (srv.tls_port() == 0) return "";
+  const std::string duration = "duration=" + std::to_string(srv.config().sts_duration);
+  if (s.is_tls()) return duration;
+  return "port=" + std::to_string(srv.tls_port()) + "," + duration;
+}
 
 void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   if (!s.registered_) s.cap_negotiating_ = true;
@@ -41,6 +52,9 @@ void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r
       if (std::string v = c.value(srv.config()); !v.empty()) item += "=" + v;
     }
     items.push_back(std::move(item));
+  }
+  if (std::string sts = sts_value(srv, s); !sts.empty()) {
+    items.push_back(s.cap_version_ >= 302 ? "sts=" + sts : std::string("sts"));
   }
   // Lines of at most ~400 bytes of capabilities; all but the last carry '*'.
   std::vector<std::string> lines(1);
@@ -294,8 +308,10 @@ void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const R
   if (s.sasl_mech_.empty()) {
     std::string mech = arg;
     for (auto& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (mech == "EXTERNAL") return sasl_external_start(srv, s, r);
     if (mech != "PLAIN" && mech != "SCRAM-SHA-256") {
-      srv.numeric(r, irc::kRplSaslMechs, {kSaslMechanisms, "are available SASL mechanisms"});
+      srv.numeric(r, irc::kRplSaslMechs,
+                  {sasl_mechanisms(srv.config()), "are available SASL mechanisms"});
       srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
       return;
     }
@@ -318,6 +334,8 @@ void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const R
   if (arg.size() == kSaslChunk) return;  // more to come
   if (s.sasl_mech_ == "PLAIN") {
     sasl_plain(srv, s, r);
+  } else if (s.sasl_mech_ == "EXTERNAL") {
+    sasl_external(srv, s, r);
   } else {
     sasl_scram(srv, s, r);
   }

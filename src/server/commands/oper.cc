@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
+#include "irc/utf8.h"
 #include "server/operators.h"
 #include "server/server.h"
 #include "server/text_limits.h"

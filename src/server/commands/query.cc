@@ -236,6 +236,15 @@ void handle_whois(Server& srv, Session& s, const irc::Message& m, const Response
   if (!u.account().empty()) {
     srv.numeric(r, irc::kRplWhoisAccount, {u.nick(), u.account(), "is logged in as"});
   }
+  if (u.local != nullptr && u.local->is_tls()) {
+    srv.numeric(r, irc::kRplWhoisSecure, {u.nick(), "is using a secure connection"});
+  }
+  // The certificate's fingerprint names a person across networks: only its owner
+  // sees it (as Solanum and Ergo do for non-operators).
+  if (u.local == &s && !s.cert_fingerprint().empty()) {
+    srv.numeric(r, irc::kRplWhoisCertFp,
+                {u.nick(), "has client certificate fingerprint " + s.cert_fingerprint()});
+  }
   if (u.local != nullptr) {
     auto idle = idle_seconds(*u.local);
     auto signon =

@@ -8,7 +8,8 @@ namespace pchat::server {
 class Server;
 class Session;
 
-// The mechanisms pchat offers, for the `sasl` capability's value and RPL_SASLMECHS.
+// The mechanisms pchat offers, for the `sasl` capability's value and RPL_SASLMECHS
+// (EXTERNAL too when there is a TLS listener: sasl_mechanisms in sasl_external.h).
 inline constexpr const char* kSaslMechanisms = "PLAIN,SCRAM-SHA-256";
 
 // Runs the next step of `s`'s SCRAM exchange with the message now complete in
