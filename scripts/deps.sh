@@ -6,11 +6,12 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-  libtomlplusplus-dev libcli11-dev libsodium-dev libssl-dev libpugixml-dev libzstd-dev libpq-dev
+  libtomlplusplus-dev libcli11-dev libsystemd-dev libsodium-dev libssl-dev libpugixml-dev libzstd-dev libpq-dev
   postgresql-15 postgresql-client-15
   libgtest-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist
   clang-format irssi tmux
+  help2man go-md2man man-db systemd
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
@@ -42,6 +43,14 @@ fi
 
 echo "deps.sh: installing ${#missing[@]} missing package(s): ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# No package may start a daemon here (postgresql-15 would start a cluster): without a
+# policy-rc.d, one that refuses every start stands in during the install.
+POLICY=/usr/sbin/policy-rc.d
+if [[ ! -e "$POLICY" ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$POLICY" >/dev/null
+  "${SUDO[@]}" chmod 755 "$POLICY"
+  trap '"${SUDO[@]}" rm -f "$POLICY"' EXIT
+fi
 "${SUDO[@]}" apt-get update
 "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 echo "deps.sh: done."

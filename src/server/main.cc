@@ -36,6 +36,7 @@
 #include "server/http.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/service_notify.h"
 #include "server/sighup.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
@@ -105,6 +106,7 @@ Status seed_active_servers(const std::string& conninfo, const std::vector<std::s
 
 int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
         const server::SighupHandler::Build& build) {
+  server::ServiceNotify notify;             // systemd Type=notify (server/service_notify.h)
   const server::ServerConfig loaded = cfg;  // before pool mode fills in its values
   std::optional<store::Instance> instance;
   std::optional<server::Server::PoolView> pool_view;
@@ -401,6 +403,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}; shutting down", sig);
+    notify.stopping("draining: signal " + std::to_string(sig));
     http.stop();
     if (files) files->stop();
     srv.stop_accepting();
@@ -412,6 +415,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   hup->add_hook(server::admin_token_reloader(http, token_file, admin_token));
   hup->start();
   spdlog::info("pchatd ready");
+  notify.ready(io, "serving IRC on " + cfg.irc_listen.to_string());
   io.run();
   hup.reset();
   std::signal(SIGHUP, SIG_IGN);
@@ -429,6 +433,26 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   io.poll();
   if (instance) instance->stop();
   spdlog::info("pchatd stopped");
+  return 0;
+}
+
+// --check-config: every problem of the configuration file (and of the topology in
+// pool mode), one per line on stderr; 0 when there is none.
+int check_config(const server::SighupHandler::Build& build, const std::string& topology_file) {
+  int errors = 0;
+  try {
+    build();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    ++errors;
+  }
+  if (!topology_file.empty()) {
+    auto report = dr::check_topology_file(topology_file);
+    for (const auto& d : report.diagnostics) std::fprintf(stderr, "%s\n", dr::format(d).c_str());
+    if (!report.ok()) ++errors;
+  }
+  if (errors > 0) return 1;
+  std::printf("pchatd: configuration OK\n");
   return 0;
 }
 
@@ -497,6 +521,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ping-interval", cfg.ping_interval, "Seconds of client silence before PING")
       ->check(CLI::Range(5, 3600));
+  bool check_only = false, print_reference = false;
+  app.add_flag("--check-config", check_only,
+               "Check the configuration (--config FILE, and the topology with --topology), "
+               "print every problem with its line, and exit (0: no problem)");
+  app.add_flag("--config-reference", print_reference,
+               "Print every key of the configuration file (Markdown table) and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -546,6 +576,11 @@ int main(int argc, char** argv) {
     }
     return merged;
   };
+  if (print_reference) {
+    std::printf("%s", server::config_reference_markdown().c_str());
+    return 0;
+  }
+  if (check_only) return check_config(build, topology_file);
   try {
     server::ServerConfig merged = build();
     init_logging(merged.log_level);
