@@ -438,7 +438,8 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
 
 // --check-config: every problem of the configuration file (and of the topology in
 // pool mode), one per line on stderr; 0 when there is none.
-int check_config(const server::SighupHandler::Build& build, const std::string& topology_file) {
+int check_config(const server::SighupHandler::Build& build, const std::string& topology_file,
+                 const std::string& pool_server) {
   int errors = 0;
   try {
     build();
@@ -450,6 +451,11 @@ int check_config(const server::SighupHandler::Build& build, const std::string& t
     auto report = dr::check_topology_file(topology_file);
     for (const auto& d : report.diagnostics) std::fprintf(stderr, "%s\n", dr::format(d).c_str());
     if (!report.ok()) ++errors;
+    if (report.topology && report.topology->find_server(pool_server) == nullptr) {
+      std::fprintf(stderr, "%s: server '%s' is not in the topology\n", topology_file.c_str(),
+                   pool_server.c_str());
+      ++errors;
+    }
   }
   if (errors > 0) return 1;
   std::printf("pchatd: configuration OK\n");
@@ -580,7 +586,7 @@ int main(int argc, char** argv) {
     std::printf("%s", server::config_reference_markdown().c_str());
     return 0;
   }
-  if (check_only) return check_config(build, topology_file);
+  if (check_only) return check_config(build, topology_file, pool_server);
   try {
     server::ServerConfig merged = build();
     init_logging(merged.log_level);

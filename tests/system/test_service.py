@@ -66,6 +66,14 @@ def test_check_config_checks_the_topology_too(bins, base_dir, unique):
     assert (f"{topo}:{at + 1}: error: pool.max_srevers: unknown key in [pool] "
             "(did you mean 'max_servers'?)") in result.stderr, result.stderr
     assert f"{topo}:{len(lines)}: error: bogus: unknown top-level key" in result.stderr, result.stderr
+    example_file = REPO_ROOT / "docs" / "examples" / "topology-two-datacenters.toml"
+    good = _check("--config", str(cfg), "--topology", str(example_file), "--server",
+                  "dal-pc-004.litwareinc.com")
+    assert good.returncode == 0 and good.stdout.strip() == "pchatd: configuration OK", good
+    wrong = _check("--config", str(cfg), "--topology", str(example_file), "--server",
+                   "atl-pc-009.litwareinc.com")
+    assert wrong.returncode == 1 and "server 'atl-pc-009.litwareinc.com' is not in the topology" \
+        in wrong.stderr, wrong.stderr
     ctl = subprocess.run([str(binary("pchatctl")), "--topology", str(topo), "topology", "validate"],
                          capture_output=True, text=True, env=sanitizer_env(), timeout=30)
     assert ctl.returncode == 1
