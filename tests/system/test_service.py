@@ -112,15 +112,15 @@ def test_notify_ready_after_listeners_watchdog_and_stopping(bins, base_dir, uniq
         assert "STATUS" in ready[1]
         postmaster = read_postmaster_pid(data)
         assert postmaster and pid_alive(postmaster)
-        # The watchdog: every 200 ms; five within 2 s leaves room for a loaded machine.
+        # The watchdog: every 200 ms; three within 5 s leaves room for a loaded machine.
         t0 = time.monotonic()
         pings = 0
-        while pings < 5 and time.monotonic() - t0 < 3:
-            got = notify.wait_for("WATCHDOG", 3, seen)
+        while pings < 3 and time.monotonic() - t0 < 5:
+            got = notify.wait_for("WATCHDOG", 5, seen)
             assert got is not None, f"no WATCHDOG=1 after {pings}; got {seen}"
             assert got[0] == proc.pid
             pings += 1
-        assert pings == 5
+        assert pings == 3, f"{pings} WATCHDOG=1 in 5 s; got {seen}"
         proc.send_signal(signal.SIGTERM)
         stopping = notify.wait_for("STOPPING", 20, seen)
         assert stopping is not None, f"no STOPPING=1; got {seen}"
