@@ -181,6 +181,9 @@ def _run_and_chat(tmp_path):
         finally:
             alice.close()
             bob.close()
+        # The backup docs/deploy.md gives for one server: pg_dump over the store's socket.
+        dump = _run(*_as_pchat("pg_dump", "-h", f"{STATE}/run", "mgc"), cwd=STATE)
+        assert "hello from the package" in dump.stdout
         proc.send_signal(signal.SIGTERM)
         assert notify.wait_for("STOPPING", 20, seen) is not None
         assert proc.wait(timeout=60) == 0, (tmp_path / "pchatd.log").read_text()[-3000:]
