@@ -136,10 +136,9 @@ def test_notify_ready_after_listeners_watchdog_and_stopping(bins, base_dir, uniq
         notify.close()
 
 
-def test_no_notify_socket_no_messages(bins, base_dir, unique):
-    """Without NOTIFY_SOCKET (not under systemd) pchatd runs as before: the check mode
-    and the server never look for a socket; covered by every other test. Here: a
-    NOTIFY_SOCKET that nobody listens on does not stop the server from starting."""
+def test_unreachable_notify_socket_does_not_stop_the_server(bins, base_dir, unique):
+    """A NOTIFY_SOCKET nobody listens on is logged and changes nothing: the server
+    starts and stops cleanly. (Without NOTIFY_SOCKET: every other system test.)"""
     data = base_dir / unique("nonotify")
     irc_port, http_port = free_port(), free_port()
     env = sanitizer_env()
