@@ -134,6 +134,60 @@ KeyDef choice(const char* name, std::vector<std::string> allowed, const char* me
           }};
 }
 
+// A problem inside a key's value, at its own line and field ("operator.name").
+struct BadValueAt : BadValue {
+  BadValueAt(const toml::node& at, std::string field, const std::string& what)
+      : BadValue(what), line(at.source().begin.line), key(std::move(field)) {}
+  uint32_t line;
+  std::string key;
+};
+
+// One [[operator]] table (server/operators.h): name and password_hash required.
+OperatorBlock operator_block(const toml::node& item) {
+  const toml::table* t = item.as_table();
+  if (t == nullptr) throw BadValueAt(item, "operator", "not a table");
+  OperatorBlock b;
+  for (auto&& [k, v] : *t) {
+    const std::string key = "operator." + std::string(k.str());
+    std::string* field = k == "name"            ? &b.name
+                         : k == "password_hash" ? &b.password_hash
+                         : k == "account"       ? &b.account
+                                                : nullptr;
+    if (field == nullptr) {
+      std::string near = dr::nearest(k.str(), {"name", "password_hash", "account"});
+      throw BadValueAt(v, key,
+                       "unknown key" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+    }
+    auto text = v.value_exact<std::string>();
+    if (!text)
+      throw BadValueAt(v, key,
+                       std::string("wrong type: expected a string, got ") + type_name(v.type()));
+    *field = *text;
+  }
+  if (b.name.empty() || b.name.find(' ') != std::string::npos) {
+    throw BadValueAt(item, "operator.name", "required, one word (what OPER gives)");
+  }
+  if (!b.password_hash.starts_with("$argon2")) {
+    throw BadValueAt(item, "operator.password_hash",
+                     "required, an argon2id hash (`pchatctl operator hash` makes one); a "
+                     "password in clear is refused");
+  }
+  return b;
+}
+
+template <auto M>
+KeyDef operator_tables(const char* name, const char* meaning) {
+  return {{name, "array of tables", "(none)", meaning}, [](const toml::node& n, ServerConfig& c) {
+            const toml::array* list = n.as_array();
+            if (list == nullptr) {
+              throw BadValue("must be tables ([[operator]] with name and password_hash)");
+            }
+            std::vector<OperatorBlock> out;
+            for (const toml::node& item : *list) out.push_back(operator_block(item));
+            c.*M = std::move(out);
+          }};
+}
+
 // Also records that the file gave the value.
 KeyDef given(KeyDef def, bool ServerConfig::*given_flag) {
   auto apply = std::move(def.apply);
@@ -211,6 +265,11 @@ const std::vector<KeyDef>& keys() {
           "sign_in_free_failures_per_address", 0, 100000,
           "Failed sign-ins allowed per client address before each further attempt must wait (0: no "
           "limit)."),
+      operator_tables<&C::operators>(
+          "operator",
+          "IRC operators, one `[[operator]]` table each: `name` (one word, what OPER gives), "
+          "`password_hash` (argon2id, `pchatctl operator hash` makes one), `account` (optional: "
+          "OPER also signs the client in as it)."),
   };
   return all;
 }
@@ -246,6 +305,9 @@ std::vector<std::string> check_config_file(const fs::path& file, ServerConfig& c
     }
     try {
       def->apply(node, c);
+    } catch (const BadValueAt& e) {
+      found.emplace_back(
+          e.line, file.string() + ":" + std::to_string(e.line) + ": " + e.key + ": " + e.what());
     } catch (const std::invalid_argument& e) {
       found.emplace_back(node.source().begin.line, where(file, node.source(), key) + e.what());
     }

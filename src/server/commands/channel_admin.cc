@@ -16,6 +16,7 @@
 // get an empty list, because clients ask for them after JOIN.
 #include <charconv>
 
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/split.h"
@@ -74,9 +75,9 @@ void handle_topic(Server& srv, Session& s, const irc::Message& m, const Response
   std::string topic(irc::truncate_utf8(m.params[1], kTopicLen));
   c->topic = topic;
   c->topic_setter = topic.empty() ? std::string() : s.prefix();
-  c->topic_time = topic.empty() ? 0 : Server::now_us() / 1000000;
+  c->topic_time = topic.empty() ? 0 : time::now_us() / 1000000;
   irc::Message change{{}, s.prefix(), "TOPIC", {c->name(), topic}};
-  srv.broadcast(*c, change, &s);
+  srv.delivery().broadcast(*c, change, &s);
   r->add(std::move(change));
 }
 
@@ -211,7 +212,7 @@ void kick_from(Server& srv, Session& s, const std::string& chan_name,
           srv.numeric(r, irc::kErrUserNotInChannel,
                       {u->nick, c->name(), "They aren't on that channel"});
         } else {
-          srv.request_kick(*u, *c, s, reason);  // its server kicks, everyone sees it
+          srv.bridge().request_kick(*u, *c, s, reason);  // its server kicks, everyone sees it
         }
         continue;
       }
@@ -228,9 +229,9 @@ void kick_from(Server& srv, Session& s, const std::string& chan_name,
     // holding first (the replay is abandoned, as on PART; the lines held until now
     // go out before the KICK).
     srv.release_held(*target, *c);
-    srv.broadcast(*c, kick, &s);
+    srv.delivery().broadcast(*c, kick, &s);
     r->add(std::move(kick));
-    srv.presence_left(*target, *c, reason, s.prefix());
+    srv.bridge().left(*target, *c, reason, s.prefix());
     // Compliance: the victim leaves the room (a PART event, recorded best effort).
     srv.record_room_event(*target, "PART", c->name(), "Kicked by " + s.nick_ + ": " + reason,
                           nullptr);
@@ -417,7 +418,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         if (flag != plus) {
           flag = plus;
           done.add(plus, ch, target->nick_);
-          srv.presence_modes(*target, c);
+          srv.bridge().modes(*target, c);
         }
         break;
       }
@@ -515,7 +516,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
   if (done.empty()) return;
   irc::Message change{{}, s.prefix(), "MODE", {c.name(), done.modes}};
   for (auto& p : done.params) change.params.push_back(std::move(p));
-  srv.broadcast(c, change, &s);
+  srv.delivery().broadcast(c, change, &s);
   r->add(std::move(change));
 }
 
@@ -532,7 +533,9 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
     return;
   }
   if (m.params.size() < 2 || m.params[1].empty()) {
-    srv.numeric(r, irc::kRplUModeIs, {s.invisible_ ? "+i" : "+"});
+    srv.numeric(r, irc::kRplUModeIs,
+                {std::string("+") + (s.invisible_ ? "i" : "") + (s.oper_ ? "o" : "") +
+                 (s.wallops_ ? "w" : "")});
     return;
   }
   bool plus = true, unknown = false;
@@ -540,10 +543,17 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
   for (char ch : m.params[1]) {
     if (ch == '+' || ch == '-') {
       plus = ch == '+';
-    } else if (ch == 'i') {
-      if (s.invisible_ != plus) {
-        s.invisible_ = plus;
-        done.add(plus, 'i');
+    } else if (ch == 'i' || ch == 'w') {
+      bool& flag = ch == 'i' ? s.invisible_ : s.wallops_;
+      if (flag != plus) {
+        flag = plus;
+        done.add(plus, ch);
+      }
+    } else if (ch == 'o') {
+      // +o only through OPER (ignored here, as IRC servers do); -o gives it up.
+      if (!plus && s.oper_) {
+        s.oper_ = false;
+        done.add(false, 'o');
       }
     } else {
       unknown = true;
