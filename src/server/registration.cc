@@ -6,6 +6,7 @@
 #include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
+#include "server/ban_list.h"
 #include "server/caps.h"
 #include "server/server.h"
 #include "server/text_limits.h"
@@ -68,7 +69,12 @@ void Registration::send_isupport(const ResponsePtr& r) {
       "AWAYLEN=" + std::to_string(kAwayLen),
       "CASEMAPPING=ascii",
       "CHANLIMIT=#:" + std::to_string(config.max_channels_per_client),
-      "CHANMODES=,k,l,imnst",
+      "CHANMODES=beI,k,l,imnst",
+      "EXCEPTS=e",
+      "INVEX=I",
+      "MAXLIST=beI:" + std::to_string(kMaxListEntries),
+      "EXTBAN=,a",
+      "ACCOUNTEXTBAN=account,a",
       "CHANNELLEN=" + std::to_string(irc::kChannelLen),
       "CHANTYPES=#",
       "ELIST=U",

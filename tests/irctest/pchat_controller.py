@@ -37,7 +37,6 @@ def _bin(name: str) -> str:
 _running: Set["PchatController"] = set()
 
 
-@atexit.register
 _OPER_HASH: Optional[str] = None
 
 
@@ -51,6 +50,7 @@ def _oper_hash() -> str:
     return _OPER_HASH
 
 
+@atexit.register
 def _stop_leftovers() -> None:
     for controller in list(_running):
         try:

@@ -103,7 +103,12 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
     return;
   }
   if (c != nullptr) {
+    const MaskSubject who{s.nick_, s.user_, s.host_, s.account_};
     const bool invited = c->invited.count(irc::fold(s.nick_)) > 0;
+    if (c->banned(who) && !invited) {
+      srv.numeric(r, irc::kErrBannedFromChan, {c->name(), "Cannot join channel (+b)"});
+      return;
+    }
     if (!c->channel_key.empty() && key != c->channel_key && !invited) {
       srv.numeric(r, irc::kErrBadChannelKey, {c->name(), "Cannot join channel (+k)"});
       return;
@@ -112,7 +117,7 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
       srv.numeric(r, irc::kErrChannelIsFull, {c->name(), "Cannot join channel (+l)"});
       return;
     }
-    if (c->invite_only && !invited && !room.members_only) {
+    if (c->invite_only && !invited && !room.members_only && !c->invite_exceptions.matches(who)) {
       srv.numeric(r, irc::kErrInviteOnlyChan, {c->name(), "Cannot join channel (+i)"});
       return;
     }
