@@ -464,6 +464,7 @@ int check_config(const server::SighupHandler::Build& build, const std::string& t
 
 }  // namespace
 
+// Long: one statement per command-line option (CLI11), and the merge of file and flags.
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // SIGHUP reloads (server/sighup.h) once the server runs; until then it is ignored
