@@ -6,12 +6,13 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-  libtomlplusplus-dev libcli11-dev libsodium-dev libssl-dev libpugixml-dev libzstd-dev libpq-dev
+  libtomlplusplus-dev libcli11-dev libsystemd-dev libsodium-dev libssl-dev libpugixml-dev libzstd-dev libpq-dev
   libldap-dev slapd ldap-utils
   postgresql-15 postgresql-client-15
   libgtest-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist
   clang-format irssi tmux
+  help2man go-md2man man-db systemd
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
@@ -43,17 +44,16 @@ fi
 
 echo "deps.sh: installing ${#missing[@]} missing package(s): ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# Packages with a daemon (slapd) must not start one: the tests start their own, as an
-# unprivileged process. A policy-rc.d that exits 101 stops invoke-rc.d during the
-# install (only when none exists; removed again afterwards), and slapd is told not
-# to create a default directory.
-made_policy=0
-if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-  "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
-  made_policy=1
+# No package may start a daemon here (postgresql-15 would start a cluster, slapd a
+# directory): without a policy-rc.d, one that refuses every start stands in during
+# the install (removed again afterwards); slapd is told not to create a default
+# directory (the tests start their own, as an unprivileged process).
+POLICY=/usr/sbin/policy-rc.d
+if [[ ! -e "$POLICY" ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$POLICY" >/dev/null
+  "${SUDO[@]}" chmod 755 "$POLICY"
+  trap '"${SUDO[@]}" rm -f "$POLICY"' EXIT
 fi
-trap '((made_policy)) && "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
 echo "slapd slapd/no_configuration boolean true" | "${SUDO[@]}" debconf-set-selections 2>/dev/null ||
   true
 "${SUDO[@]}" apt-get update

@@ -430,6 +430,20 @@ class Parser {
 
 }  // namespace
 
+const std::vector<TopologyTableKeys>& topology_key_reference() {
+  static const std::vector<TopologyTableKeys> all = {
+      {"", kRootKeys},
+      {"pool", kPoolKeys},
+      {"datacenters.NAME", kDatacenterKeys},
+      {"low_latency_links[]", kLinkKeys},
+      {"servers[]", kServerKeys},
+      {"stores.ROLE", kStoreKeys},
+      {"log_shipping", kLogShippingKeys},
+      {"mirroring", kMirroringKeys},
+  };
+  return all;
+}
+
 TopologyReport parse_topology(std::string_view text, const std::string& file,
                               const std::filesystem::path& base_dir) {
   TopologyReport report;

@@ -47,6 +47,16 @@ TopologyReport check_topology(std::string_view text, const std::string& file,
 // file gives one diagnostic and no topology.
 TopologyReport check_topology_file(const std::filesystem::path& path);
 
+// The keys the parser accepts, table by table: "" (top level), "pool",
+// "datacenters.NAME", "low_latency_links[]", "servers[]", "stores.ROLE",
+// "log_shipping", "mirroring". docs/configuration.md documents exactly these (a unit
+// test compares them).
+struct TopologyTableKeys {
+  std::string table;
+  std::vector<std::string_view> keys;
+};
+const std::vector<TopologyTableKeys>& topology_key_reference();
+
 // What servers and commands use: the checked topology, or kInvalidInput whose
 // message holds every error, one formatted diagnostic per line (warnings left out;
 // call check_topology_file() to see them). kNotFound when the file does not exist.

@@ -124,12 +124,34 @@ struct ServerConfig {
 };
 
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws
-// std::runtime_error naming the file, line and key on any error.
+// std::runtime_error holding every problem of the file, one per line, each naming
+// the file, line and key (check_config_file()).
 void load_config_file(const std::filesystem::path& file, ServerConfig& config);
 
 // Throws std::invalid_argument when the TLS keys do not go together (a TLS listener
 // without certificate or key files, files_tls without files_listen) or no IRC
 // listener is left.
 void check_tls(const ServerConfig& c);
+
+// Applies the file's valid keys onto `config` and returns every problem, one
+// "FILE:LINE: KEY: MESSAGE" each (empty: the file is good): wrong types, values out
+// of range, unknown keys (with the nearest known key). A TOML syntax error stops
+// the parser: it is then the only problem reported.
+std::vector<std::string> check_config_file(const std::filesystem::path& file, ServerConfig& config);
+
+// One key of pchatd.toml, as the parser reads it (config.cc holds the one table of
+// keys: adding a key there is one line, and the reference follows).
+struct ConfigKeyInfo {
+  std::string name;
+  std::string type;           // "string", "path", "boolean", "integer, 1 to 500", ...
+  std::string default_value;  // as written in TOML; "(none)" or "(off)" when unset
+  std::string meaning;
+};
+const std::vector<ConfigKeyInfo>& config_key_reference();
+
+// The reference as a Markdown table (`pchatd --config-reference`), the text
+// docs/configuration.md holds between its "pchatd.toml keys" markers (a unit test
+// compares them), from which the pchatd.toml(5) manual page is built.
+std::string config_reference_markdown();
 
 }  // namespace pchat::server

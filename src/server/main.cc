@@ -37,6 +37,7 @@
 #include "server/http.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/service_notify.h"
 #include "server/sighup.h"
 #include "server/tls_setup.h"
 #include "store/instance.h"
@@ -107,6 +108,7 @@ Status seed_active_servers(const std::string& conninfo, const std::vector<std::s
 
 int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
         const server::SighupHandler::Build& build) {
+  server::ServiceNotify notify;             // systemd Type=notify (server/service_notify.h)
   const server::ServerConfig loaded = cfg;  // before pool mode fills in its values
   std::optional<store::Instance> instance;
   std::optional<server::PoolMembership::View> pool_view;
@@ -433,6 +435,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}; shutting down", sig);
+    notify.stopping("draining: signal " + std::to_string(sig));
     http.stop();
     if (files) files->stop();
     srv.stop_accepting();
@@ -449,6 +452,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   }
   hup->start();
   spdlog::info("pchatd ready");
+  notify.ready(io, "serving IRC on " + cfg.irc_listen.to_string());
   io.run();
   hup.reset();
   std::signal(SIGHUP, SIG_IGN);
@@ -470,8 +474,35 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   return 0;
 }
 
+// --check-config: every problem of the configuration file (and of the topology in
+// pool mode), one per line on stderr; 0 when there is none.
+int check_config(const server::SighupHandler::Build& build, const std::string& topology_file,
+                 const std::string& pool_server) {
+  int errors = 0;
+  try {
+    build();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    ++errors;
+  }
+  if (!topology_file.empty()) {
+    auto report = dr::check_topology_file(topology_file);
+    for (const auto& d : report.diagnostics) std::fprintf(stderr, "%s\n", dr::format(d).c_str());
+    if (!report.ok()) ++errors;
+    if (report.topology && report.topology->find_server(pool_server) == nullptr) {
+      std::fprintf(stderr, "%s: server '%s' is not in the topology\n", topology_file.c_str(),
+                   pool_server.c_str());
+      ++errors;
+    }
+  }
+  if (errors > 0) return 1;
+  std::printf("pchatd: configuration OK\n");
+  return 0;
+}
+
 }  // namespace
 
+// Long: one statement per command-line option (CLI11), and the merge of file and flags.
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // SIGHUP reloads (server/sighup.h) once the server runs; until then it is ignored
@@ -538,6 +569,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ping-interval", cfg.ping_interval, "Seconds of client silence before PING")
       ->check(CLI::Range(5, 3600));
+  bool check_only = false, print_reference = false;
+  app.add_flag("--check-config", check_only,
+               "Check the configuration (--config FILE, and the topology with --topology), "
+               "print every problem with its line, and exit (0: no problem)");
+  app.add_flag("--config-reference", print_reference,
+               "Print every key of the configuration file (Markdown table) and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -590,6 +627,11 @@ int main(int argc, char** argv) {
     server::apply_tls_flags(app, tls_flags, merged);
     return merged;
   };
+  if (print_reference) {
+    std::printf("%s", server::config_reference_markdown().c_str());
+    return 0;
+  }
+  if (check_only) return check_config(build, topology_file, pool_server);
   try {
     server::ServerConfig merged = build();
     init_logging(merged.log_level);

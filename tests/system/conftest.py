@@ -171,3 +171,9 @@ def lab_factory(bins, base_dir):
         problems.extend(lab.cleanup())
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "package: installs the Debian package on this machine (root, dpkg); "
+        "scripts/test runs these after the other system tests")
