@@ -1,11 +1,13 @@
 #include "ctl/dr_cli.h"
 
 #include <iostream>
+#include <memory>
 
 #include "ctl/lab_commands.h"
 #include "ctl/logship_commands.h"
 #include "ctl/mirror_commands.h"
 #include "ctl/runbook_commands.h"
+#include "ctl/witness_command.h"
 
 namespace pchat::ctl {
 
@@ -55,6 +57,12 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   up->add_option("--mirror-timeout", s->lab.mirror_timeout_s,
                  "high safety: seconds before running exposed (default 5)")
       ->option_text("S");
+  up->add_option("--auto-failover", s->lab.auto_failover,
+                 "automatic mirror failover on (default) or off at the start (mirror auto on|off)")
+      ->option_text("on|off");
+  up->add_option("--auto-failover-after", s->lab.auto_failover_after_s,
+                 "seconds without the primary before the mirror is promoted (default 1)")
+      ->option_text("S");
   up->add_option("--wal-segsize", s->lab.wal_segsize_mb,
                  "WAL segment size in MB, the unit log shipping moves (default 1: shipping "
                  "is seen at once; 16, PostgreSQL's default, for load)")
@@ -73,13 +81,13 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   auto* kill_dc =
       lab->add_subcommand("kill-dc", "SIGKILL every process of a datacenter (a disaster)");
   add_dir(kill_dc);
-  kill_dc->add_option("DC", s->lab.dc, "A or B")->required();
+  kill_dc->add_option("DC", s->lab.dc, "A, B or W (the witness)")->required();
   kill_dc->callback(
       [s, set_command] { set_command([s] { return lab_kill_dc(s->lab, std::cout); }); });
   auto* start_dc =
       lab->add_subcommand("start-dc", "start a datacenter's processes again, as on disk");
   add_dir(start_dc);
-  start_dc->add_option("DC", s->lab.dc, "A or B")->required();
+  start_dc->add_option("DC", s->lab.dc, "A, B or W (the witness)")->required();
   start_dc->callback(
       [s, set_command] { set_command([s] { return lab_start_dc(s->lab, std::cout); }); });
 
@@ -161,7 +169,24 @@ std::shared_ptr<void> add_dr_commands(CLI::App& app, const std::string& topology
   mstatus->callback([=] { set_command(mtopo(mirror_status)); });
   auto* monitor = mirror->add_subcommand(
       "monitor", "the high-safety watcher: exposed after mirroring.timeout_s, resync on return");
-  monitor->callback([=] { set_command(mtopo(mirror_monitor)); });
+  monitor->add_option("--store", s->mirror.store,
+                      "the store this agent sits beside (primary or mirror): the mirror agent of "
+                      "automatic failover (guard, arbiter, rejoin)");
+  monitor->callback(
+      [=] { set_command(s->mirror.store.empty() ? mtopo(mirror_monitor) : mtopo(mirror_agent)); });
+  auto* witness = mirror->add_subcommand(
+      "witness", "the witness of automatic mirror failover (listens on mirroring.witness)");
+  witness->add_option("--state", s->mirror.state_file,
+                      "its state file (default: witness-state.json beside the topology)");
+  witness->callback([=] { set_command(mtopo(mirror_witness)); });
+  auto* mauto = mirror->add_subcommand(
+      "auto", "automatic mirror failover on or off (maintenance), at the witness");
+  auto onoff = std::make_shared<std::string>();
+  mauto->add_option("state", *onoff, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  mauto->callback([=] {
+    s->mirror.auto_enabled = *onoff == "on";
+    set_command(mtopo(mirror_auto));
+  });
   auto* mfailover = mirror->add_subcommand(
       "failover", "make the mirror the primary (planned: no loss; --force: primary dead)");
   mfailover->add_flag("--force", s->mirror.force,

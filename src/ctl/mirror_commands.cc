@@ -13,6 +13,7 @@
 #include "ctl/dr_job.h"
 #include "ctl/lab_process.h"
 #include "ctl/store_access.h"
+#include "ctl/witness_command.h"
 #include "dr/cluster/standby.h"
 #include "dr/logship/wal_name.h"
 #include "dr/monitor/mirror_state.h"
@@ -36,6 +37,9 @@ Result<std::string> raise_epoch_on(const dr::Topology& t, StoreRole role) {
   auto c = pg::Connection::connect(
       dr::direct_conninfo(*t.store(role), "mgc") + " connect_timeout=10", "pchatctl");
   if (!c) return c.error();
+  // Committed locally: the old primary may be the synchronous standby named already and
+  // not be streaming yet (it restarts as the standby once the epoch is raised).
+  if (auto st = c->exec("SET synchronous_commit = local"); !st) return st.error();
   auto current = store::read_pool_state(*c);
   if (!current) return current.error();
   auto up = store::set_pool_state(*c, current->state, name, {.by = operator_identity()});
@@ -129,6 +133,7 @@ Status mirror_status(const MirrorArgs& args, std::ostream& out) {
   auto t = load_dr_topology(args.topology_file, "mirror");
   if (!t) return t.error();
   json s = dr::probe_mirror(*t);
+  if (t->mirroring.witness) s["quorum"] = quorum_status(*t);
   if (args.json) {
     out << s.dump(2) << "\n";
     return ok_status();
@@ -147,6 +152,7 @@ Status mirror_status(const MirrorArgs& args, std::ostream& out) {
     if (m.contains("bytes_behind")) out << ", " << m["bytes_behind"] << " bytes behind";
     out << "\n";
   }
+  if (s.contains("quorum")) print_quorum(s["quorum"], out);
   return ok_status();
 }
 
