@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
 #include "irc/casemap.h"
 
 namespace pchat::chat {
@@ -11,12 +12,6 @@ namespace {
 constexpr std::string_view kHint =
     ": use an account name, sip:NAME@domain, irc:NAME, group:NAME, a directory name "
     "(OU=...,DC=...) or *";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Returns true iff `s` starts with `prefix`, ASCII-case-insensitively.
 bool starts_with_folded(std::string_view s, std::string_view prefix) {
@@ -39,7 +34,7 @@ Result<Principal> account_principal(std::string_view text, std::string_view name
 bool is_directory_name(std::string_view s) {
   while (true) {
     const std::size_t comma = s.find(',');
-    std::string_view part = trim(s.substr(0, comma));
+    std::string_view part = text::trim_blanks(s.substr(0, comma));
     const std::size_t eq = part.find('=');
     if (eq == std::string_view::npos || eq == 0 || eq + 1 == part.size()) return false;
     if (comma == std::string_view::npos) return true;
@@ -61,7 +56,7 @@ bool operator==(const Principal& a, const Principal& b) {
 }
 
 Result<Principal> parse_principal(std::string_view raw) {
-  const std::string_view text = trim(raw);
+  const std::string_view text = text::trim_blanks(raw);
   if (text.empty()) return invalid(raw, "it is empty");
   if (has_control(text)) return invalid(text, "it contains a control character");
   if (text == "*") return Principal{PrincipalKind::kEveryone, ""};
@@ -72,7 +67,7 @@ Result<Principal> parse_principal(std::string_view raw) {
   }
   if (starts_with_folded(text, "irc:")) return account_principal(text, text.substr(4));
   if (starts_with_folded(text, "group:")) {
-    const std::string_view group = trim(text.substr(6));
+    const std::string_view group = text::trim_blanks(text.substr(6));
     if (group.empty()) return invalid(text, "the group name is empty");
     return Principal{PrincipalKind::kGroup, std::string(group)};
   }
@@ -105,7 +100,7 @@ namespace {
 std::string directory_key(std::string_view part) {
   const std::size_t eq = part.find('=');
   if (eq == std::string_view::npos) return "";
-  const std::string_view key = trim(part.substr(0, eq));
+  const std::string_view key = text::trim_blanks(part.substr(0, eq));
   const bool word = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
   });
@@ -116,7 +111,7 @@ std::string directory_key(std::string_view part) {
 
 std::vector<std::string> split_principal_list(std::string_view text) {
   std::vector<std::string> out;
-  if (trim(text).empty()) return out;
+  if (text::trim_blanks(text).empty()) return out;
   std::string last_key;  // the key of out.back()'s last part while it is a directory name
   while (true) {
     const std::size_t comma = text.find(',');
@@ -128,7 +123,7 @@ std::vector<std::string> split_principal_list(std::string_view text) {
       last_key = key;
     } else {
       out.emplace_back(part);
-      std::string_view body = trim(part);
+      std::string_view body = text::trim_blanks(part);
       if (starts_with_folded(body, "group:")) body.remove_prefix(6);
       last_key = directory_key(body);
     }

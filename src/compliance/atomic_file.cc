@@ -1,63 +1,33 @@
 #include "compliance/atomic_file.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>  // renameat2 (glibc >= 2.28, _GNU_SOURCE)
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
+
+#include "core/durable_file.h"
 
 namespace pchat::compliance {
 
 namespace {
 
-// Closes on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now and reports close()'s error (a deferred write error on some file systems).
-  int close_now() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
-Error io_error(const std::string& what, const std::string& path, int err) {
-  return make_error(err == ENOENT ? ErrorKind::kNotFound : ErrorKind::kUnavailable,
-                    what + " " + path + ": " + ::strerror(err));
-}
-
-Status fsync_path(const std::string& path, int flags) {
-  Fd fd(::open(path.c_str(), flags | O_CLOEXEC));
-  if (fd.get() < 0) return io_error("cannot open", path, errno);
-  if (::fsync(fd.get()) != 0) return io_error("cannot fsync", path, errno);
-  return ok_status();
-}
+using durable::errno_error;
+using durable::Fd;
 
 // Compares the file at `path` with `bytes`. Sets *exists; *same when equal.
 Status compare_existing(const std::string& path, std::string_view bytes, bool* exists, bool* same) {
   *exists = false;
   *same = false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
+  if (!fd.valid()) {
     if (errno == ENOENT) return ok_status();
-    return io_error("cannot open", path, errno);
+    return errno_error(errno, "open", path);
   }
   *exists = true;
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return io_error("cannot stat", path, errno);
+  if (::fstat(fd.get(), &st) != 0) return errno_error(errno, "stat", path);
   if (!S_ISREG(st.st_mode)) return ok_status();  // exists, not ours: differs
   if (static_cast<uint64_t>(st.st_size) != bytes.size()) return ok_status();
   std::string buf(64 * 1024, '\0');
@@ -66,7 +36,7 @@ Status compare_existing(const std::string& path, std::string_view bytes, bool* e
     ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return io_error("cannot read", path, errno);
+      return errno_error(errno, "read", path);
     }
     if (n == 0) break;
     size_t len = static_cast<size_t>(n);
@@ -76,18 +46,6 @@ Status compare_existing(const std::string& path, std::string_view bytes, bool* e
     off += len;
   }
   *same = off == bytes.size();
-  return ok_status();
-}
-
-Status write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("cannot write", path, errno);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
   return ok_status();
 }
 
@@ -105,8 +63,8 @@ Result<WriteOutcome> settle_existing(const std::string& dir, const std::string& 
         ErrorKind::kConflict,
         "output file " + path + " already exists with different content; refusing to overwrite it");
   }
-  if (Status s = fsync_path(path, O_RDONLY); !s) return s.error();
-  if (Status s = fsync_path(dir, O_RDONLY | O_DIRECTORY); !s) return s.error();
+  if (Status s = durable::fsync_path(path); !s) return s.error();
+  if (Status s = durable::fsync_dir(dir); !s) return s.error();
   return WriteOutcome::kAlreadyPresent;
 }
 
@@ -133,25 +91,19 @@ Result<WriteOutcome> write_file_atomically(const std::string& dir, std::string_v
 
   {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-    if (fd.get() < 0) return io_error("cannot create", tmp, errno);
-    if (Status s = write_all(fd.get(), bytes, tmp); !s) return s.error();
-    if (::fsync(fd.get()) != 0) return io_error("cannot fsync", tmp, errno);
-    if (fd.close_now() != 0) return io_error("cannot close", tmp, errno);
-  }
-
-  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
-    int err = errno;
-    if (err == EEXIST) {
-      ::unlink(tmp.c_str());
-      return settle_existing(dir, path, bytes);
+    if (!fd.valid()) return errno_error(errno, "create", tmp);
+    if (Status s = durable::write_all(fd.get(), bytes.data(), bytes.size(), tmp); !s) {
+      return s.error();
     }
-    if (err != EINVAL && err != ENOSYS) return io_error("cannot rename " + tmp + " to", path, err);
-    // No RENAME_NOREPLACE here: checked above that `path` does not exist.
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-      return io_error("cannot rename " + tmp + " to", path, errno);
-    }
+    if (Status s = durable::fsync_fd(fd.get(), tmp); !s) return s.error();
+    if (fd.close_now() != 0) return errno_error(errno, "close", tmp);
   }
-  if (Status s = fsync_path(dir, O_RDONLY | O_DIRECTORY); !s) return s.error();
+  if (Status s = durable::rename_no_replace(tmp, path); !s) {
+    if (s.error().kind != ErrorKind::kConflict) return s.error();
+    ::unlink(tmp.c_str());  // another writer got there first: compare with it
+    return settle_existing(dir, path, bytes);
+  }
+  if (Status s = durable::fsync_dir(dir); !s) return s.error();
   return WriteOutcome::kWritten;
 }
 

@@ -5,9 +5,7 @@
 //   1. writes `bytes` to the temporary file dir/.<name>.tmp (created or truncated,
 //      mode 0640), fsyncs it;
 //   2. renames it to dir/<name> without replacing an existing file
-//      (renameat2 RENAME_NOREPLACE; on file systems without it, a plain rename after
-//      checking that <name> does not exist: the compliance lock keeps a second
-//      writer away, see README.md);
+//      (core/durable_file.h rename_no_replace);
 //   3. fsyncs `dir`, so the new name survives a power loss.
 // If dir/<name> already exists with exactly `bytes`, nothing is written; the file
 // and `dir` are fsynced all the same (a crashed writer may have renamed it without
@@ -31,7 +29,8 @@ enum class WriteOutcome { kWritten, kAlreadyPresent };
 // REQUIRES nothing of the caller beyond: `dir` exists. `name` must be a plain file
 // name: not empty, no '/', no NUL, not starting with '.' (kInvalidInput otherwise).
 // Errors: kInvalidInput (name), kNotFound (dir missing), kConflict (different
-// content), kUnavailable (an I/O error; the message names the file and errno text).
+// content), kDenied (permissions), kUnavailable (another I/O error); the message
+// names the file and the system's error text.
 Result<WriteOutcome> write_file_atomically(const std::string& dir, std::string_view name,
                                            std::string_view bytes);
 

@@ -202,23 +202,15 @@ Result<std::string> StoreSelector::choose_initial(std::chrono::seconds wait) {
 }
 
 void StoreSelector::start() {
-  thread_ = std::thread([this] { run(); });
+  worker_.start([this] { run(); });
 }
 
 void StoreSelector::stop() {
-  stopping_.store(true);
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 void StoreSelector::run() {
-  while (!stopping_.load()) {
-    const auto interval = settled_ ? kInterval : kUnsettledInterval;
-    for (auto waited = 0ms; waited < interval && !stopping_.load(); waited += 50ms) {
-      std::this_thread::sleep_for(50ms);
-    }
-    if (stopping_.load()) break;
-    round();
-  }
+  while (worker_.wait_for(settled_ ? kInterval : kUnsettledInterval)) round();
 }
 
 StoreSelector::Status StoreSelector::status() const {

@@ -35,6 +35,7 @@
 
 #include "core/metrics.h"
 #include "core/result.h"
+#include "core/worker.h"
 #include "dr/store_choice.h"
 #include "store/pg.h"
 #include "store/target.h"
@@ -88,8 +89,7 @@ class StoreSelector {
   std::vector<pg::Connection> conns_;  // selector thread only (or choose_initial)
   std::string current_;
   bool settled_ = false;  // the last round found a store to use (selector thread only)
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
+  Worker worker_;
   mutable std::mutex mu_;
   Status status_;
   Counter& fences_;

@@ -124,6 +124,7 @@ inline constexpr const char* kErrChannelIsFull = "471";      // <channel> :Canno
 inline constexpr const char* kErrUnknownMode = "472";     // <modechar> :is unknown mode char to me
 inline constexpr const char* kErrInviteOnlyChan = "473";  // <channel> :Cannot join channel (+i)
 inline constexpr const char* kErrBannedFromChan = "474";  // <channel> :Cannot join channel (+b)
+inline constexpr const char* kErrBanListFull = "478";     // <channel> <char> :Channel list is full
 inline constexpr const char* kErrBadChannelKey = "475";   // <channel> :Cannot join channel (+k)
 inline constexpr const char* kErrBadChanMask = "476";     // <channel> :Bad Channel Mask
 inline constexpr const char* kErrNeedReggedNick =

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "server/ban_list.h"
+
 namespace pchat::server {
 
 class Session;
@@ -38,19 +40,26 @@ class Channel {
   int64_t created_at = 0;
 
   // Modes.
-  bool invite_only = false;  // +i
-  bool secret = false;       // +s
-  bool moderated = false;    // +m
-  bool topic_ops = true;     // +t
-  bool no_external = true;   // +n
-  std::string channel_key;   // +k (empty: none)
-  int limit = 0;             // +l (0: none)
+  bool invite_only = false;    // +i
+  bool secret = false;         // +s
+  bool moderated = false;      // +m
+  bool topic_ops = true;       // +t
+  bool no_external = true;     // +n
+  std::string channel_key;     // +k (empty: none)
+  int limit = 0;               // +l (0: none)
+  MaskList bans;               // +b: may not join, may not speak
+  MaskList ban_exceptions;     // +e: a ban does not apply
+  MaskList invite_exceptions;  // +I: may join while +i without an invitation
 
   // Members on every server of the pool.
   size_t population() const { return members.size() + remote.size(); }
   Membership* member(Session* s) {
     auto it = members.find(s);
     return it == members.end() ? nullptr : &it->second;
+  }
+  // Whether `who` is banned here (+b and no +e matches).
+  bool banned(const MaskSubject& who) const {
+    return bans.matches(who) && !ban_exceptions.matches(who);
   }
   // "+ntk key" style, with parameters only when `show_params`.
   std::string mode_string(bool show_params) const;

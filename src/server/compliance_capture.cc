@@ -12,6 +12,7 @@
 // records chat rooms only).
 #include <spdlog/spdlog.h>
 
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "server/server.h"
 
@@ -56,7 +57,7 @@ void Server::record_room_event(const std::optional<std::string>& account, const 
   e.account = account;
   e.nick = nick;
   e.content = std::move(content);
-  e.ts_us = now_us();
+  e.ts_us = time::now_us();
   auto shared_then = std::make_shared<std::function<void(const Status&)>>(std::move(then));
   w.done = [shared_then, type, room_name](const Status& st, const store::PendingWrite&) {
     if (!st) {

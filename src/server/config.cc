@@ -42,6 +42,45 @@ int get_int(const std::filesystem::path& file, const toml::node& n, const std::s
   return static_cast<int>(v);
 }
 
+// [[operator]] tables: name and password_hash required, account optional.
+std::vector<OperatorBlock> parse_operators(const std::filesystem::path& file,
+                                           const toml::node& node) {
+  const toml::array* list = node.as_array();
+  if (list == nullptr) {
+    throw std::runtime_error(where(file, node, "operator") +
+                             ": must be tables ([[operator]] with name and password_hash)");
+  }
+  std::vector<OperatorBlock> out;
+  for (const toml::node& item : *list) {
+    const toml::table* t = item.as_table();
+    if (t == nullptr) throw std::runtime_error(where(file, item, "operator") + ": not a table");
+    OperatorBlock b;
+    for (auto&& [k, v] : *t) {
+      const std::string key = "operator." + std::string(k.str());
+      if (k == "name") {
+        b.name = get<std::string>(file, v, key);
+      } else if (k == "password_hash") {
+        b.password_hash = get<std::string>(file, v, key);
+      } else if (k == "account") {
+        b.account = get<std::string>(file, v, key);
+      } else {
+        throw std::runtime_error(where(file, v, key) + ": unknown key");
+      }
+    }
+    if (b.name.empty() || b.name.find(' ') != std::string::npos) {
+      throw std::runtime_error(where(file, item, "operator.name") +
+                               ": required, one word (what OPER gives)");
+    }
+    if (!b.password_hash.starts_with("$argon2")) {
+      throw std::runtime_error(where(file, item, "operator.password_hash") +
+                               ": required, an argon2id hash (`pchatctl operator hash` makes "
+                               "one); a password in clear is refused");
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 }  // namespace
 
 void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
@@ -107,6 +146,8 @@ void load_config_file(const std::filesystem::path& file, ServerConfig& c) {
       c.sign_in_free_failures = get_int(file, node, key, 0, 1000);
     } else if (key == "sign_in_free_failures_per_address") {
       c.sign_in_free_failures_per_address = get_int(file, node, key, 0, 100000);
+    } else if (key == "operator") {
+      c.operators = parse_operators(file, node);
     } else {
       throw std::runtime_error(where(file, node, key) + ": unknown key");
     }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pchat::server {
 
@@ -26,6 +27,16 @@ struct Endpoint {
 // Throws std::invalid_argument starting with `what` and saying what is wrong (an
 // unbracketed IPv6 address, a malformed host name, a bad port).
 Endpoint parse_endpoint(const std::string& s, const std::string& what);
+
+// An [[operator]] table (server/operators.h): OPER NAME PASSWORD makes a client an
+// IRC operator when the password matches the argon2id hash, and, if `account` is
+// set, the client is signed in as that account.
+struct OperatorBlock {
+  std::string name;
+  std::string password_hash;
+  std::string account;
+  friend bool operator==(const OperatorBlock&, const OperatorBlock&) = default;
+};
 
 // A new key must also be listed in server/reload.cc (live or restart-only), so that
 // SIGHUP never ignores a change to it silently.
@@ -88,6 +99,8 @@ struct ServerConfig {
   // start and again on SIGHUP. Empty: the topology's [pool] admin_token_file in pool
   // mode, DATA_DIR/admin-token standalone; created (0600) when absent.
   std::filesystem::path admin_token_file;
+  // IRC operators ([[operator]] tables; server/operators.h). Live on SIGHUP.
+  std::vector<OperatorBlock> operators;
 };
 
 // Applies a TOML file's keys (same names as the fields) onto `config`. Throws

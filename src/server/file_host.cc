@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "chat/rules.h"
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "server/await.h"
 #include "server/listen_address.h"
@@ -291,7 +292,7 @@ class Exchange {
     up.announce.sender = who.second;
     up.announce.account = account;
     up.announce.command = "PRIVMSG";
-    up.announce.ts_us = Server::now_us();
+    up.announce.ts_us = time::now_us();
     const std::string base = url_.url;
     up.announce_body = [base](const store::StoredFile& f) {
       return f.name + " (" + format_size(f.size) + ") " + download_url(base, f);

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/text.h"
 #include "irc/casemap.h"
 #include "irc/utf8.h"
 
@@ -20,12 +21,6 @@ bool is_unreserved(unsigned char c) {
 bool is_token_char(unsigned char c) {
   return std::isalnum(c) != 0 ||
          std::string_view("!#$&-^_.+").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -127,9 +122,9 @@ FileRoute parse_file_route(std::string_view target, std::string_view prefix) {
 }
 
 std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_view header) {
-  header = trim(header);
+  header = text::trim_blanks(header);
   if (header.size() < 6 || !irc::equal_folded(header.substr(0, 6), "Basic ")) return std::nullopt;
-  std::string_view b64 = trim(header.substr(6));
+  std::string_view b64 = text::trim_blanks(header.substr(6));
   if (b64.empty() || b64.size() > 1024) return std::nullopt;
   std::string decoded(b64.size(), '\0');
   size_t len = 0;
@@ -160,11 +155,12 @@ std::string disposition_filename(std::string_view header) {
         break;
       }
     }
-    std::string_view param = trim(header.substr(0, std::min(end, header.size())));
+    std::string_view param = text::trim_blanks(header.substr(0, std::min(end, header.size())));
     header = end < header.size() ? header.substr(end + 1) : std::string_view{};
     const auto eq = param.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string_view key = trim(param.substr(0, eq)), value = trim(param.substr(eq + 1));
+    std::string_view key = text::trim_blanks(param.substr(0, eq)),
+                     value = text::trim_blanks(param.substr(eq + 1));
     if (irc::equal_folded(key, "filename*")) {
       // charset'language'percent-encoded (RFC 5987); UTF-8 only.
       const auto q1 = value.find('\''), q2 = value.find('\'', q1 + 1);
@@ -224,7 +220,7 @@ std::string sanitize_filename(std::string_view raw) {
 
 std::string sanitize_content_type(std::string_view raw) {
   static const std::string kDefault = "application/octet-stream";
-  std::string_view type = trim(raw.substr(0, raw.find(';')));
+  std::string_view type = text::trim_blanks(raw.substr(0, raw.find(';')));
   const auto slash = type.find('/');
   if (type.empty() || type.size() > 100 || slash == std::string_view::npos || slash == 0 ||
       slash + 1 == type.size()) {
@@ -246,12 +242,13 @@ std::string sanitize_content_type(std::string_view raw) {
     std::string_view params = raw.substr(semi + 1);
     while (!params.empty()) {
       auto next = params.find(';');
-      std::string_view p = trim(params.substr(0, next));
+      std::string_view p = text::trim_blanks(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
       auto eq = p.find('=');
-      if (eq == std::string_view::npos || !irc::equal_folded(trim(p.substr(0, eq)), "charset"))
+      if (eq == std::string_view::npos ||
+          !irc::equal_folded(text::trim_blanks(p.substr(0, eq)), "charset"))
         continue;
-      std::string_view cs = trim(p.substr(eq + 1));
+      std::string_view cs = text::trim_blanks(p.substr(eq + 1));
       if (cs.size() >= 2 && cs.front() == '"' && cs.back() == '"') cs = cs.substr(1, cs.size() - 2);
       bool ok = !cs.empty() && cs.size() <= 40;
       for (unsigned char c : cs) ok = ok && is_token_char(c);

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 
+#include "core/time.h"
 #include "server/server.h"
 
 namespace pchat::server {
@@ -33,25 +34,6 @@ bool take_char(std::string_view s, size_t& pos, char c) {
   if (pos >= s.size() || s[pos] != c) return false;
   ++pos;
   return true;
-}
-
-// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
-int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-bool leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int days_in_month(int y, int m) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : kDays[static_cast<size_t>(m - 1)];
 }
 
 std::string upper(std::string_view s) {
@@ -120,11 +102,10 @@ std::optional<int64_t> parse_timestamp(std::string_view s, int64_t* span_us) {
     for (size_t i = n; i < 6; ++i) span *= 10;
   }
   if (!take_char(s, pos, 'Z') || pos != s.size()) return std::nullopt;
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
-      hour > 23 || minute > 59 || second > 59) {
-    return std::nullopt;
-  }
-  int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  const auto date =
+      time::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  if (!date || year < 1970 || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  int64_t secs = *date * 86400 + hour * 3600 + minute * 60 + second;
   if (span_us != nullptr) *span_us = span;
   return secs * 1000000 + frac_us;
 }
@@ -291,7 +272,7 @@ irc::Message history_message(const store::HistoryRow& row, const std::string& ta
   irc::Message m;
   m.tags = parse_stored_tags(row.tags);
   m.tags.push_back({"msgid", row.msgid});
-  m.tags.push_back({"time", Server::format_time(row.ts_us)});
+  m.tags.push_back({"time", time::iso8601_ms(row.ts_us)});
   if (row.account) m.tags.push_back({"account", *row.account});
   m.source = row.sender;
   m.command = row.command;

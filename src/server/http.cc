@@ -117,13 +117,13 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
       unauthorized(res);
     } else if (post && (target == "/drain" || target == "/undrain")) {
       spdlog::info("http: POST {} by {}", target, asker_of(sock, req));
-      server_.drain(target == "/drain");
+      server_.pool().drain(target == "/drain");
       res.result(http::status::accepted);
       res.set(http::field::content_type, "application/json");
-      res.body() =
-          nlohmann::json({{"draining", server_.draining()}, {"connections", server_.user_count()}})
-              .dump() +
-          "\n";
+      res.body() = nlohmann::json({{"draining", server_.pool().draining()},
+                                   {"connections", server_.user_count()}})
+                       .dump() +
+                   "\n";
     } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
       res.result(http::status::method_not_allowed);
       res.set(http::field::content_type, "text/plain");
@@ -142,12 +142,12 @@ asio::awaitable<void> AdminHttp::serve(tcp::socket sock) {
           {"connections", server_.user_count()},
           {"version", PCHAT_VERSION},
           {"server", server_.name()},
-          {"role", server_.draining() ? "draining"
-                   : server_.active() ? "active"
-                                      : "idle"},
-          {"pool_state", server_.pool_status()},
-          {"epoch", server_.epoch()},
-          {"active_servers", server_.active_servers()},
+          {"role", server_.pool().draining() ? "draining"
+                   : server_.pool().active() ? "active"
+                                             : "idle"},
+          {"pool_state", server_.pool().status()},
+          {"epoch", server_.pool().epoch()},
+          {"active_servers", server_.pool().active_servers()},
       };
       if (store_report_) j.update(store_report_());
       res.result(ok ? http::status::ok : http::status::service_unavailable);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "chat/principal.h"
+#include "core/time.h"
 #include "server/await.h"
 #include "server/file_request.h"
 #include "server/room_policy.h"
@@ -106,7 +107,7 @@ Plan plan_search(Server& srv, std::string_view target, const std::string& asker)
                                      {"room", it != rooms.end() ? it->second : row.target},
                                      {"sender", row.sender},
                                      {"account", row.account ? json(*row.account) : json(nullptr)},
-                                     {"time", Server::format_time(row.ts_us)},
+                                     {"time", time::iso8601_ms(row.ts_us)},
                                      {"command", row.command},
                                      {"text", row.body}});
                 }

@@ -107,7 +107,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
         const server::SighupHandler::Build& build) {
   const server::ServerConfig loaded = cfg;  // before pool mode fills in its values
   std::optional<store::Instance> instance;
-  std::optional<server::Server::PoolView> pool_view;
+  std::optional<server::PoolMembership::View> pool_view;
   std::string conninfo;
   std::shared_ptr<store::StoreTarget> target;
   std::vector<dr::StoreSelector::Candidate> candidates;
@@ -241,7 +241,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
       target, writer_id,
       [&io, &srv_ptr](std::vector<store::PendingWrite>&& batch, const Status& st) {
         asio::post(io, [&srv_ptr, batch = std::move(batch), st]() mutable {
-          srv_ptr->on_committed(std::move(batch), st);
+          srv_ptr->delivery().on_committed(std::move(batch), st);
         });
       },
       metrics);
@@ -249,11 +249,11 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
       target,
       [&io, &srv_ptr](std::vector<store::HistoryRow>&& rows) {
         asio::post(io, [&srv_ptr, rows = std::move(rows)]() mutable {
-          srv_ptr->on_stream_rows(std::move(rows));
+          srv_ptr->delivery().on_stream_rows(std::move(rows));
         });
       },
       [&srv_ptr] {
-        if (srv_ptr != nullptr) srv_ptr->refresh_pool_state();
+        if (srv_ptr != nullptr) srv_ptr->pool().refresh();
       },
       metrics);
   writer.set_handoff(&handoff);
@@ -265,12 +265,12 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
       target, self,
       [&io, &srv_ptr] {
         asio::post(io, [&srv_ptr] {
-          if (srv_ptr != nullptr) srv_ptr->announce_presence();
+          if (srv_ptr != nullptr) srv_ptr->bridge().announce();
         });
       },
       [&io, &srv_ptr](std::vector<uint64_t> sids) {
         asio::post(io, [&srv_ptr, sids = std::move(sids)] {
-          if (srv_ptr != nullptr) srv_ptr->on_lost_nicks(sids);
+          if (srv_ptr != nullptr) srv_ptr->bridge().on_lost_nicks(sids);
         });
       },
       metrics);
@@ -313,9 +313,9 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   }
   server::Server srv(io, cfg, &writer, &readers, metrics);
   srv.sign_in().set_pool(&sign_ins);
-  if (pool_view) srv.set_pool(std::move(*pool_view));
-  srv.set_presence_link(&presence_link);
-  srv.set_delivered_upto(stream_after);
+  if (pool_view) srv.pool().set_view(std::move(*pool_view));
+  srv.bridge().set_link(&presence_link);
+  srv.delivery().set_delivered_upto(stream_after);
   srv_ptr = &srv;
   server::RoomPolicy rooms(srv);
   rooms.apply(std::move(*catalog));
@@ -326,7 +326,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     rooms.request_reload();
     return ok_status();
   });
-  srv.refresh_pool_state();
+  srv.pool().refresh();
   server::AdminHttp http(io, srv, metrics);
   const auto token_file = server::admin_token_path(cfg, topology_token_file);
   std::string admin_token;
@@ -389,7 +389,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   // Lives as long as io (the timer callbacks re-enter it).
   std::chrono::steady_clock::time_point drain_deadline;
   std::function<void()> wait_drain = [&] {
-    if (srv.pending_writes() > 0 && std::chrono::steady_clock::now() < drain_deadline) {
+    if (srv.delivery().pending() > 0 && std::chrono::steady_clock::now() < drain_deadline) {
       drain_timer.expires_after(std::chrono::milliseconds(20));
       drain_timer.async_wait([&](boost::system::error_code) { wait_drain(); });
       return;

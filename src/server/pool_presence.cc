@@ -140,7 +140,7 @@ void PoolPresence::join(RemoteUser& u, const std::string& channel, std::string_v
 void PoolPresence::leave(RemoteUser& u, Channel& c, const irc::Message* line) {
   if (c.remote.erase(&u) == 0) return;
   std::erase(u.channels, &c);
-  if (line != nullptr) srv_.broadcast(c, *line);
+  if (line != nullptr) srv_.delivery().broadcast(c, *line);
   srv_.remove_channel_if_empty(c);
 }
 
@@ -216,12 +216,18 @@ void PoolPresence::apply(const irc::Message& m) {
   const std::string& server = p[0];
   const std::string& type = m.command;
   if (type == "KICKREQ") {  // addressed to the user's server
-    if (p.size() >= 5 && srv_.pool_self() == server) {
-      if (auto sid = parse_sid(p[1])) srv_.kick_local(*sid, p[2], p[3], p[4]);
+    if (p.size() >= 5 && srv_.pool().self() == server) {
+      if (auto sid = parse_sid(p[1])) srv_.bridge().kick_local(*sid, p[2], p[3], p[4]);
     }
     return;
   }
-  if (srv_.pool_self() == server) return;  // our own change, coming back
+  if (type == "KILLREQ") {  // addressed to the user's server
+    if (p.size() >= 4 && srv_.pool().self() == server) {
+      if (auto sid = parse_sid(p[1])) srv_.bridge().kill_local(*sid, p[2], p[3]);
+    }
+    return;
+  }
+  if (srv_.pool().self() == server) return;  // our own change, coming back
   if (type == "GONE") {
     server_gone(server);
     return;

@@ -22,6 +22,8 @@
 //   SETNAME <server> <sid> :<realname>
 //   KICKREQ <server> <sid> <channel> <kicker nick!user@host> :<reason>
 //                                          (to <server>: kick your user <sid>)
+//   KILLREQ <server> <sid> <killer nick!user@host> :<reason>
+//                                          (to <server>: disconnect your user <sid>)
 //   HELLO <server>   (it re-announced itself: the stream reads a new snapshot)
 //   GONE  <server>   (it left or died: its users quit)
 // A snapshot (after the stream connects, and on HELLO) replaces the whole remote

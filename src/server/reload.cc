@@ -30,6 +30,9 @@ std::string show(const std::optional<Endpoint>& e) {
 std::string show(const std::filesystem::path& p) {
   return show(p.string());
 }
+std::string show(const std::vector<OperatorBlock>& v) {
+  return std::to_string(v.size()) + " operator(s)";
+}
 
 struct Key {
   const char* name;
@@ -61,6 +64,7 @@ const std::vector<Key>& keys() {
       key<&ServerConfig::max_channels_per_client>("max_channels_per_client", kLive),
       key<&ServerConfig::sendq_bytes>("sendq_bytes", kLive),
       key<&ServerConfig::allow_guests>("allow_guests", kLive),
+      key<&ServerConfig::operators>("operator", kLive),
       key<&ServerConfig::data_dir>("data_dir", kRestart),
       key<&ServerConfig::irc_listen>("irc_listen", kRestart),
       key<&ServerConfig::http_listen>("http_listen", kRestart),
@@ -73,7 +77,7 @@ const std::vector<Key>& keys() {
       key<&ServerConfig::sign_in_threads>("sign_in_threads", kRestart),
       key<&ServerConfig::sign_in_free_failures>("sign_in_free_failures", kRestart),
       key<&ServerConfig::sign_in_free_failures_per_address>("sign_in_free_failures_per_address",
-                                                             kRestart),
+                                                            kRestart),
       key<&ServerConfig::compliance>("compliance", kRestart),
       key<&ServerConfig::files_listen>("files_listen", kRestart),
       key<&ServerConfig::files_url>("files_url", kRestart),

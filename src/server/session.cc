@@ -14,15 +14,6 @@ namespace {
 // How long a closing session's pending output may take to drain.
 constexpr auto kCloseGrace = std::chrono::seconds(5);
 
-// Which tags a client may receive, given its caps.
-bool tag_allowed(const std::string& key, uint32_t caps) {
-  if (key == "label") return (caps & kCapLabeledResponse) != 0;
-  if (key == "batch") return (caps & kCapBatch) != 0;
-  if (key == "time") return (caps & (kCapServerTime | kCapMessageTags)) != 0;
-  if (key == "account") return (caps & (kCapAccountTag | kCapMessageTags)) != 0;
-  return (caps & kCapMessageTags) != 0;
-}
-
 }  // namespace
 
 Session::Session(Server& server, tcp::socket socket, uint64_t id)
@@ -56,7 +47,7 @@ void Session::send_line(std::string_view line) {
     return;
   }
   out_.append(line);
-  if (!write_in_flight_ && !server_.defer_flush(*this)) flush();
+  if (!write_in_flight_ && !server_.delivery().defer_flush(*this)) flush();
 }
 
 void Session::send(const irc::Message& m) {
@@ -82,7 +73,7 @@ void Session::send(const irc::Message& m) {
 void Session::flush() {
   if (write_in_flight_ || out_.empty() || !socket_.is_open()) return;
   write_in_flight_ = true;
-  server_.socket_writes_.inc();
+  server_.delivery().count_socket_write();
   writing_.swap(out_);
   out_.clear();
   asio::async_write(socket_, asio::buffer(writing_),

@@ -6,7 +6,7 @@
 //
 // Output: lines are appended to `out_`; one async_write is in flight at a time,
 // taking everything appended so far (so many lines go out in one syscall). While
-// the server delivers a batch of committed messages (Server::OutputBatch), the
+// the server delivers a batch of committed messages (Delivery::OutputBatch), the
 // first line does not start a write either: every recipient's share of the batch
 // goes out in one write when the batch ends. When
 // more than ServerConfig::sendq_bytes wait, the client is dropped (SendQ exceeded):
@@ -79,8 +79,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   bool has_cap(Cap c) const { return (caps_ & c) != 0; }
 
-  // One chat message of this session was submitted to the store (Server::
-  // submit_message): commands after it wait until it is settled.
+  // One chat message of this session was submitted to the store
+  // (Delivery::submit): commands after it wait until it is settled.
   void message_submitted() { ++unsettled_; }
   // A message counted by message_submitted() was delivered (its row came back from
   // the message stream and went to every local recipient, echo included) or failed to
@@ -110,6 +110,8 @@ class Session : public std::enable_shared_from_this<Session> {
   int cap_version_ = 0;           // 302 when the client sent CAP LS 302
   uint32_t caps_ = 0;
   bool invisible_ = false;  // user mode +i
+  bool oper_ = false;       // user mode +o: an IRC operator (OPER; server/operators.h)
+  bool wallops_ = false;    // user mode +w: receives WALLOPS
   std::vector<Channel*> channels_;
   std::chrono::system_clock::time_point signon_;
   std::chrono::steady_clock::time_point last_active_;  // last PRIVMSG/NOTICE (WHOIS idle)
@@ -147,6 +149,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   friend class Server;
+  friend class Delivery;  // output batching: flush_deferred_, flush()
   static const std::string kStar;
   // A line read, parsed or not, waiting for earlier messages to settle.
   struct InputLine {

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "auth/scram.h"
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/utf8.h"
 
@@ -105,9 +106,8 @@ Status set_password(pg::Connection& c, const std::string& name, const std::strin
 }
 
 Result<std::vector<Account>> list_accounts(pg::Connection& c) {
-  auto r = c.exec(
-      "SELECT name, display_name, to_char(created_at AT TIME ZONE 'UTC', "
-      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM accounts ORDER BY name");
+  auto r = c.exec("SELECT name, display_name, " + time::sql_iso8601("created_at") +
+                  " FROM accounts ORDER BY name");
   if (!r) return r.error();
   std::vector<Account> out;
   for (int i = 0; i < r->rows(); ++i) out.push_back({r->str(i, 0), r->str(i, 1), r->str(i, 2)});

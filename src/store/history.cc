@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/time.h"
+
 namespace pchat::store {
 
 const char* const kHistoryColumns =
@@ -62,24 +64,6 @@ std::string ts_param(int n) {
 
 }  // namespace
 
-// By hand (H. Hinnant's civil_from_days): std::chrono formatting goes through
-// nanoseconds, which overflow for far-future years a client may name.
-std::string iso_timestamp_us(int64_t unix_us) {
-  const int64_t secs = unix_us / 1000000, us = unix_us % 1000000;
-  const int64_t days = secs / 86400, sod = secs % 86400;
-  const int64_t z = days + 719468;
-  const int64_t era = z / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}Z", y, m, d, sod / 3600,
-                     sod / 60 % 60, sod % 60, us);
-}
-
 Result<std::vector<HistoryRow>> window_rows(pg::Connection& c, const std::string& target,
                                             const HistoryWindow& w, bool newest_first, int limit) {
   // Only the bounds present appear in the SQL, so each query is a plain range on
@@ -88,7 +72,7 @@ Result<std::vector<HistoryRow>> window_rows(pg::Connection& c, const std::string
   std::string sql = std::string("SELECT ") + kHistoryColumns +
                     " FROM messages WHERE target = $1 AND command IN ('PRIVMSG', 'NOTICE')";
   auto bound = [&](const char* op, int64_t v, bool is_ts) {
-    params.push_back(is_ts ? iso_timestamp_us(v) : std::to_string(v));
+    params.push_back(is_ts ? time::iso8601_us(v) : std::to_string(v));
     const int n = static_cast<int>(params.size());
     sql += op;
     sql += is_ts ? ts_param(n) : "$" + std::to_string(n) + "::bigint";
@@ -146,8 +130,8 @@ Result<std::vector<ConversationActivity>> conversation_activity(
       " GROUP BY target"
       ") AS a (target, latest) WHERE latest IS NOT NULL ORDER BY latest " +
       (newest_first ? "DESC" : "ASC") + ", target LIMIT $5::int";
-  auto r = c.exec(sql, {pg::make_text_array(keys), identity, iso_timestamp_us(from_us),
-                        iso_timestamp_us(until_us), std::to_string(limit)});
+  auto r = c.exec(sql, {pg::make_text_array(keys), identity, time::iso8601_us(from_us),
+                        time::iso8601_us(until_us), std::to_string(limit)});
   if (!r) return r.error();
   std::vector<ConversationActivity> out;
   out.reserve(static_cast<size_t>(r->rows()));

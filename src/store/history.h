@@ -87,10 +87,6 @@ Result<std::vector<ConversationActivity>> conversation_activity(
 // conversation with oneself, that is `self`.
 std::optional<std::string> dm_peer(std::string_view key, std::string_view self);
 
-// Unix microseconds (>= 0, years up to 9999) as "YYYY-MM-DDThh:mm:ss.ffffffZ",
-// exact; how timestamps are passed to queries.
-std::string iso_timestamp_us(int64_t unix_us);
-
 // Shared SELECT list and row decoding for history queries.
 extern const char* const kHistoryColumns;
 std::vector<HistoryRow> decode_history(const pg::ResultSet& rs);

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "core/process.h"
+#include "core/text.h"
 #include "store/postmaster.h"
 
 namespace pchat::store {
@@ -27,11 +28,6 @@ constexpr auto kReadyTimeout = 120s;  // crash recovery of a busy cluster can ta
 // How long a leftover postmaster asked to shut down fast may take (its shutdown
 // checkpoint), before SIGQUIT.
 constexpr auto kLeftoverShutdownWait = 60s;
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
 
 std::string tail_of_file(const fs::path& p, size_t max_bytes) {
   std::ifstream in(p, std::ios::binary);
@@ -55,7 +51,7 @@ Result<fs::path> find_pg_bindir() {
   SpawnOptions sh;
   sh.argv = {"/bin/sh", "-c", "pg_config --bindir 2>/dev/null"};
   if (auto rc = run_process(sh, &out); rc && *rc == 0) {
-    out = trim(out);
+    out = text::trim_line_end(out);
     if (!out.empty()) candidates.emplace_back(out);
   }
   candidates.emplace_back("/usr/lib/postgresql/15/bin");
@@ -138,8 +134,8 @@ Status Instance::ensure_initialized() {
     }
     // A half-made cluster would block the next attempt; nothing in it is data yet.
     fs::remove_all(pgdata_ / "global", ec);
-    return make_error(ErrorKind::kInternal,
-                      "initdb failed with code " + std::to_string(*code) + hint + ": " + trim(out));
+    return make_error(ErrorKind::kInternal, "initdb failed with code " + std::to_string(*code) +
+                                                hint + ": " + text::trim_line_end(out));
   }
   std::ofstream conf(pgdata_ / "postgresql.conf", std::ios::app);
   conf << "\n# pchat standalone settings\n"

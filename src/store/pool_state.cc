@@ -2,17 +2,16 @@
 
 #include <cctype>
 
+#include "core/time.h"
 #include "store/transaction.h"
 
 namespace pchat::store {
 
 namespace {
 
-constexpr const char* kSelectRow =
-    "SELECT epoch, pool_state, primary_store, pool_fqdn,"
-    " coalesce(to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''),"
-    " coalesce(updated_by, '')"
-    " FROM pool_state WHERE id = 1";
+const std::string kSelectRow = "SELECT epoch, pool_state, primary_store, pool_fqdn, " +
+                               time::sql_iso8601("updated_at", true) +
+                               ", coalesce(updated_by, '') FROM pool_state WHERE id = 1";
 
 constexpr const char* kSelectActive =
     "SELECT u.name FROM pool_state, unnest(active_servers) WITH ORDINALITY AS u(name, n)"

@@ -1,7 +1,7 @@
 // Who holds a PostgreSQL data directory's lock file (PGDATA/postmaster.pid), and
 // waiting, for a bounded time, for an old server to go before starting a new one.
 // Shared by pchatd's private instance (store/instance.h), pchatctl's store access
-// (ctl/store_access.h) and the lab's clusters (dr/cluster/pg_cluster.h).
+// (ctl/target/standalone.h) and the lab's clusters (dr/cluster/pg_cluster.h).
 //
 // PostgreSQL refuses to start ("lock file "postmaster.pid" already exists") while
 // the PID in that file exists and may be signalled by the server's OS user: a

@@ -37,6 +37,19 @@ def _bin(name: str) -> str:
 _running: Set["PchatController"] = set()
 
 
+_OPER_HASH: Optional[str] = None
+
+
+def _oper_hash() -> str:
+    """The argon2id hash of irctest's operator password, made once per run."""
+    global _OPER_HASH
+    if _OPER_HASH is None:
+        r = subprocess.run([_bin("pchatctl"), "operator", "hash"], input="operpassword\n",
+                           capture_output=True, text=True, check=True)
+        _OPER_HASH = r.stdout.strip()
+    return _OPER_HASH
+
+
 @atexit.register
 def _stop_leftovers() -> None:
     for controller in list(_running):
@@ -114,9 +127,14 @@ class PchatController(BaseServerController, DirectoryBasedController):
         # Loopback only, whatever irctest's hostname (it binds "" to find free ports).
         (_, http_port) = self.get_hostname_and_port()
         self.http = f"http://127.0.0.1:{http_port}"
+        # irctest's operator: OPER operuser operpassword.
+        config = self.directory / "pchatd.toml"
+        config.write_text(
+            f'[[operator]]\nname = "operuser"\npassword_hash = "{_oper_hash()}"\n')
         self.proc = self.execute(
             [
                 _bin("pchatd"),
+                "--config", str(config),
                 "--data-dir", str(self.data_dir),
                 "--irc-listen", f"127.0.0.1:{port}",
                 "--http-listen", f"127.0.0.1:{http_port}",

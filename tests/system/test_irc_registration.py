@@ -263,7 +263,7 @@ def test_isupport_tokens(irc, unique):
     assert s["CHATHISTORY"] == "100"
     assert s["MSGREFTYPES"] == "msgid,timestamp"
     assert s["PREFIX"] == "(ov)@+"
-    assert s["CHANMODES"] == ",k,l,imnst"
+    assert s["CHANMODES"] == "beI,k,l,imnst"
     assert s["CHANTYPES"] == "#"
     assert s["MODES"] == "4"
     assert s["ELIST"] == "U"

@@ -1,6 +1,6 @@
-// The lab's layout and topology text (ctl/lab_layout.h): the file lab up writes is a
+// The lab's layout and topology text (ctl/lab/layout.h): the file lab up writes is a
 // valid topology with no diagnostic, and lab.json round-trips; the processes
-// listening on a port (ctl/lab_process.h), as lab down names them.
+// listening on a port (ctl/lab/process.h), as lab down names them.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,8 +9,8 @@
 
 #include <set>
 
-#include "ctl/lab_layout.h"
-#include "ctl/lab_process.h"
+#include "ctl/lab/layout.h"
+#include "ctl/lab/process.h"
 #include "dr/topology_file.h"
 #include "logship_test_util.h"
 

@@ -1,4 +1,4 @@
-// Unit tests for the room cmdlets' declarations (ctl/room_cmdlets.h): Lync's
+// Unit tests for the room cmdlets' declarations (ctl/rooms/cmdlets.h): Lync's
 // documented lines bind, with their values, and identities name objects.
 #include <gtest/gtest.h>
 
@@ -6,9 +6,9 @@
 
 #include "ctl/cmdlet/binder.h"
 #include "ctl/cmdlet/cmdlet.h"
-#include "ctl/cmdlet_specs.h"
-#include "ctl/room_cmdlets.h"
-#include "ctl/room_commands.h"
+#include "ctl/cmdlet/specs.h"
+#include "ctl/rooms/cmdlets.h"
+#include "ctl/rooms/commands.h"
 
 namespace pchat::ctl {
 namespace {

@@ -19,7 +19,6 @@ using test_util::read_file;
 using test_util::TempDir;
 using test_util::write_file;
 
-
 ManifestRecord rec(const std::string& name, const std::string& bytes) {
   return ManifestRecord{name, bytes.size(), sha256_hex(bytes), std::chrono::system_clock::now()};
 }

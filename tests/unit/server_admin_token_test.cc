@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/secret_file.h"
-#include "ctl/status_command.h"
+#include "ctl/pool/status.h"
 #include "server/admin_token.h"
 #include "server/http.h"
 

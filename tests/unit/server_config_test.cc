@@ -134,5 +134,31 @@ TEST_F(ConfigFile, WrongTypeAndRangeAreRefused) {
   EXPECT_THROW(load_config_file(path_, c), std::runtime_error);
 }
 
+TEST_F(ConfigFile, OperatorBlocks) {
+  write(
+      "[[operator]]\nname = \"admin\"\npassword_hash = \"$argon2id$v=19$x\"\n"
+      "[[operator]]\nname = \"tied\"\npassword_hash = \"$argon2id$v=19$y\"\naccount = \"alice\"\n");
+  ServerConfig c;
+  load_config_file(path_, c);
+  ASSERT_EQ(c.operators.size(), 2u);
+  EXPECT_EQ(c.operators[0].name, "admin");
+  EXPECT_EQ(c.operators[1].account, "alice");
+  // A password in clear, a missing name, an unknown key: refused, with the line.
+  for (const char* bad : {"[[operator]]\nname = \"a\"\npassword_hash = \"secret\"\n",
+                          "[[operator]]\npassword_hash = \"$argon2id$v=19$x\"\n",
+                          "[[operator]]\nname = \"a\"\npassword_hash = \"$argon2id$x\"\nhost = "
+                          "\"*\"\n",
+                          "operator = \"admin\"\n"}) {
+    write(bad);
+    ServerConfig d;
+    try {
+      load_config_file(path_, d);
+      ADD_FAILURE() << bad;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path_ + ":"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pchat::server

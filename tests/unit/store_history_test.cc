@@ -24,13 +24,5 @@ TEST(StoreHistory, DmPeer) {
   EXPECT_FALSE(dm_peer("dm:alice:bob:carol", "alice"));
 }
 
-TEST(StoreHistory, IsoTimestamp) {
-  EXPECT_EQ(iso_timestamp_us(0), "1970-01-01T00:00:00.000000Z");
-  EXPECT_EQ(iso_timestamp_us(1546612406123456), "2019-01-04T14:33:26.123456Z");
-  EXPECT_EQ(iso_timestamp_us(1709251199999000), "2024-02-29T23:59:59.999000Z");
-  EXPECT_EQ(iso_timestamp_us(32503680000000000), "3000-01-01T00:00:00.000000Z");
-  EXPECT_EQ(iso_timestamp_us(253402300799999999), "9999-12-31T23:59:59.999999Z");
-}
-
 }  // namespace
 }  // namespace pchat::store

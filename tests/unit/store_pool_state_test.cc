@@ -1,6 +1,6 @@
 // Unit tests for the pure parts of the pool state: the active-server list edits
 // (store/active_servers.h), the state planner and status names (store/pool_state.h),
-// and re-joining a cmdlet line the shell split (ctl/cmdlet_commands.h).
+// and re-joining a cmdlet line the shell split (ctl/cmdlet/commands.h).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,8 +8,8 @@
 
 #include "ctl/cmdlet/binder.h"
 #include "ctl/cmdlet/cmdlet.h"
-#include "ctl/cmdlet_commands.h"
-#include "ctl/cmdlet_specs.h"
+#include "ctl/cmdlet/commands.h"
+#include "ctl/cmdlet/specs.h"
 #include "store/active_servers.h"
 #include "store/pool_state.h"
 

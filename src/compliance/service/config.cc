@@ -1,6 +1,7 @@
 #include "compliance/service/config.h"
 
 #include <fmt/format.h>
+#include "core/time.h"
 
 #include <algorithm>
 #include <charconv>
@@ -104,8 +105,9 @@ std::string format_run_interval(int seconds) {
 Result<ComplianceConfig> load_config(pg::Connection& mgc) {
   auto r = mgc.exec(
       "SELECT adapter_type, adapter_name, adapter_output_directory, "
-      "one_chat_room_per_output_file, add_user_details, add_chat_room_details, run_interval_s, "
-      "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), updated_by "
+      "one_chat_room_per_output_file, add_user_details, add_chat_room_details, run_interval_s, " +
+      time::sql_iso8601("updated_at") +
+      ", updated_by "
       "FROM compliance_config WHERE id = 1");
   if (!r) return r.error();
   if (r->rows() != 1) return make_error(ErrorKind::kNotFound, "no compliance configuration row");

@@ -1,6 +1,7 @@
 #include "compliance/service/drain.h"
 
 #include <spdlog/spdlog.h>
+#include "core/time.h"
 
 #include <limits>
 #include <map>
@@ -59,15 +60,13 @@ Result<DrainPlan> plan_drain(pg::Connection& mgc, pg::Connection& from, pg::Conn
   auto c = cuts(mgc, from, in_use);
   if (!c) return c.error();
   const std::string delivered = delivered_condition(*c, from);
-  auto r =
-      from.exec("SELECT count(*), count(*) FILTER (WHERE " + delivered +
-                "), (SELECT count(*) FROM runs WHERE completed_at IS NULL), "
-                "coalesce(to_char(to_timestamp(min(ts_us) FILTER (WHERE NOT (" +
-                delivered +
-                ")) / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-                "coalesce(to_char(to_timestamp(max(ts_us) FILTER (WHERE NOT (" +
-                delivered +
-                ")) / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM events");
+  auto r = from.exec(
+      "SELECT count(*), count(*) FILTER (WHERE " + delivered +
+      "), (SELECT count(*) FROM runs WHERE completed_at IS NULL), " +
+      time::sql_iso8601("to_timestamp(min(ts_us) FILTER (WHERE NOT (" + delivered + ")) / 1e6)") +
+      ", " +
+      time::sql_iso8601("to_timestamp(max(ts_us) FILTER (WHERE NOT (" + delivered + ")) / 1e6)") +
+      " FROM events");
   if (!r) return r.error();
   plan.events = r->i64(0, 0);
   plan.delivered = r->i64(0, 1);

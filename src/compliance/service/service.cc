@@ -84,21 +84,11 @@ Service::~Service() {
 }
 
 void Service::start() {
-  thread_ = std::thread([this] { run(); });
+  worker_.start([this] { run(); });
 }
 
 void Service::stop() {
-  {
-    std::lock_guard lk(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Service::wait_for(std::chrono::milliseconds d) {
-  std::unique_lock lk(mu_);
-  cv_.wait_for(lk, d, [this] { return stopping_; });
+  worker_.stop();
 }
 
 void Service::release() {
@@ -220,10 +210,7 @@ std::chrono::milliseconds Service::current_interval() {
 
 bool Service::wait_for_change(std::chrono::steady_clock::time_point deadline) {
   for (;;) {
-    {
-      std::lock_guard lk(mu_);
-      if (stopping_) return false;
-    }
+    if (worker_.stopping()) return false;
     bool changed = false;
     while (PGnotify* note = PQnotifies(mgc_.raw())) {
       changed = true;  // kConfigChannel is the only channel this session listens to
@@ -245,20 +232,16 @@ bool Service::wait_for_change(std::chrono::steady_clock::time_point deadline) {
 }
 
 void Service::run() {
-  for (;;) {
-    {
-      std::lock_guard lk(mu_);
-      if (stopping_) break;
-    }
+  while (!worker_.stopping()) {
     if (!take_locks()) {
-      wait_for(active_ ? std::max(options_.election_poll, 1000ms) : options_.election_poll);
+      worker_.wait_for(active_ ? std::max(options_.election_poll, 1000ms) : options_.election_poll);
       continue;
     }
     const auto started = std::chrono::steady_clock::now();
     run_one_cycle();
     auto interval = current_interval();
     if (!active_ || !mgc_.connected()) {
-      wait_for(interval);
+      worker_.wait_for(interval);
       continue;
     }
     // Until the next run: a configuration change moves it (counted from this run).

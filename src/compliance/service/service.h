@@ -38,6 +38,7 @@
 
 #include "compliance/service/cycle.h"
 #include "core/metrics.h"
+#include "core/worker.h"
 #include "store/target.h"
 
 namespace pchat::compliance {
@@ -73,7 +74,6 @@ class Service {
 
  private:
   void run();
-  void wait_for(std::chrono::milliseconds d);
   // Runs one cycle and records its outcome (metrics, log, mgc's compliance_status).
   void run_one_cycle();
   // The interval to the next run: the override, else the configuration's (read now).
@@ -94,10 +94,7 @@ class Service {
   bool schema_ready_ = false;
   std::atomic<bool> active_{false};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Worker worker_;
 
   Gauge& active_gauge_;
   Counter& cycles_;

@@ -1,7 +1,9 @@
 #include "ctl/cmdlet/date.h"
 
+#include <optional>
 #include <string>
 
+#include "core/time.h"
 #include "ctl/cmdlet/text.h"
 
 namespace pchat::ctl::cmdlet {
@@ -40,15 +42,6 @@ class Cursor {
   std::string_view s_;
   std::size_t pos_ = 0;
 };
-
-bool is_leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int days_in_month(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
-}
 
 struct Fields {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -109,16 +102,6 @@ bool parse_us(Cursor* c, Fields* f) {
 
 }  // namespace
 
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  // H. Hinnant, "chrono-Compatible Low-Level Date Algorithms".
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 Result<std::int64_t> parse_date(std::string_view text) {
   std::string_view s = text;
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -132,17 +115,18 @@ Result<std::int64_t> parse_date(std::string_view text) {
     Cursor c(s);
     ok = parse_iso(&c, &f);
   }
-  ok = ok && f.year >= 1 && f.month >= 1 && f.month <= 12 && f.day >= 1 &&
-       f.day <= days_in_month(f.year, f.month) && f.hour <= 23 && f.minute <= 59 && f.second <= 59;
-  if (!ok) {
+  std::optional<std::int64_t> days;
+  if (ok && f.month >= 1 && f.day >= 1) {
+    days =
+        time::days_from_civil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day));
+  }
+  if (!days || f.hour > 23 || f.minute > 59 || f.second > 59) {
     return make_error(ErrorKind::kInvalidInput,
                       "'" + excerpt(text) +
                           "' is not a date (expected yyyy-mm-dd[Thh:mm[:ss]][Z|+hh:mm] or "
                           "M/d/yyyy [h:mm[:ss] AM|PM])");
   }
-  const std::int64_t days =
-      days_from_civil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day));
-  return days * 86400 + f.hour * 3600 + f.minute * 60 + f.second - f.offset_seconds;
+  return *days * 86400 + f.hour * 3600 + f.minute * 60 + f.second - f.offset_seconds;
 }
 
 }  // namespace pchat::ctl::cmdlet

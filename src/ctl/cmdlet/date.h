@@ -18,7 +18,4 @@ namespace pchat::ctl::cmdlet {
 // "25:00"), with a message quoting `text` and listing the accepted forms.
 Result<std::int64_t> parse_date(std::string_view text);
 
-// Days since 1970-01-01 of a proleptic Gregorian date. REQUIRES: a valid date.
-std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
-
 }  // namespace pchat::ctl::cmdlet

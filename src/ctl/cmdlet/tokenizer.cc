@@ -256,6 +256,7 @@ Result<Token> Lexer::read_word(LexMode mode) {
   return token;
 }
 
+// Long: one dispatch over PowerShell's token kinds; split up, the grammar would scatter.
 Result<Token> Lexer::next(LexMode mode) {
   if (Status s = skip_space_and_comments(); !s) return s.error();
   Token token;

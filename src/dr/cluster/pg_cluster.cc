@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/process.h"
+#include "core/text.h"
 #include "store/instance.h"
 #include "store/postmaster.h"
 
@@ -22,11 +23,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p);
@@ -74,8 +70,8 @@ Status PgTools::run_ok(const std::string& tool, const std::vector<std::string>& 
   auto code = run(tool, args, &out);
   if (!code) return code.error();
   if (*code != 0) {
-    return make_error(ErrorKind::kInternal,
-                      tool + " failed with code " + std::to_string(*code) + ": " + trim(out));
+    return make_error(ErrorKind::kInternal, tool + " failed with code " + std::to_string(*code) +
+                                                ": " + text::trim_line_end(out));
   }
   return ok_status();
 }
@@ -250,8 +246,9 @@ Status start_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s)
   if (*code != 0) {
     std::string log = read_file(c.logfile());
     if (log.size() > 1500) log = log.substr(log.size() - 1500);
-    return make_error(ErrorKind::kUnavailable, "pg_ctl start " + c.pgdata().string() + " failed: " +
-                                                   trim(out) + "\nlast log lines:\n" + log);
+    return make_error(ErrorKind::kUnavailable, "pg_ctl start " + c.pgdata().string() +
+                                                   " failed: " + text::trim_line_end(out) +
+                                                   "\nlast log lines:\n" + log);
   }
   return ok_status();
 }
@@ -266,7 +263,7 @@ Status stop_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s) 
   if (!code) return code.error();
   if (*code != 0 && postmaster_pid(c)) {
     return make_error(ErrorKind::kUnavailable,
-                      "pg_ctl stop " + c.pgdata().string() + ": " + trim(out));
+                      "pg_ctl stop " + c.pgdata().string() + ": " + text::trim_line_end(out));
   }
   return ok_status();
 }

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/durable_file.h"
 #include "core/result.h"
 #include "dr/logship/sha256.h"
 
@@ -25,35 +26,13 @@ namespace pchat::logship {
 // Temporary files start with this; listings skip them.
 inline constexpr std::string_view kTempPrefix = ".pchat-tmp.";
 
-// An owned file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = o.release();
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-
-  bool valid() const { return fd_ >= 0; }
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset();
-
- private:
-  int fd_ = -1;
-};
+// The durable-file steps themselves (core/durable_file.h).
+using durable::errno_error;
+using durable::Fd;
+using durable::fsync_dir;
+using durable::fsync_fd;
+using durable::rename_no_replace;
+using durable::write_all;
 
 // An exclusive flock on a file (created if missing, given the owner of its folder),
 // released when the FileLock goes or the process ends (even by SIGKILL).
@@ -67,21 +46,11 @@ class FileLock {
   Fd fd_;
 };
 
-// An Error for a failed system call: kNotFound for ENOENT, kConflict for EEXIST,
-// kDenied for EACCES/EPERM, kUnavailable otherwise. Message: "<op> <path>: <strerror>".
-Error errno_error(int err, std::string_view op, const std::filesystem::path& path);
-
-// Writes all of `data` (retrying short writes and EINTR).
-Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path);
-
-Status fsync_fd(int fd, const std::filesystem::path& path);
-
 // Run as root, gives a file just created in `dir` the owner of `dir`: the folders
 // belong to the PostgreSQL user, whose restore job and copy job read and write them;
 // a root-run `pchatctl logship copy` must not leave files they cannot read.
 // Best effort (no-op when not root).
 void match_dir_owner(int fd, const std::filesystem::path& dir);
-Status fsync_dir(const std::filesystem::path& dir);
 
 // Step 1: copies `src` into `dir/<kTempPrefix><name>` (truncating a stale one),
 // fsyncs it, and returns the size and SHA-256 of the bytes read from `src`.
@@ -91,9 +60,6 @@ Result<FileDigest> copy_to_temp(const std::filesystem::path& src, const std::fil
                                 std::string_view name);
 
 std::filesystem::path temp_path(const std::filesystem::path& dir, std::string_view name);
-
-// Step 2: renames `from` to `to`, failing with kConflict if `to` exists.
-Status rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
 
 // The regular files of `dir`, sorted by name, without temporary files. kNotFound when
 // `dir` does not exist.

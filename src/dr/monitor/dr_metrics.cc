@@ -44,24 +44,15 @@ DrMetrics::~DrMetrics() {
 }
 
 void DrMetrics::start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lk(mu_);
-    while (!stopping_) {
-      lk.unlock();
+  worker_.start([this] {
+    do {
       refresh_once();
-      lk.lock();
-      cv_.wait_for(lk, period_, [this] { return stopping_; });
-    }
+    } while (worker_.wait_for(period_));
   });
 }
 
 void DrMetrics::stop() {
-  {
-    std::lock_guard lk(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 void DrMetrics::refresh_once() {

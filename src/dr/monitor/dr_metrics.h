@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/metrics.h"
+#include "core/worker.h"
 #include "dr/topology.h"
 
 namespace pchat::dr {
@@ -43,10 +44,7 @@ class DrMetrics {
   Gauge* mirror_sync_ = nullptr;
   Gauge* mirror_exposed_ = nullptr;
   Gauge* mirror_alert_ = nullptr;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Worker worker_;
 };
 
 // True when the topology has something DrMetrics reports (a mirror, or a backup store

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/durable_file.h"
 #include "dr/logship/file_io.h"
 #include "dr/logship/manifest.h"
 
@@ -20,21 +21,21 @@ Status write_state_file(const fs::path& file, const nlohmann::json& value) {
   const fs::path tmp = logship::temp_path(dir, file.filename().string());
   const std::string text = value.dump(2) + "\n";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return logship::errno_error(errno, "create", tmp);
+  if (fd < 0) return durable::errno_error(errno, "create", tmp);
   logship::match_dir_owner(fd, dir);
-  Status st = logship::write_all(fd, text.data(), text.size(), tmp);
-  if (st) st = logship::fsync_fd(fd, tmp);
+  Status st = durable::write_all(fd, text.data(), text.size(), tmp);
+  if (st) st = durable::fsync_fd(fd, tmp);
   ::close(fd);
   if (!st) return st;
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return logship::errno_error(errno, "rename", tmp);
-  return logship::fsync_dir(dir);
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return durable::errno_error(errno, "rename", tmp);
+  return durable::fsync_dir(dir);
 }
 
 Result<std::optional<nlohmann::json>> read_state_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     if (errno == ENOENT || !fs::exists(file)) return std::optional<nlohmann::json>{};
-    return logship::errno_error(errno, "open", file);
+    return durable::errno_error(errno, "open", file);
   }
   std::stringstream text;
   text << in.rdbuf();

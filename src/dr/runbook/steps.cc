@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/process.h"
+#include "core/time.h"
 #include "dr/cluster/standby.h"
 #include "dr/logship/chain.h"
 #include "dr/logship/chain_scan.h"
@@ -170,8 +171,9 @@ Result<BackupState> read_backup_state(const Topology& t) {
   auto r = c->exec(
       "SELECT pg_is_in_recovery(), current_setting('restore_command'),"
       " coalesce(pg_last_wal_replay_lsn()::text, ''),"
-      " coalesce(to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC',"
-      "   'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''),"
+      " " +
+      time::sql_iso8601("pg_last_xact_replay_timestamp()", true) +
+      ","
       " (pg_control_checkpoint()).timeline_id");
   if (!r) return r.error();
   BackupState s;
@@ -350,8 +352,8 @@ Result<ApplyOutcome> apply_copied(const Topology& t, const StepOptions& opts, st
   while (true) {
     auto r = c->exec(
         "SELECT coalesce(pg_last_wal_replay_lsn()::text, ''),"
-        " coalesce(to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC',"
-        "   'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), '')");
+        " " +
+        time::sql_iso8601("pg_last_xact_replay_timestamp()", true));
     if (!r) {
       waited = r.error();
       break;

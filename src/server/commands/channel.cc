@@ -66,10 +66,10 @@ void leave(Server& srv, Session& s, Channel& c, const std::string& reason, const
                           irc::Message part{{}, sp->prefix(), "PART", {ch->name()}};
                           if (!reason.empty()) part.params.push_back(reason);
                           if (rooms::sends_participant_updates(srv, *ch)) {
-                            srv.broadcast(*ch, part, sp.get());
+                            srv.delivery().broadcast(*ch, part, sp.get());
                           }
                           r->add(part);
-                          srv.presence_left(*sp, *ch, reason);
+                          srv.bridge().left(*sp, *ch, reason);
                           srv.part_channel(*sp, *ch);
                         });
 }
@@ -103,7 +103,12 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
     return;
   }
   if (c != nullptr) {
+    const MaskSubject who{s.nick_, s.user_, s.host_, s.account_};
     const bool invited = c->invited.count(irc::fold(s.nick_)) > 0;
+    if (c->banned(who) && !invited) {
+      srv.numeric(r, irc::kErrBannedFromChan, {c->name(), "Cannot join channel (+b)"});
+      return;
+    }
     if (!c->channel_key.empty() && key != c->channel_key && !invited) {
       srv.numeric(r, irc::kErrBadChannelKey, {c->name(), "Cannot join channel (+k)"});
       return;
@@ -112,7 +117,7 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
       srv.numeric(r, irc::kErrChannelIsFull, {c->name(), "Cannot join channel (+l)"});
       return;
     }
-    if (c->invite_only && !invited && !room.members_only) {
+    if (c->invite_only && !invited && !room.members_only && !c->invite_exceptions.matches(who)) {
       srv.numeric(r, irc::kErrInviteOnlyChan, {c->name(), "Cannot join channel (+i)"});
       return;
     }
@@ -147,10 +152,10 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
   c->members.emplace(&s, mb);
   s.channels_.push_back(c);
   announce_join(srv, s, *c, r);
-  srv.presence_joined(s, *c);
+  srv.bridge().joined(s, *c);
   send_topic(srv, *c, r);
   srv.send_names(s, *c, r);
-  if (!s.has_cap(kCapChathistory)) srv.replay_history(s, *c, r);
+  if (!s.has_cap(kCapChathistory)) srv.join_replay().start(s, *c, r);
 }
 
 // A list of channel names with nothing but commas in it ("," or ",,,").

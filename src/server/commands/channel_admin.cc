@@ -2,7 +2,7 @@
 // RFC 2812 3.1.5, 3.2.3-3.2.8, as modern servers implement them
 // (modern.ircdocs.horse), with IRCv3 invite-notify and multi-prefix.
 //
-// Channel modes (ISUPPORT CHANMODES=,k,l,imnst PREFIX=(ov)@+ MODES=4):
+// Channel modes (ISUPPORT CHANMODES=beI,k,l,imnst PREFIX=(ov)@+ MODES=4):
 //   o v   member prefix, parameter: a nick on the channel (401 / 441 otherwise)
 //   k     key; "+k key" sets, "-k [key]" clears (type B: takes a parameter when
 //         one is there; clients often send "-k *")
@@ -12,10 +12,13 @@
 // Only ops change modes (482, once per line). Unknown characters get 472 each and
 // do not stop the rest. What was actually applied is broadcast once, in canonical
 // form: sign written only when it changes, parameters in order ("+ov-k a a *").
-// List queries for bans/exceptions/invite exceptions (b e I, without a parameter)
-// get an empty list, because clients ask for them after JOIN.
+//   b e I ban, ban exception and invite exception masks (server/ban_list.h):
+//         "+b mask" adds, "-b mask" removes (ops only); "b" alone lists (anyone):
+//         367/368, 348/349, 346/347. A banned client cannot join (474) or speak
+//         (404) unless voiced or an op; +I lets a client into a +i channel.
 #include <charconv>
 
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "irc/numerics.h"
 #include "irc/split.h"
@@ -74,9 +77,9 @@ void handle_topic(Server& srv, Session& s, const irc::Message& m, const Response
   std::string topic(irc::truncate_utf8(m.params[1], kTopicLen));
   c->topic = topic;
   c->topic_setter = topic.empty() ? std::string() : s.prefix();
-  c->topic_time = topic.empty() ? 0 : Server::now_us() / 1000000;
+  c->topic_time = topic.empty() ? 0 : time::now_us() / 1000000;
   irc::Message change{{}, s.prefix(), "TOPIC", {c->name(), topic}};
-  srv.broadcast(*c, change, &s);
+  srv.delivery().broadcast(*c, change, &s);
   r->add(std::move(change));
 }
 
@@ -211,7 +214,7 @@ void kick_from(Server& srv, Session& s, const std::string& chan_name,
           srv.numeric(r, irc::kErrUserNotInChannel,
                       {u->nick, c->name(), "They aren't on that channel"});
         } else {
-          srv.request_kick(*u, *c, s, reason);  // its server kicks, everyone sees it
+          srv.bridge().request_kick(*u, *c, s, reason);  // its server kicks, everyone sees it
         }
         continue;
       }
@@ -228,9 +231,9 @@ void kick_from(Server& srv, Session& s, const std::string& chan_name,
     // holding first (the replay is abandoned, as on PART; the lines held until now
     // go out before the KICK).
     srv.release_held(*target, *c);
-    srv.broadcast(*c, kick, &s);
+    srv.delivery().broadcast(*c, kick, &s);
     r->add(std::move(kick));
-    srv.presence_left(*target, *c, reason, s.prefix());
+    srv.bridge().left(*target, *c, reason, s.prefix());
     // Compliance: the victim leaves the room (a PART event, recorded best effort).
     srv.record_room_event(*target, "PART", c->name(), "Kicked by " + s.nick_ + ": " + reason,
                           nullptr);
@@ -328,6 +331,54 @@ void send_channel_modes(Server& srv, Session& s, Channel& c, const ResponsePtr& 
   srv.numeric(r, irc::kRplCreationTime, {c.name(), std::to_string(c.created_at)});
 }
 
+MaskList& mask_list(Channel& c, char mode) {
+  return mode == 'b' ? c.bans : mode == 'e' ? c.ban_exceptions : c.invite_exceptions;
+}
+
+// MODE #c b|e|I: the list, then its end.
+void list_masks(Server& srv, Channel& c, char mode, const ResponsePtr& r) {
+  const char* item = mode == 'b'   ? irc::kRplBanList
+                     : mode == 'e' ? irc::kRplExceptList
+                                   : irc::kRplInviteList;
+  for (const auto& e : mask_list(c, mode).entries()) {
+    srv.numeric(r, item, {c.name(), e.mask, e.set_by, std::to_string(e.set_at)});
+  }
+  if (mode == 'b') {
+    srv.numeric(r, irc::kRplEndOfBanList, {c.name(), "End of channel ban list"});
+  } else if (mode == 'e') {
+    srv.numeric(r, irc::kRplEndOfExceptList, {c.name(), "End of channel exception list"});
+  } else {
+    srv.numeric(r, irc::kRplEndOfInviteList, {c.name(), "End of channel invite list"});
+  }
+}
+
+// MODE #c +b/-b/+e/-e/+I/-I MASK by a channel operator.
+void edit_mask_list(Server& srv, Session& s, Channel& c, char mode, bool plus,
+                    const std::string& typed, ModeChanges& done, const ResponsePtr& r) {
+  auto mask = normalize_mask(typed);
+  if (!mask) {
+    srv.numeric(r, irc::kErrInvalidModeParam,
+                {c.name(), std::string(1, mode), typed, "Not a valid mask"});
+    return;
+  }
+  MaskList& list = mask_list(c, mode);
+  if (!plus) {
+    if (list.remove(*mask)) done.add(false, mode, *mask);
+    return;
+  }
+  switch (list.add(*mask, s.prefix(), time::now_us() / 1000000)) {
+    case MaskList::Added::kAdded:
+      done.add(true, mode, *mask);
+      break;
+    case MaskList::Added::kFull:
+      srv.numeric(r, irc::kErrBanListFull,
+                  {c.name(), std::string(1, mode), "Channel list is full"});
+      break;
+    case MaskList::Added::kAlreadyThere:
+      break;
+  }
+}
+
 void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
                   const ResponsePtr& r) {
   if (m.params.size() < 2 || m.params[1].empty()) {
@@ -417,7 +468,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         if (flag != plus) {
           flag = plus;
           done.add(plus, ch, target->nick_);
-          srv.presence_modes(*target, c);
+          srv.bridge().modes(*target, c);
         }
         break;
       }
@@ -487,19 +538,13 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
       case 'b':
       case 'e':
       case 'I': {
-        std::string mask;
-        if (take_arg(mask)) {
-          srv.numeric(r, irc::kErrUnknownMode,
-                      {std::string(1, ch), "is unknown mode char to me (no ban lists here)"});
+        if (next_arg >= m.params.size()) {  // no mask: the list
+          list_masks(srv, c, ch, r);
           break;
         }
-        if (ch == 'b') {
-          srv.numeric(r, irc::kRplEndOfBanList, {c.name(), "End of channel ban list"});
-        } else if (ch == 'e') {
-          srv.numeric(r, irc::kRplEndOfExceptList, {c.name(), "End of channel exception list"});
-        } else {
-          srv.numeric(r, irc::kRplEndOfInviteList, {c.name(), "End of channel invite list"});
-        }
+        std::string mask;
+        if (!admit(Arg::kRequired, &mask)) break;
+        edit_mask_list(srv, s, c, ch, plus, mask, done, r);
         break;
       }
       default:
@@ -515,7 +560,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
   if (done.empty()) return;
   irc::Message change{{}, s.prefix(), "MODE", {c.name(), done.modes}};
   for (auto& p : done.params) change.params.push_back(std::move(p));
-  srv.broadcast(c, change, &s);
+  srv.delivery().broadcast(c, change, &s);
   r->add(std::move(change));
 }
 
@@ -532,7 +577,9 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
     return;
   }
   if (m.params.size() < 2 || m.params[1].empty()) {
-    srv.numeric(r, irc::kRplUModeIs, {s.invisible_ ? "+i" : "+"});
+    srv.numeric(r, irc::kRplUModeIs,
+                {std::string("+") + (s.invisible_ ? "i" : "") + (s.oper_ ? "o" : "") +
+                 (s.wallops_ ? "w" : "")});
     return;
   }
   bool plus = true, unknown = false;
@@ -540,10 +587,17 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
   for (char ch : m.params[1]) {
     if (ch == '+' || ch == '-') {
       plus = ch == '+';
-    } else if (ch == 'i') {
-      if (s.invisible_ != plus) {
-        s.invisible_ = plus;
-        done.add(plus, 'i');
+    } else if (ch == 'i' || ch == 'w') {
+      bool& flag = ch == 'i' ? s.invisible_ : s.wallops_;
+      if (flag != plus) {
+        flag = plus;
+        done.add(plus, ch);
+      }
+    } else if (ch == 'o') {
+      // +o only through OPER (ignored here, as IRC servers do); -o gives it up.
+      if (!plus && s.oper_) {
+        s.oper_ = false;
+        done.add(false, 'o');
       }
     } else {
       unknown = true;

@@ -5,7 +5,7 @@
 //   2. on the loop, decide what may be read (pchat's rule: a channel's history only
 //      while one is a member of it, so a missing, secret or foreign channel are all
 //      INVALID_TARGET alike; a DM conversation by its two participants) and the
-//      conversation key (as Server::submit_message computes it);
+//      conversation key (as Delivery::submit computes it);
 //   3. a ReaderPool job resolves msgid references (within that conversation only),
 //      runs the reads plan_reads() gives, and posts the rows back to the loop;
 //   4. the rows go out in a `chathistory` batch (ascending id), through the
@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/time.h"
 #include "irc/casemap.h"
 #include "server/history_query.h"
 #include "server/server.h"
@@ -152,15 +153,39 @@ void handle_targets(Server& srv, Session& s, const HistoryRequest& req, const Re
           } else {
             name = t.target;
           }
-          lines.push_back(
-              irc::Message{{},
-                           srv.name(),
-                           kCmd,
-                           {"TARGETS", std::move(name), Server::format_time(t.latest_us)}});
+          lines.push_back(irc::Message{
+              {}, srv.name(), kCmd, {"TARGETS", std::move(name), time::iso8601_ms(t.latest_us)}});
         }
         add_batch(srv, r, {"draft/chathistory-targets"}, std::move(lines));
       });
   if (!ok) srv.fail(r, kCmd, "MESSAGE_ERROR", {req.sub_name}, kNotRetrieved);
+}
+
+// Where a CHATHISTORY request may read: a channel `s` is in, or a direct-message
+// conversation of `s` (`self`: its DM identity). Nullopt after failing `r`.
+struct Readable {
+  std::string key, display;
+  bool dm = false;
+};
+
+std::optional<Readable> readable_target(Server& srv, Session& s, const HistoryRequest& req,
+                                        const std::string& self, const ResponsePtr& r) {
+  if (!req.target.empty() && req.target[0] == '#') {
+    Channel* c = srv.find_channel(req.target);
+    if (c == nullptr || c->member(&s) == nullptr) {
+      srv.fail(r, kCmd, "INVALID_TARGET", {req.sub_name, req.target}, kNotRetrieved);
+      return std::nullopt;
+    }
+    return Readable{c->key(), c->name(), false};
+  }
+  if (!irc::is_valid_nick(req.target) && !irc::is_valid_account_name(req.target)) {
+    srv.fail(r, kCmd, "INVALID_TARGET", {req.sub_name, req.target}, kNotRetrieved);
+    return std::nullopt;
+  }
+  // Online: that user's identity; offline: the target names an account.
+  UserRef peer = srv.find_user(req.target);
+  return Readable{store::dm_key(self, peer ? Server::dm_identity(peer) : irc::fold(req.target)),
+                  peer ? peer.nick() : req.target, true};
 }
 
 void handle_chathistory(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
@@ -175,29 +200,11 @@ void handle_chathistory(Server& srv, Session& s, const irc::Message& m, const Re
     return;
   }
 
-  // What may be read, and under which key.
   const std::string self = Server::dm_identity(s);
-  std::string key, display;
-  bool dm = false;
-  if (!req.target.empty() && req.target[0] == '#') {
-    Channel* c = srv.find_channel(req.target);
-    if (c == nullptr || c->member(&s) == nullptr) {
-      srv.fail(r, kCmd, "INVALID_TARGET", {req.sub_name, req.target}, kNotRetrieved);
-      return;
-    }
-    key = c->key();
-    display = c->name();
-  } else {
-    if (!irc::is_valid_nick(req.target) && !irc::is_valid_account_name(req.target)) {
-      srv.fail(r, kCmd, "INVALID_TARGET", {req.sub_name, req.target}, kNotRetrieved);
-      return;
-    }
-    // Online: that user's identity; offline: the target names an account.
-    UserRef peer = srv.find_user(req.target);
-    key = store::dm_key(self, peer ? Server::dm_identity(peer) : irc::fold(req.target));
-    display = peer ? peer.nick() : req.target;
-    dm = true;
-  }
+  auto where = readable_target(srv, s, req, self, r);
+  if (!where) return;
+  const std::string key = where->key, display = where->display;
+  const bool dm = where->dm;
 
   bool ok = run_query(
       srv,

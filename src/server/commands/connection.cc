@@ -36,7 +36,9 @@ void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r
   std::vector<std::string> items;
   for (const auto& c : all_caps()) {
     std::string item = c.name;
-    if (s.cap_version_ >= 302 && c.value != nullptr) item += std::string("=") + c.value;
+    if (s.cap_version_ >= 302 && c.value != nullptr) {
+      if (std::string v = c.value(srv.config()); !v.empty()) item += "=" + v;
+    }
     items.push_back(std::move(item));
   }
   // Lines of at most ~400 bytes of capabilities; all but the last carry '*'.
@@ -109,7 +111,7 @@ void handle_cap(Server& srv, Session& s, const irc::Message& m, const ResponsePt
   } else if (sub == "END") {
     if (!s.registered_) {
       s.cap_negotiating_ = false;
-      srv.try_complete_registration(s);
+      srv.registration().try_complete(s);
     }
   } else {
     srv.numeric(r, "410", {m.params[0], "Invalid CAP command"});
@@ -148,10 +150,10 @@ void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponseP
   }
   if (!s.registered_) {
     srv.rename(s, nick);
-    srv.try_complete_registration(s);
+    srv.registration().try_complete(s);
     return;
   }
-  srv.change_nick(s, nick, r);
+  srv.bridge().change_nick(s, nick, r);
 }
 
 void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
@@ -175,7 +177,7 @@ void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponseP
   s.user_ = "~" + clean.substr(0, 17);
   s.realname_ = std::string(irc::truncate_utf8(m.params[3], kRealnameLen));
   s.got_user_ = true;
-  srv.try_complete_registration(s);
+  srv.registration().try_complete(s);
 }
 
 void handle_ping(Server& srv, Session&, const irc::Message& m, const ResponsePtr& r) {
@@ -227,7 +229,7 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
         srv.numeric(r, irc::kErrSaslFail,
                     {"SASL authentication failed: the account store is unavailable"});
       }
-      srv.try_complete_registration(*s);
+      srv.registration().try_complete(*s);
     });
   };
   if (!sign_in.pool(srv.readers())->submit(std::move(check))) {
@@ -326,6 +328,9 @@ void register_connection_commands(std::unordered_map<std::string, CommandSpec>& 
   t["PING"] = {1, false, handle_ping};
   t["PONG"] = {0, false, handle_pong};
   t["QUIT"] = {0, false, handle_quit};
+}
+
+void register_sasl_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["AUTHENTICATE"] = {1, false, handle_authenticate};
 }
 

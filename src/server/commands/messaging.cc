@@ -1,5 +1,5 @@
 // PRIVMSG, NOTICE and TAGMSG (RFC 2812 3.3, IRCv3 message-tags): every chat
-// message is committed before anyone sees it (see Server::submit_message).
+// message is committed before anyone sees it (see Delivery::submit).
 #include <algorithm>
 
 #include "irc/casemap.h"
@@ -23,6 +23,19 @@ std::string fit_body(const Session& s, const std::string& command, const std::st
   size_t overhead = 1 + s.prefix().size() + 1 + command.size() + 1 + target.size() + 2 + 2;
   size_t room = overhead >= irc::kMaxLineBytes ? 0 : irc::kMaxLineBytes - overhead;
   return std::string(irc::truncate_utf8(body, room));
+}
+
+// The targets of a comma list, each once: a target named twice ("#a,#A") gets the
+// message once (stored once, delivered once).
+std::vector<std::string> unique_targets(const std::string& list) {
+  std::vector<std::string> targets = irc::split_commas(list, irc::Empties::kSkip);
+  for (size_t i = 1; i < targets.size(); ++i) {
+    if (std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(i),
+                    [&](const std::string& t) { return irc::equal_folded(t, targets[i]); })) {
+      targets.erase(targets.begin() + static_cast<std::ptrdiff_t>(i--));
+    }
+  }
+  return targets;
 }
 
 void send_message(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
@@ -53,14 +66,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
   }
   if (tagmsg && client_tags.empty()) return;
 
-  std::vector<std::string> targets = irc::split_commas(m.params[0], irc::Empties::kSkip);
-  // A target named twice ("#a,#A") gets the message once: stored once, delivered once.
-  for (size_t i = 1; i < targets.size(); ++i) {
-    if (std::any_of(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(i),
-                    [&](const std::string& t) { return irc::equal_folded(t, targets[i]); })) {
-      targets.erase(targets.begin() + static_cast<std::ptrdiff_t>(i--));
-    }
-  }
+  std::vector<std::string> targets = unique_targets(m.params[0]);
   if (targets.empty()) {  // only commas
     err(irc::kErrNoRecipient, {"No recipient given (" + cmd + ")"});
     return;
@@ -87,11 +93,16 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
         err(irc::kErrCannotSendToChan, {c->name(), "Cannot send to channel (you are not in it)"});
         continue;
       }
+      if ((mb == nullptr || (!mb->op && !mb->voice)) &&
+          c->banned({s.nick_, s.user_, s.host_, s.account_})) {
+        err(irc::kErrCannotSendToChan, {c->name(), "Cannot send to channel (you are banned)"});
+        continue;
+      }
       if (c->moderated && (mb == nullptr || (!mb->op && !mb->voice))) {
         err(irc::kErrCannotSendToChan, {c->name(), "Cannot send to channel (+m: voice needed)"});
         continue;
       }
-      srv.submit_message(s, r, cmd, c->name(), fit_body(s, cmd, c->name(), body), client_tags);
+      srv.delivery().submit(s, r, cmd, c->name(), fit_body(s, cmd, c->name(), body), client_tags);
     } else {
       UserRef to = srv.find_user(target);
       if (!to) {
@@ -102,7 +113,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
         srv.numeric(r, irc::kRplAway, {to.nick(), to.away()});
       }
       const std::string nick = to.nick();
-      srv.submit_message(s, r, cmd, nick, fit_body(s, cmd, nick, body), client_tags);
+      srv.delivery().submit(s, r, cmd, nick, fit_body(s, cmd, nick, body), client_tags);
     }
   }
 }

@@ -26,19 +26,19 @@ constexpr int kWhowasTargets = 4;   // nicks answered per WHOWAS
 // ---------------------------------------------------------------------------
 // MOTD, LUSERS, VERSION
 
-void handle_motd(Server& srv, Session& s, const irc::Message&, const ResponsePtr& r) {
-  srv.send_motd(s, r);
+void handle_motd(Server& srv, Session&, const irc::Message&, const ResponsePtr& r) {
+  srv.registration().send_motd(r);
 }
 
 void handle_lusers(Server& srv, Session&, const irc::Message&, const ResponsePtr& r) {
-  srv.send_lusers(r);
+  srv.registration().send_lusers(r);
 }
 
-void handle_version(Server& srv, Session& s, const irc::Message&, const ResponsePtr& r) {
+void handle_version(Server& srv, Session&, const irc::Message&, const ResponsePtr& r) {
   srv.numeric(
       r, irc::kRplVersion,
       {"pchat-" PCHAT_VERSION, srv.name(), "persistent chat; messages stored in PostgreSQL"});
-  srv.send_isupport(s, r);
+  srv.registration().send_isupport(r);
 }
 
 // TIME (RFC 2812 3.4.6): this server's time, UTC, readable.
@@ -99,6 +99,7 @@ const std::string& server_of(Server& srv, const UserRef& u) {
 void who_reply(Server& srv, Session& asker, const UserRef& u, Channel* c, const Whox& w,
                const ResponsePtr& r) {
   std::string flags = u.away().empty() ? "H" : "G";
+  if (u.local != nullptr && u.local->oper_) flags += '*';
   if (c != nullptr) {
     if (const Membership* mb = u.member_of(*c)) {
       flags += Channel::prefix_of(*mb, asker.has_cap(kCapMultiPrefix));
@@ -229,6 +230,9 @@ void handle_whois(Server& srv, Session& s, const irc::Message& m, const Response
   if (!chans.empty()) srv.numeric(r, irc::kRplWhoisChannels, {u.nick(), chans});
   srv.numeric(r, irc::kRplWhoisServer, {u.nick(), server_of(srv, u), srv.config().network_name});
   if (!u.away().empty()) srv.numeric(r, irc::kRplAway, {u.nick(), u.away()});
+  if (u.local != nullptr && u.local->oper_) {
+    srv.numeric(r, irc::kRplWhoisOperator, {u.nick(), "is an IRC operator"});
+  }
   if (!u.account().empty()) {
     srv.numeric(r, irc::kRplWhoisAccount, {u.nick(), u.account(), "is logged in as"});
   }
@@ -328,8 +332,8 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
     s.away_.clear();
     srv.numeric(r, irc::kRplUnAway, {"You are no longer marked as being away"});
     if (was_away) {
-      srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {}}, false, kCapAwayNotify);
-      srv.presence_away(s);
+      srv.delivery().to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {}}, false, kCapAwayNotify);
+      srv.bridge().away(s);
     }
     return;
   }
@@ -337,8 +341,8 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
   s.away_ = text;
   srv.numeric(r, irc::kRplNowAway, {"You have been marked as being away"});
   if (changed) {
-    srv.broadcast_to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {text}}, false, kCapAwayNotify);
-    srv.presence_away(s);
+    srv.delivery().to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {text}}, false, kCapAwayNotify);
+    srv.bridge().away(s);
   }
 }
 
@@ -350,8 +354,8 @@ void handle_setname(Server& srv, Session& s, const irc::Message& m, const Respon
   }
   s.realname_ = name;
   irc::Message change{{}, s.prefix(), "SETNAME", {name}};
-  srv.broadcast_to_peers(s, change, false, kCapSetname);
-  srv.presence_realname(s);
+  srv.delivery().to_peers(s, change, false, kCapSetname);
+  srv.bridge().realname(s);
   // The client sees its own change as the reply (setname spec), if it asked for it.
   if (s.has_cap(kCapSetname)) r->add(std::move(change));
 }
@@ -369,6 +373,9 @@ void register_query_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["ISON"] = {1, true, handle_ison};
   t["USERHOST"] = {1, true, handle_userhost};
   t["AWAY"] = {0, true, handle_away};
+}
+
+void register_setname_commands(std::unordered_map<std::string, CommandSpec>& t) {
   t["SETNAME"] = {1, true, handle_setname};
 }
 

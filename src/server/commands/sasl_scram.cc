@@ -103,7 +103,7 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
     reset_sasl(s);
     srv.login(s, account, r);
     srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
-    srv.try_complete_registration(s);
+    srv.registration().try_complete(s);
     return;
   }
   auto final = s.scram_->client_final(message);
