@@ -93,6 +93,10 @@ Result<bool> fence_if_lower(pg::Connection& c, int64_t pool_epoch) {
   if (auto b = tx.begin(); !b) return b.error();
   // A held row lock delays the fence to a later round; it never blocks the selector.
   if (auto r = c.exec("SET LOCAL lock_timeout = '2s'"); !r) return r.error();
+  // A store the pool left may still name its old mirror synchronous (a primary replaced
+  // by an automatic failover): its commits wait for a standby that never comes. The
+  // fence need not be on any mirror, only in force on this store: it commits locally.
+  if (auto r = c.exec("SET LOCAL synchronous_commit = local"); !r) return r.error();
   auto st =
       c.exec("SELECT epoch, current_database() FROM pool_state WHERE id = 1 FOR NO KEY UPDATE");
   if (!st) return st.error();

@@ -141,6 +141,13 @@ constexpr bool valid_wal_segsize_mb(int mb) {
 struct Mirroring {
   MirrorMode mode = MirrorMode::kHighSafety;
   int timeout_s = 10;  // high safety: seconds without the mirror before running exposed
+  // Automatic failover (docs/lab.md): the witness's HTTP address (`pchatctl mirror
+  // witness`) and its datacenter (a third failure domain); no witness: no automatic
+  // failover. The mirror is promoted once the primary has been unreachable from the
+  // mirror's side and from the witness for auto_failover_after_s.
+  std::optional<HostPort> witness;
+  std::string witness_datacenter;
+  int auto_failover_after_s = 10;
 };
 
 inline constexpr int kDefaultMaxServers = 8;

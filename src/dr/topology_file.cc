@@ -34,7 +34,8 @@ const Keys kSslModes = {"disable", "allow", "prefer", "require", "verify-ca", "v
 const Keys kLogShippingKeys = {
     "backup_share", "copy_destination", "archive_timeout_s", "copy_interval_ms", "restore_poll_ms",
     "retention_s",  "backup_alert_s",   "copy_alert_s",      "restore_alert_s",  "wal_segsize_mb"};
-const Keys kMirroringKeys = {"mode", "timeout_s"};
+const Keys kMirroringKeys = {"mode", "timeout_s", "witness", "witness_datacenter",
+                             "auto_failover_after_s"};
 
 constexpr int64_t kDay = 24 * 3600;
 
@@ -420,6 +421,10 @@ class Parser {
       }
     }
     integer(m, "timeout_s", "mirroring", 1, 3600, t_.mirroring.timeout_s);
+    integer(m, "auto_failover_after_s", "mirroring", 1, 3600, t_.mirroring.auto_failover_after_s);
+    HostPort witness;
+    if (host_port(m, "witness", "mirroring", witness)) t_.mirroring.witness = witness;
+    string(m, "witness_datacenter", "mirroring", t_.mirroring.witness_datacenter);
   }
 
   std::string file_;

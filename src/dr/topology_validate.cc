@@ -20,6 +20,7 @@ class Validator {
     check_active_servers();
     check_stores();
     check_log_shipping();
+    check_witness();
     check_coverage();
     return std::move(diags_);
   }
@@ -312,6 +313,31 @@ class Validator {
     }
   }
 
+  // The witness of automatic mirror failover: a third failure domain.
+  void check_witness() {
+    const Mirroring& m = t_.mirroring;
+    if (!m.witness) {
+      if (!m.witness_datacenter.empty()) {
+        warning("mirroring.witness_datacenter", "no mirroring.witness: no automatic failover");
+      }
+      return;
+    }
+    if (t_.store(StoreRole::kMirror) == nullptr) {
+      warning("mirroring.witness", "a witness without [stores.mirror]: nothing to fail over");
+    }
+    if (m.witness_datacenter.empty()) {
+      error("mirroring.witness_datacenter",
+            "missing: the witness's datacenter (a third failure domain, e.g. \"W\")");
+      return;
+    }
+    if (!check_dc_ref("mirroring.witness_datacenter", m.witness_datacenter)) return;
+    if (t_.datacenter_of(StoreRole::kPrimary) == m.witness_datacenter) {
+      warning("mirroring.witness_datacenter",
+              "the witness is in the primary's datacenter " + m.witness_datacenter +
+                  ": losing that datacenter loses the quorum too (no automatic failover)");
+    }
+  }
+
   void check_coverage() {
     auto bdc = t_.datacenter_of(StoreRole::kBackup);
     if (bdc && !bdc->empty() && t_.find_datacenter(*bdc) != nullptr) {
@@ -328,8 +354,11 @@ class Validator {
       bool used = std::any_of(t_.servers.begin(), t_.servers.end(),
                               [&](const Server& s) { return s.datacenter == d.name; }) ||
                   std::any_of(t_.stores.begin(), t_.stores.end(),
-                              [&](const Store& s) { return s.datacenter == d.name; });
-      if (!used) warning("datacenters." + d.name, "no server and no store in this datacenter");
+                              [&](const Store& s) { return s.datacenter == d.name; }) ||
+                  (t_.mirroring.witness && t_.mirroring.witness_datacenter == d.name);
+      if (!used) {
+        warning("datacenters." + d.name, "no server and no store in this datacenter");
+      }
     }
   }
 

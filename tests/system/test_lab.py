@@ -40,10 +40,13 @@ def test_lab_up_then_down_leaves_no_process_and_no_port(lab_factory, unique):
     print(f"\nlab up (2 servers per datacenter): {lab.up_seconds:.1f} s")
     st = lab.status()
     comps = st["components"]
-    # 6 stores, 4 pchatd, 2 jobs; everything runs.
+    # 6 stores, 4 pchatd, 4 jobs (the witness, a mirror agent beside each store of the
+    # pair, the copy job); everything runs.
     assert sorted(c["kind"] for c in comps).count("postgres") == 6
     assert [c["kind"] for c in comps].count("pchatd") == 4
-    assert {c["name"] for c in comps if c["kind"] == "job"} == {"copy-job", "mirror-monitor"}
+    assert {c["name"] for c in comps if c["kind"] == "job"} == {
+        "copy-job", "mirror-monitor", "mirror-monitor-mirror", "witness"}
+    assert {c["dc"] for c in comps if c["name"] == "witness"} == {"W"}
     assert all(c["running"] for c in comps), comps
     assert {c["dc"] for c in comps if c["name"] in ("primary", "mirror", "compliance")} == {"A"}
     assert {c["dc"] for c in comps if c["name"] in ("backup", "backup_mirror", "compliance_backup")} == {"B"}

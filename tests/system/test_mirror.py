@@ -167,7 +167,8 @@ def test_planned_failover_under_load_loses_nothing(lab_factory, unique):
 
 
 def test_forced_failover_with_the_primary_dead_loses_nothing(lab_factory, unique):
-    lab = lab_factory()
+    # The operator's forced failover: automatic failover off (test_auto_failover.py).
+    lab = lab_factory(extra_args=("--auto-failover", "off"))
     channel = "#" + unique("ff")
 
     def disaster():
@@ -195,7 +196,7 @@ def test_an_old_primary_back_writable_after_a_forced_failover_is_fenced(lab_fact
     # the standby.signal the failover left for it). The failover raised the pool's
     # epoch on the mirror, so the servers fence the old primary instead of going on
     # writing there (the lab's primary conninfo tries the old primary first).
-    lab = lab_factory()
+    lab = lab_factory(extra_args=("--auto-failover", "off"))
     kill_leftover_postmaster(lab.store_dir("primary"))
     out = lab.ctl("mirror", "failover", "--force").stdout
     assert "pool state: epoch 1 -> 2, primary store mirror" in out, out

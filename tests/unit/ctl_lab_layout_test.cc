@@ -55,6 +55,7 @@ TEST(LabLayout, EveryPortIsUsedOnce) {
     EXPECT_TRUE(seen.insert(s.irc_port).second);
     EXPECT_TRUE(seen.insert(s.http_port).second);
   }
+  EXPECT_TRUE(seen.insert(l.witness_port).second);
   EXPECT_EQ(static_cast<int>(seen.size()), lab_ports_needed(3));
 }
 

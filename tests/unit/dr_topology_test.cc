@@ -592,5 +592,37 @@ TEST(DrTopologyStoreTls, BadModeAndMixingWithConninfoAreRefused) {
   EXPECT_NE(dump(mixed).find("not both"), std::string::npos) << dump(mixed);
 }
 
+// The witness of automatic mirror failover: [mirroring] witness, witness_datacenter,
+// auto_failover_after_s.
+TEST(DrTopologyWitness, ParsedAndCheckedAgainstTheDatacenters) {
+  const std::string base = example_text();
+  auto with = [&](const std::string& keys) {
+    return edit(base, "timeout_s = 10", "timeout_s = 10\n" + keys, "[mirroring]");
+  };
+  auto r = check(with("witness = \"wit.litwareinc.com:8443\"\nauto_failover_after_s = 5"));
+  EXPECT_FALSE(r.ok());
+  ASSERT_NE(find(r, "mirroring.witness_datacenter"), nullptr) << dump(r);
+  r = check(with("witness = \"wit.litwareinc.com:8443\"\nwitness_datacenter = \"W\""));
+  EXPECT_NE(find(r, "mirroring.witness_datacenter")->message.find("unknown datacenter 'W'"),
+            std::string::npos)
+      << dump(r);
+  r = check(with("witness = \"wit.litwareinc.com:8443\"\nwitness_datacenter = \"A\""));
+  EXPECT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(find(r, "mirroring.witness_datacenter")->severity, Severity::kWarning);
+  std::string third = edit(with("witness = \"wit.litwareinc.com:8443\"\nwitness_datacenter = "
+                                "\"W\"\nauto_failover_after_s = 3"),
+                           "[datacenters.B]", "[datacenters.W]\n\n[datacenters.B]");
+  r = check(third);
+  EXPECT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(find(r, "mirroring.witness_datacenter"), nullptr) << dump(r);
+  EXPECT_EQ(find(r, "datacenters.W"), nullptr) << dump(r);  // the witness uses it
+  ASSERT_TRUE(r.topology->mirroring.witness.has_value());
+  EXPECT_EQ(r.topology->mirroring.witness->port, 8443);
+  EXPECT_EQ(r.topology->mirroring.auto_failover_after_s, 3);
+  r = check(with("witness = \"wit:0\"\nwitness_datacenter = \"A\""));
+  EXPECT_FALSE(r.ok());
+  ASSERT_NE(find(r, "mirroring.witness"), nullptr) << dump(r);
+}
+
 }  // namespace
 }  // namespace pchat::dr

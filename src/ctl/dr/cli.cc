@@ -1,10 +1,12 @@
 // `pchatctl logship ...` and `pchatctl mirror ...` (dr/logship.h, dr/mirror.h; the
 // runbook steps under `logship` are runbook/steps.h's).
 #include <iostream>
+#include <memory>
 
 #include "ctl/cli.h"
 #include "ctl/dr/logship.h"
 #include "ctl/dr/mirror.h"
+#include "ctl/dr/witness.h"
 #include "ctl/runbook/steps.h"
 
 namespace pchat::ctl {
@@ -97,7 +99,25 @@ void add_mirror(Cli& cli, DrOptions* s) {
   mstatus->callback([=, &cli] { cli.set_command(mtopo(mirror_status)); });
   auto* monitor = mirror->add_subcommand(
       "monitor", "the high-safety watcher: exposed after mirroring.timeout_s, resync on return");
-  monitor->callback([=, &cli] { cli.set_command(mtopo(mirror_monitor)); });
+  monitor->add_option("--store", s->mirror.store,
+                      "the store this agent sits beside (primary or mirror): the mirror agent of "
+                      "automatic failover (guard, arbiter, rejoin)");
+  monitor->callback([=, &cli] {
+    cli.set_command(s->mirror.store.empty() ? mtopo(mirror_monitor) : mtopo(mirror_agent));
+  });
+  auto* witness = mirror->add_subcommand(
+      "witness", "the witness of automatic mirror failover (listens on mirroring.witness)");
+  witness->add_option("--state", s->mirror.state_file,
+                      "its state file (default: witness-state.json beside the topology)");
+  witness->callback([=, &cli] { cli.set_command(mtopo(mirror_witness)); });
+  auto* mauto = mirror->add_subcommand(
+      "auto", "automatic mirror failover on or off (maintenance), at the witness");
+  auto onoff = std::make_shared<std::string>();
+  mauto->add_option("state", *onoff, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  mauto->callback([=, &cli] {
+    s->mirror.auto_enabled = *onoff == "on";
+    cli.set_command(mtopo(mirror_auto));
+  });
   auto* mfailover = mirror->add_subcommand(
       "failover", "make the mirror the primary (planned: no loss; --force: primary dead)");
   mfailover->add_flag("--force", s->mirror.force,

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "ctl/dr/job.h"
+#include "ctl/dr/witness.h"
 #include "ctl/lab/process.h"
 #include "ctl/target/standalone.h"
 #include "dr/cluster/standby.h"
@@ -36,6 +37,9 @@ Result<std::string> raise_epoch_on(const dr::Topology& t, StoreRole role) {
   auto c = pg::Connection::connect(
       dr::direct_conninfo(*t.store(role), "mgc") + " connect_timeout=10", "pchatctl");
   if (!c) return c.error();
+  // Committed locally: the old primary may be the synchronous standby named already and
+  // not be streaming yet (it restarts as the standby once the epoch is raised).
+  if (auto st = c->exec("SET synchronous_commit = local"); !st) return st.error();
   auto current = store::read_pool_state(*c);
   if (!current) return current.error();
   auto up = store::set_pool_state(*c, current->state, name, {.by = operator_identity()});
@@ -129,6 +133,7 @@ Status mirror_status(const MirrorArgs& args, std::ostream& out) {
   auto t = load_dr_topology(args.topology_file, "mirror");
   if (!t) return t.error();
   json s = dr::probe_mirror(*t);
+  if (t->mirroring.witness) s["quorum"] = quorum_status(*t);
   if (args.json) {
     out << s.dump(2) << "\n";
     return ok_status();
@@ -147,6 +152,7 @@ Status mirror_status(const MirrorArgs& args, std::ostream& out) {
     if (m.contains("bytes_behind")) out << ", " << m["bytes_behind"] << " bytes behind";
     out << "\n";
   }
+  if (s.contains("quorum")) print_quorum(s["quorum"], out);
   return ok_status();
 }
 

@@ -37,6 +37,12 @@ void add_lab_commands(Cli& cli) {
   up->add_option("--mirror-timeout", s->mirror_timeout_s,
                  "high safety: seconds before running exposed (default 5)")
       ->option_text("S");
+  up->add_option("--auto-failover", s->auto_failover,
+                 "automatic mirror failover on (default) or off at the start (mirror auto on|off)")
+      ->option_text("on|off");
+  up->add_option("--auto-failover-after", s->auto_failover_after_s,
+                 "seconds without the primary before the mirror is promoted (default 1)")
+      ->option_text("S");
   up->add_option("--wal-segsize", s->wal_segsize_mb,
                  "WAL segment size in MB, the unit log shipping moves (default 1: shipping "
                  "is seen at once; 16, PostgreSQL's default, for load)")
@@ -54,12 +60,12 @@ void add_lab_commands(Cli& cli) {
   auto* kill_dc =
       lab->add_subcommand("kill-dc", "SIGKILL every process of a datacenter (a disaster)");
   add_dir(kill_dc);
-  kill_dc->add_option("DC", s->dc, "A or B")->required();
+  kill_dc->add_option("DC", s->dc, "A, B or W (the witness)")->required();
   kill_dc->callback([s, &cli] { cli.set_command([s] { return lab_kill_dc(*s, std::cout); }); });
   auto* start_dc =
       lab->add_subcommand("start-dc", "start a datacenter's processes again, as on disk");
   add_dir(start_dc);
-  start_dc->add_option("DC", s->dc, "A or B")->required();
+  start_dc->add_option("DC", s->dc, "A, B or W (the witness)")->required();
   start_dc->callback([s, &cli] { cli.set_command([s] { return lab_start_dc(*s, std::cout); }); });
 }
 

@@ -66,9 +66,9 @@ Result<Lab> open_lab(const fs::path& dir) {
 }
 
 Status check_dc(const std::string& dc) {
-  if (dc == "A" || dc == "B") return ok_status();
+  if (dc == "A" || dc == "B" || dc == "W") return ok_status();
   return make_error(ErrorKind::kInvalidInput,
-                    "unknown datacenter '" + dc + "' (the lab has A and B)");
+                    "unknown datacenter '" + dc + "' (the lab has A, B and W, the witness's)");
 }
 
 std::vector<std::string> server_argv(const Lab& lab, const LabServer& s) {
@@ -300,6 +300,12 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   if (!dr::parse_mirror_mode(args.mirror_mode)) {
     return make_error(ErrorKind::kInvalidInput, "--mirror-mode: high-safety or strict");
   }
+  if (args.auto_failover != "on" && args.auto_failover != "off") {
+    return make_error(ErrorKind::kInvalidInput, "--auto-failover: on or off");
+  }
+  if (args.auto_failover_after_s < 1 || args.auto_failover_after_s > 3600) {
+    return make_error(ErrorKind::kInvalidInput, "--auto-failover-after: 1 to 3600 seconds");
+  }
   if (!dr::valid_wal_segsize_mb(args.wal_segsize_mb)) {
     return make_error(ErrorKind::kInvalidInput,
                       "--wal-segsize: a power of two from 1 to 1024 (MB), as initdb takes");
@@ -331,6 +337,8 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   lab.layout.mirror_mode = args.mirror_mode;
   lab.layout.mirror_timeout_s = args.mirror_timeout_s;
   lab.layout.wal_segsize_mb = args.wal_segsize_mb;
+  lab.layout.auto_failover = args.auto_failover == "on";
+  lab.layout.auto_failover_after_s = args.auto_failover_after_s;
   lab.cmds.pchatctl = self_exe();
   lab.cmds.topology_file = lab.layout.topology_file();
   lab.pchatd = lab.cmds.pchatctl.parent_path() / "pchatd";
@@ -354,7 +362,11 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
   };
   if (auto st = create_lab(lab, out); !st) return fail(st);
   out << "  stores ready in " << fmt_s(seconds_since(t0)) << "\n";
-  for (const char* dc : {"A", "B"}) {
+  if (!lab.layout.auto_failover) {
+    // The witness starts with automatic failover off (`pchatctl mirror auto on`).
+    std::ofstream(dir / "witness-state.json") << "{\"auto\": false}\n";
+  }
+  for (const char* dc : {"W", "A", "B"}) {
     if (auto st = start_jobs(lab, dc, out); !st) return fail(st);
   }
   for (const char* dc : {"A", "B"}) {
@@ -416,6 +428,7 @@ Status lab_down(const LabArgs& args, std::ostream& out) {
   }
   std::vector<std::pair<int, std::string>> ports;  // and whose it is
   for (const auto& s : lab->layout.stores) ports.push_back({s.port, dr::to_string(s.role)});
+  if (lab->layout.witness_port != 0) ports.push_back({lab->layout.witness_port, "witness"});
   for (const auto& s : lab->layout.servers) {
     ports.push_back({s.irc_port, s.name + " IRC"});
     ports.push_back({s.http_port, s.name + " HTTP"});

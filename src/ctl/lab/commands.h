@@ -19,9 +19,11 @@ struct LabArgs {
   int compliance_run_interval_ms = 0;    // test only: pchatd --compliance-run-interval-ms
   std::string mirror_mode = "high-safety";
   int mirror_timeout_s = 5;
-  int wal_segsize_mb = 1;  // [log_shipping] wal_segsize_mb (initdb --wal-segsize)
+  int wal_segsize_mb = 1;            // [log_shipping] wal_segsize_mb (initdb --wal-segsize)
+  std::string auto_failover = "on";  // the witness starts with automatic failover on/off
+  int auto_failover_after_s = 1;     // [mirroring] auto_failover_after_s
   bool json = false;
-  std::string dc;  // kill-dc / start-dc: "A" or "B"
+  std::string dc;  // kill-dc / start-dc: "A", "B" or "W" (the witness)
 };
 
 Status lab_up(const LabArgs& args, std::ostream& out);

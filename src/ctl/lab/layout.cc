@@ -49,7 +49,7 @@ const LabStore* LabLayout::store(dr::StoreRole role) const {
 }
 
 int lab_ports_needed(int servers_per_dc) {
-  return 6 + 4 * servers_per_dc;
+  return 7 + 4 * servers_per_dc;
 }
 
 LabLayout make_lab_layout(const fs::path& dir, int servers_per_dc, const std::vector<int>& ports) {
@@ -70,7 +70,13 @@ LabLayout make_lab_layout(const fs::path& dir, int servers_per_dc, const std::ve
       l.servers.push_back(s);
     }
   }
-  l.jobs.push_back({"mirror-monitor", "A", {"mirror", "monitor"}, false, 0});
+  l.witness_port = ports[next++];
+  // One mirror agent beside each store of the pair (automatic failover), the witness in
+  // a third failure domain.
+  l.jobs.push_back({"witness", "W", {"mirror", "witness"}, false, 0});
+  l.jobs.push_back({"mirror-monitor", "A", {"mirror", "monitor", "--store", "primary"}, false, 0});
+  l.jobs.push_back(
+      {"mirror-monitor-mirror", "A", {"mirror", "monitor", "--store", "mirror"}, false, 0});
   l.jobs.push_back({"copy-job", "B", {"logship", "copy-job"}, true, 0});
   return l;
 }
@@ -90,7 +96,8 @@ std::string lab_topology_text(const LabLayout& l) {
     first = false;
   }
   o << "]\n\n[datacenters.A]\ndescription = \"lab: primary site\"\n\n"
-    << "[datacenters.B]\ndescription = \"lab: backup site, idle until failover\"\n\n";
+    << "[datacenters.B]\ndescription = \"lab: backup site, idle until failover\"\n\n"
+    << "[datacenters.W]\ndescription = \"lab: the witness of automatic mirror failover\"\n\n";
   for (const auto& s : l.servers) {
     o << "[[servers]]\nname = \"" << s.name << "\"\ndatacenter = \"" << s.dc << "\"\n"
       << "irc_listen = \"127.0.0.1:" << s.irc_port << "\"\n"
@@ -115,7 +122,8 @@ std::string lab_topology_text(const LabLayout& l) {
     << "retention_s = 600\nbackup_alert_s = 10\ncopy_alert_s = 10\nrestore_alert_s = 15\n"
     << "wal_segsize_mb = " << l.wal_segsize_mb << "\n\n"
     << "[mirroring]\nmode = \"" << l.mirror_mode << "\"\ntimeout_s = " << l.mirror_timeout_s
-    << "\n";
+    << "\nwitness = \"127.0.0.1:" << l.witness_port << "\"\nwitness_datacenter = \"W\"\n"
+    << "auto_failover_after_s = " << l.auto_failover_after_s << "\n";
   return o.str();
 }
 
@@ -130,6 +138,9 @@ Status save_lab_layout(const LabLayout& l) {
   j["mirror_mode"] = l.mirror_mode;
   j["mirror_timeout_s"] = l.mirror_timeout_s;
   j["wal_segsize_mb"] = l.wal_segsize_mb;
+  j["witness_port"] = l.witness_port;
+  j["auto_failover"] = l.auto_failover;
+  j["auto_failover_after_s"] = l.auto_failover_after_s;
   j["pool_fqdn"] = l.pool_fqdn;
   j["stores"] = json::array();
   for (const auto& s : l.stores) {
@@ -184,6 +195,9 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     l.mirror_mode = j.value("mirror_mode", std::string("high-safety"));
     l.mirror_timeout_s = j.value("mirror_timeout_s", 5);
     l.wal_segsize_mb = j.value("wal_segsize_mb", 1);
+    l.witness_port = j.value("witness_port", 0);
+    l.auto_failover = j.value("auto_failover", true);
+    l.auto_failover_after_s = j.value("auto_failover_after_s", 1);
     l.pool_fqdn = j.at("pool_fqdn").get<std::string>();
     for (const auto& s : j.at("stores")) {
       auto role = dr::parse_store_role(s.at("role").get<std::string>());

@@ -37,9 +37,10 @@ struct LabServer {
   pid_t pid = 0;  // 0: not started by lab (or not yet)
 };
 
-// A long-running pchatctl job the lab supervises (copy job in B, mirror monitor in A).
+// A long-running pchatctl job the lab supervises (copy job in B, the mirror agents in
+// A, the witness in W).
 struct LabJob {
-  std::string name;  // "copy-job", "mirror-monitor"
+  std::string name;  // "copy-job", "mirror-monitor", "mirror-monitor-mirror", "witness"
   std::string dc;
   std::vector<std::string> args;  // pchatctl arguments after --topology FILE
   bool as_postgres = false;       // runs as the postgres OS user (writes its folders)
@@ -55,6 +56,9 @@ struct LabLayout {
   std::string mirror_mode = "high-safety";  // [mirroring] mode
   int mirror_timeout_s = 5;                 // [mirroring] timeout_s
   int wal_segsize_mb = 1;                   // [log_shipping] wal_segsize_mb
+  int witness_port = 0;                     // [mirroring] witness (datacenter W)
+  bool auto_failover = true;                // the witness starts with it on or off
+  int auto_failover_after_s = 1;            // [mirroring] auto_failover_after_s
   std::string pool_fqdn = "lab.pchat.test";
   std::vector<LabStore> stores;
   std::vector<LabServer> servers;
@@ -73,7 +77,7 @@ struct LabLayout {
 // The datacenter a store role lives in: A for primary, mirror, compliance; B otherwise.
 const char* lab_datacenter(dr::StoreRole role);
 
-// A layout on `dir` with `ports` (6 stores + 2 per server, consumed in order).
+// A layout on `dir` with `ports` (6 stores, 2 per server, the witness; in order).
 // REQUIRES: ports.size() >= 6 + 4 * servers_per_dc.
 LabLayout make_lab_layout(const std::filesystem::path& dir, int servers_per_dc,
                           const std::vector<int>& ports);

@@ -30,6 +30,12 @@ using nlohmann::json;
 
 Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::string& path,
                            int timeout_ms, const std::string& admin_token) {
+  return http_call("GET", host, port, path, "", timeout_ms, admin_token);
+}
+
+Result<HttpReply> http_call(const std::string& method, const std::string& host, uint16_t port,
+                            const std::string& path, const std::string& body, int timeout_ms,
+                            const std::string& admin_token) {
   // A server listening on every address is reached on this machine's loopback.
   const std::string to = host == "*" || host == "0.0.0.0" || host.empty() ? "127.0.0.1"
                          : host == "::"                                   ? "::1"
@@ -38,7 +44,12 @@ Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::st
   beast::tcp_stream stream(io);
   http::response<http::string_body> res;
   beast::flat_buffer buf;
-  http::request<http::string_body> req{http::verb::get, path, 11};
+  http::request<http::string_body> req{http::string_to_verb(method), path, 11};
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+  }
   req.set(http::field::host, dr::HostPort{to, port}.to_string());
   req.set(http::field::user_agent, "pchatctl");
   if (!admin_token.empty()) req.set(http::field::authorization, "Bearer " + admin_token);

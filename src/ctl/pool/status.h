@@ -38,6 +38,10 @@ struct HttpReply {
 };
 Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::string& path,
                            int timeout_ms, const std::string& admin_token = "");
+// Any method ("GET", "POST"), with a JSON body when `body` is not empty.
+Result<HttpReply> http_call(const std::string& method, const std::string& host, uint16_t port,
+                            const std::string& path, const std::string& body, int timeout_ms,
+                            const std::string& admin_token);
 
 // The admin token pchatctl sends: the topology's [pool] admin_token_file when
 // `topology` is given, else DATA_DIR/admin-token; "" when the file does not exist

@@ -88,7 +88,11 @@ json topology_json(const dr::Topology& t) {
         {"restore_alert_s", ls.restore_alert_s},
         {"wal_segsize_mb", ls.wal_segsize_mb}}},
       {"mirroring",
-       {{"mode", dr::to_string(t.mirroring.mode)}, {"timeout_s", t.mirroring.timeout_s}}},
+       {{"mode", dr::to_string(t.mirroring.mode)},
+        {"timeout_s", t.mirroring.timeout_s},
+        {"witness", t.mirroring.witness ? json(t.mirroring.witness->to_string()) : json(nullptr)},
+        {"witness_datacenter", t.mirroring.witness_datacenter},
+        {"auto_failover_after_s", t.mirroring.auto_failover_after_s}}},
   };
 }
 
@@ -144,6 +148,11 @@ void print_topology(std::ostream& out, const dr::Topology& t) {
                      ls.copy_alert_s, ls.restore_alert_s);
   out << fmt::format("mirroring         {}, timeout_s {}\n", dr::to_string(t.mirroring.mode),
                      t.mirroring.timeout_s);
+  if (t.mirroring.witness) {
+    out << fmt::format("witness           {} (datacenter {}), automatic failover after {} s\n",
+                       t.mirroring.witness->to_string(), t.mirroring.witness_datacenter,
+                       t.mirroring.auto_failover_after_s);
+  }
 }
 
 }  // namespace

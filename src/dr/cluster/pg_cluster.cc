@@ -194,6 +194,7 @@ std::vector<std::string> base_settings(const ClusterPaths& c, int port, int wal_
           "wal_keep_size = 64MB",
           "hot_standby = on",
           "hot_standby_feedback = on",
+          "wal_log_hints = on",  // pg_rewind: an old primary comes back as the mirror
           "track_commit_timestamp = on",
           "max_wal_size = " + std::to_string(max_wal_mb) + "MB",
           "min_wal_size = " + std::to_string(min_wal_mb) + "MB",

@@ -144,7 +144,7 @@ Status ensure_database_on(const std::string& conninfo_postgres, const std::strin
 }
 
 // Moves a cluster's PGDATA aside (pg.old-<epoch seconds>), stopping it first.
-static Status move_aside(const PgTools& tools, const ClusterPaths& c, const Progress& progress) {
+Status move_aside(const PgTools& tools, const ClusterPaths& c, const Progress& progress) {
   if (postmaster_pid(c)) {
     if (progress) progress("stopping " + c.pgdata().string());
     if (auto st = stop_cluster(tools, c); !st) return st;
@@ -166,6 +166,30 @@ static Status move_aside(const PgTools& tools, const ClusterPaths& c, const Prog
   return ok_status();
 }
 
+Status configure_as_standby(const PgTools& tools, const Topology& t, StoreRole source,
+                            StoreRole mirror, const PchatCommands& cmds) {
+  auto dst = managed_cluster(t, mirror);
+  if (!dst) return dst.error();
+  const std::string app = to_string(mirror);
+  std::vector<std::string> settings =
+      base_settings(*dst, listen_port(*t.store(mirror)), t.log_shipping.wal_segsize_mb);
+  for (auto& s : archive_settings(t, cmds)) settings.push_back(s);
+  settings.push_back("primary_conninfo = " + quote_conf(replication_conninfo(t, source, app)));
+  settings.push_back("recovery_target_timeline = 'latest'");
+  // A promotion waits for the startup process's retry sleep (5 s by default) to end.
+  settings.push_back("wal_retrieve_retry_interval = '200ms'");
+  settings.push_back("synchronous_standby_names = ''");
+  if (auto st = append_settings(*dst, std::string("pchat: ") + app + " of " + to_string(source),
+                                settings);
+      !st) {
+    return st;
+  }
+  // The source's ALTER SYSTEM settings (synchronous_standby_names) came with the copy.
+  std::ofstream(dst->pgdata() / "postgresql.auto.conf", std::ios::trunc).close();
+  if (auto st = tools.give_to_postgres(dst->pgdata() / "postgresql.auto.conf"); !st) return st;
+  return write_standby_signal(tools, *dst);
+}
+
 static Status build_standby(const PgTools& tools, const Topology& t, StoreRole source,
                             StoreRole mirror, const PchatCommands& cmds, const ClusterPaths& dst,
                             const Progress& progress) {
@@ -176,20 +200,7 @@ static Status build_standby(const PgTools& tools, const Topology& t, StoreRole s
       !st) {
     return st;
   }
-  std::vector<std::string> settings =
-      base_settings(dst, listen_port(*t.store(mirror)), t.log_shipping.wal_segsize_mb);
-  for (auto& s : archive_settings(t, cmds)) settings.push_back(s);
-  settings.push_back("primary_conninfo = " + quote_conf(replication_conninfo(t, source, app)));
-  settings.push_back("recovery_target_timeline = 'latest'");
-  settings.push_back("synchronous_standby_names = ''");
-  if (auto st =
-          append_settings(dst, std::string("pchat: ") + app + " of " + to_string(source), settings);
-      !st) {
-    return st;
-  }
-  // The source's ALTER SYSTEM settings (synchronous_standby_names) came with the copy.
-  std::ofstream(dst.pgdata() / "postgresql.auto.conf", std::ios::trunc).close();
-  if (auto st = write_standby_signal(tools, dst); !st) return st;
+  if (auto st = configure_as_standby(tools, t, source, mirror, cmds); !st) return st;
   if (progress) progress("starting the " + app + " store");
   return start_cluster(tools, dst);
 }

@@ -57,6 +57,18 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
                       const PchatCommands& cmds, bool synchronous, const Progress& progress,
                       bool drop_existing = false);
 
+// Configures `mirror`'s cluster (from a base backup or a rewind of `source`) as the
+// streaming standby of `source`, named after its role: its own port and socket, the
+// backup job's archive_command (used once it is promoted), primary_conninfo,
+// recovery_target_timeline latest, an empty postgresql.auto.conf, standby.signal.
+// Does not start it.
+Status configure_as_standby(const PgTools& tools, const Topology& t, StoreRole source,
+                            StoreRole mirror, const PchatCommands& cmds);
+
+// Moves a cluster's PGDATA aside (pg.old-<epoch seconds>, never deleted), stopping it
+// first. Nothing to do when it is absent or empty.
+Status move_aside(const PgTools& tools, const ClusterPaths& c, const Progress& progress);
+
 // (Re)initializes the backup store from a base backup of the primary: stops it if
 // running, moves the old PGDATA aside (pg.old-<time>, never deleted), base backup,
 // restore_command reading the copy destination, started. `progress` gets lines.

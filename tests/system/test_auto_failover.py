@@ -1,0 +1,231 @@
+"""Automatic mirror failover with a witness, in the lab (docs/lab.md, "Automatic failover").
+
+`pchatctl lab up` starts a witness (datacenter W) and a mirror agent beside each store
+of the primary/mirror pair. One lab is shared by the tests of this module (each test
+starts from whichever store is the primary now and leaves the pair synchronized), and a
+poster posts through datacenter A's server during each fault. Every test checks that
+every acknowledged message is on the primary afterwards (and on the mirror once it is
+synchronized).
+
+- kill -9 of the primary's postmaster: the mirror is promoted with no command, posting
+  resumes on the same server, the old primary comes back as the synchronous mirror
+  (pg_rewind) within a minute: `pchatctl status` says "synchronized";
+- SIGSTOP of the primary (a hung machine), SIGCONT after the promotion: the old primary
+  never acknowledges at the old epoch; it is rewound into the new primary's mirror;
+- the witness down: no failover (an alert); back: the failover happens;
+- the mirror down: the primary continues per `mode` (high safety: exposed after
+  timeout_s), and is synchronous again once the mirror is back;
+- the witness's endpoint refuses anyone without the admin token."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import unique_name
+from lab_harness import Lab
+from pchat_harness import child_pids, kill_leftover_postmaster, wait_until
+from serial_poster import SerialPoster
+
+PAIR = ("primary", "mirror")
+
+
+@pytest.fixture(scope="module")
+def lab(bins, base_dir):
+    lab = Lab(base_dir / unique_name("auto"), servers_per_dc=1, allow_guests=True)
+    lab.up()
+    yield lab
+    problems = lab.cleanup()
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def writable(lab) -> str:
+    for role in PAIR:
+        try:
+            if lab.query(role, "select pg_is_in_recovery()", timeout=5) == [["f"]]:
+                return role
+        except Exception:  # noqa: BLE001 - down
+            pass
+    raise AssertionError("no writable store in the pair")
+
+
+def other(role: str) -> str:
+    return "mirror" if role == "primary" else "primary"
+
+
+def epoch(lab, role) -> int:
+    return int(lab.query(role, "select epoch from pool_state")[0][0])
+
+
+def promoted(lab, role, at_epoch) -> bool:
+    """The store is writable and carries `at_epoch` (False while it does not answer)."""
+    try:
+        return (lab.query(role, "select pg_is_in_recovery()", timeout=5) == [["f"]]
+                and epoch(lab, role) == at_epoch)
+    except Exception:  # noqa: BLE001 - restarting, promoting
+        return False
+
+
+def bodies(lab, role, channel) -> set:
+    return {r[0] for r in lab.query(role, f"select body from messages where target = '{channel}'")}
+
+
+def synchronized(lab) -> bool:
+    try:
+        return lab.mirror_status()["state"] == "synchronized"
+    except Exception:  # noqa: BLE001 - a store restarting
+        return False
+
+
+def witness_pid(lab) -> int:
+    return next(j["pid"] for j in lab.state()["jobs"] if j["name"] == "witness")
+
+
+def start_poster(lab, tag) -> SerialPoster:
+    p = SerialPoster(lab.servers("A")[0]["irc_port"], "#" + unique_name(tag))
+    p.start()
+    wait_until(lambda: len(p.acked) >= 5, 30, "the poster's first acknowledgements")
+    return p
+
+
+def check_nothing_lost(lab, poster, acked):
+    primary = writable(lab)
+    missing = set(acked) - bodies(lab, primary, poster.channel)
+    assert not missing, f"{len(missing)} acknowledged messages missing on the {primary}: {sorted(missing)[:5]}"
+    wait_until(lambda: synchronized(lab), 60, "the pair synchronized")
+    on_mirror = bodies(lab, other(primary), poster.channel)
+    assert set(acked) <= on_mirror
+
+
+def healthy_pair(lab, tag):
+    """Waits until the pair is synchronized; (the primary, its epoch, a started poster)."""
+    wait_until(lambda: synchronized(lab), 60, "the pair synchronized")
+    old = writable(lab)
+    return old, epoch(lab, old), start_poster(lab, tag)
+
+
+def test_kill_9_of_the_primary_fails_over_and_brings_it_back_as_the_mirror(lab):
+    old, e0, poster = healthy_pair(lab, "k9")
+    pid = lab.postmaster(old)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGKILL)  # the postmaster only: its backends notice and exit
+    # Posting resumes on the same server, with no command.
+    rto = wait_until(lambda: poster.first_ack_after(t0), 30, "an acknowledgement after the kill") - t0
+    new = other(old)
+    wait_until(lambda: promoted(lab, new, e0 + 1), 10, "the new epoch on the promoted mirror")
+    # Within a minute the old primary is the synchronous mirror again.
+    wait_until(lambda: synchronized(lab), 60, "the old primary back as the synchronous mirror")
+    back = time.monotonic() - t0
+    assert lab.query(old, "select pg_is_in_recovery()") == [["t"]]
+    status = lab.ctl("status").stdout
+    assert "synchronized" in status, status
+    time.sleep(0.5)
+    acked = poster.finish()
+    print(f"\nkill -9 of the primary: first acknowledgement on the new primary after {rto:.2f} s, "
+          f"old primary synchronized after {back:.1f} s; {len(acked)} acknowledged")
+    check_nothing_lost(lab, poster, acked)
+    ms = lab.mirror_status()
+    q = ms["quorum"]
+    assert q["last_failover"]["from"] == old and q["last_failover"]["to"] == new, q
+    assert "automatic failover" in lab.ctl("mirror", "status").stdout
+    log = (lab.dir / "jobs" / ("mirror-monitor.log" if new == "primary" else "mirror-monitor-mirror.log")).read_text()
+    assert "AUTOMATIC FAILOVER" in log
+
+
+def test_stopped_primary_never_acknowledges_at_the_old_epoch_after_sigcont(lab):
+    old, e0, poster = healthy_pair(lab, "st")
+    pm = lab.postmaster(old)
+    stopped = [pm] + child_pids(pm)
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
+    t_stop = time.monotonic()
+    try:
+        new = other(old)
+        wait_until(lambda: promoted(lab, new, e0 + 1), 30, "the mirror promoted at a new epoch")
+    finally:
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    t_cont = time.monotonic()
+    # From SIGCONT on, whatever the old primary does, nothing is acknowledged there at the
+    # old epoch: it ends a standby of the new primary (rewound), and every acknowledged
+    # message is on the new primary.
+    wait_until(lambda: synchronized(lab) and promoted(lab, new, e0 + 1), 60,
+               "the old primary rewound into the new primary's mirror")
+    assert lab.query(old, "select pg_is_in_recovery()") == [["t"]]
+    assert epoch(lab, old) == e0 + 1  # it follows the new primary's timeline
+    acked = poster.finish()
+    print(f"\nSIGSTOP of the primary: promoted within {t_cont - t_stop:.1f} s; "
+          f"{len(acked)} acknowledged, {poster.refused} refused or unanswered")
+    check_nothing_lost(lab, poster, acked)
+    # Acknowledged after SIGCONT means acknowledged by the new primary: on it.
+    late = [t for t, at in poster.acked if at > t_cont]
+    assert late and set(late) <= bodies(lab, new, poster.channel)
+
+
+def test_witness_down_means_no_failover_and_an_alert(lab):
+    wait_until(lambda: synchronized(lab), 60, "the pair synchronized")
+    old = writable(lab)
+    e0 = epoch(lab, old)
+    os.kill(witness_pid(lab), signal.SIGKILL)
+    wait_until(lambda: lab.mirror_status()["quorum"]["alert"] is True, 15, "the quorum alert")
+    assert "does not answer" in lab.ctl("mirror", "status").stdout
+    kill_leftover_postmaster(lab.store_dir(old))
+    time.sleep(4.0)  # the lab fails over after 1 s; without the witness, never
+    new = other(old)
+    assert lab.query(new, "select pg_is_in_recovery()") == [["t"]], "promoted without the witness"
+    log = (lab.dir / "jobs" / ("mirror-monitor-mirror.log" if new == "mirror" else "mirror-monitor.log")).read_text()
+    assert "the witness does not answer: no failover" in log
+    # The witness back: the failover happens, then the old primary rejoins.
+    lab.start_dc("W")
+    wait_until(lambda: promoted(lab, new, e0 + 1), 30, "the failover")
+    poster_after = start_poster(lab, "wb")
+    wait_until(lambda: synchronized(lab), 60, "the old primary back as the mirror")
+    acked = poster_after.finish()
+    check_nothing_lost(lab, poster_after, acked)
+
+
+def test_mirror_down_primary_continues_exposed_then_resynchronizes(lab):
+    primary, e0, poster = healthy_pair(lab, "md")
+    mirror = other(primary)
+    kill_leftover_postmaster(lab.store_dir(mirror))
+    t0 = time.monotonic()
+    # High safety: commits wait timeout_s (5 s in the lab), then go on exposed.
+    wait_until(lambda: any(t > t0 + 1.0 for _, t in poster.acked) and
+               lab.mirror_status()["state"] == "exposed", 30, "the primary exposed")
+    assert writable(lab) == primary and epoch(lab, primary) == e0  # no failover
+    lab.start_dc("A")  # the mirror as it was on disk
+    wait_until(lambda: synchronized(lab), 60, "synchronous again")
+    acked = poster.finish()
+    check_nothing_lost(lab, poster, acked)
+
+
+def test_the_witness_endpoint_needs_the_admin_token(lab):
+    port = lab.state()["witness_port"]
+    url = f"http://127.0.0.1:{port}"
+    for path, data in (("/witness", None), ("/grant", b'{"from":"primary","to":"mirror"}'),
+                       ("/auto", b'{"enabled":false}')):
+        for headers in ({}, {"Authorization": "Bearer not-the-token"}):
+            req = urllib.request.Request(url + path, data=data, headers=headers)
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req, timeout=5)
+            assert e.value.code == 401, (path, headers)
+    # /metrics is open (scrapers), and says what the witness sees.
+    with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
+        body = r.read().decode()
+    assert 'pchat_witness_sees{store="primary"}' in body and "pchat_witness_auto_enabled 1" in body
+    # The operator's way, with the token: off, then on again.
+    assert "OFF" in lab.ctl("mirror", "auto", "off").stdout
+    assert lab.mirror_status()["quorum"]["auto"] is False
+    assert "ON" in lab.ctl("mirror", "auto", "on").stdout
+    q = json.loads(lab.ctl("mirror", "status", "--json").stdout)["quorum"]
+    assert q["auto"] is True and set(q["agents"]) == set(PAIR)
