@@ -235,6 +235,7 @@ KeyDef given(KeyDef def, bool ServerConfig::*given_flag) {
 // Every key of pchatd.toml: the parser, `--check-config`, docs/configuration.md and
 // pchatd.toml(5) all come from here. Flags of the same name override them.
 // A new key: one line here, and server/reload.cc (live or restart-only).
+// Long: the one table of pchatd.toml's keys, one entry each (the reference is made from it).
 const std::vector<KeyDef>& keys() {
   using C = ServerConfig;
   static const std::vector<KeyDef> all = {

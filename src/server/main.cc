@@ -1,3 +1,4 @@
+// Long: pchatd's start-up and shutdown wiring in the order things start; parts live elsewhere.
 // pchatd: the persistent chat server.
 //
 // Start-up: configuration -> private PostgreSQL (standalone) -> schema migrations ->
@@ -452,7 +453,9 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   }
   hup->start();
   spdlog::info("pchatd ready");
-  notify.ready(io, "serving IRC on " + cfg.irc_listen.to_string());
+  notify.ready(io,
+               "serving IRC on " + (cfg.irc_listen ? cfg.irc_listen->to_string()
+                                                   : cfg.irc_tls_listen->to_string() + " (TLS)"));
   io.run();
   hup.reset();
   std::signal(SIGHUP, SIG_IGN);

@@ -103,6 +103,7 @@ Status logship_copy(const LogshipArgs& args, std::ostream& out) {
   return ok_status();
 }
 
+// Long: the copy job's loop keeps its lock, rounds, retries and stop handling together.
 Status logship_copy_job(const LogshipArgs& args, std::ostream&) {
   auto t = load_dr_topology(args.topology_file, "logship");
   if (!t) return t.error();

@@ -223,6 +223,7 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
   return ok_status();
 }
 
+// Long: the planned and forced failovers share guarded steps; each check sits by its step.
 Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   auto t = load_dr_topology(args.topology_file, "mirror");
   if (!t) return t.error();

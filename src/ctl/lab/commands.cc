@@ -289,6 +289,7 @@ std::vector<ComponentStatus> component_status(const Lab& lab) {
 
 }  // namespace
 
+// Long: the lab's start-up in order (stores, jobs, witness, servers), a report line each.
 Status lab_up(const LabArgs& args, std::ostream& out) {
   auto t0 = std::chrono::steady_clock::now();
   if (args.servers_per_dc < 1 || args.servers_per_dc > 8) {

@@ -113,10 +113,44 @@ Row ask(const std::string& name, const std::string& dc, const std::string& host,
   return row;
 }
 
-std::string field(const json& j, const char* key) {
+std::string json_field(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key)) return "-";
   const auto& v = j[key];
   return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// Stores the servers see fenced (writable with a lower epoch: made read-only).
+void print_fenced(const std::vector<Row>& rows, std::ostream& out) {
+  std::set<std::string> fenced;
+  for (const auto& r : rows) {
+    if (!r.reachable || !r.health.contains("stores")) continue;
+    for (const auto& st : r.health["stores"]) {
+      if (st.value("fenced", false)) fenced.insert(st.value("name", std::string("?")));
+    }
+  }
+  for (const auto& name : fenced) {
+    out << fmt::format("store {} is FENCED (it carries a lower epoch than the pool's)\n", name);
+  }
+}
+
+// The JSON of `pchatctl status --json`, without its mirroring and log-shipping parts.
+json status_json(const store::PoolState& state, const std::vector<Row>& rows) {
+  json j = {{"pool_fqdn", state.pool_fqdn ? json(*state.pool_fqdn) : json(nullptr)},
+            {"state", store::to_string(state.state)},
+            {"epoch", state.epoch},
+            {"primary_store", state.primary_store},
+            {"active_servers", state.active_servers},
+            {"servers", json::array()}};
+  for (const auto& r : rows) {
+    j["servers"].push_back({{"name", r.name},
+                            {"datacenter", r.datacenter},
+                            {"admin", r.address},
+                            {"listed_active", r.listed},
+                            {"reachable", r.reachable},
+                            {"health", r.reachable ? r.health : json(nullptr)},
+                            {"problem", r.problem}});
+  }
+  return j;
 }
 
 }  // namespace
@@ -158,21 +192,7 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
   for (auto& r : rows) r.listed = store::contains_server(state->active_servers, r.name);
 
   if (args.json) {
-    json j = {{"pool_fqdn", state->pool_fqdn ? json(*state->pool_fqdn) : json(nullptr)},
-              {"state", store::to_string(state->state)},
-              {"epoch", state->epoch},
-              {"primary_store", state->primary_store},
-              {"active_servers", state->active_servers},
-              {"servers", json::array()}};
-    for (const auto& r : rows) {
-      j["servers"].push_back({{"name", r.name},
-                              {"datacenter", r.datacenter},
-                              {"admin", r.address},
-                              {"listed_active", r.listed},
-                              {"reachable", r.reachable},
-                              {"health", r.reachable ? r.health : json(nullptr)},
-                              {"problem", r.problem}});
-    }
+    json j = status_json(*state, rows);
     if (topo) j.update(dr_status(*topo));  // mirroring, log_shipping
     out << j.dump(2) << "\n";
     return ok_status();
@@ -193,26 +213,16 @@ Status pool_status(const StatusArgs& args, std::ostream& out) {
       continue;
     }
     // The store it uses (pool mode) and whether it reaches it.
-    std::string store = field(r.health, "store");
+    std::string store = json_field(r.health, "store");
     if (r.health.contains("store_in_use")) {
-      std::string in_use = field(r.health, "store_in_use");
+      std::string in_use = json_field(r.health, "store_in_use");
       store = (in_use.empty() ? std::string("none") : in_use) + (store == "ok" ? "" : "!");
     }
     out << fmt::format("{:<32} {:<4} {:<7} {:<12} {:>7} {:<11} {:>5}\n", r.name, r.datacenter,
-                       r.listed ? "active" : "-", field(r.health, "role"),
-                       field(r.health, "connections"), store, field(r.health, "epoch"));
+                       r.listed ? "active" : "-", json_field(r.health, "role"),
+                       json_field(r.health, "connections"), store, json_field(r.health, "epoch"));
   }
-  // Stores the servers see fenced (writable with a lower epoch: made read-only).
-  std::set<std::string> fenced;
-  for (const auto& r : rows) {
-    if (!r.reachable || !r.health.contains("stores")) continue;
-    for (const auto& st : r.health["stores"]) {
-      if (st.value("fenced", false)) fenced.insert(st.value("name", std::string("?")));
-    }
-  }
-  for (const auto& name : fenced) {
-    out << fmt::format("store {} is FENCED (it carries a lower epoch than the pool's)\n", name);
-  }
+  print_fenced(rows, out);
   if (topo) print_dr_summary(dr_status(*topo), out);
   return ok_status();
 }

@@ -16,8 +16,8 @@ using SteadyClock = std::chrono::steady_clock;
 // Waits for `events` on `fd` until `deadline`; false on timeout.
 bool wait_fd_until(int fd, short events, SteadyClock::time_point deadline) {
   for (;;) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now())
+                    .count();
     if (left <= 0) return false;
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, static_cast<int>(left));
@@ -74,7 +74,7 @@ Result<pg::ResultSet> TimedConn::query(const std::string& sql, int timeout_ms) {
       std::string msg = PQerrorMessage(c);
       conn_.reset();
       return timed_out_error(msg.empty() ? "no answer within " + std::to_string(timeout_ms) + " ms"
-                                     : msg);
+                                         : msg);
     }
   }
   pg::ResultSet last;

@@ -23,6 +23,7 @@
 #include "irc/numerics.h"
 #include "irc/split.h"
 #include "irc/utf8.h"
+#include "server/commands/channel_lists.h"
 #include "server/room_policy.h"
 #include "server/server.h"
 #include "server/text_limits.h"
@@ -331,54 +332,6 @@ void send_channel_modes(Server& srv, Session& s, Channel& c, const ResponsePtr& 
   srv.numeric(r, irc::kRplCreationTime, {c.name(), std::to_string(c.created_at)});
 }
 
-MaskList& mask_list(Channel& c, char mode) {
-  return mode == 'b' ? c.bans : mode == 'e' ? c.ban_exceptions : c.invite_exceptions;
-}
-
-// MODE #c b|e|I: the list, then its end.
-void list_masks(Server& srv, Channel& c, char mode, const ResponsePtr& r) {
-  const char* item = mode == 'b'   ? irc::kRplBanList
-                     : mode == 'e' ? irc::kRplExceptList
-                                   : irc::kRplInviteList;
-  for (const auto& e : mask_list(c, mode).entries()) {
-    srv.numeric(r, item, {c.name(), e.mask, e.set_by, std::to_string(e.set_at)});
-  }
-  if (mode == 'b') {
-    srv.numeric(r, irc::kRplEndOfBanList, {c.name(), "End of channel ban list"});
-  } else if (mode == 'e') {
-    srv.numeric(r, irc::kRplEndOfExceptList, {c.name(), "End of channel exception list"});
-  } else {
-    srv.numeric(r, irc::kRplEndOfInviteList, {c.name(), "End of channel invite list"});
-  }
-}
-
-// MODE #c +b/-b/+e/-e/+I/-I MASK by a channel operator.
-void edit_mask_list(Server& srv, Session& s, Channel& c, char mode, bool plus,
-                    const std::string& typed, ModeChanges& done, const ResponsePtr& r) {
-  auto mask = normalize_mask(typed);
-  if (!mask) {
-    srv.numeric(r, irc::kErrInvalidModeParam,
-                {c.name(), std::string(1, mode), typed, "Not a valid mask"});
-    return;
-  }
-  MaskList& list = mask_list(c, mode);
-  if (!plus) {
-    if (list.remove(*mask)) done.add(false, mode, *mask);
-    return;
-  }
-  switch (list.add(*mask, s.prefix(), time::now_us() / 1000000)) {
-    case MaskList::Added::kAdded:
-      done.add(true, mode, *mask);
-      break;
-    case MaskList::Added::kFull:
-      srv.numeric(r, irc::kErrBanListFull,
-                  {c.name(), std::string(1, mode), "Channel list is full"});
-      break;
-    case MaskList::Added::kAlreadyThere:
-      break;
-  }
-}
-
 void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
                   const ResponsePtr& r) {
   if (m.params.size() < 2 || m.params[1].empty()) {
@@ -544,7 +497,9 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         }
         std::string mask;
         if (!admit(Arg::kRequired, &mask)) break;
-        edit_mask_list(srv, s, c, ch, plus, mask, done, r);
+        if (auto applied = edit_mask_list(srv, s, c, ch, plus, mask, r)) {
+          done.add(plus, ch, *applied);
+        }
         break;
       }
       default:
