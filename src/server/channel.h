@@ -59,7 +59,7 @@ class Channel {
   }
   // Whether `who` is banned here (+b and no +e matches).
   bool banned(const MaskSubject& who) const {
-    return bans.matches(who) && !ban_exceptions.matches(who);
+    return !bans.entries().empty() && bans.matches(who) && !ban_exceptions.matches(who);
   }
   // "+ntk key" style, with parameters only when `show_params`.
   std::string mode_string(bool show_params) const;

@@ -93,7 +93,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
         err(irc::kErrCannotSendToChan, {c->name(), "Cannot send to channel (you are not in it)"});
         continue;
       }
-      if ((mb == nullptr || (!mb->op && !mb->voice)) &&
+      if ((mb == nullptr || (!mb->op && !mb->voice)) && !c->bans.entries().empty() &&
           c->banned({s.nick_, s.user_, s.host_, s.account_})) {
         err(irc::kErrCannotSendToChan, {c->name(), "Cannot send to channel (you are banned)"});
         continue;
