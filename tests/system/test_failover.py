@@ -428,7 +428,7 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
                 timeout=300)
     assert r.returncode == -9 and "Step 3 done" in r.stdout, (r.returncode, r.stdout, r.stderr)
     assert "writable already: switched over" in r.stdout, r.stdout
-    out = lab.ctl("failback", timeout=120).stdout
+    out = lab.ctl("failback", timeout=240).stdout
     print("\n" + out)
     assert "Failback report" in out and "(" in out and "4 run(s)" in out, out
     state = lab.ctl("Get-CsPersistentChatState", "--json").stdout

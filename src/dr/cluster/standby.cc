@@ -265,14 +265,20 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
   for (const char* sql : {"ALTER SYSTEM SET synchronous_commit = 'on'"}) {
     if (auto r = conn->exec(sql); !r) return r.error();
   }
-  if (auto r = conn->exec("ALTER SYSTEM SET synchronous_standby_names = " +
-                          conn->quote_literal("FIRST 1 (" + app + ")"));
-      !r) {
-    return r.error();
-  }
-  if (auto r = conn->exec("SELECT pg_reload_conf()"); !r) return r.error();
+  const std::string wanted = "FIRST 1 (" + app + ")";
+  auto make_synchronous = [&]() -> Status {
+    if (auto r = conn->exec("ALTER SYSTEM SET synchronous_standby_names = " +
+                            conn->quote_literal(wanted));
+        !r) {
+      return r.error();
+    }
+    if (auto r = conn->exec("SELECT pg_reload_conf()"); !r) return r.error();
+    return ok_status();
+  };
+  if (auto st = make_synchronous(); !st) return st;
   if (progress) progress("waiting for the " + app + " to be synchronous");
   auto deadline = std::chrono::steady_clock::now() + 120s;
+  auto next_check = std::chrono::steady_clock::now() + 1s;
   while (std::chrono::steady_clock::now() < deadline) {
     auto r = conn->exec(
         "SELECT sync_state FROM pg_stat_replication WHERE application_name = $1 AND state = "
@@ -281,6 +287,17 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
     if (r && r->rows() > 0 && r->str(0, 0) == "sync") {
       if (progress) progress("the " + app + " is synchronous");
       return ok_status();
+    }
+    // A mirror agent that saw the mirror gone while it was rebuilt may have set the
+    // primary exposed (synchronous_standby_names ''): the rebuilt mirror is here now,
+    // so its setting is put back (the agent agrees once the mirror streams).
+    if (std::chrono::steady_clock::now() >= next_check) {
+      next_check = std::chrono::steady_clock::now() + 1s;
+      auto ssn = conn->exec("SELECT current_setting('synchronous_standby_names')");
+      if (ssn && ssn->rows() > 0 && ssn->str(0, 0) != wanted) {
+        if (progress) progress("synchronous_standby_names was '" + ssn->str(0, 0) + "': set again");
+        if (auto st = make_synchronous(); !st) return st;
+      }
     }
     std::this_thread::sleep_for(50ms);
   }
