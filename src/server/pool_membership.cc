@@ -29,9 +29,11 @@ void PoolMembership::bounce(std::shared_ptr<Session> s, const std::string& why) 
             store::same_server_name(server, view_->self)) {
           continue;
         }
-        auto r = std::make_shared<Response>(s, "");
-        srv_.numeric(r, irc::kRplBounce,
-                     {ep.host, std::to_string(ep.port), why + "; please use " + server});
+        // Sent at once, not as a reply: a reply would wait behind the client's open
+        // commands, and the connection closes right after.
+        s->send(
+            srv_.make_numeric(*s, irc::kRplBounce,
+                              {ep.host, std::to_string(ep.port), why + "; please use " + server}));
         where = server;
       }
     }

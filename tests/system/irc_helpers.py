@@ -49,7 +49,7 @@ def sign_in(port, account, password, nick, seconds=0.0):
             time.sleep(0.2)
 
 
-def sasl_refusal(port, account, password):
+def sasl_refusal(port, account, password, timeout=5.0):
     """(text of the refusal, seconds from the credentials to it) of a SASL PLAIN attempt
     on a new connection to ``port``; fails the test if it signs in."""
     import time
@@ -64,7 +64,7 @@ def sasl_refusal(port, account, password):
         c.expect("CAP", pred=lambda m: m.params[1:2] == ["ACK"])
         t0 = time.monotonic()
         try:
-            c.authenticate_plain(account, password)
+            c.authenticate_plain(account, password, timeout)
         except IrcError as e:
             return str(e), time.monotonic() - t0
         raise AssertionError(f"{account} signed in")

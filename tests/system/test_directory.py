@@ -90,7 +90,9 @@ def login(server, account, password=None, nick=None):
 
 
 def refusal(server, account, password):
-    return sasl_refusal(server.irc_port, account, password)[0]
+    # A directory that does not answer costs its timeout per URL (2 s here) before the
+    # 904: the wait leaves room for a loaded machine.
+    return sasl_refusal(server.irc_port, account, password, timeout=20.0)[0]
 
 
 def status(server):
