@@ -6,6 +6,7 @@
 # PCHAT_UNITY=ON|OFF (default ON): unity build, 8 sources per compiler run. It halves
 #   a full build (shared headers and template code compiled once per batch); set OFF
 #   for quicker rebuilds of one file while editing.
+# PCHAT_CCACHE=0: do not use ccache even when it is installed.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +23,11 @@ case "$KIND" in
 esac
 
 CMAKE_ARGS+=(-DCMAKE_UNITY_BUILD="${PCHAT_UNITY:-ON}" -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
+# ccache, when installed, keeps compiled objects across build directories and clones
+# (set its base_dir to share them between checkouts); PCHAT_CCACHE=0 turns it off.
+if [[ "${PCHAT_CCACHE:-1}" != 0 ]] && command -v ccache >/dev/null 2>&1; then
+  CMAKE_ARGS+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 
 BUILD_DIR="$REPO/build/$KIND"
 JOBS=${PCHAT_JOBS:-$(nproc)}

@@ -431,6 +431,11 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
     out = lab.ctl("failback", timeout=240).stdout
     print("\n" + out)
     assert "Failback report" in out and "(" in out and "4 run(s)" in out, out
+    # A's old mirror followed A's old primary, whose history B's forked off: it may show
+    # up in pg_stat_replication between refused connections, but never streams, so it is
+    # rebuilt, not taken as a mirror already in place.
+    step5 = out.split("Step 5:")[1].split("Step 6:")[0]
+    assert "configuring only" not in step5 and "base backup of primary" in step5, step5
     state = lab.ctl("Get-CsPersistentChatState", "--json").stdout
     assert '"state": "Normal"' in state and '"epoch": 3' in state and \
         '"primary_store": "primary"' in state, state

@@ -216,11 +216,17 @@ Status install_mirror(const PgTools& tools, const Topology& t, StoreRole source,
   bool streaming_already = false;
   if (postmaster_pid(*dst)) {
     // A running standby may be between two connections (its source was just promoted:
-    // a new timeline): it is given a few seconds to show up before it counts as not
-    // streaming, and is rebuilt (drop_existing) or refused.
+    // a new timeline): it is given a few seconds to stream before it counts as not
+    // streaming, and is rebuilt (drop_existing) or refused. Only state 'streaming'
+    // counts: a standby whose history forked off the source's (an old mirror of a
+    // primary rebuilt since) connects every retry interval and is refused each time,
+    // so it shows up in pg_stat_replication for a moment but never streams.
     auto sc = pg::Connection::connect(store_conninfo(*t.store(source), "postgres"));
     for (auto until = std::chrono::steady_clock::now() + 10s; sc;) {
-      auto r = sc->exec("SELECT 1 FROM pg_stat_replication WHERE application_name = $1", {app});
+      auto r = sc->exec(
+          "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = "
+          "'streaming'",
+          {app});
       streaming_already = r && r->rows() > 0;
       if (streaming_already || !r || std::chrono::steady_clock::now() >= until) break;
       std::this_thread::sleep_for(200ms);
