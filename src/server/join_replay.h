@@ -31,8 +31,13 @@ class JoinReplay {
 
   // Starts the replay of `c` to `s`. The rows are replies in `r`, the JOIN's
   // Response, kept until the replay is sent: the client's later commands are answered
-  // after it. Nothing when replays are off or the server has no store.
-  void start(Session& s, Channel& c, ResponsePtr r);
+  // after it. Lines of `c` already held for `s` (server/read_markers.h) stay held and
+  // go out after the replay. Returns whether a replay started (then it releases the
+  // held lines when done); false when replays are off, the server has no store, or
+  // the reader pool refused (held lines of `c` are then released at once).
+  bool start(Session& s, Channel& c, ResponsePtr r);
+  // A new number for Session::Held::replay, for anyone holding a channel's lines.
+  uint64_t next_hold() { return ++replays_; }
 
  private:
   // Sends a replay's rows (or a NOTE when `rows` failed), then the held lines;
