@@ -124,7 +124,10 @@ void ReadMarkers::on_note(std::string_view payload) {
   const bool ours = srv_.writer() != nullptr && note->origin == srv_.writer()->writer_id();
   const irc::Message m = markread(note->target, note->ts_us);
   for (Session* s : srv_.sessions_of_identity(note->account)) {
-    if (s->closing() || !s->has_cap(kCapReadMarker) || (ours && s->id_ == note->session)) continue;
+    if (s->closing() || !s->registered_ || !s->has_cap(kCapReadMarker) ||
+        (ours && s->id_ == note->session)) {
+      continue;
+    }
     s->send(m);
   }
 }

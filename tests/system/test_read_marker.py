@@ -151,6 +151,24 @@ def test_sessions_of_an_account_share_markers_and_nobody_else_sees_them(irc, uni
     assert marker_at_join(s3, chan) == f"timestamp={T1}"
 
 
+def test_a_session_still_registering_is_told_nothing(irc, unique, account):
+    acct, pw = account()
+    s1 = connect(irc, unique, "ru", sasl=(acct, pw))
+    pending = irc(name="rv")
+    nick = unique("rv")
+    pending.send(f"CAP REQ :{CAP} sasl")
+    pending.expect("CAP", TIMEOUT, pred=lambda m: m.params[1] == "ACK")
+    pending.authenticate_plain(acct, pw)  # signed in, not registered (no CAP END)
+    peer = unique("rw")
+    assert ask(s1, f"MARKREAD {peer} timestamp={T1}").params == [peer, f"timestamp={T1}"]
+    no_markread(pending, 1.0)
+    pending.send(f"NICK {nick}")
+    pending.send(f"USER {nick} 0 * :{nick}")
+    pending.send("CAP END")
+    pending.expect("001", TIMEOUT)
+    assert ask(pending, f"MARKREAD {peer}").params == [peer, f"timestamp={T1}"]
+
+
 def test_a_secret_room_one_is_not_in_tells_nothing(irc, unique, account):
     owner_acct, owner_pw = account()
     acct, pw = account()
