@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,9 @@ class JoinReplay {
   // go out after the replay. Returns whether a replay started (then it releases the
   // held lines when done); false when replays are off, the server has no store, or
   // the reader pool refused (held lines of `c` are then released at once).
-  bool start(Session& s, Channel& c, ResponsePtr r);
+  // `upto`: the newest message delivered when the JOIN ran (Delivery::delivered_upto),
+  // when lines have been held since then; default: now.
+  bool start(Session& s, Channel& c, ResponsePtr r, std::optional<int64_t> upto = std::nullopt);
   // A new number for Session::Held::replay, for anyone holding a channel's lines.
   uint64_t next_hold() { return ++replays_; }
 

@@ -137,21 +137,23 @@ void ReadMarkers::after_names(Session& s, Channel& c, ResponsePtr r) {
     auto it = s.guest_markers_.find(c.key());
     r->add(markread(c.name(), it == s.guest_markers_.end() ? std::nullopt
                                                            : std::optional<int64_t>(it->second)));
-    end_join(s, c, std::move(r));
+    end_join(s, c, std::move(r), std::nullopt);
     return;
   }
-  // Hold the channel's live lines to `s` until the marker and RPL_ENDOFNAMES are out.
+  // Hold the channel's live lines to `s` until the marker and RPL_ENDOFNAMES are out;
+  // a JOIN replay then replays only what was delivered before them.
   const uint64_t hold = srv_.join_replay().next_hold();
+  const int64_t upto = srv_.delivery().delivered_upto();
   s.held_[&c] = Session::Held{hold, {}};
   Channel* chan = &c;
   const std::string account = s.account_, key = c.key();
   // The job's copy of `r` goes back to the loop inside the posted callback, so the
   // last reference always ends on the loop.
   bool ok = srv_.readers()->submit(
-      [this, chan, hold, account, key, r](Result<pg::Connection*> conn) mutable {
+      [this, chan, hold, upto, account, key, r](Result<pg::Connection*> conn) mutable {
         auto ts = conn ? store::read_marker(**conn, account, key)
                        : Result<std::optional<int64_t>>(conn.error());
-        srv_.post([this, chan, hold, r = std::move(r), ts = std::move(ts)]() mutable {
+        srv_.post([this, chan, hold, upto, r = std::move(r), ts = std::move(ts)]() mutable {
           Session& me = r->session();
           if (me.closing()) return;
           auto held = me.held_.find(chan);
@@ -162,18 +164,18 @@ void ReadMarkers::after_names(Session& s, Channel& c, ResponsePtr r) {
             spdlog::warn("read marker of {}: {}", chan->name(), ts.error().message);
             srv_.fail(r, kCmd, "INTERNAL_ERROR", {chan->name()}, kNotRead);
           }
-          end_join(me, *chan, std::move(r));
+          end_join(me, *chan, std::move(r), upto);
         });
       });
   if (!ok) {
     srv_.fail(r, kCmd, "INTERNAL_ERROR", {c.name()}, kNotRead);
-    end_join(s, c, std::move(r));
+    end_join(s, c, std::move(r), upto);
   }
 }
 
-void ReadMarkers::end_join(Session& s, Channel& c, ResponsePtr r) {
+void ReadMarkers::end_join(Session& s, Channel& c, ResponsePtr r, std::optional<int64_t> upto) {
   srv_.numeric(r, irc::kRplEndOfNames, {c.name(), "End of /NAMES list."});
-  if (!s.has_cap(kCapChathistory) && srv_.join_replay().start(s, c, r)) return;
+  if (!s.has_cap(kCapChathistory) && srv_.join_replay().start(s, c, r, upto)) return;
   r.reset();
   srv_.release_held(s, c);
 }

@@ -71,8 +71,9 @@ class ReadMarkers {
            const ResponsePtr& r);
   void set(Session& s, const MarkreadRequest& req, const std::string& display,
            const ResponsePtr& r);
-  // RPL_ENDOFNAMES, then the JOIN replay or the release of the held lines.
-  void end_join(Session& s, Channel& c, ResponsePtr r);
+  // RPL_ENDOFNAMES, then the JOIN replay (of messages up to `upto`: those delivered
+  // before the JOIN; later ones were held) or the release of the held lines.
+  void end_join(Session& s, Channel& c, ResponsePtr r, std::optional<int64_t> upto);
   irc::Message markread(const std::string& target, std::optional<int64_t> ts_us) const;
 
   Server& srv_;

@@ -151,6 +151,33 @@ def test_sessions_of_an_account_share_markers_and_nobody_else_sees_them(irc, uni
     assert marker_at_join(s3, chan) == f"timestamp={T1}"
 
 
+def test_join_replay_after_the_marker_repeats_and_loses_nothing(irc, unique, account):
+    # A client with the capability and without chathistory: the marker is read, then
+    # the JOIN replay; what the room got meanwhile was held, and is neither replayed
+    # too nor lost.
+    acct, pw = account()
+    chan = "#" + unique("rmr")
+    talker = connect(irc, unique, "rt", caps=("echo-message", "message-tags"))
+    join(talker, chan)
+    talker.send_raw("".join(f"PRIVMSG {chan} :old{i}\r\n" for i in range(5)).encode())
+    for i in range(5):
+        talker.expect("PRIVMSG", TIMEOUT, pred=lambda m, i=i: m.last == f"old{i}")
+    joiner = connect(irc, unique, "rj", caps=(CAP, "server-time", "message-tags"),
+                     sasl=(acct, pw))
+    n = 300
+    talker.send_raw("".join(f"PRIVMSG {chan} :new{i}\r\n" for i in range(n)).encode())
+    joiner.send(f"JOIN {chan}")
+    got = joiner.collect_until("PRIVMSG", 60, pred=lambda m: m.last == f"new{n - 1}")
+    texts = [m.last for m in got if m.command == "PRIVMSG"]
+    ids = [m.tags["msgid"] for m in got if m.command == "PRIVMSG"]
+    assert len(ids) == len(set(ids)), [t for t in texts if texts.count(t) > 1][:10]
+    # The replay's last messages before the JOIN, then every later one: a tail of all.
+    everything = [f"old{i}" for i in range(5)] + [f"new{i}" for i in range(n)]
+    assert texts == everything[-len(texts):], texts[:40]
+    commands = [m.command for m in got]
+    assert commands.index("MARKREAD") < commands.index("366") < commands.index("PRIVMSG")
+
+
 def test_a_session_still_registering_is_told_nothing(irc, unique, account):
     acct, pw = account()
     s1 = connect(irc, unique, "ru", sasl=(acct, pw))
