@@ -15,13 +15,19 @@ synchronized).
 - the witness down: no failover (an alert); back: the failover happens;
 - the mirror down: the primary continues per `mode` (high safety: exposed after
   timeout_s), and is synchronous again once the mirror is back;
-- the witness's endpoint refuses anyone without the admin token."""
+- the witness and the mirror flapping (stopped and resumed again and again, each time
+  shorter than the delays that would act): no failover, nothing lost, synchronized;
+- the witness's endpoint refuses anyone without the admin token, and takes a new one
+  on SIGHUP.
+
+All along, a watch checks that no two stores ever accepted writes at the same epoch."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -36,14 +42,64 @@ from serial_poster import SerialPoster
 PAIR = ("primary", "mirror")
 
 
+class EpochOwners:
+    """Watches the pair all along (every 100 ms): which store accepted writes (not in
+    recovery, not read-only) at which epoch. An epoch belongs to one store for ever: a
+    second store seen accepting writes at an epoch another store accepted writes at is a
+    split brain, whenever it happens."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.owners = {}  # epoch -> set of roles
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for role in PAIR:
+                try:
+                    row = self.lab.query(role, "select pg_is_in_recovery(), current_setting("
+                                         "'default_transaction_read_only'), (select epoch from pool_state)",
+                                         timeout=1)[0]
+                except Exception:  # noqa: BLE001 - down, stopped, restarting
+                    continue
+                if row[0] == "f" and row[1] == "off":
+                    self.owners.setdefault(int(row[2]), set()).add(role)
+                    self.samples += 1
+            self._stop.wait(0.1)
+
+    def check(self):
+        shared = {e: sorted(r) for e, r in self.owners.items() if len(r) > 1}
+        assert not shared, f"two stores accepted writes at the same epoch: {shared}"
+        assert self.samples > 0, "the watch never saw a writable store"
+
+
 @pytest.fixture(scope="module")
 def lab(bins, base_dir):
     lab = Lab(base_dir / unique_name("auto"), servers_per_dc=1, allow_guests=True)
     lab.up()
+    lab.owners = EpochOwners(lab)
+    lab.owners.start()
     yield lab
+    lab.owners.stop()
     problems = lab.cleanup()
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def one_writer_per_epoch(lab):
+    """After every test: no epoch was accepted by two stores (EpochOwners)."""
+    yield
+    lab.owners.check()
 
 
 def writable(lab) -> str:
@@ -209,6 +265,41 @@ def test_mirror_down_primary_continues_exposed_then_resynchronizes(lab):
     check_nothing_lost(lab, poster, acked)
 
 
+def stop_for(pids, seconds):
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+
+def test_witness_and_mirror_flapping_cause_no_failover_and_lose_nothing(lab):
+    primary, e0, poster = healthy_pair(lab, "fl")
+    mirror = other(primary)
+    flaps = 0
+    for _ in range(8):
+        # The mirror (its postmaster and every backend): commits wait meanwhile; 0.6 s is
+        # far below the lab's timeout_s (5 s) before the primary would go on exposed.
+        pm = lab.postmaster(mirror)
+        stop_for([pm] + child_pids(pm), 0.6)
+        # The witness: the agents cannot report; nothing is decided without it.
+        stop_for([witness_pid(lab)], 0.6)
+        flaps += 2
+        time.sleep(0.3)
+    wait_until(lambda: synchronized(lab), 60, "the pair synchronized after the flapping")
+    assert writable(lab) == primary and epoch(lab, primary) == e0, "a failover happened"
+    acked = poster.finish()
+    print(f"\n{flaps} flaps of the mirror and the witness: {len(acked)} acknowledged, "
+          f"{poster.refused} refused or unanswered, no failover")
+    assert len(acked) > 10
+    check_nothing_lost(lab, poster, acked)
+
+
 def test_the_witness_endpoint_needs_the_admin_token(lab):
     port = lab.state()["witness_port"]
     url = f"http://127.0.0.1:{port}"
@@ -223,6 +314,31 @@ def test_the_witness_endpoint_needs_the_admin_token(lab):
     with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
         body = r.read().decode()
     assert 'pchat_witness_sees{store="primary"}' in body and "pchat_witness_auto_enabled 1" in body
+    # SIGHUP makes the witness read the token file again: the old token is refused, the
+    # new one (which the agents and pchatctl read from the same file) accepted.
+    token_file = lab.topology.parent / "admin-token"
+    old_token = token_file.read_text().strip()
+    new_token = "rotated-" + unique_name("tok")
+
+    def witness_says(token):
+        req = urllib.request.Request(url + "/witness", headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    assert witness_says(old_token) == 200
+    try:
+        token_file.write_text(new_token + "\n")
+        os.kill(witness_pid(lab), signal.SIGHUP)
+        wait_until(lambda: witness_says(new_token) == 200, 10, "the witness taking the new token")
+        assert witness_says(old_token) == 401
+        assert "admin token rotated" in (lab.dir / "jobs" / "witness.log").read_text()
+    finally:
+        token_file.write_text(old_token + "\n")
+        os.kill(witness_pid(lab), signal.SIGHUP)
+        wait_until(lambda: witness_says(old_token) == 200, 10, "the witness back on the old token")
     # The operator's way, with the token: off, then on again.
     assert "OFF" in lab.ctl("mirror", "auto", "off").stdout
     assert lab.mirror_status()["quorum"]["auto"] is False
