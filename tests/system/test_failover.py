@@ -15,8 +15,8 @@ Acceptance shown here:
 - TLS: the failback drill runs in a lab up with `--tls`: before the disaster, after the
   failover and after the failback every client backend and walsender of each running
   store is encrypted (pg_stat_ssl joined with pg_stat_activity and
-  pg_stat_replication), a plaintext TCP connection is refused, and messages go over
-  IRC with TLS."""
+  pg_stat_replication), a plaintext TCP connection is refused, so is a TLS one without
+  the lab's client certificate, and messages go over IRC with TLS."""
 
 from __future__ import annotations
 
@@ -386,15 +386,18 @@ def check_store_links_encrypted(lab, roles, walsenders, pool_store):
     """Over TLS on each store of `roles`: every client backend and walsender
     (pg_stat_activity joined with pg_stat_ssl) is encrypted, the walsenders of
     `walsenders` ({role: [application_name]}) among them (pg_stat_replication), and
-    pchatd's among those of `pool_store`; a plaintext TCP connection is refused."""
+    pchatd's among those of `pool_store`; a plaintext TCP connection is refused, and
+    so is a TLS one without the lab's client certificate."""
     for role in roles:
         rows = lab.query_tls(role, "select a.backend_type, coalesce(a.application_name, ''), "
-                                   "coalesce(s.ssl, false), coalesce(s.version, '') "
+                                   "coalesce(s.ssl, false), coalesce(s.version, ''), "
+                                   "coalesce(s.client_dn, '') "
                                    "from pg_stat_activity a left join pg_stat_ssl s using (pid) "
                                    "where a.backend_type in ('client backend', 'walsender')")
         plain = [r for r in rows if r[2] != "t"]
         assert not plain, f"unencrypted connections to {role}: {plain}"
-        assert all(r[3].startswith("TLSv1.") for r in rows), rows
+        # Each signed in with the lab's client certificate (PostgreSQL cert auth).
+        assert all(r[3].startswith("TLSv1.") and r[4] == "/CN=pchat" for r in rows), rows
         if role == pool_store:
             assert [r for r in rows if r[0] == "client backend" and r[1] != "lab-test"], rows
         want = walsenders.get(role, [])
@@ -405,6 +408,8 @@ def check_store_links_encrypted(lab, roles, walsenders, pool_store):
                 == sorted(want), 60, f"{want} streaming over TLS from {role}")
         err = lab.plain_tcp_error(role)
         assert "no encryption" in err and "rejects connection" in err, (role, err)
+        err = lab.connect_error(lab.tls_conninfo(role, client_cert=False))
+        assert "certificate" in err, (role, err)  # TLS without the client certificate
 
 
 def post_over_tls(lab, unique, server, channel, body):

@@ -98,6 +98,8 @@ TEST(LabLayout, TlsTopologyVerifiesEveryStore) {
                                   dr::replication_conninfo(*rep.topology, st.role, "x")}) {
       EXPECT_EQ(conninfo_value(ci, "sslmode"), "verify-full") << ci;
       EXPECT_EQ(conninfo_value(ci, "sslrootcert"), ca) << ci;
+      EXPECT_EQ(conninfo_value(ci, "sslcert"), (dir.path() / "tls" / "client.pem").string());
+      EXPECT_EQ(conninfo_value(ci, "sslkey"), (dir.path() / "tls" / "client.key").string());
     }
   }
   ASSERT_TRUE(save_lab_layout(l).ok());

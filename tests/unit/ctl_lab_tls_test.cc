@@ -32,14 +32,15 @@ EVP_PKEY* read_key(const std::filesystem::path& p) {
   return k;
 }
 
-// Verifies `leaf` against `ca` for a host name or an IP address (one of them empty).
-bool verifies(X509* ca, X509* leaf, const std::string& host, const std::string& ip) {
+// Verifies `leaf` against `ca` for `purpose`, a host name or an IP address (or neither).
+bool verifies(X509* ca, X509* leaf, const std::string& host, const std::string& ip,
+              int purpose = X509_PURPOSE_SSL_SERVER) {
   X509_STORE* store = X509_STORE_new();
   X509_STORE_add_cert(store, ca);
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   X509_STORE_CTX_init(ctx, store, leaf, nullptr);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
-  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+  X509_VERIFY_PARAM_set_purpose(param, purpose);
   if (!host.empty()) X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
   if (!ip.empty()) X509_VERIFY_PARAM_set1_ip_asc(param, ip.c_str());
   bool ok = X509_verify_cert(ctx) == 1;
@@ -74,7 +75,18 @@ TEST(LabTls, ServerCertificateVerifiesForLoopbackOnly) {
   EXPECT_EQ(X509_check_private_key(leaf, key), 1);
   EXPECT_EQ(X509_check_private_key(ca, ca_key), 1);
   EXPECT_NE(X509_check_private_key(leaf, ca_key), 1);
-  for (const auto& k : {certs->server_key, certs->ca_key}) {
+  // The client certificate: CN pchat (PostgreSQL cert authentication's user name), for
+  // clients only.
+  X509* client = read_cert(certs->client_cert);
+  ASSERT_NE(client, nullptr);
+  EXPECT_TRUE(verifies(ca, client, "", "", X509_PURPOSE_SSL_CLIENT));
+  EXPECT_FALSE(verifies(ca, client, "", "", X509_PURPOSE_SSL_SERVER));
+  EXPECT_FALSE(verifies(ca, leaf, "", "", X509_PURPOSE_SSL_CLIENT));
+  char cn[64] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(client), NID_commonName, cn, sizeof cn);
+  EXPECT_STREQ(cn, "pchat");
+  X509_free(client);
+  for (const auto& k : {certs->server_key, certs->ca_key, certs->client_key}) {
     struct stat st {};
     ASSERT_EQ(stat(k.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u) << k;

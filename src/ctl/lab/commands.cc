@@ -100,7 +100,10 @@ fs::path postgres_server_key(const LabLayout& l) {
   return l.tls_dir() / "postgres-server.key";
 }
 
-// lab up --tls: the lab's CA and server certificate, and PostgreSQL's copy of the key.
+// lab up --tls: the lab's CA and certificates, PostgreSQL's copy of the server key,
+// and the client key readable by PostgreSQL's tools too (the walreceiver,
+// pg_basebackup and the copy job sign in with it as postgres): as root, root-owned,
+// group postgres, mode 0640 (libpq accepts that of a root-owned key).
 Status make_lab_tls(const Lab& lab, std::ostream& out) {
   auto certs = make_lab_certificates(lab.layout.tls_dir(), 30);
   if (!certs) return certs.error();
@@ -111,8 +114,14 @@ Status make_lab_tls(const Lab& lab, std::ostream& out) {
     return make_error(ErrorKind::kInternal, "cannot write " + pg_key.string());
   }
   if (auto st = lab.tools.give_to_postgres(pg_key); !st) return st;
+  if (lab.tools.as_root() && (chown(certs->client_key.c_str(), 0, *lab.tools.gid()) != 0 ||
+                              chmod(certs->client_key.c_str(), 0640) != 0)) {
+    return make_error(ErrorKind::kInternal,
+                      "cannot give " + certs->client_key.string() + " to group postgres");
+  }
   out << "  TLS: CA " << certs->ca_cert.string() << ", server certificate "
-      << certs->server_cert.string() << " (localhost, 127.0.0.1)\n";
+      << certs->server_cert.string() << " (localhost, 127.0.0.1), client certificate "
+      << certs->client_cert.string() << " (pchat)\n";
   return ok_status();
 }
 
@@ -124,7 +133,7 @@ Status configure_lab_tls(const Lab& lab, const dr::ClusterPaths& c,
   for (auto& s :
        dr::tls_settings(certs.server_cert, postgres_server_key(lab.layout), certs.ca_cert))
     settings.push_back(s);
-  return dr::write_tls_only_hba(lab.tools, c);
+  return dr::write_tls_only_hba(lab.tools, c, "pchat");
 }
 
 std::vector<std::string> job_argv(const Lab& lab, const LabJob& j) {
@@ -256,7 +265,8 @@ void print_connect(const Lab& lab, std::ostream& out) {
       << "  pchatctl --topology " << l.topology_file().string() << " logship status\n"
       << "  pchatctl lab status --dir " << l.dir.string() << "   |   pchatctl lab down --dir "
       << l.dir.string() << "\nConnect an IRC client to an active server (datacenter A):\n";
-  const std::string ca = lab_certificate_paths(l.tls_dir()).ca_cert.string();
+  const LabCertificates certs = lab_certificate_paths(l.tls_dir());
+  const std::string ca = certs.ca_cert.string();
   for (const auto& s : l.servers) {
     if (s.dc != "A") continue;
     out << "  irssi -c 127.0.0.1 -p " << s.irc_port << "    # " << s.name << "\n";
@@ -270,8 +280,10 @@ void print_connect(const Lab& lab, std::ostream& out) {
     const std::string host = l.tls ? "127.0.0.1" : l.store_dir(st.role).string() + "/run";
     out << "  psql 'host=" << host << " port=" << st.port
         << " user=pchat dbname=" << (dr::is_compliance_role(st.role) ? "mgccomp" : "mgc")
-        << (l.tls ? " sslmode=verify-full sslrootcert=" + ca : "") << "'    # "
-        << dr::to_string(st.role) << " (datacenter " << st.dc << ")\n";
+        << (l.tls ? " sslmode=verify-full sslrootcert=" + ca + " sslcert=" +
+                        certs.client_cert.string() + " sslkey=" + certs.client_key.string()
+                  : "")
+        << "'    # " << dr::to_string(st.role) << " (datacenter " << st.dc << ")\n";
   }
 }
 

@@ -1,5 +1,7 @@
 #include "ctl/lab/layout.h"
 
+#include "ctl/lab/tls.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -109,9 +111,17 @@ std::string lab_topology_text(const LabLayout& l) {
       << "http_listen = \"127.0.0.1:" << s.http_port << "\"\n\n";
   }
   // With TLS every connection to a store goes over TCP (a unix socket is never
-  // encrypted) and checks the store's certificate against the lab's CA.
-  const std::string ca = (l.tls_dir() / "ca.pem").string();
-  const std::string tls_opts = " sslmode=verify-full sslrootcert=" + dr::quote_conninfo_value(ca);
+  // encrypted), checks the store's certificate against the lab's CA and signs in as
+  // pchat with the lab's client certificate (PostgreSQL `cert` authentication).
+  const LabCertificates certs = lab_certificate_paths(l.tls_dir());
+  const std::vector<std::pair<const char*, std::string>> tls_keys = {
+      {"sslmode", "verify-full"},
+      {"sslrootcert", certs.ca_cert.string()},
+      {"sslcert", certs.client_cert.string()},
+      {"sslkey", certs.client_key.string()}};
+  std::string tls_opts;
+  for (const auto& [k, v] : tls_keys)
+    tls_opts += std::string(" ") + k + "=" + dr::quote_conninfo_value(v);
   for (const auto& st : l.stores) {
     o << "[stores." << dr::to_string(st.role) << "]\ndatacenter = \"" << st.dc << "\"\n"
       << "data_dir = \"stores/" << dr::to_string(st.role) << "\"\n";
@@ -128,7 +138,8 @@ std::string lab_topology_text(const LabLayout& l) {
     } else {
       o << "port = " << st.port << "\nuser = \"pchat\"\n";
       if (l.tls) {
-        o << "host = \"127.0.0.1\"\nsslmode = \"verify-full\"\nsslrootcert = \"" << ca << "\"\n";
+        o << "host = \"127.0.0.1\"\n";
+        for (const auto& [k, v] : tls_keys) o << k << " = \"" << v << "\"\n";
       }
       o << "\n";
     }

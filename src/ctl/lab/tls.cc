@@ -69,8 +69,8 @@ CertPtr make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* 
        X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * days) != nullptr;
   X509_NAME* name = X509_get_subject_name(cert.get());
   ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                        reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
-                                        -1, 0) == 1;
+                                        reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                        0) == 1;
   X509* signer = issuer != nullptr ? issuer : cert.get();
   ok = ok && X509_set_issuer_name(cert.get(), X509_get_subject_name(signer)) == 1 &&
        X509_set_pubkey(cert.get(), key) == 1;
@@ -83,10 +83,12 @@ CertPtr make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* 
 }  // namespace
 
 LabCertificates lab_certificate_paths(const fs::path& dir) {
-  return {dir / "ca.pem", dir / "ca.key", dir / "server.pem", dir / "server.key"};
+  return {dir / "ca.pem",     dir / "ca.key",     dir / "server.pem",
+          dir / "server.key", dir / "client.pem", dir / "client.key"};
 }
 
-Result<LabCertificates> make_lab_certificates(const fs::path& dir, int days) {
+Result<LabCertificates> make_lab_certificates(const fs::path& dir, int days,
+                                              const std::string& client_cn) {
   LabCertificates out = lab_certificate_paths(dir);
   std::error_code ec;
   if (fs::exists(out.ca_cert, ec)) {
@@ -97,7 +99,8 @@ Result<LabCertificates> make_lab_certificates(const fs::path& dir, int days) {
   chmod(dir.c_str(), 0755);
   KeyPtr ca_key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
   KeyPtr server_key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
-  if (!ca_key || !server_key) return ssl_error("key generation");
+  KeyPtr client_key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
+  if (!ca_key || !server_key || !client_key) return ssl_error("key generation");
   CertPtr ca = make_cert(ca_key.get(), "pchat lab CA", nullptr, ca_key.get(), days,
                          {{NID_basic_constraints, "critical,CA:TRUE"},
                           {NID_key_usage, "critical,keyCertSign,cRLSign"},
@@ -110,18 +113,25 @@ Result<LabCertificates> make_lab_certificates(const fs::path& dir, int days) {
                               {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"},
                               {NID_authority_key_identifier, "keyid"}});
   if (!server) return ssl_error("the server certificate");
+  CertPtr client = make_cert(client_key.get(), client_cn, ca.get(), ca_key.get(), days,
+                             {{NID_basic_constraints, "critical,CA:FALSE"},
+                              {NID_key_usage, "critical,digitalSignature"},
+                              {NID_ext_key_usage, "clientAuth"},
+                              {NID_authority_key_identifier, "keyid"}});
+  if (!client) return ssl_error("the client certificate");
   auto key_writer = [](EVP_PKEY* k) {
-    return [k](FILE* f) {
-      return PEM_write_PrivateKey(f, k, nullptr, nullptr, 0, nullptr, nullptr);
-    };
+    return
+        [k](FILE* f) { return PEM_write_PrivateKey(f, k, nullptr, nullptr, 0, nullptr, nullptr); };
   };
   auto cert_writer = [](X509* c) { return [c](FILE* f) { return PEM_write_X509(f, c); }; };
   if (auto st = write_pem(out.ca_key, 0600, key_writer(ca_key.get())); !st) return st.error();
   if (auto st = write_pem(out.server_key, 0600, key_writer(server_key.get())); !st)
     return st.error();
-  if (auto st = write_pem(out.ca_cert, 0644, cert_writer(ca.get())); !st) return st.error();
-  if (auto st = write_pem(out.server_cert, 0644, cert_writer(server.get())); !st)
+  if (auto st = write_pem(out.client_key, 0600, key_writer(client_key.get())); !st)
     return st.error();
+  if (auto st = write_pem(out.ca_cert, 0644, cert_writer(ca.get())); !st) return st.error();
+  if (auto st = write_pem(out.server_cert, 0644, cert_writer(server.get())); !st) return st.error();
+  if (auto st = write_pem(out.client_cert, 0644, cert_writer(client.get())); !st) return st.error();
   return out;
 }
 

@@ -209,16 +209,16 @@ std::vector<std::string> tls_settings(const fs::path& cert, const fs::path& key,
           "ssl_min_protocol_version = 'TLSv1.2'"};
 }
 
-Status write_tls_only_hba(const PgTools& tools, const ClusterPaths& c) {
+Status write_tls_only_hba(const PgTools& tools, const ClusterPaths& c, const std::string& user) {
   const fs::path hba = c.pgdata() / "pg_hba.conf";
   std::ofstream out(hba, std::ios::trunc);
   out << "# Written by pchat (TLS only): the unix socket for the local operator; TCP only\n"
-      << "# encrypted (hostssl), plain TCP rejected.\n"
+      << "# encrypted (hostssl) with a client certificate (cert), plain TCP rejected.\n"
       << "# TYPE    DATABASE     USER  ADDRESS        METHOD\n"
       << "local     all          all                  trust\n"
       << "local     replication  all                  trust\n"
-      << "hostssl   all          all   127.0.0.1/32   trust\n"
-      << "hostssl   replication  all   127.0.0.1/32   trust\n"
+      << "hostssl   all          " << user << "   127.0.0.1/32   cert\n"
+      << "hostssl   replication  " << user << "   127.0.0.1/32   cert\n"
       << "hostnossl all          all   0.0.0.0/0      reject\n"
       << "hostnossl replication  all   0.0.0.0/0      reject\n"
       << "hostnossl all          all   ::/0           reject\n"

@@ -94,10 +94,12 @@ std::vector<std::string> tls_settings(const std::filesystem::path& cert,
                                       const std::filesystem::path& ca);
 
 // Replaces PGDATA/pg_hba.conf with TLS-only access: the unix socket as initdb's (the
-// local operator: trust), TCP from 127.0.0.1 only encrypted (hostssl, databases and
-// replication), every unencrypted TCP connection rejected (hostnossl ... reject).
-// Copied with the data directory by base backups and pg_rewind, as postgresql.conf.
-Status write_tls_only_hba(const PgTools& tools, const ClusterPaths& c);
+// local operator: trust), TCP from 127.0.0.1 only encrypted and only for `user` with a
+// client certificate the CA (ssl_ca_file) signed whose CN is `user` (hostssl ... cert;
+// databases and replication); every unencrypted TCP connection rejected (hostnossl
+// ... reject). Copied with the data directory by base backups and pg_rewind, as
+// postgresql.conf.
+Status write_tls_only_hba(const PgTools& tools, const ClusterPaths& c, const std::string& user);
 
 // pg_ctl start -w (detached). Succeeds at once if the postmaster already answers.
 Status start_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s = 120);
