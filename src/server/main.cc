@@ -40,6 +40,7 @@
 #include "server/server.h"
 #include "server/service_notify.h"
 #include "server/sighup.h"
+#include "server/status_feed.h"
 #include "server/tls_setup.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
@@ -85,6 +86,30 @@ Result<store::RoomCatalog> load_catalog(const std::string& conninfo) {
   auto conn = pg::Connection::connect(conninfo);
   if (!conn) return conn.error();
   return store::load_room_catalog(*conn);
+}
+
+// Where the web client's files are: beside the binary as installed
+// (/usr/bin/pchatd -> /usr/share/pchat/web) and in a build tree (build/K/bin ->
+// build/K/share/pchat/web).
+std::filesystem::path web_files_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path("/usr/bin") : exe.parent_path()) / ".." / "share" / "pchat" /
+         "web";
+}
+
+// What the status page's feed reads: the topology in a pool, this server's own
+// admin listener when standalone.
+server::StatusFeed::Sources status_sources(const server::ServerConfig& cfg,
+                                           std::shared_ptr<store::StoreTarget> target,
+                                           uint16_t http_port) {
+  server::StatusFeed::Sources src{cfg.server_name, std::nullopt, std::move(target),
+                                  cfg.http_listen.host, http_port};
+  if (!cfg.topology_file.empty()) {
+    auto topo = dr::load_topology(cfg.topology_file);
+    if (topo) src.topology = std::move(*topo);
+  }
+  return src;
 }
 
 // A pool's first server records the topology's initial active list in pool_state,
@@ -402,10 +427,15 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   presence_link.start();
   if (selector) selector->start();
   if (comp_service) comp_service->start();
+  std::optional<server::StatusFeed> status_feed;
   try {
     if (files) files->listen(*cfg.files_listen, cfg.files_url);
     srv.listen();
     http.listen(cfg.http_listen);
+    // The operators' status page (server/status_feed.h, server/http_status.h).
+    status_feed.emplace(status_sources(cfg, target, http.port()));
+    http.set_status(&*status_feed, web_files_dir() / "status");
+    status_feed->start();
   } catch (const std::exception& e) {
     // e.g. "cannot listen on [::1]:6697: Address already in use".
     spdlog::critical("{}", e.what());
@@ -459,6 +489,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   io.run();
   hup.reset();
   std::signal(SIGHUP, SIG_IGN);
+  if (status_feed) status_feed->stop();
   if (selector) selector->stop();
   if (comp_service) comp_service->stop();
   writer.stop();
