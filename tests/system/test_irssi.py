@@ -113,6 +113,15 @@ def tmux(unique):
     t.cleanup()
 
 
+def _irssi_home(home, port, account, password, nick):
+    """An irssi home directory whose network "pchat" signs in with SASL PLAIN."""
+    home.mkdir()
+    (home / "config").write_text(IRSSI_CONFIG.format(port=port, account=account,
+                                                     password=password, nick=nick,
+                                                     mechanism="PLAIN"))
+    return home
+
+
 def _start_irssi(tmux, session, home, nick):
     tmux.new_session(session, f"irssi --home={home} -n {nick}")
     wait_until(lambda: "(status)" in tmux.capture(session), 20, "irssi to start", interval=0.2)
@@ -123,11 +132,7 @@ def test_irssi_sasl_join_post_quit_and_replay(server_factory, account, tmux, uni
     server = server_factory()  # guests may not post: the post proves the SASL login
     acct, password = account(unique("irs"), server=server)
     nick = unique("irn")
-    home = base_dir / unique("irssi")
-    home.mkdir()
-    (home / "config").write_text(IRSSI_CONFIG.format(port=server.irc_port, account=acct,
-                                                     password=password, nick=nick,
-                                                     mechanism="PLAIN"))
+    home = _irssi_home(base_dir / unique("irssi"), server.irc_port, acct, password, nick)
     channel = "#" + unique("irssi")
     marker = f"hello from irssi {unique('mk')}"
 
@@ -173,11 +178,7 @@ def test_a_person_in_the_browser_and_an_irssi_user_chat_in_one_room(server_facto
     irssi_acct, irssi_pw = account(unique("irs"), server=server)
     web_acct, web_pw = account(unique("web"), server=server)
     nick = unique("irn")
-    home = base_dir / unique("irssi")
-    home.mkdir()
-    (home / "config").write_text(IRSSI_CONFIG.format(port=server.irc_port, account=irssi_acct,
-                                                     password=irssi_pw, nick=nick,
-                                                     mechanism="PLAIN"))
+    home = _irssi_home(base_dir / unique("irssi"), server.irc_port, irssi_acct, irssi_pw, nick)
     channel = "#" + unique("both")
     session = unique("ir")
     _start_irssi(tmux, session, home, nick)
