@@ -178,7 +178,7 @@ asio::awaitable<void> AdminHttp::serve_on(Stream& sock, const std::string& peer)
           "POST /drain, /undrain\n";
     } else if (is_status_page_path(path)) {
       answer_status_page(status_root_, path, res);
-    } else if (path == kStatusEventsPath && feed_ != nullptr) {
+    } else if (path == kStatusEventsPath && feed_ != nullptr && req.method() == http::verb::get) {
       co_await stream_status(sock);  // until the client goes or the server stops
       break;
     } else if (path == kStatusJsonPath && feed_ != nullptr) {

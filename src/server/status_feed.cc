@@ -23,9 +23,17 @@ json stage_lag(const json& status, const char* stage) {
   return nullptr;
 }
 
+// `conninfo` with a 2 s connect timeout, in either of libpq's forms (keywords, or a
+// postgresql:// URI).
+std::string with_timeout(const std::string& conninfo) {
+  const bool uri = conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://");
+  if (!uri) return conninfo + " connect_timeout=2";
+  return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=2";
+}
+
 // The pool state on one store; nullopt when it does not answer within 2 s.
 std::optional<store::PoolState> read_state(const std::string& conninfo) {
-  auto c = pg::Connection::connect(conninfo + " connect_timeout=2", "pchatd-status");
+  auto c = pg::Connection::connect(with_timeout(conninfo), "pchatd-status");
   if (!c) return std::nullopt;
   auto st = store::read_pool_state(*c);
   if (!st) return std::nullopt;
@@ -39,13 +47,15 @@ StatusFeed::StatusFeed(Sources sources) : src_(std::move(sources)) {}
 void StatusFeed::start() {
   worker_.start([this] {
     do {
-      json j;
+      std::string text;
       try {
-        j = gather();
+        // Text from outside (libpq's messages, file names) may not be UTF-8: replaced,
+        // never thrown.
+        text = gather().dump(-1, ' ', false, json::error_handler_t::replace);
       } catch (const std::exception& e) {
-        j = {{"problems", json::array({std::string("status: ") + e.what()})}};
+        text = json({{"problems", json::array({std::string("status: ") + e.what()})}})
+                   .dump(-1, ' ', false, json::error_handler_t::replace);
       }
-      std::string text = j.dump();
       std::lock_guard lk(mu_);
       latest_ = std::move(text);
       ++seq_;
@@ -114,8 +124,7 @@ json StatusFeed::gather() {
   for (const auto& sample : history_) j["lag_history"].push_back(sample);
   if (src_.topology && j["pool_fqdn"].is_null()) j["pool_fqdn"] = src_.topology->pool_fqdn;
   if (store_answers) {
-    auto c =
-        pg::Connection::connect(src_.store->conninfo() + " connect_timeout=2", "pchatd-status");
+    auto c = pg::Connection::connect(with_timeout(src_.store->conninfo()), "pchatd-status");
     auto r =
         c ? c->exec("SELECT count(*), " + time::sql_iso8601("min(ts)") + " FROM compliance_outbox")
           : Result<pg::ResultSet>(c.error());

@@ -9,7 +9,7 @@ import time
 
 EXPECTED_CAPS = {
     "account-notify", "account-tag", "away-notify", "batch", "cap-notify",
-    "draft/chathistory", "echo-message", "extended-join", "invite-notify",
+    "draft/chathistory", "draft/read-marker", "echo-message", "extended-join", "invite-notify",
     "labeled-response", "message-tags", "multi-prefix", "sasl", "server-time",
     "setname", "standard-replies", "userhost-in-names",
 }

@@ -9,9 +9,12 @@ function basic(account, password) {
   return "Basic " + btoa(bin);
 }
 
-// A file name as a quoted-string of Content-Disposition (quotes and controls out).
-function dispositionName(name) {
-  return name.replace(/[\x00-\x1f"\\]/g, "_");
+// Content-Disposition for `name`: an ASCII fallback in filename= (header values must
+// be Latin-1), the real name in filename*=UTF-8'' (RFC 6266, RFC 8187).
+export function disposition(name) {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  const utf8 = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
 }
 
 // Resolves with the file host's JSON ({id, url, name, size, msgid, ...}); rejects with
@@ -22,7 +25,7 @@ export async function upload(fileHost, room, file, login) {
     headers: {
       Authorization: basic(login.account, login.password),
       "Content-Type": file.type || "application/octet-stream",
-      "Content-Disposition": `attachment; filename="${dispositionName(file.name)}"`,
+      "Content-Disposition": disposition(file.name),
     },
     body: file,
   });

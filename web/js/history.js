@@ -36,8 +36,12 @@ export function around(conn, target, msgid, limit = PAGE) {
   return ask(conn, ["AROUND", target, `msgid=${msgid}`, limit]);
 }
 
+// The most a reconnection fetches to fill its gap; more, and the conversation starts
+// again from its latest page.
+export const GAP_MAX = 1000;
+
 // Everything after `last` (a reconnection's gap), a page at a time, at most `max`.
-export async function fillGap(conn, target, last, max = 1000) {
+export async function fillGap(conn, target, last, max = GAP_MAX) {
   const out = [];
   let from = last;
   while (out.length < max) {

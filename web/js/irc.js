@@ -3,7 +3,8 @@
 //
 // Connection emits, through `on(name, fn)`:
 //   "message"  every line from the server, parsed (see parseLine)
-//   "state"    "connecting" | "registering" | "ready" | "closed", with a reason
+//   "state"    "connecting" | "registering" | "ready" | "closed", with a reason and
+//              whether the server refused the sign-in (no use trying again)
 //   "bounce"   RPL_BOUNCE's text (the pool moved this server's clients elsewhere)
 // A line inside a batch carries the batch's type as `batchType` ("chathistory",
 // "labeled-response", ...) once it reaches "message".
@@ -15,6 +16,8 @@ export const WANTED_CAPS = [
   "draft/chathistory", "draft/read-marker", "account-tag", "standard-replies",
   "multi-prefix", "away-notify", "extended-join", "invite-notify", "cap-notify",
 ];
+
+const REGISTRATION_TIMEOUT_MS = 30000;
 
 const TAG_ESCAPES = { ":": ";", s: " ", "\\": "\\", r: "\r", n: "\n" };
 
@@ -121,6 +124,9 @@ export class Connection {
       this.ws = ws;
       let registered = false;
       this.readyWaiter = { resolve, reject };
+      // A server that never finishes the welcome (its store unreachable, say) does not
+      // hold the client: the connection closes and the caller may try again.
+      const regTimer = setTimeout(() => this.fail("no welcome from the server within 30 s"), REGISTRATION_TIMEOUT_MS);
       ws.onopen = () => {
         this.emit("state", "registering");
         this.send("CAP", ["LS", "302"]);
@@ -151,6 +157,7 @@ export class Connection {
         // The end of the MOTD (or its absence) ends the welcome burst.
         if (registered && (m.command === "376" || m.command === "422")) {
           if (this.readyWaiter) {
+            clearTimeout(regTimer);
             this.readyWaiter.resolve();
             this.readyWaiter = null;
             this.emit("state", "ready");
@@ -159,22 +166,26 @@ export class Connection {
         this.emit("message", m);
       };
       ws.onclose = (ev) => {
+        clearTimeout(regTimer);
         const why = this.closeReason || ev.reason || (registered ? "the connection was closed" : "could not connect");
         for (const p of this.pending.values()) p.reject(new Error(why));
         this.pending.clear();
         if (this.readyWaiter) {
-          this.readyWaiter.reject(new Error(why));
+          this.readyWaiter.reject(Object.assign(new Error(why), { refused: this.refused }));
           this.readyWaiter = null;
         }
-        this.emit("state", "closed", why);
+        this.emit("state", "closed", why, this.refused);
       };
     });
   }
 
-  fail(reason) {
+  // Ends the connection with `reason`; `refused`: the server refused the sign-in itself
+  // (a wrong password), which trying again would only repeat.
+  fail(reason, refused = false) {
     this.closeReason = reason;
+    this.refused = this.refused || refused;
     if (this.readyWaiter) {
-      this.readyWaiter.reject(new Error(reason));
+      this.readyWaiter.reject(Object.assign(new Error(reason), { refused: this.refused }));
       this.readyWaiter = null;
     }
     this.close();
@@ -217,8 +228,10 @@ export class Connection {
       case "902":
       case "904":
       case "905":
+        this.fail(p[p.length - 1] || "sign-in refused", true);
+        return;
       case "906":
-        this.fail(p[p.length - 1] || "sign-in refused");
+        this.fail(p[p.length - 1] || "sign-in aborted");
         return;
       case "433":
         // In use (another session of the same person, say): a variant, three times.
@@ -250,6 +263,12 @@ export class Connection {
         if (m.nick === this.nick) this.nick = p[0];
         break;
       default:
+        // Any other refusal before the welcome (437: the server cannot take the nick
+        // now, its store unreachable) ends this try.
+        if (this.readyWaiter && /^[45]\d\d$/.test(m.command)) {
+          this.fail(p.slice(1).join(" ") || `refused (${m.command})`);
+          return;
+        }
         break;
     }
     this.trackLabels(m);

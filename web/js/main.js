@@ -1,7 +1,7 @@
 // pchat's web client: sign-in, conversations, history, search, files, reconnection.
 // It talks IRC to pchatd over WebSocket (/irc on the origin that served it).
 import { Connection } from "./irc.js";
-import { Buffers, toMessage, isChannel, splitUtf8 } from "./model.js";
+import { Buffers, toMessage, isChannel, splitUtf8, commaLines } from "./model.js";
 import * as history from "./history.js";
 import * as files from "./files.js";
 import { $, drawMessages, drawBuffers, drawRooms, drawResults } from "./view.js";
@@ -68,7 +68,7 @@ function ctx(buf) {
     fileHost: app.fileHost,
     onFile: app.login.account ? (url) => files.download(url, app.login).catch((e) => banner(`Download failed: ${e.message}`, "error")) : null,
     highlight: buf.highlight,
-    marker: markers() ? buf.marker : "",
+    marker: markers() ? (buf.dividerAt !== undefined ? buf.dividerAt : buf.marker) : "",
   };
 }
 
@@ -108,6 +108,10 @@ function redraw() {
 // Conversations
 
 function show(buf) {
+  if (app.current && app.current !== buf) app.current.dividerAt = undefined;
+  // The "new" line stays where the reader left off while the conversation is open,
+  // even as the marker moves on.
+  if (app.current !== buf) buf.dividerAt = buf.marker;
   app.current = buf;
   $("sidebar").classList.remove("open");
   $("menu").setAttribute("aria-expanded", "false");
@@ -131,18 +135,29 @@ function markRead() {
   if (!buf || buf.kind === "server" || !buf.last || buf.detached) return;
   if (!atBottom() || !document.hasFocus() || document.hidden) return;
   buf.liveUnread = 0;
-  if (markers() && (buf.marker === "*" || !buf.marker || buf.last.time > buf.marker) && buf.lastMarkSent !== buf.last.time) {
-    buf.lastMarkSent = buf.last.time;
-    app.conn.send("MARKREAD", [buf.name, `timestamp=${buf.last.time}`]);
-  }
+  if (!markers() || buf.markTimer) return;
+  // At most one MARKREAD a second per conversation (each is a store write and a
+  // notification to the account's other sessions), with the newest time then.
+  buf.markTimer = setTimeout(() => {
+    buf.markTimer = null;
+    const last = buf.last;
+    if (!last || buf.detached || !app.conn) return;
+    if ((buf.marker === "*" || !buf.marker || last.time > buf.marker) && buf.lastMarkSent !== last.time) {
+      buf.lastMarkSent = last.time;
+      app.conn.send("MARKREAD", [buf.name, `timestamp=${last.time}`]);
+    }
+  }, buf.lastMarkSent ? 1000 : 0);
 }
 
 // The latest page, or what came since the last message shown (a reconnection).
 async function catchUp(buf) {
   try {
-    if (buf.last && !buf.detached) {
-      buf.add(await history.fillGap(app.conn, buf.name, buf.last));
+    const gap = buf.last && !buf.detached ? await history.fillGap(app.conn, buf.name, buf.last) : null;
+    if (gap && gap.length < history.GAP_MAX) {
+      buf.add(gap);
     } else {
+      // Away for longer than a gap is worth filling: start again from the present
+      // (scrolling back reaches the rest), never with a hole in the middle.
       buf.reset();
       buf.detached = false;
       const page = await history.latest(app.conn, buf.name);
@@ -346,13 +361,14 @@ async function connect() {
   app.conn = conn;
   conn.on("message", onLine);
   conn.on("bounce", (text) => banner(`This server is leaving the pool (${text}); reconnecting when it closes`, "warn"));
-  conn.on("state", (state, why) => {
+  conn.on("state", (state, why, refused) => {
     if (conn !== app.conn) return;
     if (state === "ready") setState("connected");
-    else if (state === "closed") onClosed(why);
+    else if (state === "closed") onClosed(why, refused);
     else setState(`${state}…`);
   });
   await conn.open();
+  app.everReady = true;
   app.retry = 0;
   app.fileHost = conn.isupport["soju.im/FILEHOST"] || "";
   $("whoami").textContent = app.login.account ? `${conn.nick} (account ${conn.account || app.login.account})` : `${conn.nick} (guest)`;
@@ -363,14 +379,38 @@ async function connect() {
     else app.buffers.ensure(name, "dm");
   }
   for (const b of app.buffers.list()) if (b.kind === "channel") b.joined = false;
-  if (channels.length) conn.send("JOIN", [channels.join(",")]);
+  for (const line of commaLines(channels, MAX_LINE_BYTES)) conn.send("JOIN", [line]);
   for (const b of app.buffers.list()) if (b.kind === "dm") catchUp(b);
+  newConversations(conn).catch(() => {});
   if (!app.current) show(app.buffers.ensure(SERVER, "server"));
   drawSidebar();
 }
 
-function onClosed(why) {
+// People who wrote while this browser was away (or before it ever signed in): the
+// server's list of conversations with activity since the newest message seen here.
+async function newConversations(conn) {
+  if (!conn.caps.has("draft/chathistory")) return;
+  const seen = app.buffers.list().map((b) => b.last && b.last.time).filter(Boolean).sort().pop();
+  const since = seen || new Date(Date.now() - 30 * 86400000).toISOString();
+  const answer = await conn.request("CHATHISTORY", ["TARGETS", `timestamp=${since}`, `timestamp=${new Date(Date.now() + 60000).toISOString()}`, 50]);
+  for (const m of answer.lines) {
+    if (m.command !== "CHATHISTORY" || m.params[0] !== "TARGETS") continue;
+    const target = m.params[1];
+    if (!target || isChannel(target, conn.isupport) || app.buffers.get(target)) continue;
+    catchUp(app.buffers.ensure(target, "dm"));
+  }
+  remember();
+  drawSidebar();
+}
+
+function onClosed(why, refused) {
   if (app.signingOut) return;
+  if (refused || !app.everReady) {
+    // A wrong password is not tried again and again (each try counts against the
+    // account's sign-in throttle): back to the sign-in form.
+    if (app.everReady) backToSignIn(`Signed out: ${why}. Sign in again.`);
+    return;
+  }
   const wait = Math.min(15, 2 ** app.retry) * (0.75 + Math.random() / 2);
   app.retry++;
   setState("disconnected");
@@ -378,7 +418,7 @@ function onClosed(why) {
   clearTimeout(app.retryTimer);
   app.retryTimer = setTimeout(() => {
     connect().catch((e) => {
-      if (/refused|password|invalid|in use/i.test(e.message) && app.retry > 3) banner(`Cannot sign in again: ${e.message}`, "error");
+      if (e.refused) backToSignIn(`Signed out: ${e.message}. Sign in again.`);
     });
   }, wait * 1000);
 }
@@ -402,6 +442,7 @@ async function signIn(e) {
     $("input").focus();
   } catch (err) {
     app.signingOut = true;
+    clearTimeout(app.retryTimer);
     app.conn.close();
     $("signin-error").textContent = `Sign-in failed: ${err.message}`;
   } finally {
@@ -409,8 +450,15 @@ async function signIn(e) {
   }
 }
 
+// Leaves the chat for the sign-in form, saying why.
+function backToSignIn(why) {
+  signOut();
+  $("signin-error").textContent = why;
+}
+
 function signOut() {
   app.signingOut = true;
+  app.everReady = false;
   clearTimeout(app.retryTimer);
   app.conn.send("QUIT", ["Signed out"]);
   app.conn.close();
@@ -451,7 +499,7 @@ async function submit(e) {
       openDm(rest[0]);
       await say(rest[0], rest.slice(1).join(" "));
     } else if (cmd === "me") await say(buf.name, rest.join(" "), true);
-    else if (cmd === "topic") app.conn.send("TOPIC", [buf.name, rest.join(" ")]);
+    else if (cmd === "topic") app.conn.send("TOPIC", rest.length ? [buf.name, rest.join(" ")] : [buf.name]);
     else if (cmd === "quote") app.conn.ws.send(rest.join(" "));
     else throw new Error(`Unknown command /${cmd} (try /join, /part, /msg, /me, /topic, /quote)`);
   } catch (err) {

@@ -152,3 +152,21 @@ export function splitUtf8(text, maxBytes) {
   if (chunk) out.push(chunk);
   return out;
 }
+
+// `names` joined by commas into as few lines as keep each under `maxBytes` (a JOIN of
+// many rooms must stay inside IRC's 512-byte line). A name longer than that stands
+// alone.
+export function commaLines(names, maxBytes) {
+  const lines = [];
+  let line = "";
+  const size = (t) => new TextEncoder().encode(t).length;
+  for (const n of names) {
+    if (line && size(line) + 1 + size(n) > maxBytes) {
+      lines.push(line);
+      line = "";
+    }
+    line = line ? `${line},${n}` : n;
+  }
+  if (line) lines.push(line);
+  return lines;
+}

@@ -23,6 +23,20 @@ function clock(iso) {
   return today ? hm : `${d.toLocaleDateString()} ${hm}`;
 }
 
+// Whether `url` is a download of the file host at `fileHost` (its origin, and a path
+// under the file host's): only those get the account's credentials.
+export function isFileHostUrl(url, fileHost) {
+  if (!fileHost) return false;
+  try {
+    const u = new URL(url);
+    const f = new URL(fileHost);
+    const base = f.pathname.endsWith("/") ? f.pathname : `${f.pathname}/`;
+    return u.origin === f.origin && u.pathname.startsWith(base) && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
 // Text with its http(s) links made links; a link to the file host is a download
 // (it needs the account's credentials: `onFile`).
 export function linkify(text, fileHost, onFile) {
@@ -32,7 +46,7 @@ export function linkify(text, fileHost, onFile) {
   for (const m of text.matchAll(re)) {
     if (m.index > at) out.append(text.slice(at, m.index));
     const url = m[0];
-    if (fileHost && url.startsWith(fileHost) && onFile) {
+    if (onFile && isFileHostUrl(url, fileHost)) {
       out.append(el("a", { href: url, class: "file", onclick: (e) => (e.preventDefault(), onFile(url)) }, "download"));
     } else {
       out.append(el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url));
@@ -61,6 +75,9 @@ export function messageItem(msg, ctx) {
 // Redraws the messages of `buf`; the read marker's line goes before the first
 // message after it.
 export function drawMessages(list, buf, ctx) {
+  // Redrawn whole: a link that had the keyboard's focus gets it back.
+  const a = document.activeElement;
+  const focus = list.contains(a) && a.closest("li") ? { id: a.closest("li").dataset.id, n: [...a.closest("li").querySelectorAll("a")].indexOf(a) } : null;
   const items = [];
   let markerShown = false;
   for (const msg of buf.messages) {
@@ -71,9 +88,16 @@ export function drawMessages(list, buf, ctx) {
     items.push(messageItem(msg, ctx));
   }
   list.replaceChildren(...items);
+  if (focus && focus.id) {
+    const li = [...list.children].find((e) => e.dataset.id === focus.id);
+    const link = li && li.querySelectorAll("a")[focus.n];
+    if (link) link.focus();
+  }
 }
 
 export function drawBuffers(ul, buffers, current, unreadOf, onPick) {
+  // Redrawn whole: the button that had the keyboard's focus gets it back.
+  const focused = ul.contains(document.activeElement) ? document.activeElement.dataset.name : null;
   ul.replaceChildren(
     ...buffers.map((b) => {
       const n = unreadOf(b);
@@ -91,11 +115,15 @@ export function drawBuffers(ul, buffers, current, unreadOf, onPick) {
             onclick: () => onPick(b),
           },
           el("span", { class: "name" }, label),
-          n > 0 ? el("span", { class: "unread", "aria-label": `${n} unread` }, String(n)) : null,
+          n > 0 ? el("span", { class: "unread" }, String(n), el("span", { class: "sr-only" }, " unread")) : null,
         ),
       );
     }),
   );
+  if (focused !== null) {
+    const again = [...ul.querySelectorAll("button")].find((b) => b.dataset.name === focused);
+    if (again) again.focus();
+  }
 }
 
 export function drawRooms(tbody, rooms, filter, onJoin) {

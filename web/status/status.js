@@ -93,6 +93,8 @@ function draw(s) {
   $("primary").textContent = s.primary_store || "-";
   $("backlog").textContent = s.compliance ? String(s.compliance.backlog) : "-";
   $("at").textContent = s.at ? new Date(s.at).toLocaleTimeString() : "-";
+  $("at").dataset.at = s.at || "";
+  $("at").className = "";
 
   const alerts = alertsOf(s);
   $("alerts").replaceChildren(...(alerts.length ? alerts.map((a) => el("li", {}, a)) : [el("li", { class: "none" }, "None")]));
@@ -143,17 +145,41 @@ function draw(s) {
 }
 
 // Reads the event stream with the token (EventSource cannot send a header).
-async function follow(token) {
-  const res = await fetch("/status/events", { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+// Nothing at all (not even the server's comment every 15 s) for this long: the stream
+// is dead (a network cut sends no FIN) and is opened again.
+const IDLE_MS = 20000;
+// A snapshot older than this is shown as stale (the server's gathering is stuck).
+const STALE_MS = 10000;
+
+function markStale() {
+  const at = $("at").dataset.at;
+  const stale = at && Date.now() - new Date(at).getTime() > STALE_MS;
+  $("at").className = stale ? "bad" : "";
+  if (stale) $("at").textContent = `${new Date(at).toLocaleTimeString()} (stale)`;
+}
+
+async function follow(token, connected) {
+  const abort = new AbortController();
+  let idle = setTimeout(() => abort.abort(), IDLE_MS);
+  const res = await fetch("/status/events", { headers: { Authorization: `Bearer ${token}` }, cache: "no-store", signal: abort.signal });
   if (res.status === 401) throw Object.assign(new Error("the admin token was refused"), { refused: true });
   if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
   $("live").textContent = "live";
   $("live").className = "ok";
+  connected();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = "";
   for (;;) {
-    const { value, done } = await reader.read();
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw new Error(abort.signal.aborted ? `nothing from the server for ${IDLE_MS / 1000} s` : e.message);
+    }
+    const { value, done } = chunk;
     if (done) throw new Error("the server closed the stream");
+    clearTimeout(idle);
+    idle = setTimeout(() => abort.abort(), IDLE_MS);
     buf += value;
     let cut;
     while ((cut = buf.indexOf("\n\n")) >= 0) {
@@ -172,7 +198,7 @@ async function run(token) {
   let wait = 1;
   for (;;) {
     try {
-      await follow(token);
+      await follow(token, () => (wait = 1));
     } catch (e) {
       if (e.refused) {
         sessionStorage.removeItem(TOKEN_KEY);
@@ -192,6 +218,7 @@ async function run(token) {
 }
 
 function start() {
+  setInterval(markStale, 2000);
   $("token-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const token = $("token").value.trim();

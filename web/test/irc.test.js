@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseLine, buildLine, saslPlain } from "../js/irc.js";
-import { Buffer, toMessage, splitUtf8 } from "../js/model.js";
+import { Buffer, toMessage, splitUtf8, commaLines } from "../js/model.js";
 
 test("parseLine reads tags, prefix, command and parameters", () => {
   const m = parseLine("@time=2026-01-02T03:04:05.678Z;msgid=abc;x=a\\sb\\:c\\\\ :alice!a@h PRIVMSG #room :hello  there");
@@ -82,4 +82,13 @@ test("messages of one millisecond keep the server's order, pages before and afte
   b.add([line("q3"), line("b4")], "before"); // the page before: same millisecond
   b.add([line("k7"), line("c8", "2026-01-01T00:00:02.000Z")]); // live
   assert.deepEqual(b.messages.map((m) => m.id), ["q3", "b4", "z5", "a6", "k7", "c8"]);
+});
+
+test("commaLines keeps each JOIN line under the limit and loses no room", () => {
+  const rooms = Array.from({ length: 60 }, (_, i) => `#room-with-a-long-name-${i}`);
+  const lines = commaLines(rooms, 400);
+  assert.ok(lines.length > 1);
+  for (const l of lines) assert.ok(new TextEncoder().encode(l).length <= 400, l);
+  assert.deepEqual(lines.join(",").split(","), rooms);
+  assert.deepEqual(commaLines([], 400), []);
 });
