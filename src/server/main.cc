@@ -41,6 +41,7 @@
 #include "server/service_notify.h"
 #include "server/sighup.h"
 #include "server/tls_setup.h"
+#include "server/web_host.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
@@ -327,7 +328,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   }
   // TLS (server/tls.h): one certificate for the IRC TLS listener and HTTPS.
   std::optional<server::TlsCredentials> tls;
-  if (cfg.irc_tls_listen || cfg.http_tls || cfg.files_tls) {
+  if (cfg.irc_tls_listen || cfg.http_tls || cfg.files_tls || cfg.web_tls) {
     try {
       tls.emplace(server::TlsFiles{cfg.tls_cert_file, cfg.tls_key_file});
     } catch (const std::exception& e) {
@@ -393,6 +394,13 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     files.emplace(io, srv, target, writer_id + "/files");
     if (cfg.files_tls) files->set_tls(&*tls);
   }
+  // The public web listener (IRC over WebSocket, the web client), when configured.
+  std::optional<server::WebHost> web;
+  if (cfg.web_listen) {
+    web.emplace(io, srv, cfg.web_root.empty() ? server::default_web_root() : cfg.web_root,
+                cfg.web_origins);
+    if (cfg.web_tls) web->set_tls(&*tls);
+  }
   stream.start(stream_after);
   if (dr_metrics) dr_metrics->start();
   writer.start();
@@ -405,6 +413,8 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   try {
     if (files) files->listen(*cfg.files_listen, cfg.files_url);
     srv.listen();
+    if (web) web->listen(*cfg.web_listen);
+    if (files) files->set_cors_origins(web ? web->origins() : cfg.web_origins);
     http.listen(cfg.http_listen);
   } catch (const std::exception& e) {
     // e.g. "cannot listen on [::1]:6697: Address already in use".
@@ -439,6 +449,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     notify.stopping("draining: signal " + std::to_string(sig));
     http.stop();
     if (files) files->stop();
+    if (web) web->stop();
     srv.stop_accepting();
     drain_deadline = std::chrono::steady_clock::now() + kDrainTimeout;
     wait_drain();
@@ -542,6 +553,10 @@ int main(int argc, char** argv) {
   app.add_option("--files-url", cfg.files_url,
                  "Public URL of the file host, advertised to clients (default: "
                  "http://HOST:PORT of --files-listen)");
+  std::string web_listen;
+  app.add_option("--web-listen", web_listen,
+                 "Public web listener HOST:PORT for anyone: IRC over WebSocket and the web client "
+                 "(default: off)");
   std::string topology_file, pool_server;
   app.add_option("--topology", topology_file,
                  "Pool mode: the published topology file (TOML); needs --server")
@@ -609,6 +624,7 @@ int main(int argc, char** argv) {
       merged.files_listen = server::parse_endpoint(files_listen, "--files-listen");
     }
     if (given("--files-url")) merged.files_url = cfg.files_url;
+    if (!web_listen.empty()) merged.web_listen = server::parse_endpoint(web_listen, "--web-listen");
     if (!merged.files_url.empty() && !merged.files_listen) {
       throw std::invalid_argument("--files-url (files_url) needs --files-listen (files_listen)");
     }
