@@ -144,10 +144,12 @@ std::vector<std::string> WebHost::origins() const {
 asio::awaitable<void> WebHost::serve(tcp::socket sock) {
   if (tls_ == nullptr) {
     beast::tcp_stream stream(std::move(sock));
-    co_await serve_on(stream);
+    co_await serve_on(stream, nullptr);
     co_return;
   }
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(sock), *tls_->current());
+  // Kept for this connection, and its WebSocket (a reload makes a new one for the next).
+  auto context = tls_->current();
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(sock), *context);
   beast::get_lowest_layer(stream).expires_after(kWebHandshakeTimeout);
   boost::system::error_code ec;
   co_await stream.async_handshake(asio::ssl::stream_base::server,
@@ -156,15 +158,40 @@ asio::awaitable<void> WebHost::serve(tcp::socket sock) {
     spdlog::debug("web: TLS handshake failed: {}", ec.message());
     co_return;
   }
-  co_await serve_on(stream);
+  co_await serve_on(stream, context);
 }
 
-// Long: one HTTP exchange loop, with the upgrade to a WebSocket session in its middle.
-template <typename Stream>
-asio::awaitable<void> WebHost::serve_on(Stream& stream) {
+template <typename Stream, typename Request>
+asio::awaitable<void> WebHost::upgrade(Stream& stream, const Request& req,
+                                       std::shared_ptr<asio::ssl::context> context) {
   constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
-  // The context of this connection (a SIGHUP reload makes a new one for the next).
-  std::shared_ptr<asio::ssl::context> context = kTls ? tls_->current() : nullptr;
+  boost::system::error_code ec;
+  const std::string proto =
+      choose_web_subprotocol(web_sv(req[http::field::sec_websocket_protocol]));
+  websocket::stream<Stream> ws(std::move(stream));
+  ws.set_option(websocket::stream_base::decorator([proto](websocket::response_type& r) {
+    r.set(http::field::server, "pchatd/" PCHAT_VERSION);
+    if (!proto.empty()) r.set(http::field::sec_websocket_protocol, proto);
+  }));
+  beast::get_lowest_layer(ws).expires_after(kWebHandshakeTimeout);
+  co_await ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    spdlog::debug("web: WebSocket handshake failed: {}", ec.message());
+    co_return;
+  }
+  const bool text = proto != "binary.ircv3.net";
+  if constexpr (kTls) {
+    std::string fingerprint = peer_fingerprint(ws.next_layer().native_handle());
+    server_.accept_link(Link(make_web_link(std::move(ws), text, context), fingerprint));
+  } else {
+    server_.accept_link(Link(make_web_link(std::move(ws), text), ""));
+  }
+}
+
+template <typename Stream>
+asio::awaitable<void> WebHost::serve_on(Stream& stream,
+                                        std::shared_ptr<asio::ssl::context> context) {
+  constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
   beast::flat_buffer buf;
   boost::system::error_code ec;
   for (;;) {
@@ -179,28 +206,14 @@ asio::awaitable<void> WebHost::serve_on(Stream& stream) {
       const std::string own =
           std::string(kTls ? "https://" : "http://") + std::string(web_sv(req[http::field::host]));
       if (web_origin_allowed(web_sv(req[http::field::origin]), own, origins_)) {
-        const std::string proto =
-            choose_web_subprotocol(web_sv(req[http::field::sec_websocket_protocol]));
-        websocket::stream<Stream> ws(std::move(stream));
-        ws.set_option(websocket::stream_base::decorator([proto](websocket::response_type& r) {
-          r.set(http::field::server, "pchatd/" PCHAT_VERSION);
-          if (!proto.empty()) r.set(http::field::sec_websocket_protocol, proto);
-        }));
-        beast::get_lowest_layer(ws).expires_after(kWebHandshakeTimeout);
-        co_await ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-          spdlog::debug("web: WebSocket handshake failed: {}", ec.message());
-          co_return;
-        }
-        const bool text = proto != "binary.ircv3.net";
-        if constexpr (kTls) {
-          std::string fingerprint = peer_fingerprint(ws.next_layer().native_handle());
-          server_.accept_link(Link(make_web_link(std::move(ws), text, context), fingerprint));
-        } else {
-          server_.accept_link(Link(make_web_link(std::move(ws), text), ""));
-        }
+        co_await upgrade(stream, req, context);
         co_return;
       }
+      boost::system::error_code peer_ec;
+      const auto peer = beast::get_lowest_layer(stream).socket().remote_endpoint(peer_ec);
+      spdlog::info("web: WebSocket from {} refused: origin {} is not allowed (web_origins)",
+                   peer_ec ? std::string("?") : format_address(peer),
+                   web_sv(req[http::field::origin]));
       res = web_text(http::status::forbidden,
                      "this origin may not open an IRC WebSocket here (web_origins)");
       res.keep_alive(false);

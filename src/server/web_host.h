@@ -31,6 +31,7 @@
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -62,9 +63,16 @@ class WebHost {
 
  private:
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket sock);
-  // The requests of one connection, until it ends or becomes a WebSocket.
+  // The requests of one connection, until it ends or becomes a WebSocket; `context`:
+  // the TLS context `stream` uses (null for plain TCP).
   template <typename Stream>
-  boost::asio::awaitable<void> serve_on(Stream& stream);
+  boost::asio::awaitable<void> serve_on(Stream& stream,
+                                        std::shared_ptr<boost::asio::ssl::context> context);
+  // The WebSocket handshake for `req` (an upgrade whose Origin passed), then the
+  // connection goes to Server::accept_link.
+  template <typename Stream, typename Request>
+  boost::asio::awaitable<void> upgrade(Stream& stream, const Request& req,
+                                       std::shared_ptr<boost::asio::ssl::context> context);
 
   Server& server_;
   Listener listener_;

@@ -114,8 +114,7 @@ std::string web_csp(std::string_view files_origin) {
   std::string connect = "connect-src 'self'";
   if (!files_origin.empty()) connect += " " + std::string(files_origin);
   return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-         connect +
-         "; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+         connect + "; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 }
 
 std::string web_etag(uint64_t size, int64_t mtime_ns) {
