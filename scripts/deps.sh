@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist python3-websocket
   clang-format irssi tmux
+  nodejs chromium chromium-driver python3-selenium fonts-dejavu-core
   help2man go-md2man man-db systemd
 )
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/http_search.h"
+#include "server/http_status.h"
 #include "server/listen_address.h"
 #include "server/server.h"
 
@@ -66,7 +67,31 @@ void AdminHttp::listen(const Endpoint& ep) {
 }
 
 void AdminHttp::stop() {
+  stopping_ = true;
   listener_.stop();
+}
+
+void AdminHttp::healthz(http::response<http::string_body>& res) const {
+  bool store_ok = server_.writer() == nullptr || server_.writer()->store_available();
+  bool ok = store_ok && server_.accepting();
+  nlohmann::json j = {
+      {"status", ok ? "ok" : "unavailable"},
+      {"store", store_ok ? "ok" : "unreachable"},
+      {"accepting_clients", server_.accepting()},
+      {"connections", server_.user_count()},
+      {"version", PCHAT_VERSION},
+      {"server", server_.name()},
+      {"role", server_.pool().draining() ? "draining"
+               : server_.pool().active() ? "active"
+                                         : "idle"},
+      {"pool_state", server_.pool().status()},
+      {"epoch", server_.pool().epoch()},
+      {"active_servers", server_.pool().active_servers()},
+  };
+  if (store_report_) j.update(store_report_());
+  res.result(ok ? http::status::ok : http::status::service_unavailable);
+  res.set(http::field::content_type, "application/json");
+  res.body() = j.dump() + "\n";
 }
 
 nlohmann::json AdminHttp::sessions_json() const {
@@ -132,7 +157,7 @@ asio::awaitable<void> AdminHttp::serve_on(Stream& sock, const std::string& peer)
     std::string target(req.target());
     const bool post = req.method() == http::verb::post;
     const std::string path = target.substr(0, target.find('?'));
-    const bool open = path == "/healthz" || path == "/metrics";
+    const bool open = path == "/healthz" || path == "/metrics" || is_status_page_path(path);
     auto auth = req.find(http::field::authorization);
     if (!open && (auth == req.end() || !bearer_matches(auth->value(), token_))) {
       unauthorized(res);
@@ -148,32 +173,22 @@ asio::awaitable<void> AdminHttp::serve_on(Stream& sock, const std::string& peer)
     } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
       res.result(http::status::method_not_allowed);
       res.set(http::field::content_type, "text/plain");
-      res.body() = "GET /healthz, /metrics, /sessions, /search; POST /drain, /undrain\n";
+      res.body() =
+          "GET /healthz, /metrics, /sessions, /search, /status/, /status.json, /status/events; "
+          "POST /drain, /undrain\n";
+    } else if (is_status_page_path(path)) {
+      answer_status_page(status_root_, path, res);
+    } else if (path == kStatusEventsPath && feed_ != nullptr) {
+      co_await stream_status(sock);  // until the client goes or the server stops
+      break;
+    } else if (path == kStatusJsonPath && feed_ != nullptr) {
+      answer_status_json(feed_->latest(), res);
     } else if (target == "/sessions") {
       res.result(http::status::ok);
       res.set(http::field::content_type, "application/json");
       res.body() = sessions_json().dump(2) + "\n";
     } else if (target == "/healthz") {
-      bool store_ok = server_.writer() == nullptr || server_.writer()->store_available();
-      bool ok = store_ok && server_.accepting();
-      nlohmann::json j = {
-          {"status", ok ? "ok" : "unavailable"},
-          {"store", store_ok ? "ok" : "unreachable"},
-          {"accepting_clients", server_.accepting()},
-          {"connections", server_.user_count()},
-          {"version", PCHAT_VERSION},
-          {"server", server_.name()},
-          {"role", server_.pool().draining() ? "draining"
-                   : server_.pool().active() ? "active"
-                                             : "idle"},
-          {"pool_state", server_.pool().status()},
-          {"epoch", server_.pool().epoch()},
-          {"active_servers", server_.pool().active_servers()},
-      };
-      if (store_report_) j.update(store_report_());
-      res.result(ok ? http::status::ok : http::status::service_unavailable);
-      res.set(http::field::content_type, "application/json");
-      res.body() = j.dump() + "\n";
+      healthz(res);
     } else if (target.starts_with("/search?") || target == "/search") {
       HttpAnswer a = co_await http_search(server_, target, asker_of(peer, req));  // room search
       res.result(static_cast<http::status>(a.status));
@@ -191,6 +206,35 @@ asio::awaitable<void> AdminHttp::serve_on(Stream& sock, const std::string& peer)
     res.prepare_payload();
     co_await http::async_write(sock, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !res.keep_alive()) break;
+  }
+}
+
+template <typename Stream>
+asio::awaitable<void> AdminHttp::stream_status(Stream& sock) {
+  boost::system::error_code ec;
+  const std::string head = status_stream_head();
+  co_await asio::async_write(sock, asio::buffer(head),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  uint64_t sent = 0;
+  auto last_write = std::chrono::steady_clock::now();
+  asio::steady_timer timer(sock.get_executor());
+  while (!ec && !stopping_) {
+    auto [seq, snapshot] = feed_->latest();
+    std::string out;
+    const auto now = std::chrono::steady_clock::now();
+    if (seq != sent && !snapshot.empty()) {
+      out = status_event(snapshot);
+      sent = seq;
+    } else if (now - last_write > std::chrono::seconds(15)) {
+      out = ": still here\n\n";  // a comment: tells a vanished client apart
+    }
+    if (!out.empty()) {
+      co_await asio::async_write(sock, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      last_write = now;
+    }
+    timer.expires_after(std::chrono::milliseconds(250));
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 }
 

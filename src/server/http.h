@@ -9,9 +9,11 @@
 //                  (server/http_search.h).
 //   POST /drain    bounce new clients and send connected ones to an active server
 //                  (RPL_BOUNCE), without stopping; POST /undrain ends it.
-// Who may use it: /healthz and /metrics are open (probes, scrapers); every other
-// path needs `Authorization: Bearer TOKEN` with the admin token (set_token), on
-// loopback too, else 401. The token comes from a file (server/config.h
+//   GET /status/   the operators' status page; /status.json and /status/events
+//                  its data (server/http_status.h, server/status_feed.h).
+// Who may use it: /healthz and /metrics are open (probes, scrapers), and the status
+// page's own files (no data in them); every other path needs `Authorization: Bearer TOKEN` with the
+// admin token (set_token), on loopback too, else 401. The token comes from a file (server/config.h
 // admin_token_file) and is compared in constant time.
 // HTTPS when http_tls is on (set_tls: the IRC listener's certificate, reloaded on
 // SIGHUP for new connections); the same paths and token.
@@ -22,7 +24,9 @@
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
 
 #include <boost/asio.hpp>
+#include <boost/beast/http.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -32,6 +36,7 @@
 #include "core/metrics.h"
 #include "server/config.h"
 #include "server/listener.h"
+#include "server/status_feed.h"
 #include "server/tls.h"
 
 namespace pchat::server {
@@ -44,10 +49,17 @@ class AdminHttp {
   // Binds every address of `ep` and starts accepting. Throws ListenError.
   void listen(const Endpoint& ep);
   void stop();
+  // The port bound (0 before listen()).
+  uint16_t port() const { return listener_.port(); }
   // The admin token requests must bear (SIGHUP rotates it). REQUIRES: not empty.
   void set_token(std::string token) { token_ = std::move(token); }
   // Serve HTTPS with these credentials. REQUIRES: before listen().
   void set_tls(TlsCredentials* tls) { tls_ = tls; }
+  // The status page: its data, and the folder of its files (web/status).
+  void set_status(const StatusFeed* feed, std::filesystem::path root) {
+    feed_ = feed;
+    status_root_ = std::move(root);
+  }
   // Extra /healthz fields about the stores (pool mode: the store selector's view).
   void set_store_report(std::function<nlohmann::json()> report) {
     store_report_ = std::move(report);
@@ -59,6 +71,11 @@ class AdminHttp {
   template <typename Stream>
   boost::asio::awaitable<void> serve_on(Stream& stream, const std::string& peer);
   nlohmann::json sessions_json() const;
+  // GET /healthz's answer.
+  void healthz(boost::beast::http::response<boost::beast::http::string_body>& res) const;
+  // The status event stream on an authorized connection, until it fails or stop().
+  template <typename Stream>
+  boost::asio::awaitable<void> stream_status(Stream& sock);
 
   boost::asio::io_context& io_;
   Server& server_;
@@ -67,6 +84,9 @@ class AdminHttp {
   std::function<nlohmann::json()> store_report_;
   std::string token_;
   TlsCredentials* tls_ = nullptr;
+  const StatusFeed* feed_ = nullptr;
+  std::filesystem::path status_root_;
+  bool stopping_ = false;
 };
 
 // True when `authorization` (an Authorization header's value) is "Bearer TOKEN" with

@@ -40,6 +40,7 @@
 #include "server/server.h"
 #include "server/service_notify.h"
 #include "server/sighup.h"
+#include "server/status_feed.h"
 #include "server/tls_setup.h"
 #include "server/web_host.h"
 #include "store/instance.h"
@@ -86,6 +87,20 @@ Result<store::RoomCatalog> load_catalog(const std::string& conninfo) {
   auto conn = pg::Connection::connect(conninfo);
   if (!conn) return conn.error();
   return store::load_room_catalog(*conn);
+}
+
+// What the status page's feed reads: the topology in a pool, this server's own
+// admin listener when standalone.
+server::StatusFeed::Sources status_sources(const server::ServerConfig& cfg,
+                                           std::shared_ptr<store::StoreTarget> target,
+                                           uint16_t http_port) {
+  server::StatusFeed::Sources src{cfg.server_name, std::nullopt, std::move(target),
+                                  cfg.http_listen.host, http_port};
+  if (!cfg.topology_file.empty()) {
+    auto topo = dr::load_topology(cfg.topology_file);
+    if (topo) src.topology = std::move(*topo);
+  }
+  return src;
 }
 
 // A pool's first server records the topology's initial active list in pool_state,
@@ -395,10 +410,13 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     if (cfg.files_tls) files->set_tls(&*tls);
   }
   // The public web listener (IRC over WebSocket, the web client), when configured.
+  // web/ (the client and the status page): web_root, or beside the binary as
+  // installed (/usr/share/pchat/web) and in a build tree (build/K/share/pchat/web).
+  const std::filesystem::path web_root =
+      cfg.web_root.empty() ? server::default_web_root() : cfg.web_root;
   std::optional<server::WebHost> web;
   if (cfg.web_listen) {
-    web.emplace(io, srv, cfg.web_root.empty() ? server::default_web_root() : cfg.web_root,
-                cfg.web_origins);
+    web.emplace(io, srv, web_root, cfg.web_origins);
     if (cfg.web_tls) web->set_tls(&*tls);
   }
   stream.start(stream_after);
@@ -410,12 +428,17 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   presence_link.start();
   if (selector) selector->start();
   if (comp_service) comp_service->start();
+  std::optional<server::StatusFeed> status_feed;
   try {
     if (files) files->listen(*cfg.files_listen, cfg.files_url);
     srv.listen();
     if (web) web->listen(*cfg.web_listen);
     if (files) files->set_cors_origins(web ? web->origins() : cfg.web_origins);
     http.listen(cfg.http_listen);
+    // The operators' status page (server/status_feed.h, server/http_status.h).
+    status_feed.emplace(status_sources(cfg, target, http.port()));
+    http.set_status(&*status_feed, web_root / "status");
+    status_feed->start();
   } catch (const std::exception& e) {
     // e.g. "cannot listen on [::1]:6697: Address already in use".
     spdlog::critical("{}", e.what());
@@ -470,6 +493,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   io.run();
   hup.reset();
   std::signal(SIGHUP, SIG_IGN);
+  if (status_feed) status_feed->stop();
   if (selector) selector->stop();
   if (comp_service) comp_service->stop();
   writer.stop();

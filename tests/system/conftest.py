@@ -177,3 +177,5 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "package: installs the Debian package on this machine (root, dpkg); "
         "scripts/test runs these after the other system tests")
+    config.addinivalue_line(
+        "markers", "browser: drives Debian's Chromium headless (tests/system/browser.py)")

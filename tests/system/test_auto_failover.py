@@ -15,13 +15,18 @@ synchronized).
 - the witness down: no failover (an alert); back: the failover happens;
 - the mirror down: the primary continues per `mode` (high safety: exposed after
   timeout_s), and is synchronous again once the mirror is back;
-- the witness's endpoint refuses anyone without the admin token."""
+- the witness and the mirror flapping (stopped and resumed again and again, each time
+  shorter than the delays that would act): no failover, nothing lost, synchronized;
+- the witness's endpoint refuses anyone without the admin token.
+
+All along, a watch checks that no two stores ever accepted writes at the same epoch."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -36,14 +41,64 @@ from serial_poster import SerialPoster
 PAIR = ("primary", "mirror")
 
 
+class EpochOwners:
+    """Watches the pair all along (every 100 ms): which store accepted writes (not in
+    recovery, not read-only) at which epoch. An epoch belongs to one store for ever: a
+    second store seen accepting writes at an epoch another store accepted writes at is a
+    split brain, whenever it happens."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.owners = {}  # epoch -> set of roles
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for role in PAIR:
+                try:
+                    row = self.lab.query(role, "select pg_is_in_recovery(), current_setting("
+                                         "'default_transaction_read_only'), (select epoch from pool_state)",
+                                         timeout=1)[0]
+                except Exception:  # noqa: BLE001 - down, stopped, restarting
+                    continue
+                if row[0] == "f" and row[1] == "off":
+                    self.owners.setdefault(int(row[2]), set()).add(role)
+                    self.samples += 1
+            self._stop.wait(0.1)
+
+    def check(self):
+        shared = {e: sorted(r) for e, r in self.owners.items() if len(r) > 1}
+        assert not shared, f"two stores accepted writes at the same epoch: {shared}"
+        assert self.samples > 0, "the watch never saw a writable store"
+
+
 @pytest.fixture(scope="module")
 def lab(bins, base_dir):
     lab = Lab(base_dir / unique_name("auto"), servers_per_dc=1, allow_guests=True)
     lab.up()
+    lab.owners = EpochOwners(lab)
+    lab.owners.start()
     yield lab
+    lab.owners.stop()
     problems = lab.cleanup()
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def one_writer_per_epoch(lab):
+    """After every test: no epoch was accepted by two stores (EpochOwners)."""
+    yield
+    lab.owners.check()
 
 
 def writable(lab) -> str:
@@ -206,6 +261,41 @@ def test_mirror_down_primary_continues_exposed_then_resynchronizes(lab):
     lab.start_dc("A")  # the mirror as it was on disk
     wait_until(lambda: synchronized(lab), 60, "synchronous again")
     acked = poster.finish()
+    check_nothing_lost(lab, poster, acked)
+
+
+def stop_for(pids, seconds):
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+
+def test_witness_and_mirror_flapping_cause_no_failover_and_lose_nothing(lab):
+    primary, e0, poster = healthy_pair(lab, "fl")
+    mirror = other(primary)
+    flaps = 0
+    for _ in range(8):
+        # The mirror (its postmaster and every backend): commits wait meanwhile; 0.6 s is
+        # far below the lab's timeout_s (5 s) before the primary would go on exposed.
+        pm = lab.postmaster(mirror)
+        stop_for([pm] + child_pids(pm), 0.6)
+        # The witness: the agents cannot report; nothing is decided without it.
+        stop_for([witness_pid(lab)], 0.6)
+        flaps += 2
+        time.sleep(0.3)
+    wait_until(lambda: synchronized(lab), 60, "the pair synchronized after the flapping")
+    assert writable(lab) == primary and epoch(lab, primary) == e0, "a failover happened"
+    acked = poster.finish()
+    print(f"\n{flaps} flaps of the mirror and the witness: {len(acked)} acknowledged, "
+          f"{poster.refused} refused or unanswered, no failover")
+    assert len(acked) > 10
     check_nothing_lost(lab, poster, acked)
 
 

@@ -2,21 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "dr/monitor/logship_status.h"
-#include "dr/monitor/mirror_state.h"
-
 namespace pchat::ctl {
 
 using nlohmann::json;
-
-json dr_status(const dr::Topology& t) {
-  json j = json::object();
-  if (t.store(dr::StoreRole::kMirror) != nullptr) j["mirroring"] = dr::probe_mirror(t);
-  if (t.store(dr::StoreRole::kBackup) != nullptr && !t.log_shipping.backup_share.empty()) {
-    j["log_shipping"] = dr::collect_logship_status(t);
-  }
-  return j;
-}
 
 void print_dr_summary(const json& dr, std::ostream& out) {
   if (dr.contains("mirroring")) {

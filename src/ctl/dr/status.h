@@ -5,13 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "dr/monitor/pool_status.h"
 #include "dr/topology.h"
 
 namespace pchat::ctl {
 
-// {"mirroring": probe_mirror(), "log_shipping": collect_logship_status()}, each only
-// when the topology has a mirror / a backup store with log shipping.
-nlohmann::json dr_status(const dr::Topology& t);
+// {"mirroring": ..., "log_shipping": ...} (dr/monitor/pool_status.h).
+using dr::dr_status;
 
 // Two summary lines (mirroring state; per-stage lags and alerts).
 void print_dr_summary(const nlohmann::json& dr, std::ostream& out);

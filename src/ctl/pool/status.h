@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "dr/monitor/http_client.h"
 
 namespace pchat::ctl {
 
@@ -27,21 +28,10 @@ struct StatusArgs {
 
 Status pool_status(const StatusArgs& args, std::ostream& out);
 
-// GET http://host:port/path with a timeout; the body on 2xx/5xx, an Error otherwise.
-// `host` is an address (IPv6 without brackets) or a name; a wildcard listen host
-// ("*", 0.0.0.0, ::) is asked on loopback. A non-empty `admin_token` is sent as
-// `Authorization: Bearer` (the admin API wants it on every path but /healthz and
-// /metrics; admin_token_for finds it).
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-Result<HttpReply> http_get(const std::string& host, uint16_t port, const std::string& path,
-                           int timeout_ms, const std::string& admin_token = "");
-// Any method ("GET", "POST"), with a JSON body when `body` is not empty.
-Result<HttpReply> http_call(const std::string& method, const std::string& host, uint16_t port,
-                            const std::string& path, const std::string& body, int timeout_ms,
-                            const std::string& admin_token);
+// The admin API's HTTP client (dr/monitor/http_client.h).
+using dr::http_call;
+using dr::http_get;
+using dr::HttpReply;
 
 // The admin token pchatctl sends: the topology's [pool] admin_token_file when
 // `topology` is given, else DATA_DIR/admin-token; "" when the file does not exist

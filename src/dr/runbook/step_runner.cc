@@ -36,6 +36,10 @@ StepRunner::StepRunner(std::string command, std::span<const char* const> titles,
 Status StepRunner::run(int n, const std::function<Status()>& body) {
   out_ << "\nStep " << n << ": " << titles_[n] << "\n";
   out_.flush();
+  // Who watches (pchatd's status page) sees the step under way; the record is not
+  // needed to resume, so a journal that cannot be written here stops nothing.
+  journal_["current"] = {{"step", n}, {"title", titles_[n]}, {"since", logship::now_utc()}};
+  (void)write_state_file(journal_file_, journal_);
   const auto s0 = Clock::now();
   Status st = body();
   const double secs = std::chrono::duration<double>(Clock::now() - s0).count();
@@ -49,6 +53,8 @@ Status StepRunner::run(int n, const std::function<Status()>& body) {
   nlohmann::json& rec = journal_["steps"][std::to_string(n)];
   if (!rec.contains("seconds")) rec["seconds"] = secs;  // the run that did the work
   rec["done_at"] = logship::now_utc();
+  rec["title"] = titles_[n];
+  journal_.erase("current");
   out_ << "Step " << n << " done in " << fmt::format("{:.2f}", secs) << " s\n";
   if (auto w = write_state_file(journal_file_, journal_); !w) return w;
   if (const char* v = std::getenv(kill_env_); v != nullptr && std::atoi(v) == n) {

@@ -1,9 +1,10 @@
 // The numbered steps of a resumable runbook command (`pchatctl failover`,
-// `pchatctl failback`): each step is announced ("Step N: title"), timed, recorded
-// in the command's journal (seconds of the run that did the work, done_at) and the
-// journal written durably before the next step; a failure names the step and says
-// that running the command again resumes. For crash tests, the process SIGKILLs
-// itself right after step N when the environment variable `kill_env` is N.
+// `pchatctl failback`): each step is announced ("Step N: title") and recorded as
+// the journal's "current" step (step, title, since) while it runs, then timed,
+// recorded in the journal's "steps" (seconds of the run that did the work,
+// done_at, title) and the journal written durably before the next step; a failure names the step
+// and says that running the command again resumes. For crash tests, the process SIGKILLs itself
+// right after step N when the environment variable `kill_env` is N.
 #pragma once
 
 #include <chrono>
