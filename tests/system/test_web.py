@@ -159,6 +159,10 @@ def test_bad_messages_close_the_connection(web):
     c.send_message(b"PING :a\r\nPING :b")  # two lines in one message
     c.wait_closed(10)
     assert c.close_code == 1008
+    c = _ws(port)
+    c.send_message(b"PRIVMSG #x :" + b"y" * 70000)  # above the 64 KiB message limit
+    c.wait_closed(10)
+    assert c.close_code == 1009
 
 
 def test_foreign_origin_is_refused_before_the_upgrade(web):
