@@ -372,6 +372,14 @@ class Parser {
         st.dbname = val;
       } else if (kw == "user") {
         st.user = val;
+      } else if (kw == "sslmode") {
+        st.sslmode = val;
+      } else if (kw == "sslrootcert") {
+        st.sslrootcert = val;
+      } else if (kw == "sslcert") {
+        st.sslcert = val;
+      } else if (kw == "sslkey") {
+        st.sslkey = val;
       } else if (kw == "password") {
         warning(line, field,
                 "holds a password, and this file is published to every server and operator: "

@@ -40,6 +40,7 @@ enum Cap : uint32_t {
   kCapStandardReplies = 1u << 14,
   kCapInviteNotify = 1u << 15,
   kCapSetname = 1u << 16,
+  kCapReadMarker = 1u << 17,
 };
 
 struct CapInfo {

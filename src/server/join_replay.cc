@@ -8,15 +8,15 @@
 
 namespace pchat::server {
 
-void JoinReplay::start(Session& s, Channel& c, ResponsePtr r) {
-  if (srv_.config().default_chat_history <= 0 || srv_.readers() == nullptr) return;
-  const uint64_t replay = ++replays_;
-  s.held_[&c] = Session::Held{replay, {}};  // start holding live lines for this channel
+bool JoinReplay::start(Session& s, Channel& c, ResponsePtr r, std::optional<int64_t> upto_at) {
+  if (srv_.config().default_chat_history <= 0 || srv_.readers() == nullptr) return false;
+  const uint64_t replay = next_hold();
+  s.held_[&c].replay = replay;  // hold live lines for this channel (keeping those held)
   const std::string target = c.key();
   const std::string display = c.name();
   // Rows up to delivered_upto went out before this member joined: replay them.
   // Later ones reach it live through the stream (held until the replay is sent).
-  const int64_t upto = srv_.delivery().delivered_upto();
+  const int64_t upto = upto_at.value_or(srv_.delivery().delivered_upto());
   const int limit = srv_.rooms() != nullptr ? srv_.rooms()->default_chat_history()
                                             : srv_.config().default_chat_history;
   std::weak_ptr<Session> weak = s.weak_from_this();
@@ -48,7 +48,11 @@ void JoinReplay::start(Session& s, Channel& c, ResponsePtr r) {
                                  });
         });
   });
-  if (!ok) s.held_.erase(&c);
+  if (!ok) {
+    srv_.release_held(s, c);
+    return false;
+  }
+  return true;
 }
 
 void JoinReplay::finish(const std::weak_ptr<Session>& weak, Channel* chan, uint64_t replay,

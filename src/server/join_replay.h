@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,15 @@ class JoinReplay {
 
   // Starts the replay of `c` to `s`. The rows are replies in `r`, the JOIN's
   // Response, kept until the replay is sent: the client's later commands are answered
-  // after it. Nothing when replays are off or the server has no store.
-  void start(Session& s, Channel& c, ResponsePtr r);
+  // after it. Lines of `c` already held for `s` (server/read_markers.h) stay held and
+  // go out after the replay. Returns whether a replay started (then it releases the
+  // held lines when done); false when replays are off, the server has no store, or
+  // the reader pool refused (held lines of `c` are then released at once).
+  // `upto`: the newest message delivered when the JOIN ran (Delivery::delivered_upto),
+  // when lines have been held since then; default: now.
+  bool start(Session& s, Channel& c, ResponsePtr r, std::optional<int64_t> upto = std::nullopt);
+  // A new number for Session::Held::replay, for anyone holding a channel's lines.
+  uint64_t next_hold() { return ++replays_; }
 
  private:
   // Sends a replay's rows (or a NOTE when `rows` failed), then the held lines;

@@ -48,6 +48,7 @@
 #include "store/migrations.h"
 #include "store/pool_state.h"
 #include "store/presence.h"
+#include "store/read_markers.h"
 #include "store/reader.h"
 #include "store/rooms.h"
 #include "store/writer.h"
@@ -374,6 +375,16 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     rooms.request_reload();
     return ok_status();
   });
+  // Moved read markers, this server's included (server/read_markers.h).
+  srv.read_markers().set_store(target);
+  stream.add_listener(store::kReadMarkerChannel,
+                      [&io, &srv_ptr](pg::Connection&, const char* payload) -> Status {
+                        if (payload == nullptr) return ok_status();
+                        asio::post(io, [&srv_ptr, text = std::string(payload)] {
+                          if (srv_ptr != nullptr) srv_ptr->read_markers().on_note(text);
+                        });
+                        return ok_status();
+                      });
   srv.pool().refresh();
   server::AdminHttp http(io, srv, metrics);
   if (cfg.http_tls) http.set_tls(&*tls);

@@ -329,7 +329,7 @@ std::vector<Session*> Server::sessions_of_identity(const std::string& identity) 
   return out;
 }
 
-void Server::send_names(Session& s, Channel& c, const ResponsePtr& r) {
+void Server::send_names(Session& s, Channel& c, const ResponsePtr& r, bool end) {
   const bool multi = s.has_cap(kCapMultiPrefix);
   const bool uhnames = s.has_cap(kCapUserhostInNames);
   const bool member = c.member(&s) != nullptr;
@@ -352,7 +352,7 @@ void Server::send_names(Session& s, Channel& c, const ResponsePtr& r) {
   }
   for (auto& [u, mb] : c.remote) add(mb, u->nick, u->prefix());
   flush_line();
-  numeric(r, irc::kRplEndOfNames, {c.name(), "End of /NAMES list."});
+  if (end) numeric(r, irc::kRplEndOfNames, {c.name(), "End of /NAMES list."});
 }
 
 void Server::login(Session& s, const std::string& account, const ResponsePtr& r) {

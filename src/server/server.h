@@ -6,6 +6,7 @@
 //   pool_membership.h   the pool state: active or idle, epoch, drain, bounce
 //   presence_bridge.h   this server's users told to the pool; nick claims
 //   pool_presence.h     the pool's other users, as this server sees them
+//   read_markers.h      draft/read-marker: MARKREAD, the marker at JOIN, the fan-out
 //   sign_in.h, whowas.h password checks; who used a nick before
 //
 // Threading: everything here runs on one event-loop thread (io_context run by one
@@ -37,6 +38,7 @@
 #include "server/pool_membership.h"
 #include "server/pool_presence.h"
 #include "server/presence_bridge.h"
+#include "server/read_markers.h"
 #include "server/registration.h"
 #include "server/response.h"
 #include "server/session.h"
@@ -173,7 +175,9 @@ class Server {
 
   std::string next_batch_ref();
 
-  void send_names(Session& s, Channel& c, const ResponsePtr& r);
+  // RPL_NAMREPLY lines of `c` for `s`, then RPL_ENDOFNAMES unless !end (the caller
+  // sends it: server/read_markers.h).
+  void send_names(Session& s, Channel& c, const ResponsePtr& r, bool end = true);
   // Removes `s` from `c` (no PART sent; see release_held).
   void part_channel(Session& s, Channel& c);
   // Abandons the JOIN replay of `c` still loading for `s`, if any: the live lines held
@@ -198,6 +202,7 @@ class Server {
   const PoolMembership& pool() const { return pool_; }
   PresenceBridge& bridge() { return bridge_; }
   PoolPresence& presence() { return presence_; }
+  ReadMarkers& read_markers() { return read_markers_; }
 
   // Counts for LUSERS and metrics.
   size_t user_count() const { return sessions_.size(); }
@@ -260,6 +265,7 @@ class Server {
   PoolMembership pool_{*this, metrics_};
   PresenceBridge bridge_{*this};
   PoolPresence presence_{*this};
+  ReadMarkers read_markers_{*this};
   WhowasHistory whowas_;
   SignIn sign_in_{metrics_,
                   {.free_failures_per_account = config_.sign_in_free_failures,
@@ -282,6 +288,7 @@ void register_query_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_chathistory_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_sasl_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_setname_commands(std::unordered_map<std::string, CommandSpec>& t);
+void register_read_marker_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_search_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_room_commands(std::unordered_map<std::string, CommandSpec>& t);
 void register_operator_commands(std::unordered_map<std::string, CommandSpec>& t);

@@ -120,6 +120,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool oper_ = false;       // user mode +o: an IRC operator (OPER; server/operators.h)
   bool wallops_ = false;    // user mode +w: receives WALLOPS
   std::vector<Channel*> channels_;
+  // draft/read-marker for a guest (no account): this session's own markers,
+  // casefolded target -> unix microseconds (server/read_markers.h).
+  std::unordered_map<std::string, int64_t> guest_markers_;
   std::chrono::system_clock::time_point signon_;
   std::chrono::steady_clock::time_point last_active_;  // last PRIVMSG/NOTICE (WHOIS idle)
 

@@ -93,8 +93,8 @@ json StatusFeed::gather() {
   if (src_.topology) {
     servers = dr::ask_servers(*src_.topology, state.value_or(store::PoolState{}), "");
   } else {
-    servers.push_back(dr::ask_server(src_.server_name, "-", src_.self_http_host,
-                                     src_.self_http_port, ""));
+    servers.push_back(
+        dr::ask_server(src_.server_name, "-", src_.self_http_host, src_.self_http_port, ""));
     servers.back().listed = true;
   }
   json j = dr::pool_status_json(state.value_or(store::PoolState{}), servers);
@@ -114,11 +114,11 @@ json StatusFeed::gather() {
   for (const auto& sample : history_) j["lag_history"].push_back(sample);
   if (src_.topology && j["pool_fqdn"].is_null()) j["pool_fqdn"] = src_.topology->pool_fqdn;
   if (store_answers) {
-    auto c = pg::Connection::connect(src_.store->conninfo() + " connect_timeout=2",
-                                     "pchatd-status");
-    auto r = c ? c->exec("SELECT count(*), " + time::sql_iso8601("min(ts)") +
-                         " FROM compliance_outbox")
-               : Result<pg::ResultSet>(c.error());
+    auto c =
+        pg::Connection::connect(src_.store->conninfo() + " connect_timeout=2", "pchatd-status");
+    auto r =
+        c ? c->exec("SELECT count(*), " + time::sql_iso8601("min(ts)") + " FROM compliance_outbox")
+          : Result<pg::ResultSet>(c.error());
     if (r && r->rows() == 1) {
       j["compliance"] = {{"backlog", r->i64(0, 0)},
                          {"oldest", r->is_null(0, 1) ? json(nullptr) : json(r->str(0, 1))}};

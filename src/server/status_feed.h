@@ -46,9 +46,9 @@ class StatusFeed {
 
   struct Sources {
     std::string server_name;
-    std::optional<dr::Topology> topology;  // pool mode
+    std::optional<dr::Topology> topology;       // pool mode
     std::shared_ptr<store::StoreTarget> store;  // the store this server uses
-    std::string self_http_host;  // standalone: this server's admin listener
+    std::string self_http_host;                 // standalone: this server's admin listener
     uint16_t self_http_port = 0;
   };
 

@@ -512,6 +512,18 @@ CREATE TABLE directory_sync (
 INSERT INTO directory_sync (id) VALUES (1);
 )sql";
 
+// v17: IRCv3 draft/read-marker (store/read_markers.h): where each account last read
+// each conversation. `target` is the casefolded channel name or nick the client
+// names its buffer by; the marker only moves forward (the store's code compares).
+constexpr const char* kV17 = R"sql(
+CREATE TABLE read_markers (
+  account  text NOT NULL REFERENCES accounts (name) ON DELETE CASCADE,
+  target   text NOT NULL CHECK (length(target) BETWEEN 1 AND 200),
+  ts       timestamptz NOT NULL,
+  PRIMARY KEY (account, target)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -532,6 +544,7 @@ const std::vector<Migration>& migrations() {
       {14, "SCRAM-SHA-256 verifiers of accounts", kV14},
       {15, "client certificates of accounts (SASL EXTERNAL)", kV15},
       {16, "directory accounts, directory groups and their refreshes", kV16},
+      {17, "read markers of accounts (draft/read-marker)", kV17},
   };
   return all;
 }

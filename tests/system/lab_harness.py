@@ -3,7 +3,10 @@ loopback (docs/lab.md).  ``Lab(path).up()`` runs ``pchatctl lab up``; ``down()``
 runs ``lab down``; ``cleanup()`` (fixture teardown) runs ``lab down`` and, should that
 fail, SIGKILLs by PID whatever lab.json and the stores' postmaster.pid still name.
 
-Stores are queried with psql on their unix socket (``query(role, sql)``)."""
+Stores are queried with psql on their unix socket (``query(role, sql)``); in a lab up
+with ``--tls``, ``query_tls(role, sql)`` goes over TCP with TLS (verify-full against
+the lab's CA, the lab's client certificate) and ``plain_tcp_error(role)`` is what a
+plaintext TCP connection gets."""
 
 from __future__ import annotations
 
@@ -144,7 +147,40 @@ class Lab:
 
     def query(self, role: str, sql: str, timeout: float = 30.0) -> list:
         """Rows of ``sql`` on a store (lists of strings)."""
-        r = subprocess.run([PSQL, self.conninfo(role), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+        return self._psql(self.conninfo(role), role, sql, timeout)
+
+    @property
+    def ca(self) -> pathlib.Path:
+        """The lab's CA certificate (lab up --tls)."""
+        return self.dir / "tls" / "ca.pem"
+
+    def tls_conninfo(self, role: str, client_cert: bool = True) -> str:
+        """Over TCP, verify-full against the lab's CA, with the lab's client certificate
+        (or, client_cert=False, none)."""
+        db = "mgccomp" if role.startswith("compliance") else "mgc"
+        tls = self.dir / "tls"
+        cert = f"sslcert={tls / 'client.pem'} sslkey={tls / 'client.key'}" if client_cert \
+            else "sslcert=/nonexistent sslkey=/nonexistent"
+        return (f"host=127.0.0.1 port={self.store_port(role)} user=pchat dbname={db} "
+                f"sslmode=verify-full sslrootcert={self.ca} {cert} application_name=lab-test")
+
+    def query_tls(self, role: str, sql: str, timeout: float = 30.0) -> list:
+        """Rows of ``sql`` on a store, over TCP with TLS (verify-full)."""
+        return self._psql(self.tls_conninfo(role), role, sql, timeout)
+
+    def connect_error(self, conninfo: str) -> str:
+        """psql's error connecting with ``conninfo`` ("" if it connected)."""
+        r = subprocess.run([PSQL, conninfo, "-X", "-A", "-t", "-c", "select 1"],
+                           capture_output=True, text=True, timeout=30, check=False)
+        return "" if r.returncode == 0 else r.stderr
+
+    def plain_tcp_error(self, role: str) -> str:
+        """psql with sslmode=disable over TCP: its error ("" if it connected)."""
+        return self.connect_error(f"host=127.0.0.1 port={self.store_port(role)} user=pchat "
+                                  "dbname=postgres sslmode=disable")
+
+    def _psql(self, conninfo: str, role: str, sql: str, timeout: float) -> list:
+        r = subprocess.run([PSQL, conninfo, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
                             "-F", "\x1f", "-c", sql], capture_output=True, text=True, timeout=timeout,
                            check=False)
         if r.returncode != 0:

@@ -17,7 +17,8 @@ synchronized).
   timeout_s), and is synchronous again once the mirror is back;
 - the witness and the mirror flapping (stopped and resumed again and again, each time
   shorter than the delays that would act): no failover, nothing lost, synchronized;
-- the witness's endpoint refuses anyone without the admin token.
+- the witness's endpoint refuses anyone without the admin token, and takes a new one
+  on SIGHUP.
 
 All along, a watch checks that no two stores ever accepted writes at the same epoch."""
 
@@ -313,6 +314,31 @@ def test_the_witness_endpoint_needs_the_admin_token(lab):
     with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
         body = r.read().decode()
     assert 'pchat_witness_sees{store="primary"}' in body and "pchat_witness_auto_enabled 1" in body
+    # SIGHUP makes the witness read the token file again: the old token is refused, the
+    # new one (which the agents and pchatctl read from the same file) accepted.
+    token_file = lab.topology.parent / "admin-token"
+    old_token = token_file.read_text().strip()
+    new_token = "rotated-" + unique_name("tok")
+
+    def witness_says(token):
+        req = urllib.request.Request(url + "/witness", headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    assert witness_says(old_token) == 200
+    try:
+        token_file.write_text(new_token + "\n")
+        os.kill(witness_pid(lab), signal.SIGHUP)
+        wait_until(lambda: witness_says(new_token) == 200, 10, "the witness taking the new token")
+        assert witness_says(old_token) == 401
+        assert "admin token rotated" in (lab.dir / "jobs" / "witness.log").read_text()
+    finally:
+        token_file.write_text(old_token + "\n")
+        os.kill(witness_pid(lab), signal.SIGHUP)
+        wait_until(lambda: witness_says(old_token) == 200, 10, "the witness back on the old token")
     # The operator's way, with the token: off, then on again.
     assert "OFF" in lab.ctl("mirror", "auto", "off").stdout
     assert lab.mirror_status()["quorum"]["auto"] is False

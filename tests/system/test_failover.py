@@ -11,7 +11,12 @@ Acceptance shown here:
 - crash: `pchatctl failover` SIGKILLed after each step in turn, re-run each time: it
   completes, with the same result (one epoch step, B active, B's mirror synchronous);
 - fencing: A comes back (`lab start-dc A`) as a writable store with the old epoch:
-  the servers fence it and no write reaches it."""
+  the servers fence it and no write reaches it;
+- TLS: the failback drill runs in a lab up with `--tls`: before the disaster, after the
+  failover and after the failback every client backend and walsender of each running
+  store is encrypted (pg_stat_ssl joined with pg_stat_activity and
+  pg_stat_replication), a plaintext TCP connection is refused, so is a TLS one without
+  the lab's client certificate, and messages go over IRC with TLS."""
 
 from __future__ import annotations
 
@@ -19,11 +24,13 @@ import os
 import re
 import secrets
 import signal
+import ssl
 import threading
 import time
 
 from irc_client import IrcClient
 from irc_helpers import sign_in
+from lab_harness import ROLES
 from pchat_harness import wait_until
 
 CAPS = ("echo-message", "labeled-response", "message-tags")
@@ -161,15 +168,19 @@ def first_ack_in_b(lab, unique, channel, seconds=15.0) -> float:
     raise AssertionError(f"B acknowledged no message within {seconds} s")
 
 
-def post_in_b(lab, unique, channel):
-    c = connect_to_b(lab, unique)
+def post_and_close(c, channel, body, label):
+    """JOIN `channel`, post `body` and wait for its acknowledgement; closes `c`."""
     try:
         join_retrying(c, channel)
-        c.request(f"PRIVMSG {channel} :after the failover", "lb")
-        m = c.expect(("PRIVMSG", "FAIL"), 20, pred=lambda m: m.tags.get("label") == "lb")
+        c.request(f"PRIVMSG {channel} :{body}", label)
+        m = c.expect(("PRIVMSG", "FAIL"), 20, pred=lambda m: m.tags.get("label") == label)
         assert m.command == "PRIVMSG", str(m)
     finally:
         c.close()
+
+
+def post_in_b(lab, unique, channel):
+    post_and_close(connect_to_b(lab, unique), channel, "after the failover", "lb")
     assert lab.query("backup", f"select count(*) from messages where target = '{channel}' "
                                "and body = 'after the failover'") == [["1"]]
 
@@ -371,6 +382,45 @@ def test_failover_killed_after_each_step_resumes(lab_factory, unique):
     assert os.path.exists(lab.dir / "copy-destination" / "pchat-failover.json")
 
 
+def check_store_links_encrypted(lab, roles, walsenders, pool_store):
+    """Over TLS on each store of `roles`: every client backend and walsender
+    (pg_stat_activity joined with pg_stat_ssl) is encrypted, the walsenders of
+    `walsenders` ({role: [application_name]}) among them (pg_stat_replication), and
+    pchatd's among those of `pool_store`; a plaintext TCP connection is refused, and
+    so is a TLS one without the lab's client certificate."""
+    for role in roles:
+        rows = lab.query_tls(role, "select a.backend_type, coalesce(a.application_name, ''), "
+                                   "coalesce(s.ssl, false), coalesce(s.version, ''), "
+                                   "coalesce(s.client_dn, '') "
+                                   "from pg_stat_activity a left join pg_stat_ssl s using (pid) "
+                                   "where a.backend_type in ('client backend', 'walsender')")
+        plain = [r for r in rows if r[2] != "t"]
+        assert not plain, f"unencrypted connections to {role}: {plain}"
+        # Each signed in with the lab's client certificate (PostgreSQL cert auth).
+        assert all(r[3].startswith("TLSv1.") and r[4] == "/CN=pchat" for r in rows), rows
+        if role == pool_store:
+            assert [r for r in rows if r[0] == "client backend" and r[1] != "lab-test"], rows
+        want = walsenders.get(role, [])
+        if want:
+            wait_until(lambda: sorted(a for a, in lab.query_tls(
+                role, "select r.application_name from pg_stat_replication r "
+                      "join pg_stat_ssl s using (pid) where s.ssl and r.state = 'streaming'"))
+                == sorted(want), 60, f"{want} streaming over TLS from {role}")
+        err = lab.plain_tcp_error(role)
+        assert "no encryption" in err and "rejects connection" in err, (role, err)
+        err = lab.connect_error(lab.tls_conninfo(role, client_cert=False))
+        assert "certificate" in err, (role, err)  # TLS without the client certificate
+
+
+def post_over_tls(lab, unique, server, channel, body):
+    """One message through a server's IRC-over-TLS listener, verified against the lab's
+    CA; returns once acknowledged."""
+    ctx = ssl.create_default_context(cafile=str(lab.ca))
+    c = IrcClient("tls").connect_tls(server["irc_tls_port"], ctx)
+    c.register(unique("t"), caps=CAPS)
+    post_and_close(c, channel, body, "tls")
+
+
 def accounts_of(lab, store: str) -> list:
     """`pchatctl --topology T user list`, checking that it used `store`."""
     r = lab.ctl("user", "list")
@@ -379,7 +429,11 @@ def accounts_of(lab, store: str) -> list:
 
 
 def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
-    lab = lab_factory(servers_per_dc=1)
+    lab = lab_factory(servers_per_dc=1, extra_args=("--tls",))
+    tls_room = "#" + unique("tls")
+    post_over_tls(lab, unique, lab.servers("A")[0], tls_room, "tls-in-a")
+    check_store_links_encrypted(lab, ROLES, {"primary": ["mirror"], "backup": ["backup_mirror"]},
+                                "primary")
     # An account added through the topology signs in on A, then B, then A again.
     carol = secrets.token_urlsafe(12)
     lab.ctl("user", "add", "carol", input=carol + "\n")
@@ -389,6 +443,9 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
     posters, killed_at = drive_disaster(lab, unique)
     lab.ctl("failover")
     acked, _ = check_nothing_old_lost(lab, posters, killed_at)
+    post_over_tls(lab, unique, lab.servers("B")[0], tls_room, "tls-in-b")
+    check_store_links_encrypted(lab, ("backup", "backup_mirror", "compliance_backup"),
+                                {"backup": ["backup_mirror"]}, "backup")
     b_port = lab.servers("B")[0]["irc_port"]
     sign_in(b_port, "carol", carol, unique("cb"), seconds=10).close()
     dave = secrets.token_urlsafe(12)
@@ -474,6 +531,14 @@ def test_failback_brings_the_pool_home_with_nothing_lost(lab_factory, unique):
     assert lab.query("primary", f"select count(*) from messages where target = '{channel}' "
                                 "and body = 'home'") == [["1"]]
     assert len(acked) > 0
+    # Every store rebuilt by the failback (A's primary and mirror, the backup store and
+    # its mirror) has TLS on and refuses plaintext; IRC over TLS on A again.
+    post_over_tls(lab, unique, a, tls_room, "tls-home")
+    check_store_links_encrypted(lab, ROLES, {"primary": ["mirror"], "backup": ["backup_mirror"]},
+                                "primary")
+    assert sorted(b for b, in lab.query("primary", f"select body from messages where target = "
+                                                   f"'{tls_room}'")) == \
+        ["tls-home", "tls-in-a", "tls-in-b"]
     # Both accounts, the one added in B included, sign in on A again.
     assert accounts_of(lab, "primary") == ["carol", "dave"]
     sign_in(a["irc_port"], "carol", carol, unique("ca")).close()

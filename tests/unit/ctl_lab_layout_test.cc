@@ -3,6 +3,7 @@
 // listening on a port (ctl/lab/process.h), as lab down names them.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 
 #include "ctl/lab/layout.h"
 #include "ctl/lab/process.h"
+#include "dr/cluster/standby.h"
 #include "dr/topology_file.h"
 #include "logship_test_util.h"
 
@@ -57,6 +59,58 @@ TEST(LabLayout, EveryPortIsUsedOnce) {
   }
   EXPECT_TRUE(seen.insert(l.witness_port).second);
   EXPECT_EQ(static_cast<int>(seen.size()), lab_ports_needed(3));
+}
+
+// The value libpq reads for `key` in `conninfo` ("" when absent).
+std::string conninfo_value(const std::string& conninfo, const std::string& key) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+  if (err != nullptr) PQfreemem(err);
+  std::string out;
+  for (PQconninfoOption* o = opts; o != nullptr && o->keyword != nullptr; ++o) {
+    if (key == o->keyword && o->val != nullptr) out = o->val;
+  }
+  if (opts != nullptr) PQconninfoFree(opts);
+  return out;
+}
+
+// lab up --tls: every store over TCP with verify-full against the lab's CA, in every
+// conninfo pchat derives from the topology (servers', probes', replication's).
+TEST(LabLayout, TlsTopologyVerifiesEveryStore) {
+  pchat::logship::test_util::TempDir dir;
+  LabLayout l = make_lab_layout(dir.path(), 2, ports(lab_ports_needed(2, true)), true);
+  std::set<int> seen;
+  for (const auto& s : l.servers) {
+    EXPECT_NE(s.irc_tls_port, 0);
+    EXPECT_TRUE(seen.insert(s.irc_tls_port).second);
+  }
+  EXPECT_EQ(lab_ports_needed(2, true), lab_ports_needed(2) + 4);
+  dr::TopologyReport rep = dr::check_topology(lab_topology_text(l), "lab.toml", dir.path());
+  for (const auto& d : rep.diagnostics) ADD_FAILURE() << dr::format(d);
+  ASSERT_TRUE(rep.ok());
+  const std::string ca = (dir.path() / "tls" / "ca.pem").string();
+  for (const auto& st : rep.topology->stores) {
+    SCOPED_TRACE(dr::to_string(st.role));
+    EXPECT_EQ(st.sslmode, "verify-full");
+    EXPECT_EQ(st.sslrootcert.string(), ca);
+    EXPECT_EQ(st.host.substr(0, 9), "127.0.0.1");  // TCP: a unix socket is never TLS
+    for (const std::string& ci : {st.libpq_conninfo(), dr::direct_conninfo(st, "postgres"),
+                                  dr::replication_conninfo(*rep.topology, st.role, "x")}) {
+      EXPECT_EQ(conninfo_value(ci, "sslmode"), "verify-full") << ci;
+      EXPECT_EQ(conninfo_value(ci, "sslrootcert"), ca) << ci;
+      EXPECT_EQ(conninfo_value(ci, "sslcert"), (dir.path() / "tls" / "client.pem").string());
+      EXPECT_EQ(conninfo_value(ci, "sslkey"), (dir.path() / "tls" / "client.key").string());
+    }
+  }
+  ASSERT_TRUE(save_lab_layout(l).ok());
+  auto back = load_lab_layout(dir.path());
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->tls);
+  EXPECT_EQ(back->servers[1].irc_tls_port, l.servers[1].irc_tls_port);
+  // Without --tls: unix sockets, no TLS options.
+  LabLayout plain = make_lab_layout(dir.path(), 1, ports(lab_ports_needed(1)));
+  EXPECT_EQ(plain.servers[0].irc_tls_port, 0);
+  EXPECT_EQ(lab_topology_text(plain).find("sslmode"), std::string::npos);
 }
 
 TEST(LabLayout, StateFileRoundTrips) {

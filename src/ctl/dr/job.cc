@@ -11,9 +11,14 @@ namespace pchat::ctl {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
 void on_stop_signal(int) {
   g_stop.store(true);
+}
+
+void on_reload_signal(int) {
+  g_reload.store(true);
 }
 
 }  // namespace
@@ -34,6 +39,14 @@ void install_stop_handlers() {
 
 bool stop_requested() {
   return g_stop.load();
+}
+
+void install_reload_handler() {
+  signal(SIGHUP, on_reload_signal);
+}
+
+bool take_reload_request() {
+  return g_reload.exchange(false);
 }
 
 }  // namespace pchat::ctl

@@ -16,4 +16,9 @@ Result<dr::Topology> load_dr_topology(const std::string& file, const char* group
 void install_stop_handlers();
 bool stop_requested();
 
+// Makes SIGHUP set a reload flag (the witness reads its admin token again);
+// take_reload_request() returns it and clears it.
+void install_reload_handler();
+bool take_reload_request();
+
 }  // namespace pchat::ctl

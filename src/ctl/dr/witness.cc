@@ -111,6 +111,22 @@ class Witness {
     }
   }
 
+  // SIGHUP: the admin token file read again; a file that cannot be read keeps the
+  // token in use (logged).
+  void reload_token() {
+    auto token = pool_token(t_, /*create=*/false);
+    std::lock_guard lock(mu_);
+    if (!token) {
+      spdlog::error("witness: SIGHUP: cannot read the admin token ({}); the old one stays",
+                    token.error().message);
+    } else if (*token == token_) {
+      spdlog::info("witness: SIGHUP: the admin token is unchanged");
+    } else {
+      token_ = std::move(*token);
+      spdlog::warn("witness: SIGHUP: admin token rotated");
+    }
+  }
+
   // One request: status and JSON body (or text for /metrics).
   std::pair<http::status, std::string> handle(const http::request<http::string_body>& req) {
     const std::string target(req.target());
@@ -264,6 +280,7 @@ Status mirror_witness(const MirrorArgs& args, std::ostream&) {
                        ? fs::absolute(args.topology_file).parent_path() / "witness-state.json"
                        : fs::path(args.state_file);
   install_stop_handlers();
+  install_reload_handler();
   Witness w(*t, state, *token);
   asio::io_context io;
   asio::ip::tcp::acceptor acceptor(io);
@@ -288,6 +305,7 @@ Status mirror_witness(const MirrorArgs& args, std::ostream&) {
       t->mirroring.auto_failover_after_s, state.string());
   std::thread prober([&w] { w.probe_loop(); });
   while (!stop_requested()) {
+    if (take_reload_request()) w.reload_token();
     pollfd p{acceptor.native_handle(), POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
     boost::system::error_code ec;

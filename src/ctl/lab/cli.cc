@@ -47,6 +47,10 @@ void add_lab_commands(Cli& cli) {
                  "WAL segment size in MB, the unit log shipping moves (default 1: shipping "
                  "is seen at once; 16, PostgreSQL's default, for load)")
       ->option_text("MB");
+  up->add_flag("--tls", s->tls,
+               "a test CA and certificates in DIR/tls; every store link over TLS (PostgreSQL "
+               "ssl on, hostssl with a client certificate only: plain TCP refused; sslmode "
+               "verify-full), IRC over TLS too");
   up->callback([s, &cli] { cli.set_command([s] { return lab_up(*s, std::cout); }); });
   auto* lstatus =
       lab->add_subcommand("status", "every process of the lab: PID, running or not, address");

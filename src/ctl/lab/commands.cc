@@ -13,6 +13,7 @@
 #include "core/process.h"
 #include "ctl/lab/layout.h"
 #include "ctl/lab/process.h"
+#include "ctl/lab/tls.h"
 #include "ctl/lab/users.h"
 #include "dr/cluster/pg_cluster.h"
 #include "dr/cluster/standby.h"
@@ -84,8 +85,55 @@ std::vector<std::string> server_argv(const Lab& lab, const LabServer& s) {
     argv.push_back("--compliance-run-interval-ms");
     argv.push_back(std::to_string(lab.layout.compliance_run_interval_ms));
   }
+  if (lab.layout.tls) {
+    const LabCertificates certs = lab_certificate_paths(lab.layout.tls_dir());
+    argv.insert(argv.end(),
+                {"--irc-tls-listen", "127.0.0.1:" + std::to_string(s.irc_tls_port), "--tls-cert",
+                 certs.server_cert.string(), "--tls-key", certs.server_key.string()});
+  }
   argv.insert(argv.end(), lab.layout.server_args.begin(), lab.layout.server_args.end());
   return argv;
+}
+
+// PostgreSQL's copy of the lab's server key: the postgres user's, mode 0600.
+fs::path postgres_server_key(const LabLayout& l) {
+  return l.tls_dir() / "postgres-server.key";
+}
+
+// lab up --tls: the lab's CA and certificates, PostgreSQL's copy of the server key,
+// and the client key readable by PostgreSQL's tools too (the walreceiver,
+// pg_basebackup and the copy job sign in with it as postgres): as root, root-owned,
+// group postgres, mode 0640 (libpq accepts that of a root-owned key).
+Status make_lab_tls(const Lab& lab, std::ostream& out) {
+  auto certs = make_lab_certificates(lab.layout.tls_dir(), 30);
+  if (!certs) return certs.error();
+  const fs::path pg_key = postgres_server_key(lab.layout);
+  std::error_code ec;
+  fs::copy_file(certs->server_key, pg_key, ec);
+  if (ec || chmod(pg_key.c_str(), 0600) != 0) {
+    return make_error(ErrorKind::kInternal, "cannot write " + pg_key.string());
+  }
+  if (auto st = lab.tools.give_to_postgres(pg_key); !st) return st;
+  if (lab.tools.as_root() && (chown(certs->client_key.c_str(), 0, *lab.tools.gid()) != 0 ||
+                              chmod(certs->client_key.c_str(), 0640) != 0)) {
+    return make_error(ErrorKind::kInternal,
+                      "cannot give " + certs->client_key.string() + " to group postgres");
+  }
+  out << "  TLS: CA " << certs->ca_cert.string() << ", server certificate "
+      << certs->server_cert.string() << " (localhost, 127.0.0.1), client certificate "
+      << certs->client_cert.string() << " (pchat)\n";
+  return ok_status();
+}
+
+// With --tls a new cluster gets ssl on and TLS-only access (hostssl).
+Status configure_lab_tls(const Lab& lab, const dr::ClusterPaths& c,
+                         std::vector<std::string>& settings) {
+  if (!lab.layout.tls) return ok_status();
+  const LabCertificates certs = lab_certificate_paths(lab.layout.tls_dir());
+  for (auto& s :
+       dr::tls_settings(certs.server_cert, postgres_server_key(lab.layout), certs.ca_cert))
+    settings.push_back(s);
+  return dr::write_tls_only_hba(lab.tools, c, "pchat");
 }
 
 std::vector<std::string> job_argv(const Lab& lab, const LabJob& j) {
@@ -134,15 +182,17 @@ Status start_servers(Lab& lab, const std::string& dc, std::ostream& out) {
     while (std::chrono::steady_clock::now() < deadline) {
       reap_if_child(s.pid);
       if (!pid_runs(s.pid, "")) break;  // our child: it may not have exec'd pchatd yet
-      if (port_listening(s.irc_port) && port_listening(s.http_port)) {
+      if (port_listening(s.irc_port) && port_listening(s.http_port) &&
+          (s.irc_tls_port == 0 || port_listening(s.irc_tls_port))) {
         ready = true;
         break;
       }
       std::this_thread::sleep_for(50ms);
     }
     if (ready) {
-      out << "  started pchatd " << s.name << " (pid " << s.pid << ", IRC 127.0.0.1:" << s.irc_port
-          << ", HTTP 127.0.0.1:" << s.http_port << ")\n";
+      out << "  started pchatd " << s.name << " (pid " << s.pid << ", IRC 127.0.0.1:" << s.irc_port;
+      if (s.irc_tls_port != 0) out << ", IRC over TLS 127.0.0.1:" << s.irc_tls_port;
+      out << ", HTTP 127.0.0.1:" << s.http_port << ")\n";
     } else {
       failed += "\n" + s.name + " (pid " + std::to_string(s.pid) + ") is not ready; log " +
                 lab.layout.server_log(s).string() + ":\n" + tail_of(lab.layout.server_log(s), 800);
@@ -182,6 +232,7 @@ Status create_lab(Lab& lab, std::ostream& out) {
     if (r == StoreRole::kPrimary) {
       for (auto& s : dr::archive_settings(*topo, lab.cmds)) settings.push_back(s);
     }
+    if (auto st = configure_lab_tls(lab, c, settings); !st) return st;
     if (auto st = dr::append_settings(c, "pchat lab: " + std::string(dr::to_string(r)), settings);
         !st)
       return st;
@@ -214,13 +265,24 @@ void print_connect(const Lab& lab, std::ostream& out) {
       << "  pchatctl --topology " << l.topology_file().string() << " logship status\n"
       << "  pchatctl lab status --dir " << l.dir.string() << "   |   pchatctl lab down --dir "
       << l.dir.string() << "\nConnect an IRC client to an active server (datacenter A):\n";
+  const LabCertificates certs = lab_certificate_paths(l.tls_dir());
+  const std::string ca = certs.ca_cert.string();
   for (const auto& s : l.servers) {
-    if (s.dc == "A") out << "  irssi -c 127.0.0.1 -p " << s.irc_port << "    # " << s.name << "\n";
+    if (s.dc != "A") continue;
+    out << "  irssi -c 127.0.0.1 -p " << s.irc_port << "    # " << s.name << "\n";
+    if (s.irc_tls_port != 0) {
+      out << "  (TLS, in irssi) /connect -tls -tls_cafile " << ca << " 127.0.0.1 " << s.irc_tls_port
+          << "\n";
+    }
   }
   out << "Stores (psql):\n";
   for (const auto& st : l.stores) {
-    out << "  psql 'host=" << l.store_dir(st.role).string() << "/run port=" << st.port
+    const std::string host = l.tls ? "127.0.0.1" : l.store_dir(st.role).string() + "/run";
+    out << "  psql 'host=" << host << " port=" << st.port
         << " user=pchat dbname=" << (dr::is_compliance_role(st.role) ? "mgccomp" : "mgc")
+        << (l.tls ? " sslmode=verify-full sslrootcert=" + ca + " sslcert=" +
+                        certs.client_cert.string() + " sslkey=" + certs.client_key.string()
+                  : "")
         << "'    # " << dr::to_string(st.role) << " (datacenter " << st.dc << ")\n";
   }
 }
@@ -272,13 +334,14 @@ std::vector<ComponentStatus> component_status(const Lab& lab) {
   for (const auto& st : lab.layout.stores) {
     auto pm = dr::postmaster_pid(lab.cluster(st.role));
     out.push_back({dr::to_string(st.role), st.dc, "postgres",
-                   "127.0.0.1:" + std::to_string(st.port), pm.value_or(0), pm.has_value()});
+                   "127.0.0.1:" + std::to_string(st.port) + (lab.layout.tls ? " (TLS only)" : ""),
+                   pm.value_or(0), pm.has_value()});
   }
   for (const auto& s : lab.layout.servers) {
-    out.push_back({s.name, s.dc, "pchatd",
-                   "irc 127.0.0.1:" + std::to_string(s.irc_port) +
-                       " http 127.0.0.1:" + std::to_string(s.http_port),
-                   s.pid, pid_runs(s.pid, "pchatd")});
+    std::string address = "irc 127.0.0.1:" + std::to_string(s.irc_port);
+    if (s.irc_tls_port != 0) address += " ircs 127.0.0.1:" + std::to_string(s.irc_tls_port);
+    address += " http 127.0.0.1:" + std::to_string(s.http_port);
+    out.push_back({s.name, s.dc, "pchatd", address, s.pid, pid_runs(s.pid, "pchatd")});
   }
   for (const auto& j : lab.layout.jobs) {
     out.push_back({j.name, j.dc, "job", "log " + lab.layout.job_log(j).string(), j.pid,
@@ -327,11 +390,11 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
     return make_error(ErrorKind::kInvalidInput,
                       "cannot create " + dir.string() + ": " + ec.message());
   chmod(dir.c_str(), 0755);
-  auto ports = free_ports(lab_ports_needed(args.servers_per_dc));
+  auto ports = free_ports(lab_ports_needed(args.servers_per_dc, args.tls));
   if (!ports) return ports.error();
   auto tools = dr::PgTools::find();
   if (!tools) return tools.error();
-  Lab lab{make_lab_layout(dir, args.servers_per_dc, *ports), std::move(*tools), {}, {}};
+  Lab lab{make_lab_layout(dir, args.servers_per_dc, *ports, args.tls), std::move(*tools), {}, {}};
   lab.layout.allow_guests = args.allow_guests;
   lab.layout.compliance_run_interval_ms = args.compliance_run_interval_ms;
   lab.layout.server_args = args.server_args;
@@ -361,6 +424,9 @@ Status lab_up(const LabArgs& args, std::ostream& out) {
     (void)stop_dc_processes(lab, "", SIGTERM, out);
     return st;
   };
+  if (lab.layout.tls) {
+    if (auto st = make_lab_tls(lab, out); !st) return fail(st);
+  }
   if (auto st = create_lab(lab, out); !st) return fail(st);
   out << "  stores ready in " << fmt_s(seconds_since(t0)) << "\n";
   if (!lab.layout.auto_failover) {
@@ -432,6 +498,7 @@ Status lab_down(const LabArgs& args, std::ostream& out) {
   if (lab->layout.witness_port != 0) ports.push_back({lab->layout.witness_port, "witness"});
   for (const auto& s : lab->layout.servers) {
     ports.push_back({s.irc_port, s.name + " IRC"});
+    if (s.irc_tls_port != 0) ports.push_back({s.irc_tls_port, s.name + " IRC over TLS"});
     ports.push_back({s.http_port, s.name + " HTTP"});
   }
   for (const auto& [p, whose] : ports) {

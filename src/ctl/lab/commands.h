@@ -22,6 +22,7 @@ struct LabArgs {
   int wal_segsize_mb = 1;            // [log_shipping] wal_segsize_mb (initdb --wal-segsize)
   std::string auto_failover = "on";  // the witness starts with automatic failover on/off
   int auto_failover_after_s = 1;     // [mirroring] auto_failover_after_s
+  bool tls = false;                  // lab up --tls: a test CA, every store link and IRC over TLS
   bool json = false;
   std::string dc;  // kill-dc / start-dc: "A", "B" or "W" (the witness)
 };

@@ -1,5 +1,7 @@
 #include "ctl/lab/layout.h"
 
+#include "ctl/lab/tls.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -48,14 +50,16 @@ const LabStore* LabLayout::store(dr::StoreRole role) const {
   return nullptr;
 }
 
-int lab_ports_needed(int servers_per_dc) {
-  return 7 + 4 * servers_per_dc;
+int lab_ports_needed(int servers_per_dc, bool tls) {
+  return 7 + 4 * servers_per_dc + (tls ? 2 * servers_per_dc : 0);
 }
 
-LabLayout make_lab_layout(const fs::path& dir, int servers_per_dc, const std::vector<int>& ports) {
+LabLayout make_lab_layout(const fs::path& dir, int servers_per_dc, const std::vector<int>& ports,
+                          bool tls) {
   LabLayout l;
   l.dir = dir;
   l.servers_per_dc = servers_per_dc;
+  l.tls = tls;
   size_t next = 0;
   for (dr::StoreRole role : kLabRoles)
     l.stores.push_back({role, lab_datacenter(role), ports[next++]});
@@ -71,6 +75,9 @@ LabLayout make_lab_layout(const fs::path& dir, int servers_per_dc, const std::ve
     }
   }
   l.witness_port = ports[next++];
+  if (tls) {
+    for (auto& s : l.servers) s.irc_tls_port = ports[next++];
+  }
   // One mirror agent beside each store of the pair (automatic failover), the witness in
   // a third failure domain.
   l.jobs.push_back({"witness", "W", {"mirror", "witness"}, false, 0});
@@ -103,6 +110,18 @@ std::string lab_topology_text(const LabLayout& l) {
       << "irc_listen = \"127.0.0.1:" << s.irc_port << "\"\n"
       << "http_listen = \"127.0.0.1:" << s.http_port << "\"\n\n";
   }
+  // With TLS every connection to a store goes over TCP (a unix socket is never
+  // encrypted), checks the store's certificate against the lab's CA and signs in as
+  // pchat with the lab's client certificate (PostgreSQL `cert` authentication).
+  const LabCertificates certs = lab_certificate_paths(l.tls_dir());
+  const std::vector<std::pair<const char*, std::string>> tls_keys = {
+      {"sslmode", "verify-full"},
+      {"sslrootcert", certs.ca_cert.string()},
+      {"sslcert", certs.client_cert.string()},
+      {"sslkey", certs.client_key.string()}};
+  std::string tls_opts;
+  for (const auto& [k, v] : tls_keys)
+    tls_opts += std::string(" ") + k + "=" + dr::quote_conninfo_value(v);
   for (const auto& st : l.stores) {
     o << "[stores." << dr::to_string(st.role) << "]\ndatacenter = \"" << st.dc << "\"\n"
       << "data_dir = \"stores/" << dr::to_string(st.role) << "\"\n";
@@ -110,11 +129,19 @@ std::string lab_topology_text(const LabLayout& l) {
     if (st.role == dr::StoreRole::kPrimary && mirror != nullptr) {
       // The mirror is the primary's failover partner: libpq tries both and keeps the
       // writable one, so servers follow a mirror failover by reconnecting.
-      o << "conninfo = \"host=" << (l.store_dir(st.role) / "run").string() << ","
-        << (l.store_dir(mirror->role) / "run").string() << " port=" << st.port << ","
-        << mirror->port << " dbname=mgc user=pchat target_session_attrs=read-write\"\n\n";
+      const std::string hosts = l.tls ? "127.0.0.1,127.0.0.1"
+                                      : (l.store_dir(st.role) / "run").string() + "," +
+                                            (l.store_dir(mirror->role) / "run").string();
+      o << "conninfo = \"host=" << hosts << " port=" << st.port << "," << mirror->port
+        << " dbname=mgc user=pchat target_session_attrs=read-write" << (l.tls ? tls_opts : "")
+        << "\"\n\n";
     } else {
-      o << "port = " << st.port << "\nuser = \"pchat\"\n\n";
+      o << "port = " << st.port << "\nuser = \"pchat\"\n";
+      if (l.tls) {
+        o << "host = \"127.0.0.1\"\n";
+        for (const auto& [k, v] : tls_keys) o << k << " = \"" << v << "\"\n";
+      }
+      o << "\n";
     }
   }
   o << "[log_shipping]\nbackup_share = \"share\"\ncopy_destination = \"copy-destination\"\n"
@@ -142,6 +169,7 @@ Status save_lab_layout(const LabLayout& l) {
   j["auto_failover"] = l.auto_failover;
   j["auto_failover_after_s"] = l.auto_failover_after_s;
   j["pool_fqdn"] = l.pool_fqdn;
+  j["tls"] = l.tls;
   j["stores"] = json::array();
   for (const auto& s : l.stores) {
     j["stores"].push_back({{"role", dr::to_string(s.role)}, {"dc", s.dc}, {"port", s.port}});
@@ -152,6 +180,7 @@ Status save_lab_layout(const LabLayout& l) {
                             {"dc", s.dc},
                             {"irc_port", s.irc_port},
                             {"http_port", s.http_port},
+                            {"irc_tls_port", s.irc_tls_port},
                             {"pid", s.pid}});
   }
   j["jobs"] = json::array();
@@ -199,6 +228,7 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     l.auto_failover = j.value("auto_failover", true);
     l.auto_failover_after_s = j.value("auto_failover_after_s", 1);
     l.pool_fqdn = j.at("pool_fqdn").get<std::string>();
+    l.tls = j.value("tls", false);
     for (const auto& s : j.at("stores")) {
       auto role = dr::parse_store_role(s.at("role").get<std::string>());
       if (!role)
@@ -208,7 +238,7 @@ Result<LabLayout> load_lab_layout(const fs::path& dir) {
     for (const auto& s : j.at("servers")) {
       l.servers.push_back({s.at("name").get<std::string>(), s.at("dc").get<std::string>(),
                            s.at("irc_port").get<int>(), s.at("http_port").get<int>(),
-                           s.at("pid").get<pid_t>()});
+                           s.value("irc_tls_port", 0), s.at("pid").get<pid_t>()});
     }
     for (const auto& jb : j.at("jobs")) {
       l.jobs.push_back({jb.at("name").get<std::string>(), jb.at("dc").get<std::string>(),

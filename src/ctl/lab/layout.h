@@ -9,6 +9,7 @@
 //   share/                 the backup share (WAL archived by the primary)
 //   copy-destination/      the backup store's copy destination folder
 //   servers/NAME.log       each pchatd's log; jobs/NAME.log each job's log
+//   tls/                   lab up --tls: the lab's CA and server certificate (lab/tls.h)
 #pragma once
 
 #include <sys/types.h>
@@ -34,7 +35,8 @@ struct LabServer {
   std::string dc;
   int irc_port = 0;
   int http_port = 0;
-  pid_t pid = 0;  // 0: not started by lab (or not yet)
+  int irc_tls_port = 0;  // lab up --tls: IRC over TLS (irc_tls_listen); 0 without
+  pid_t pid = 0;         // 0: not started by lab (or not yet)
 };
 
 // A long-running pchatctl job the lab supervises (copy job in B, the mirror agents in
@@ -60,6 +62,9 @@ struct LabLayout {
   bool auto_failover = true;                // the witness starts with it on or off
   int auto_failover_after_s = 1;            // [mirroring] auto_failover_after_s
   std::string pool_fqdn = "lab.pchat.test";
+  // lab up --tls: every store link over TLS (stores: ssl on, hostssl only; topology:
+  // host 127.0.0.1, sslmode verify-full against tls/ca.pem) and IRC over TLS too.
+  bool tls = false;
   std::vector<LabStore> stores;
   std::vector<LabServer> servers;
   std::vector<LabJob> jobs;
@@ -69,6 +74,7 @@ struct LabLayout {
   std::filesystem::path store_dir(dr::StoreRole role) const;
   std::filesystem::path share() const { return dir / "share"; }
   std::filesystem::path copy_destination() const { return dir / "copy-destination"; }
+  std::filesystem::path tls_dir() const { return dir / "tls"; }
   std::filesystem::path server_log(const LabServer& s) const;
   std::filesystem::path job_log(const LabJob& j) const;
   const LabStore* store(dr::StoreRole role) const;
@@ -77,13 +83,14 @@ struct LabLayout {
 // The datacenter a store role lives in: A for primary, mirror, compliance; B otherwise.
 const char* lab_datacenter(dr::StoreRole role);
 
-// A layout on `dir` with `ports` (6 stores, 2 per server, the witness; in order).
-// REQUIRES: ports.size() >= 6 + 4 * servers_per_dc.
+// A layout on `dir` with `ports` (6 stores, 2 per server, the witness, then with
+// `tls` one IRC-over-TLS port per server; in order).
+// REQUIRES: ports.size() >= lab_ports_needed(servers_per_dc, tls).
 LabLayout make_lab_layout(const std::filesystem::path& dir, int servers_per_dc,
-                          const std::vector<int>& ports);
+                          const std::vector<int>& ports, bool tls = false);
 
 // The number of ports make_lab_layout needs.
-int lab_ports_needed(int servers_per_dc);
+int lab_ports_needed(int servers_per_dc, bool tls = false);
 
 // The topology file's text for a layout (relative paths: the directory can move).
 std::string lab_topology_text(const LabLayout& layout);

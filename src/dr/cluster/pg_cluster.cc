@@ -202,6 +202,32 @@ std::vector<std::string> base_settings(const ClusterPaths& c, int port, int wal_
           "log_line_prefix = '%m [%p] '"};
 }
 
+std::vector<std::string> tls_settings(const fs::path& cert, const fs::path& key,
+                                      const fs::path& ca) {
+  return {"ssl = on", "ssl_cert_file = " + quote_conf(cert.string()),
+          "ssl_key_file = " + quote_conf(key.string()), "ssl_ca_file = " + quote_conf(ca.string()),
+          "ssl_min_protocol_version = 'TLSv1.2'"};
+}
+
+Status write_tls_only_hba(const PgTools& tools, const ClusterPaths& c, const std::string& user) {
+  const fs::path hba = c.pgdata() / "pg_hba.conf";
+  std::ofstream out(hba, std::ios::trunc);
+  out << "# Written by pchat (TLS only): the unix socket for the local operator; TCP only\n"
+      << "# encrypted (hostssl) with a client certificate (cert), plain TCP rejected.\n"
+      << "# TYPE    DATABASE     USER  ADDRESS        METHOD\n"
+      << "local     all          all                  trust\n"
+      << "local     replication  all                  trust\n"
+      << "hostssl   all          " << user << "   127.0.0.1/32   cert\n"
+      << "hostssl   replication  " << user << "   127.0.0.1/32   cert\n"
+      << "hostnossl all          all   0.0.0.0/0      reject\n"
+      << "hostnossl replication  all   0.0.0.0/0      reject\n"
+      << "hostnossl all          all   ::/0           reject\n"
+      << "hostnossl replication  all   ::/0           reject\n";
+  out.close();
+  if (!out) return make_error(ErrorKind::kInternal, "cannot write " + hba.string());
+  return tools.give_to_postgres(hba);
+}
+
 Status wait_ready(const std::string& conninfo, int timeout_s) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -86,6 +86,21 @@ Status append_settings(const ClusterPaths& c, const std::string& comment,
 // --wal-segsize): PostgreSQL wants min_wal_size and max_wal_size of two segments or more.
 std::vector<std::string> base_settings(const ClusterPaths& c, int port, int wal_segsize_mb);
 
+// The settings that turn TLS on (ssl = on with these files; absolute paths the postgres
+// user can read, the key mode 0600 owned by it). A base backup or pg_rewind copies them
+// with postgresql.conf, so a standby built from such a cluster has TLS on too.
+std::vector<std::string> tls_settings(const std::filesystem::path& cert,
+                                      const std::filesystem::path& key,
+                                      const std::filesystem::path& ca);
+
+// Replaces PGDATA/pg_hba.conf with TLS-only access: the unix socket as initdb's (the
+// local operator: trust), TCP from 127.0.0.1 only encrypted and only for `user` with a
+// client certificate the CA (ssl_ca_file) signed whose CN is `user` (hostssl ... cert;
+// databases and replication); every unencrypted TCP connection rejected (hostnossl
+// ... reject). Copied with the data directory by base backups and pg_rewind, as
+// postgresql.conf.
+Status write_tls_only_hba(const PgTools& tools, const ClusterPaths& c, const std::string& user);
+
 // pg_ctl start -w (detached). Succeeds at once if the postmaster already answers.
 Status start_cluster(const PgTools& tools, const ClusterPaths& c, int timeout_s = 120);
 // pg_ctl stop -m fast -w; succeeds when not running.

@@ -67,11 +67,25 @@ int listen_port(const Store& s) {
   return port.empty() ? s.port : std::atoi(port.c_str());
 }
 
+// The libpq TLS options of a store (its sslmode and files), " key=value" each.
+static std::string tls_options(const Store& s) {
+  std::string out;
+  if (!s.sslmode.empty()) out += " sslmode=" + quote_conninfo_value(s.sslmode);
+  for (const auto& [key, file] :
+       {std::pair{"sslrootcert", &s.sslrootcert}, std::pair{"sslcert", &s.sslcert},
+        std::pair{"sslkey", &s.sslkey}}) {
+    if (!file->empty()) out += std::string(" ") + key + "=" + quote_conninfo_value(file->string());
+  }
+  return out;
+}
+
 std::string direct_conninfo(const Store& s, const std::string& dbname) {
   auto [host, port] = first_host_port(s);
   std::string ci = "host='" + host + "' port=" + port + " dbname=" + dbname;
   if (!s.user.empty()) ci += " user=" + s.user;
-  return ci + " connect_timeout=5";
+  // TLS as every other connection to the store (a conninfo's ssl options are read
+  // into the fields by load_topology).
+  return ci + tls_options(s) + " connect_timeout=5";
 }
 
 Result<ClusterPaths> managed_cluster(const Topology& t, StoreRole role) {
@@ -128,13 +142,7 @@ std::string replication_conninfo(const Topology& t, StoreRole role, const std::s
   std::string ci = "host=" + s->host + " port=" + std::to_string(s->port);
   if (!s->user.empty()) ci += " user=" + s->user;
   // TLS to the source, as every other connection to it (topology sslmode etc.).
-  if (!s->sslmode.empty()) ci += " sslmode=" + s->sslmode;
-  for (const auto& [key, file] :
-       {std::pair{"sslrootcert", &s->sslrootcert}, std::pair{"sslcert", &s->sslcert},
-        std::pair{"sslkey", &s->sslkey}}) {
-    if (!file->empty()) ci += std::string(" ") + key + "=" + quote_conninfo_value(file->string());
-  }
-  return ci + " application_name=" + app_name;
+  return ci + tls_options(*s) + " application_name=" + app_name;
 }
 
 Status ensure_database_on(const std::string& conninfo_postgres, const std::string& dbname) {

@@ -154,6 +154,12 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
   announce_join(srv, s, *c, r);
   srv.bridge().joined(s, *c);
   send_topic(srv, *c, r);
+  if (s.has_cap(kCapReadMarker)) {
+    // MARKREAD goes before RPL_ENDOFNAMES (draft/read-marker); the replay after it.
+    srv.send_names(s, *c, r, /*end=*/false);
+    srv.read_markers().after_names(s, *c, r);
+    return;
+  }
   srv.send_names(s, *c, r);
   if (!s.has_cap(kCapChathistory)) srv.join_replay().start(s, *c, r);
 }
