@@ -113,6 +113,15 @@ def tmux(unique):
     t.cleanup()
 
 
+def _irssi_home(home, port, account, password, nick):
+    """An irssi home directory whose network "pchat" signs in with SASL PLAIN."""
+    home.mkdir()
+    (home / "config").write_text(IRSSI_CONFIG.format(port=port, account=account,
+                                                     password=password, nick=nick,
+                                                     mechanism="PLAIN"))
+    return home
+
+
 def _start_irssi(tmux, session, home, nick):
     tmux.new_session(session, f"irssi --home={home} -n {nick}")
     wait_until(lambda: "(status)" in tmux.capture(session), 20, "irssi to start", interval=0.2)
@@ -123,11 +132,7 @@ def test_irssi_sasl_join_post_quit_and_replay(server_factory, account, tmux, uni
     server = server_factory()  # guests may not post: the post proves the SASL login
     acct, password = account(unique("irs"), server=server)
     nick = unique("irn")
-    home = base_dir / unique("irssi")
-    home.mkdir()
-    (home / "config").write_text(IRSSI_CONFIG.format(port=server.irc_port, account=acct,
-                                                     password=password, nick=nick,
-                                                     mechanism="PLAIN"))
+    home = _irssi_home(base_dir / unique("irssi"), server.irc_port, acct, password, nick)
     channel = "#" + unique("irssi")
     marker = f"hello from irssi {unique('mk')}"
 
@@ -157,3 +162,44 @@ def test_irssi_sasl_join_post_quit_and_replay(server_factory, account, tmux, uni
     tmux.type(session2, "/quit")
     wait_until(lambda: not tmux.has_session(session2), 15, "irssi to quit")
 
+
+
+@pytest.mark.browser
+def test_a_person_in_the_browser_and_an_irssi_user_chat_in_one_room(server_factory, account, tmux,
+                                                                    unique, base_dir):
+    """The quick start's promise: open pchatd's web listener in a browser, sign in, and
+    chat with someone in irssi."""
+    from browser import Browser
+    from pchat_harness import free_port
+    from selenium.webdriver.common.keys import Keys
+
+    web_port = free_port()
+    server = server_factory(extra_args=("--web-listen", f"127.0.0.1:{web_port}"))
+    irssi_acct, irssi_pw = account(unique("irs"), server=server)
+    web_acct, web_pw = account(unique("web"), server=server)
+    nick = unique("irn")
+    home = _irssi_home(base_dir / unique("irssi"), server.irc_port, irssi_acct, irssi_pw, nick)
+    channel = "#" + unique("both")
+    session = unique("ir")
+    _start_irssi(tmux, session, home, nick)
+    tmux.type(session, f"/join {channel}")
+    tmux.wait_for_text(session, f"has joined {channel}")
+
+    b = Browser(base_dir / unique("browser"))
+    try:
+        b.get(f"http://127.0.0.1:{web_port}/")
+        b.wait(lambda: b.find("#account").is_displayed(), what="the sign-in form")
+        b.find("#account").send_keys(web_acct)
+        b.find("#password").send_keys(web_pw + Keys.ENTER)
+        b.wait(lambda: b.find("#app").is_displayed(), what="signed in")
+        b.find("#input").send_keys(f"/join {channel}" + Keys.ENTER)
+        b.wait(lambda: b.text("#title").lower() == channel.lower(), what="the room open")
+        tmux.wait_for_text(session, f"{web_acct}")  # irssi sees the browser's user join
+        b.find("#input").send_keys("hello irssi, from the browser" + Keys.ENTER)
+        tmux.wait_for_text(session, "hello irssi, from the browser")
+        tmux.type(session, "hello browser, from irssi")
+        b.wait(lambda: "hello browser, from irssi" in b.messages(), what="irssi's line in the browser")
+    finally:
+        b.close()
+    tmux.type(session, "/quit")
+    wait_until(lambda: not tmux.has_session(session), 15, "irssi to quit")

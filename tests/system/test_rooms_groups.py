@@ -242,3 +242,34 @@ def test_group_json_and_table(world):
                                                  "members": ["alice", "bob"]}}
     table = ctl(server, "group", "list")
     assert "NAME" in table and ou in table and "alice, bob" in table
+
+
+def test_a_rooms_category_denied_members_are_its_bans_and_only_an_admin_lifts_them(world, login):
+    """MODE #room b shows the category's denied members (the ethical wall) as the room's
+    first bans, set by the category; a channel operator cannot lift them with -b, and
+    the channel's own +b masks still work beside them."""
+    server, _ = world
+    cat = unique_name("Wall")
+    grp = group(server, unique_name("gw"), "carol")
+    ctl(server, f'New-CsPersistentChatCategory -Name {cat} -AllowedMembers "*" '
+                f'-DeniedMembers "dave","group:{grp}"')
+    chan = closed_room(server, category=cat, privacy="Open", managers="alice")
+    alice = login("alice")
+    catalog_caught_up(server, alice)
+    assert try_join(alice, chan)[0] == "366"
+    alice.send(f"MODE {chan} b")
+    bans = [m for m in alice.collect_until("368") if m.command == "367"]
+    listed = {(m.params[2], m.params[3]) for m in bans}
+    assert ("account:dave", f"category:{cat}") in listed, bans
+    assert (f"group:{grp}", f"category:{cat}") in listed, bans
+    # A channel operator (the room's manager) cannot lift the ethical wall.
+    alice.send(f"MODE {chan} -b account:dave")
+    refusal = alice.expect("696")
+    assert "an administrator changes it" in refusal.last and cat in refusal.last
+    assert try_join(login("dave"), chan)[0] != "366"
+    # The channel's own bans go on beside it.
+    alice.send(f"MODE {chan} +b account:bob")
+    alice.expect("MODE", pred=lambda m: m.params[1:] == ["+b", "account:bob"])
+    alice.send(f"MODE {chan} b")
+    masks = [m.params[2] for m in alice.collect_until("368") if m.command == "367"]
+    assert masks[:2] == ["account:dave", f"group:{grp}"] and "account:bob" in masks[2:], masks

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/response.h"
 
@@ -15,6 +16,17 @@ namespace pchat::server {
 class Server;
 class Session;
 class Channel;
+
+// A catalog room's bans that come from its category's denied members (the ethical
+// wall, chat/model.h): "account:NAME", "group:NAME" or "*!*@*", listed first by
+// `MODE #room b` (set by "category:NAME") and never removed by -b (696: an
+// administrator changes the category). They hold on every server of the pool, where
+// the channel's own +b masks are this server's. Empty for a channel without a room.
+struct RoomBans {
+  std::string category;
+  std::vector<std::string> masks;
+};
+RoomBans room_bans(Server& srv, const Channel& c);
 
 // MODE #c b|e|I without a mask: the list (367, 348, 346), then its end (368, 349, 347).
 void list_masks(Server& srv, Channel& c, char mode, const ResponsePtr& r);
