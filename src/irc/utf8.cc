@@ -11,7 +11,66 @@ constexpr bool is_continuation(unsigned char c) {
   return (c & 0xC0) == 0x80;
 }
 
+// The length of the valid sequence at p (0: invalid; the lead byte ranges and the
+// allowed range of the first continuation byte are Unicode's Table 3-7), and in `subpart` how many
+// bytes of an invalid one form its maximal subpart (at least 1).
+int utf8_sequence(const unsigned char* p, const unsigned char* end, int& subpart) {
+  const unsigned char c = *p;
+  subpart = 1;
+  if (c < 0x80) return 1;
+  int len;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c == 0xE0) {
+    len = 3;
+    lo = 0xA0;
+  } else if (c == 0xED) {
+    len = 3;
+    hi = 0x9F;
+  } else if (c >= 0xE1 && c <= 0xEF) {
+    len = 3;
+  } else if (c == 0xF0) {
+    len = 4;
+    lo = 0x90;
+  } else if (c >= 0xF1 && c <= 0xF3) {
+    len = 4;
+  } else if (c == 0xF4) {
+    len = 4;
+    hi = 0x8F;
+  } else {
+    return 0;
+  }
+  for (int i = 1; i < len; ++i) {
+    if (p + i >= end) return 0;
+    const unsigned char b = p[i];
+    if (i == 1 ? (b < lo || b > hi) : !is_continuation(b)) return 0;
+    subpart = i + 1;
+  }
+  return len;
+}
+
 }  // namespace
+
+std::string replace_invalid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* const end = p + s.size();
+  while (p < end) {
+    int subpart = 1;
+    const int len = utf8_sequence(p, end, subpart);
+    if (len > 0) {
+      out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(len));
+      p += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      p += subpart;
+    }
+  }
+  return out;
+}
 
 bool is_valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -31,37 +90,10 @@ bool is_valid_utf8(std::string_view s) {
       ++p;
       continue;
     }
-    // Lead byte ranges and the allowed range of the first continuation byte
-    // (Unicode Table 3-7, "Well-Formed UTF-8 Byte Sequences").
-    int len;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c == 0xE0) {
-      len = 3;
-      lo = 0xA0;  // no overlongs
-    } else if (c == 0xED) {
-      len = 3;
-      hi = 0x9F;  // no surrogates
-    } else if (c >= 0xE1 && c <= 0xEF) {
-      len = 3;
-    } else if (c == 0xF0) {
-      len = 4;
-      lo = 0x90;  // no overlongs
-    } else if (c >= 0xF1 && c <= 0xF3) {
-      len = 4;
-    } else if (c == 0xF4) {
-      len = 4;
-      hi = 0x8F;  // nothing above U+10FFFF
-    } else {
-      return false;  // 0x80..0xC1 (stray continuation, overlong 2-byte), 0xF5..0xFF
-    }
-    if (end - p < len) return false;
-    if (p[1] < lo || p[1] > hi) return false;
-    for (int i = 2; i < len; ++i) {
-      if (!is_continuation(p[i])) return false;
-    }
+    // Unicode Table 3-7, "Well-Formed UTF-8 Byte Sequences".
+    int subpart = 0;
+    const int len = utf8_sequence(p, end, subpart);
+    if (len == 0) return false;
     p += len;
   }
   return true;

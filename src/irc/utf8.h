@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace pchat::irc {
@@ -23,5 +24,9 @@ bool is_valid_utf8(std::string_view s);
 // if the 3 bytes before the cut are all continuation bytes.
 // The result points into `s`'s storage.
 std::string_view truncate_utf8(std::string_view s, std::size_t max_bytes);
+
+// `s` with each maximal invalid subpart (Unicode's "substitution of maximal
+// subparts") replaced by U+FFFD; valid UTF-8 comes back unchanged.
+std::string replace_invalid_utf8(std::string_view s);
 
 }  // namespace pchat::irc

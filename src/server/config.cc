@@ -28,12 +28,14 @@ std::optional<Endpoint> parse_optional_endpoint(const std::string& s, const std:
 }
 
 void check_tls(const ServerConfig& c) {
-  const bool wants_tls = c.irc_tls_listen || c.http_tls || c.files_tls;
+  const bool wants_tls = c.irc_tls_listen || c.http_tls || c.files_tls || c.web_tls;
   if (wants_tls && (c.tls_cert_file.empty() || c.tls_key_file.empty())) {
     throw std::invalid_argument(
-        "TLS (irc_tls_listen, http_tls or files_tls) needs tls_cert_file and tls_key_file");
+        "TLS (irc_tls_listen, http_tls, files_tls or web_tls) needs tls_cert_file and "
+        "tls_key_file");
   }
   if (c.files_tls && !c.files_listen) throw std::invalid_argument("files_tls needs files_listen");
+  if (c.web_tls && !c.web_listen) throw std::invalid_argument("web_tls needs web_listen");
   if (!c.irc_listen && !c.irc_tls_listen) {
     throw std::invalid_argument(
         "irc_listen is off and there is no irc_tls_listen: no IRC listener");
@@ -145,6 +147,19 @@ KeyDef listener(const char* name, const char* meaning) {
   return {{name, "HOST:PORT or \"off\"", d ? quoted(d->to_string()) : "(off)", meaning},
           [](const toml::node& n, ServerConfig& c) {
             c.*M = parse_optional_endpoint(value_of<std::string>(n, "a string"), "bad HOST:PORT");
+          }};
+}
+
+// A list of strings.
+template <auto M>
+KeyDef texts(const char* name, const char* meaning) {
+  return {{name, "array of strings", "[]", meaning}, [](const toml::node& n, ServerConfig& c) {
+            const toml::array* list = n.as_array();
+            if (list == nullptr) throw BadValue("must be an array of strings");
+            std::vector<std::string> out;
+            for (const toml::node& item : *list)
+              out.push_back(value_of<std::string>(item, "a string"));
+            c.*M = std::move(out);
           }};
 }
 
@@ -298,6 +313,18 @@ const std::vector<KeyDef>& keys() {
       text<&C::files_url>("files_url",
                           "The file host's public URL advertised to clients (empty: "
                           "http://HOST:PORT of files_listen)."),
+      endpoint<&C::web_listen>(
+          "web_listen",
+          "The public web listener: IRC over WebSocket for anyone (text.ircv3.net, "
+          "binary.ircv3.net) and the web client's files (docs/web.md)."),
+      flag<&C::web_tls>("web_tls", "The web listener serves HTTPS and WSS (same certificate)."),
+      path<&C::web_root>("web_root",
+                         "The web client's files (default: ../share/pchat/web beside the "
+                         "pchatd binary)."),
+      texts<&C::web_origins>(
+          "web_origins",
+          "Browser origins (\"https://chat.example.org\") that may open a WebSocket on the web "
+          "listener and use the file host, beside the web listener's own."),
       path<&C::admin_token_file>(
           "admin_token_file",
           "The admin API's bearer token file, read again on SIGHUP (default: the topology's, or "

@@ -112,6 +112,15 @@ struct ServerConfig {
   // soju.im/FILEHOST (default: http://HOST:PORT of the listener).
   std::optional<Endpoint> files_listen;
   std::string files_url;
+  // The web listener (server/web_host.h; off when unset): public, for browsers: IRC
+  // over WebSocket and the web client's static files from `web_root` (empty: the
+  // running pchatd's ../share/pchat/web). `web_origins`: the browser origins, beside
+  // the listener's own, that may open a WebSocket there and use the file host (CORS).
+  // `web_tls`: HTTPS and WSS with the TLS certificate.
+  std::optional<Endpoint> web_listen;
+  bool web_tls = false;
+  std::filesystem::path web_root;
+  std::vector<std::string> web_origins;
   // The admin API's bearer token (server/http.h): this file's first line, read at
   // start and again on SIGHUP. Empty: the topology's [pool] admin_token_file in pool
   // mode, DATA_DIR/admin-token standalone; created (0600) when absent.
@@ -129,7 +138,8 @@ struct ServerConfig {
 void load_config_file(const std::filesystem::path& file, ServerConfig& config);
 
 // Throws std::invalid_argument when the TLS keys do not go together (a TLS listener
-// without certificate or key files, files_tls without files_listen) or no IRC
+// without certificate or key files, files_tls without files_listen, web_tls without
+// web_listen) or no IRC
 // listener is left.
 void check_tls(const ServerConfig& c);
 

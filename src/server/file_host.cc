@@ -20,6 +20,7 @@
 #include "server/listen_address.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/web_request.h"
 #include "store/accounts.h"
 #include "store/files.h"
 
@@ -411,6 +412,22 @@ asio::awaitable<void> drain_and_close(Stream& stream) {
   tcp_stream.socket().close(ec);
 }
 
+// CORS headers for a request from one of `origins` (file_host.h).
+void add_cors(HttpResponse& res, const http::request<http::string_body>& req,
+              const std::vector<std::string>& origins) {
+  const std::string_view origin = sv(req[http::field::origin]);
+  res.set(http::field::vary, "Origin");
+  if (origin.empty() || !web_origin_allowed(origin, "", origins)) return;
+  res.set(http::field::access_control_allow_origin, origin);
+  res.set(http::field::access_control_expose_headers, "Location");
+  if (req.method() == http::verb::options) {
+    res.set(http::field::access_control_allow_methods, kAllow);
+    res.set(http::field::access_control_allow_headers,
+            "Authorization, Content-Type, Content-Disposition");
+    res.set(http::field::access_control_max_age, "600");
+  }
+}
+
 }  // namespace
 
 FileHost::FileHost(asio::io_context& io, Server& server, std::shared_ptr<store::StoreTarget> target,
@@ -520,6 +537,7 @@ asio::awaitable<void> FileHost::serve_on(Stream& stream) {
     res.version(parser.get().version());
     res.keep_alive(parser.get().keep_alive() && !unread);
     res.set(http::field::server, "pchatd/" PCHAT_VERSION);
+    add_cors(res, parser.get(), cors_origins_);
     if (!reply.head) res.prepare_payload();
     beast::get_lowest_layer(stream).expires_after(kBodyTimeout);
     if (reply.head) {

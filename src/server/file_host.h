@@ -25,6 +25,12 @@
 //  - download: 200 only if the user may read the file's room (chat::may_read);
 //    otherwise 404, as for a missing file. With compliance on, the FILEDOWNLOAD
 //    event is committed before the bytes are sent (503 when it cannot be).
+// CORS, for the web client (server/web_host.h): a request whose Origin is one of
+// the web client's origins (set_cors_origins: web_origins and the web listener's
+// own) gets Access-Control-Allow-Origin with that origin (never "*"), and a
+// preflight OPTIONS also the allowed methods and headers (Authorization,
+// Content-Type, Content-Disposition); Location is exposed. Other origins get no
+// CORS header, so browsers keep their pages from reading the answers.
 // A refusal sent before the body was read closes the connection after a bounded
 // drain (so the client reads the answer instead of a reset). Connections time out
 // (30 s idle, 5 min for a body). With files_tls, HTTPS only (set_tls: the same
@@ -37,6 +43,7 @@
 #include <boost/asio.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/metrics.h"
 #include "server/config.h"
@@ -69,6 +76,8 @@ class FileHost {
   // Serve HTTPS with these credentials (the default URL is then https://).
   // REQUIRES: before listen().
   void set_tls(TlsCredentials* tls) { tls_ = tls; }
+  // The browser origins answered with CORS headers (see above). Loop.
+  void set_cors_origins(std::vector<std::string> origins) { cors_origins_ = std::move(origins); }
   void stop();
 
  private:
@@ -84,6 +93,7 @@ class FileHost {
   FilesUrl url_;
   FileMetrics metrics_;
   TlsCredentials* tls_ = nullptr;
+  std::vector<std::string> cors_origins_;
 };
 
 }  // namespace pchat::server

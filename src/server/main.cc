@@ -42,6 +42,7 @@
 #include "server/sighup.h"
 #include "server/status_feed.h"
 #include "server/tls_setup.h"
+#include "server/web_host.h"
 #include "store/instance.h"
 #include "store/message_stream.h"
 #include "store/migrations.h"
@@ -87,16 +88,6 @@ Result<store::RoomCatalog> load_catalog(const std::string& conninfo) {
   auto conn = pg::Connection::connect(conninfo);
   if (!conn) return conn.error();
   return store::load_room_catalog(*conn);
-}
-
-// Where the web client's files are: beside the binary as installed
-// (/usr/bin/pchatd -> /usr/share/pchat/web) and in a build tree (build/K/bin ->
-// build/K/share/pchat/web).
-std::filesystem::path web_files_dir() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (ec ? std::filesystem::path("/usr/bin") : exe.parent_path()) / ".." / "share" / "pchat" /
-         "web";
 }
 
 // What the status page's feed reads: the topology in a pool, this server's own
@@ -353,7 +344,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   }
   // TLS (server/tls.h): one certificate for the IRC TLS listener and HTTPS.
   std::optional<server::TlsCredentials> tls;
-  if (cfg.irc_tls_listen || cfg.http_tls || cfg.files_tls) {
+  if (cfg.irc_tls_listen || cfg.http_tls || cfg.files_tls || cfg.web_tls) {
     try {
       tls.emplace(server::TlsFiles{cfg.tls_cert_file, cfg.tls_key_file});
     } catch (const std::exception& e) {
@@ -429,6 +420,16 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     files.emplace(io, srv, target, writer_id + "/files");
     if (cfg.files_tls) files->set_tls(&*tls);
   }
+  // The public web listener (IRC over WebSocket, the web client), when configured.
+  // web/ (the client and the status page): web_root, or beside the binary as
+  // installed (/usr/share/pchat/web) and in a build tree (build/K/share/pchat/web).
+  const std::filesystem::path web_root =
+      cfg.web_root.empty() ? server::default_web_root() : cfg.web_root;
+  std::optional<server::WebHost> web;
+  if (cfg.web_listen) {
+    web.emplace(io, srv, web_root, cfg.web_origins);
+    if (cfg.web_tls) web->set_tls(&*tls);
+  }
   stream.start(stream_after);
   if (dr_metrics) dr_metrics->start();
   writer.start();
@@ -442,10 +443,12 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   try {
     if (files) files->listen(*cfg.files_listen, cfg.files_url);
     srv.listen();
+    if (web) web->listen(*cfg.web_listen);
+    if (files) files->set_cors_origins(web ? web->origins() : cfg.web_origins);
     http.listen(cfg.http_listen);
     // The operators' status page (server/status_feed.h, server/http_status.h).
     status_feed.emplace(status_sources(cfg, target, http.port()));
-    http.set_status(&*status_feed, web_files_dir() / "status");
+    http.set_status(&*status_feed, web_root / "status");
     status_feed->start();
   } catch (const std::exception& e) {
     // e.g. "cannot listen on [::1]:6697: Address already in use".
@@ -480,6 +483,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     notify.stopping("draining: signal " + std::to_string(sig));
     http.stop();
     if (files) files->stop();
+    if (web) web->stop();
     srv.stop_accepting();
     drain_deadline = std::chrono::steady_clock::now() + kDrainTimeout;
     wait_drain();
@@ -584,6 +588,10 @@ int main(int argc, char** argv) {
   app.add_option("--files-url", cfg.files_url,
                  "Public URL of the file host, advertised to clients (default: "
                  "http://HOST:PORT of --files-listen)");
+  std::string web_listen;
+  app.add_option("--web-listen", web_listen,
+                 "Public web listener HOST:PORT for anyone: IRC over WebSocket and the web client "
+                 "(default: off)");
   std::string topology_file, pool_server;
   app.add_option("--topology", topology_file,
                  "Pool mode: the published topology file (TOML); needs --server")
@@ -651,6 +659,7 @@ int main(int argc, char** argv) {
       merged.files_listen = server::parse_endpoint(files_listen, "--files-listen");
     }
     if (given("--files-url")) merged.files_url = cfg.files_url;
+    if (!web_listen.empty()) merged.web_listen = server::parse_endpoint(web_listen, "--web-listen");
     if (!merged.files_url.empty() && !merged.files_listen) {
       throw std::invalid_argument("--files-url (files_url) needs --files-listen (files_listen)");
     }

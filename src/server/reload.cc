@@ -33,6 +33,11 @@ std::string show(const std::optional<directory::Config>& d) {
 std::string show(const std::filesystem::path& p) {
   return show(p.string());
 }
+std::string show(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+  return "[" + out + "]";
+}
 std::string show(const std::vector<OperatorBlock>& v) {
   return std::to_string(v.size()) + " operator(s)";
 }
@@ -90,6 +95,10 @@ const std::vector<Key>& keys() {
       key<&ServerConfig::compliance>("compliance", kRestart),
       key<&ServerConfig::files_listen>("files_listen", kRestart),
       key<&ServerConfig::files_url>("files_url", kRestart),
+      key<&ServerConfig::web_listen>("web_listen", kRestart),
+      key<&ServerConfig::web_tls>("web_tls", kRestart),
+      key<&ServerConfig::web_root>("web_root", kRestart),
+      key<&ServerConfig::web_origins>("web_origins", kRestart),
       key<&ServerConfig::admin_token_file>("admin_token_file", kRestart),
       key<&ServerConfig::directory>("directory", kRestart, /*show_values=*/false),
   };

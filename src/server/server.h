@@ -222,6 +222,10 @@ class Server {
   void set_files_url(std::string url) { files_url_ = std::move(url); }
   const std::string& files_url() const { return files_url_; }
 
+  // A new IRC connection from another listener (the web listener's WebSockets,
+  // server/web_host.h): the same as the IRC listener's. Loop.
+  void accept_link(Link link) { on_accept(std::move(link)); }
+
  private:
   // A new IRC connection: a session, or a bounce when not active or draining.
   void on_accept(Link link);

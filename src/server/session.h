@@ -82,6 +82,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Over TLS (irc_tls_listen), and the client certificate's SHA-256 fingerprint
   // ("" without TLS or without a certificate): SASL EXTERNAL, WHOIS 276.
   bool is_tls() const { return link_.is_tls(); }
+  // Over the web listener's WebSocket (server/web_host.h).
+  bool is_websocket() const { return link_.is_websocket(); }
   const std::string& cert_fingerprint() const { return link_.client_fingerprint(); }
 
   // One chat message of this session was submitted to the store

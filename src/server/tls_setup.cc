@@ -17,6 +17,8 @@ void add_tls_flags(CLI::App& app, TlsFlags& f) {
       ->check(CLI::Range(0, 400 * 86400));
   app.add_flag("--http-tls", f.http_tls, "Serve the admin API over HTTPS (same certificate)");
   app.add_flag("--files-tls", f.files_tls, "Serve the file host over HTTPS (same certificate)");
+  app.add_flag("--web-tls", f.web_tls,
+               "Serve the web listener over HTTPS and WSS (same certificate)");
 }
 
 void apply_tls_flags(const CLI::App& app, const TlsFlags& f, ServerConfig& c) {
@@ -29,6 +31,7 @@ void apply_tls_flags(const CLI::App& app, const TlsFlags& f, ServerConfig& c) {
   if (given("--sts-duration")) c.sts_duration = f.sts_duration;
   if (given("--http-tls")) c.http_tls = f.http_tls;
   if (given("--files-tls")) c.files_tls = f.files_tls;
+  if (given("--web-tls")) c.web_tls = f.web_tls;
   check_tls(c);
 }
 

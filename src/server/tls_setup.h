@@ -3,7 +3,8 @@
 //   --tls-cert FILE              tls_cert_file    (PEM chain, leaf first)
 //   --tls-key FILE               tls_key_file     (PEM key)
 //   --sts-duration SECONDS       sts_duration
-//   --http-tls, --files-tls      http_tls, files_tls (HTTPS for the admin API, file host)
+//   --http-tls, --files-tls, --web-tls   http_tls, files_tls, web_tls (HTTPS for the
+//                                admin API, the file host, the web listener)
 // `--irc-listen off` turns the plaintext IRC listener off.
 #pragma once
 
@@ -20,7 +21,7 @@ namespace pchat::server {
 struct TlsFlags {
   std::string irc_tls_listen, cert_file, key_file;
   int sts_duration = 0;
-  bool http_tls = false, files_tls = false;
+  bool http_tls = false, files_tls = false, web_tls = false;
 };
 
 // Declares the flags above on `app`, storing into `flags`.

@@ -85,8 +85,10 @@ def test_package_metadata(deb):
     files = _run("dpkg-deb", "-c", deb).stdout
     for path in ("./usr/bin/pchatd", "./usr/bin/pchatctl", "./etc/pchat/pchatd.toml",
                  "./usr/lib/systemd/system/pchatd.service", "./usr/share/man/man8/pchatd.8.gz",
-                 "./usr/share/man/man5/pchatd.toml.5.gz", "./usr/share/doc/pchat/deploy.md"):
+                 "./usr/share/man/man5/pchatd.toml.5.gz", "./usr/share/doc/pchat/deploy.md",
+                 "./usr/share/pchat/web/index.html", "./usr/share/pchat/web/status/index.html"):
         assert path in files, path
+    assert "./usr/share/pchat/web/test/" not in files  # the client's node tests stay out
     # Installs and enables no service by itself: no [Install] symlink in the package.
     assert ".wants/" not in files
 

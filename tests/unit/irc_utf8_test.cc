@@ -116,5 +116,18 @@ TEST(IrcUtf8, TruncateOnInvalidInputStaysWithinLimit) {
   EXPECT_EQ(truncate_utf8("\x80\x80", 1), "");
 }
 
+TEST(IrcUtf8, ReplacesInvalidBytesWithReplacementCharacter) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(replace_invalid_utf8(""), "");
+  EXPECT_EQ(replace_invalid_utf8("caf\xC3\xA9"), "caf\xC3\xA9");  // valid: unchanged
+  EXPECT_EQ(replace_invalid_utf8("caf\xE9"), "caf" + fffd);       // latin-1 é
+  EXPECT_EQ(replace_invalid_utf8("\xE2\x82"), fffd);              // truncated: one subpart
+  EXPECT_EQ(replace_invalid_utf8("\xE2\x82x"), fffd + "x");
+  EXPECT_EQ(replace_invalid_utf8("\xC0\xAF"), fffd + fffd);             // overlong: two
+  EXPECT_EQ(replace_invalid_utf8("\xED\xA0\x80"), fffd + fffd + fffd);  // surrogate
+  EXPECT_EQ(replace_invalid_utf8("a\xFF\xF0\x9F\x98\x80"), "a" + fffd + "\xF0\x9F\x98\x80");
+  EXPECT_TRUE(is_valid_utf8(replace_invalid_utf8("\x80\x81\xF4\x90\x80\x80 ok")));
+}
+
 }  // namespace
 }  // namespace pchat::irc

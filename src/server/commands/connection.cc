@@ -25,9 +25,10 @@ constexpr size_t kSaslMax = 8192;
 
 // The IRCv3 sts policy for `s` ("" without a TLS listener): plaintext clients are
 // told the TLS port (and the duration they will keep once there), TLS clients the
-// duration. Not in all_caps(): a client cannot REQ it (NAK).
+// duration. Not in all_caps(): a client cannot REQ it (NAK). Not for WebSocket
+// clients: the policy names a TCP port, which a browser cannot use.
 std::string sts_value(Server& srv, const Session& s) {
-  if (srv.tls_port() == 0) return "";
+  if (srv.tls_port() == 0 || s.is_websocket()) return "";
   const std::string duration = "duration=" + std::to_string(srv.config().sts_duration);
   if (s.is_tls()) return duration;
   return "port=" + std::to_string(srv.tls_port()) + "," + duration;
