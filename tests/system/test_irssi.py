@@ -182,6 +182,8 @@ def test_a_person_in_the_browser_and_an_irssi_user_chat_in_one_room(server_facto
     channel = "#" + unique("both")
     session = unique("ir")
     _start_irssi(tmux, session, home, nick)
+    wait_until(lambda: f"registered as {nick} from 127.0.0.1 (account {irssi_acct})"
+               in server.log_tail(400), 20, "the SASL login of irssi in the server log")
     tmux.type(session, f"/join {channel}")
     tmux.wait_for_text(session, f"has joined {channel}")
 
