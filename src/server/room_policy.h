@@ -43,6 +43,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "chat/groups.h"
@@ -166,6 +167,8 @@ std::optional<std::pair<const char*, std::string>> check_post(Server& srv, Sessi
 bool may_find(Server& srv, const Session& s, const Channel& c);
 bool exists_for(Server& srv, const Session& s, const Channel& c);
 void list_idle_rooms(Server& srv, Session& s, const ResponsePtr& r);
+// The message tag a room's RPL_LIST carries its category in (LIST; needs message-tags).
+inline constexpr std::string_view kCategoryTag = "pchat/category";
 std::map<std::string, std::string> readable_rooms(Server& srv, const Session& s,
                                                   const std::string& target);
 bool sends_participant_updates(Server& srv, const Channel& c);

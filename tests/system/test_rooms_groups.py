@@ -12,6 +12,7 @@ import urllib.parse
 import pytest
 
 from conftest import unique_name
+from irc_client import IrcClient
 from pchat_harness import pchatctl
 # The rooms world's accounts (alice..mallory on a server of its own) and IRC helpers.
 from rooms_helpers import (LIVE, catalog_caught_up, ctl, login, rooms_world,  # noqa: F401
@@ -273,3 +274,24 @@ def test_a_rooms_category_denied_members_are_its_bans_and_only_an_admin_lifts_th
     alice.send(f"MODE {chan} b")
     masks = [m.params[2] for m in alice.collect_until("368") if m.command == "367"]
     assert masks[:2] == ["account:dave", f"group:{grp}"] and "account:bob" in masks[2:], masks
+
+
+def test_list_tells_a_rooms_category_to_clients_with_message_tags(world, login):
+    server, _ = world
+    cat = unique_name("Dir")
+    ctl(server, f'New-CsPersistentChatCategory -Name {cat} -AllowedMembers "*"')
+    chan = closed_room(server, category=cat, privacy="Open")
+    alice = login("alice")  # with message-tags
+    catalog_caught_up(server, alice)
+    alice.send("LIST")
+    entries = {m.params[1]: m for m in alice.collect_until("323") if m.command == "322"}
+    assert entries[chan].tags.get("pchat/category") == cat, entries[chan]
+    # Without message-tags, the same line without the tag.
+    plain = IrcClient("plain").connect(server.irc_port)
+    try:
+        plain.register(unique_name("pl"), sasl=("bob", world[1]["bob"]))
+        plain.send("LIST")
+        lines = [m for m in plain.collect_until("323") if m.command == "322" and m.params[1] == chan]
+        assert lines and not lines[0].tags, lines
+    finally:
+        plain.close()

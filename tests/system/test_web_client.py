@@ -102,6 +102,8 @@ def open_room(browser, world):
     browser.find("#browse").click()
     row = browser.wait(lambda: [b for b in browser.find_all("#rooms button") if b.get_attribute("data-room") == world.room],
                        what=f"{world.room} in the room directory")
+    # Rooms are shown under their category (pchat/category on RPL_LIST).
+    assert "Web" in [h.text for h in browser.find_all("#rooms tr.category th")]
     shot(browser, "web-client-directory")
     row[0].click()
     browser.wait(lambda: browser.text("#title") == world.room, what="the room open")

@@ -531,7 +531,13 @@ async function browse() {
   const answer = await app.conn.request("LIST");
   app.rooms = answer.lines
     .filter((m) => m.command === "322")
-    .map((m) => ({ name: m.params[1], users: Number(m.params[2]) || 0, topic: m.params[3] || "", joined: !!app.buffers.get(m.params[1])?.joined }));
+    .map((m) => ({
+      name: m.params[1],
+      users: Number(m.params[2]) || 0,
+      topic: m.params[3] || "",
+      category: m.tags["pchat/category"] || "",
+      joined: !!app.buffers.get(m.params[1])?.joined,
+    }));
   drawRooms($("rooms"), app.rooms, $("room-filter").value, (name) => {
     $("directory").close();
     join(name);

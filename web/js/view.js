@@ -126,22 +126,31 @@ export function drawBuffers(ul, buffers, current, unreadOf, onPick) {
   }
 }
 
+// The rooms one may find, by category (pchat's RPL_LIST tag), then by name.
 export function drawRooms(tbody, rooms, filter, onJoin) {
   const f = filter.trim().toLowerCase();
-  tbody.replaceChildren(
-    ...rooms
-      .filter((r) => !f || r.name.toLowerCase().includes(f) || r.topic.toLowerCase().includes(f))
-      .map((r) =>
-        el(
-          "tr",
-          {},
-          el("td", {}, r.name),
-          el("td", { class: "num" }, String(r.users)),
-          el("td", {}, r.topic),
-          el("td", {}, el("button", { type: "button", dataset: { room: r.name }, onclick: () => onJoin(r.name) }, r.joined ? "Open" : "Join")),
-        ),
+  const shown = rooms
+    .filter((r) => !f || [r.name, r.topic, r.category].some((t) => t.toLowerCase().includes(f)))
+    .sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
+  const rows = [];
+  let category = null;
+  for (const r of shown) {
+    if (r.category !== category) {
+      category = r.category;
+      rows.push(el("tr", { class: "category" }, el("th", { colspan: "4", scope: "colgroup" }, category || "Other rooms")));
+    }
+    rows.push(
+      el(
+        "tr",
+        {},
+        el("td", {}, r.name),
+        el("td", { class: "num" }, String(r.users)),
+        el("td", {}, r.topic),
+        el("td", {}, el("button", { type: "button", dataset: { room: r.name }, onclick: () => onJoin(r.name) }, r.joined ? "Open" : "Join")),
       ),
-  );
+    );
+  }
+  tbody.replaceChildren(...rows);
 }
 
 export function drawResults(ol, results, ctx, onOpen, append) {

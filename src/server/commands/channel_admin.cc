@@ -85,10 +85,15 @@ void handle_topic(Server& srv, Session& s, const irc::Message& m, const Response
 }
 
 // ---------------------------------------------------------------------------
-// LIST (ELIST=U: "LIST >N" / "LIST <N" filter by user count)
+// LIST (ELIST=U: "LIST >N" / "LIST <N" filter by user count). A room's RPL_LIST
+// carries its category in the tag pchat/category (clients with message-tags).
 
 void list_entry(Server& srv, Channel& c, const ResponsePtr& r) {
-  srv.numeric(r, irc::kRplList, {c.name(), std::to_string(c.population()), c.topic});
+  irc::Message m = srv.make_numeric(r->session(), irc::kRplList,
+                                    {c.name(), std::to_string(c.population()), c.topic});
+  const chat::Room* room = srv.rooms() != nullptr ? srv.rooms()->room(c.name()) : nullptr;
+  if (room != nullptr) m.tags.push_back(irc::Tag{std::string(rooms::kCategoryTag), room->category});
+  r->add(std::move(m));
 }
 
 void handle_list(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
