@@ -193,8 +193,8 @@ void RoomPolicy::list_idle_rooms(Session& s, const ResponsePtr& r) {
     return irc::fold(a->name) < irc::fold(b->name);
   });
   for (const chat::Room* room : shown) {
-    irc::Message m = srv_.make_numeric(r->session(), irc::kRplList,
-                                       {room->name, "0", room->description});
+    irc::Message m =
+        srv_.make_numeric(r->session(), irc::kRplList, {room->name, "0", room->description});
     m.tags.push_back(irc::Tag{std::string(rooms::kCategoryTag), room->category});
     r->add(std::move(m));
   }
