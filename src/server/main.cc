@@ -90,20 +90,6 @@ Result<store::RoomCatalog> load_catalog(const std::string& conninfo) {
   return store::load_room_catalog(*conn);
 }
 
-// What the status page's feed reads: the topology in a pool, this server's own
-// admin listener when standalone.
-server::StatusFeed::Sources status_sources(const server::ServerConfig& cfg,
-                                           std::shared_ptr<store::StoreTarget> target,
-                                           uint16_t http_port) {
-  server::StatusFeed::Sources src{cfg.server_name, std::nullopt, std::move(target),
-                                  cfg.http_listen.host, http_port};
-  if (!cfg.topology_file.empty()) {
-    auto topo = dr::load_topology(cfg.topology_file);
-    if (topo) src.topology = std::move(*topo);
-  }
-  return src;
-}
-
 // A pool's first server records the topology's initial active list in pool_state,
 // once (until then updated_by is empty); afterwards only operators change it.
 Status seed_active_servers(const std::string& conninfo, const std::vector<std::string>& initial) {
@@ -135,6 +121,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   std::vector<dr::StoreSelector::Candidate> candidates;
   std::optional<compliance::ServiceOptions> comp;  // compliance enabled
   std::filesystem::path topology_token_file;       // pool mode: [pool] admin_token_file
+  std::optional<dr::Topology> topology;            // pool mode: read once, here
   if (!cfg.topology_file.empty()) {
     // Pool member: the published topology names this server's listeners and stores.
     auto topo = dr::load_topology(cfg.topology_file);
@@ -195,6 +182,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     }
     spdlog::info("pchatd {} starting as {} (datacenter {}) of pool {}", PCHAT_VERSION, me->name,
                  me->datacenter, topo->pool_fqdn);
+    topology = std::move(*topo);
   } else {
     cfg.data_dir = std::filesystem::absolute(cfg.data_dir).lexically_normal();
     spdlog::info("pchatd {} starting standalone; data directory {}", PCHAT_VERSION,
@@ -257,10 +245,7 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   asio::io_context io(1);
   // Pool mode: mirroring and log-shipping figures in /metrics (dr/monitor/dr_metrics.h).
   std::optional<dr::DrMetrics> dr_metrics;
-  if (!cfg.topology_file.empty()) {
-    auto topo = dr::load_topology(cfg.topology_file);
-    if (topo && dr::has_dr_figures(*topo)) dr_metrics.emplace(std::move(*topo), metrics);
-  }
+  if (topology && dr::has_dr_figures(*topology)) dr_metrics.emplace(*topology, metrics);
   server::Server* srv_ptr = nullptr;
   // The writer's committed rows go straight to the stream (store/commit_handoff.h).
   store::CommitHandoff handoff;
@@ -447,7 +432,9 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     if (files) files->set_cors_origins(web ? web->origins() : cfg.web_origins);
     http.listen(cfg.http_listen);
     // The operators' status page (server/status_feed.h, server/http_status.h).
-    status_feed.emplace(status_sources(cfg, target, http.port()));
+    // A pool's topology, or this server's own admin listener when standalone.
+    status_feed.emplace(server::StatusFeed::Sources{cfg.server_name, topology, target,
+                                                    cfg.http_listen.host, http.port()});
     http.set_status(&*status_feed, web_root / "status");
     status_feed->start();
   } catch (const std::exception& e) {

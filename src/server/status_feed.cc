@@ -31,9 +31,12 @@ std::string with_timeout(const std::string& conninfo) {
   return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=2";
 }
 
-// The pool state on one store; nullopt when it does not answer within 2 s.
-std::optional<store::PoolState> read_state(const std::string& conninfo) {
-  auto c = pg::Connection::connect(with_timeout(conninfo), "pchatd-status");
+Result<pg::Connection> connect_store(const std::string& conninfo) {
+  return pg::Connection::connect(with_timeout(conninfo), "pchatd-status");
+}
+
+// The pool state on a store; nullopt when it cannot be connected to (within 2 s) or read.
+std::optional<store::PoolState> read_state(Result<pg::Connection>& c) {
   if (!c) return std::nullopt;
   auto st = store::read_pool_state(*c);
   if (!st) return std::nullopt;
@@ -78,7 +81,9 @@ json StatusFeed::gather() {
   // The pool state, from the store this server uses (it follows a failover); when
   // that store does not answer, from the answering store with the highest epoch
   // (a standby's copy, said so in "problems"), else unknown.
-  std::optional<store::PoolState> state = read_state(src_.store->conninfo());
+  // One connection to the store in use serves the pool state and the compliance backlog.
+  Result<pg::Connection> in_use = connect_store(src_.store->conninfo());
+  std::optional<store::PoolState> state = read_state(in_use);
   const bool store_answers = state.has_value();
   json state_from = src_.store->name();
   if (!state) {
@@ -87,7 +92,8 @@ json StatusFeed::gather() {
       for (dr::StoreRole role : dr::kAllStoreRoles) {
         const dr::Store* st = src_.topology->store(role);
         if (st == nullptr || dr::to_string(role) == src_.store->name()) continue;
-        auto other = read_state(st->libpq_conninfo());
+        auto other_conn = connect_store(st->libpq_conninfo());
+        auto other = read_state(other_conn);
         if (other && (!state || other->epoch > state->epoch)) {
           state = std::move(other);
           state_from = dr::to_string(role);
@@ -124,10 +130,8 @@ json StatusFeed::gather() {
   for (const auto& sample : history_) j["lag_history"].push_back(sample);
   if (src_.topology && j["pool_fqdn"].is_null()) j["pool_fqdn"] = src_.topology->pool_fqdn;
   if (store_answers) {
-    auto c = pg::Connection::connect(with_timeout(src_.store->conninfo()), "pchatd-status");
-    auto r =
-        c ? c->exec("SELECT count(*), " + time::sql_iso8601("min(ts)") + " FROM compliance_outbox")
-          : Result<pg::ResultSet>(c.error());
+    auto r = in_use->exec("SELECT count(*), " + time::sql_iso8601("min(ts)") +
+                          " FROM compliance_outbox");
     if (r && r->rows() == 1) {
       j["compliance"] = {{"backlog", r->i64(0, 0)},
                          {"oldest", r->is_null(0, 1) ? json(nullptr) : json(r->str(0, 1))}};
