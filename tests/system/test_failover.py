@@ -115,20 +115,27 @@ def check_nothing_old_lost(lab, posters, killed_at):
     return acked, lost
 
 
-def connect_to_b(lab, unique):
-    """A registered client on B's first server (active within a second of the change)."""
-    b = lab.servers("B")[0]
-    deadline = time.monotonic() + 10
+def registered_retrying(connect, nick, seconds=10.0):
+    """A client from `connect()` registered with CAPS under a nick from `nick()`; tries
+    again for `seconds` while the server turns clients away (a server of B becoming
+    active after the failover)."""
+    deadline = time.monotonic() + seconds
     while True:
-        c = IrcClient("b").connect(b["irc_port"])
+        c = connect()
         try:
-            c.register(unique("pb"), caps=CAPS)
+            c.register(nick(), caps=CAPS)
             return c
         except (AssertionError, OSError):
             c.close()
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def connect_to_b(lab, unique):
+    """A registered client on B's first server (active within a second of the change)."""
+    b = lab.servers("B")[0]
+    return registered_retrying(lambda: IrcClient("b").connect(b["irc_port"]), lambda: unique("pb"))
 
 
 def join_retrying(c, channel, seconds=10.0):
@@ -414,10 +421,11 @@ def check_store_links_encrypted(lab, roles, walsenders, pool_store):
 
 def post_over_tls(lab, unique, server, channel, body):
     """One message through a server's IRC-over-TLS listener, verified against the lab's
-    CA; returns once acknowledged."""
+    CA; returns once acknowledged (registered_retrying: B's server may still be
+    turning clients away just after the failover)."""
     ctx = ssl.create_default_context(cafile=str(lab.ca))
-    c = IrcClient("tls").connect_tls(server["irc_tls_port"], ctx)
-    c.register(unique("t"), caps=CAPS)
+    c = registered_retrying(lambda: IrcClient("tls").connect_tls(server["irc_tls_port"], ctx),
+                            lambda: unique("t"))
     post_and_close(c, channel, body, "tls")
 
 
