@@ -20,6 +20,7 @@ Acceptance shown here:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -569,6 +570,21 @@ def test_compliance_events_follow_the_failover(lab_factory, unique):
     wait_until(lambda: len(posters[0].acked) >= 20, 30, "posting under way")
     wait_until(lambda: len([m for m in messages(out) if m["type"] == "CHAT"]) >= 10, 30,
                "events written through datacenter A's mgccomp")
+    # A's server dies first: B's server takes the compliance service over and runs it
+    # through A's mgccomp; then the rest of datacenter A goes. After the failover that
+    # same service must prepare and use B's mgccomp (a new store, no tables yet).
+    a1 = lab.servers("A")[0]
+    os.kill(a1["pid"], signal.SIGKILL)
+    b1 = lab.servers("B")[0]["name"]
+
+    def compliance_status():
+        return json.loads(lab.ctl("compliance", "status", "--json").stdout)
+
+    wait_until(lambda: compliance_status()["holder"] == b1, 30, "B's server taking the service")
+    first = compliance_status()["last_run_at"]
+    wait_until(lambda: compliance_status()["last_run_at"] != first, 30,
+               "a run of B's server through A's mgccomp")
+    assert compliance_status()["mgccomp_store"] == "compliance"
     lab.kill_dc("A")
     for p in posters:
         p.stop.set()

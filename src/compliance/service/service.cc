@@ -159,6 +159,7 @@ bool Service::take_locks() {
     }
     comp_ = std::move(*c);
     comp_in_use_ = want;
+    schema_ready_ = false;  // a new session may be on another store (after a failover)
   }
   if (!comp_locked_) {
     auto r = comp_.exec("SELECT pg_try_advisory_lock($1)", {std::to_string(kServiceLockKey)});
