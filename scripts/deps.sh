@@ -11,7 +11,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15
   libgtest-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist python3-websocket
-  clang-format irssi tmux
+  clang-format irssi tmux nftables
   nodejs chromium chromium-driver python3-selenium fonts-dejavu-core
   help2man go-md2man man-db systemd
 )

@@ -24,7 +24,7 @@ import tempfile
 import pytest
 
 from irc_client import IrcClient
-from lab_harness import Lab
+from lab_harness import Lab, logs_if_failed
 from pchat_harness import HarnessError, PchatServer, bin_dir, binary, pchatctl
 
 _counter = itertools.count(1)
@@ -153,7 +153,7 @@ def irc(request):
 
 
 @pytest.fixture
-def lab_factory(bins, base_dir):
+def lab_factory(request, bins, base_dir):
     """``make(servers_per_dc=1, allow_guests=True, extra_args=())`` -> a ``lab_harness.Lab``
     that is up (``extra_args`` go to ``lab up``, e.g. ``("--mirror-mode", "strict")``):
     the two-datacenter topology on loopback (``pchatctl lab up``).  Teardown runs
@@ -168,9 +168,19 @@ def lab_factory(bins, base_dir):
     yield make
     problems = []
     for lab in labs:
+        logs_if_failed(request, lab)
         problems.extend(lab.cleanup())
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the item (``item.rep_setup``, ``rep_call``, ``rep_teardown``),
+    for fixtures that print logs when their test failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
 
 
 def pytest_configure(config):

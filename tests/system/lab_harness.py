@@ -243,3 +243,11 @@ class Lab:
             if report:
                 problems.append(f"sanitizer report in {log}:\n{report}")
         return problems
+
+
+def logs_if_failed(request, lab):
+    """After a test: the tail of the lab's logs (agents, witness, servers, stores) in
+    its output when it failed, which is all a CI run keeps of the lab."""
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        print(f"\n--- the lab's logs when {request.node.name} failed\n{lab.logs_tail(40)}")

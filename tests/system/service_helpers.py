@@ -9,7 +9,7 @@ import struct
 import time
 from typing import Optional
 
-from pchat_harness import REPO_ROOT, bin_dir
+from pchat_harness import bin_dir
 
 
 def build_dir() -> pathlib.Path:

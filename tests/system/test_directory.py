@@ -7,8 +7,6 @@ directory that stops answering gives a clear 904, a log line, and nothing else."
 from __future__ import annotations
 
 import json
-import os
-import pathlib
 import subprocess
 import time
 
@@ -16,8 +14,8 @@ import pytest
 
 from conftest import _stop_all, unique_name
 from irc_client import IrcClient
-from irc_helpers import sasl_refusal, sign_in
-from pchat_harness import PchatServer, binary, free_port, pchatctl, sanitizer_env, wait_until
+from irc_helpers import sasl_refusal
+from pchat_harness import PchatServer, binary, free_port, pchatctl, sanitizer_env
 from rooms_helpers import CAPS, ctl, try_join
 from store_query import query
 from slapd_harness import (GROUP_BASE, SERVICE_DN, USER_BASE, USER_FILTER, Slapd, group,

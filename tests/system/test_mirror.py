@@ -20,7 +20,6 @@ import threading
 import time
 
 from irc_client import IrcClient
-from lab_harness import LabError
 from pchat_harness import kill_leftover_postmaster, wait_until
 
 CAPS = ("echo-message", "labeled-response", "message-tags")

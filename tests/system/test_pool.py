@@ -267,7 +267,7 @@ def test_pool_state_change_reaches_every_server_within_a_second(server_factory, 
             if e == before[0] + 1 and m.name not in seen:
                 seen[m.name] = time.monotonic() - committed
         time.sleep(0.02)
-    print(f"\npool-state change seen by each server after: "
+    print("\npool-state change seen by each server after: "
           + ", ".join(f"{n} {t * 1000:.0f} ms" for n, t in seen.items()))
     assert len(seen) == len(members), seen
     assert max(seen.values()) <= 1.0, seen

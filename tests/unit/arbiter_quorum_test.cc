@@ -23,6 +23,7 @@ QuorumView following(int64_t t) {
   v.partner_writable = true;
   v.partner_epoch = 3;
   v.synchronized = true;
+  v.partner_waits_for_us = true;
   v.witness_answers = true;
   v.witness_primary = "primary";
   return v;
@@ -76,7 +77,8 @@ TEST(ArbiterQuorum, NeverPromotesWhenTheWitnessDoesNotAnswer) {
 TEST(ArbiterQuorum, RefusesAMirrorThatWasNotSynchronizedWhenContactWasLost) {
   Quorum q(mirror_side());
   QuorumView behind = following(0);
-  behind.synchronized = false;  // catching up, or the primary ran exposed
+  behind.synchronized = false;  // catching up while the primary runs exposed
+  behind.partner_waits_for_us = false;
   q.step(behind);
   q.step(primary_gone(100, 100));
   auto d = q.step(primary_gone(5000, 5000));
@@ -86,11 +88,12 @@ TEST(ArbiterQuorum, RefusesAMirrorThatWasNotSynchronizedWhenContactWasLost) {
 }
 
 TEST(ArbiterQuorum, SynchronizedStateIsTheOneAtTheMomentOfLoss) {
-  // Synchronized long ago, behind in the last round that saw the primary: refuse.
+  // Synchronized before, but the last round that saw the primary saw it exposed: refuse.
   Quorum q(mirror_side());
   q.step(following(0));
   QuorumView behind = following(100);
   behind.synchronized = false;
+  behind.partner_waits_for_us = false;
   q.step(behind);
   q.step(primary_gone(200, 200));
   EXPECT_EQ(q.step(primary_gone(5000, 5000)).action, QuorumAction::kNone);
@@ -98,6 +101,46 @@ TEST(ArbiterQuorum, SynchronizedStateIsTheOneAtTheMomentOfLoss) {
   Quorum fresh(mirror_side());
   fresh.step(primary_gone(0, 5000));
   EXPECT_EQ(fresh.step(primary_gone(5000, 10000)).action, QuorumAction::kNone);
+}
+
+TEST(ArbiterQuorum, ADyingPrimarySeenWithoutItsWalsenderStillLeavesTheMirrorSynchronized) {
+  // kill -9 of the postmaster: for one round the primary still answers (a backend that
+  // has not noticed yet) but its walsender is gone. Its commits still waited for us.
+  Quorum q(mirror_side());
+  q.step(following(0));
+  QuorumView dying = following(200);
+  dying.synchronized = false;  // no "streaming sync" row any more
+  q.step(dying);
+  q.step(primary_gone(400, 400));
+  auto d = q.step(primary_gone(1500, 1500));
+  EXPECT_EQ(d.action, QuorumAction::kPromote) << d.why;
+}
+
+TEST(ArbiterQuorum, WaitingWithoutStreamingForHalfTheTimeoutIsNoLongerSynchronized) {
+  // The primary may go exposed timeout_ms after it lost the mirror: a synchronized
+  // round older than half of it no longer vouches for the mirror.
+  Quorum q(mirror_side());
+  q.step(following(0));
+  for (int64_t t = 200; t <= 2600; t += 200) {
+    QuorumView waiting = following(t);
+    waiting.synchronized = false;
+    q.step(waiting);
+  }
+  q.step(primary_gone(2800, 2800));
+  auto d = q.step(primary_gone(5000, 5000));
+  EXPECT_EQ(d.state, "refused") << d.why;
+  EXPECT_NE(d.why.find("not synchronized"), std::string::npos) << d.why;
+}
+
+TEST(ArbiterQuorum, AMirrorThatHungForgetsItWasSynchronized) {
+  // While this store did not answer, the primary may have gone exposed unseen.
+  Quorum q(mirror_side());
+  q.step(following(0));
+  QuorumView hung = following(100);
+  hung.local = LocalState::kHung;
+  q.step(hung);
+  q.step(primary_gone(200, 200));
+  EXPECT_EQ(q.step(primary_gone(5000, 5000)).action, QuorumAction::kNone);
 }
 
 TEST(ArbiterQuorum, RefusesWhenAutomaticFailoverIsOff) {
@@ -180,6 +223,25 @@ TEST(ArbiterQuorum, PrimaryThatLosesMirrorAndWitnessStopsAcknowledging) {
   d = q.step(v);
   EXPECT_EQ(d.action, QuorumAction::kSynchronous);
   EXPECT_EQ(d.state, "isolated");
+}
+
+TEST(ArbiterQuorum, PrimaryCutOffWhileItsWalsenderStillStreamsIsIsolated) {
+  // A network partition: the walsender has not noticed yet, the probes have.
+  Quorum q(primary_side());
+  q.step(primary_ok(0));
+  QuorumView v = primary_ok(100);
+  v.partner_answers = false;
+  v.witness_answers = false;
+  auto d = q.step(v);
+  EXPECT_EQ(d.state, "isolated");
+  EXPECT_TRUE(d.alert);
+  EXPECT_EQ(d.action, QuorumAction::kNone);  // synchronous already: commits wait
+  v.synchronous_on = false;                  // exposed before the cut: synchronous again
+  EXPECT_EQ(q.step(v).action, QuorumAction::kSynchronous);
+  // Only the witness gone, the mirror still answering and streaming: synchronized.
+  v = primary_ok(200);
+  v.witness_answers = false;
+  EXPECT_EQ(q.step(v).state, "synchronized");
 }
 
 TEST(ArbiterQuorum, StrictModeNeverGoesExposed) {

@@ -140,8 +140,8 @@ class Agent {
     v.partner_writable = p.answers && p.writable;
     v.partner_epoch = p.epoch;
     // A fenced primary is one the pool left (a datacenter failover): never "synchronized".
-    v.synchronized =
-        v.partner_writable && !p.fenced && !p.ssn.empty() && p.repl == "streaming sync";
+    v.partner_waits_for_us = v.partner_writable && !p.fenced && !p.ssn.empty();
+    v.synchronized = v.partner_waits_for_us && p.repl == "streaming sync";
     v.witness_answers = w.is_object();
     if (v.witness_answers) {
       v.witness_primary = w.value("primary", std::string());

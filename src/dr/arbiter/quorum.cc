@@ -34,6 +34,7 @@ QuorumDecision Quorum::step(const QuorumView& v) {
   const bool partner_primary = v.partner_answers && v.partner_writable;
   if (v.local == LocalState::kHung) {
     mirror_lost_since_.reset();
+    synchronized_seen_ms_.reset();  // what the primary did meanwhile was not seen
     return decide(QuorumAction::kNone, "hung", true,
                   "the " + s_.local_role +
                       " store's postmaster runs but does not answer: nothing is done until it "
@@ -78,7 +79,7 @@ QuorumDecision Quorum::step(const QuorumView& v) {
     default:
       mirror_lost_since_.reset();
       primary_lost_since_.reset();
-      last_synchronized_ = false;
+      synchronized_seen_ms_.reset();
       return decide(QuorumAction::kNone, "down", true,
                     "the " + s_.local_role + " store is down" +
                         (v.local == LocalState::kDownWasPrimary
@@ -101,6 +102,16 @@ QuorumDecision Quorum::primary_side(const QuorumView& v) {
                   "the witness holds the " + s_.partner_role +
                       " as the primary: commits here wait (never acknowledged)");
   }
+  const bool isolated = s_.has_witness && !v.witness_answers;
+  if (isolated && !v.partner_answers) {
+    // Cut off from both: the walsender may still list the mirror as streaming (it only
+    // learns that the link is dead after wal_sender_timeout), but nothing it sends is
+    // confirmed any more. Commits wait, whatever the partner side decides meanwhile.
+    return decide(v.synchronous_on ? QuorumAction::kNone : QuorumAction::kSynchronous, "isolated",
+                  true,
+                  "the " + s_.local_role + " reaches neither the " + s_.partner_role +
+                      " nor the witness: commits wait (never acknowledged) until one is back");
+  }
   if (v.partner_streaming) {
     mirror_lost_since_.reset();
     if (!v.synchronous_on) {
@@ -118,7 +129,7 @@ QuorumDecision Quorum::primary_side(const QuorumView& v) {
                   "the " + s_.partner_role +
                       " is gone and the mode is strict: commits wait until it is back");
   }
-  if (s_.has_witness && !v.witness_answers) {
+  if (isolated) {
     return decide(v.synchronous_on ? QuorumAction::kNone : QuorumAction::kSynchronous, "isolated",
                   true,
                   "the " + s_.local_role + " sees neither the " + s_.partner_role +
@@ -145,14 +156,19 @@ QuorumDecision Quorum::primary_side(const QuorumView& v) {
 QuorumDecision Quorum::standby_side(const QuorumView& v) {
   if (v.partner_answers && v.partner_writable) {
     primary_lost_since_.reset();
-    last_synchronized_ = v.synchronized;
+    if (v.synchronized) {
+      synchronized_seen_ms_ = v.now_ms;
+    } else if (!v.partner_waits_for_us) {
+      synchronized_seen_ms_.reset();  // it acknowledges without us (exposed, fenced)
+    }
     return decide(QuorumAction::kNone, "following", false,
                   "the " + s_.partner_role + " is the primary; this mirror is " +
                       (v.synchronized ? "synchronized" : "not synchronized"));
   }
   if (!primary_lost_since_) {
     primary_lost_since_ = v.now_ms;
-    synchronized_at_loss_ = last_synchronized_;
+    synchronized_at_loss_ =
+        synchronized_seen_ms_ && v.now_ms - *synchronized_seen_ms_ <= s_.timeout_ms / 2;
   }
   const int64_t lost_ms = v.now_ms - *primary_lost_since_;
   const std::string lost = "the " + s_.partner_role + " has been unreachable for " + ms(lost_ms);

@@ -10,9 +10,14 @@
 //  Standby side (the arbiter):
 //   - promote only when the primary has been unreachable from here for after_ms, the
 //     witness answers and has not seen the primary for after_ms either, automatic
-//     failover is on, and the mirror was synchronized (streaming, sync, the primary's
-//     synchronous_standby_names set) in the last round that saw the primary; a mirror
-//     that was behind would take back acknowledged messages: refuse, with an alert;
+//     failover is on, and the mirror was synchronized when contact was lost: seen
+//     synchronized (streaming, sync, the primary's synchronous_standby_names set) within
+//     timeout_ms / 2 before the loss, and every round since saw the primary still waiting
+//     for it (synchronous_standby_names set, not fenced). A primary dying is often seen
+//     for one round still answering with its walsender already gone: every commit it
+//     acknowledged still needed this mirror. It can only have gone exposed after
+//     timeout_ms without the mirror, hence the half. A mirror that was behind would take
+//     back acknowledged messages: refuse, with an alert;
 //   - never when the witness does not answer (this side may be the isolated one).
 //  Primary side (the guard):
 //   - the mirror streams: commits are synchronous (synchronous_standby_names set back
@@ -22,6 +27,9 @@
 //     primary; without the witness (quorum lost) commits are made synchronous again, so
 //     that nothing is acknowledged by a primary that may have been replaced; strict
 //     mode never goes exposed;
+//   - neither the mirror (its agent's probe) nor the witness answers: "isolated", commits
+//     wait, even while the walsender still lists the mirror as streaming (a cut link is
+//     only noticed by PostgreSQL after wal_sender_timeout);
 //   - the witness holds the partner as the primary at a higher epoch than this store's
 //     (it granted the partner a promotion), or the partner is writable with a higher
 //     epoch: this store has been replaced.
@@ -59,6 +67,9 @@ struct QuorumView {
   int64_t partner_epoch = 0;
   // Standby side: the primary (the partner) names us synchronous and we stream, sync.
   bool synchronized = false;
+  // Standby side: the primary's commits wait for us (synchronous_standby_names set, not
+  // fenced), whether or not we stream at this instant.
+  bool partner_waits_for_us = false;
   bool witness_answers = false;
   int64_t witness_unseen_partner_ms = 0;  // how long the witness has not seen the partner
   std::string witness_primary;            // the store the witness holds as primary
@@ -109,7 +120,9 @@ class Quorum {
   std::optional<int64_t> mirror_lost_since_;   // primary side
   std::optional<int64_t> primary_lost_since_;  // standby side
   std::optional<int64_t> replaced_since_;
-  bool last_synchronized_ = false;  // standby side, while the primary answered
+  // Standby side: the last round that saw the mirror synchronized, while every round
+  // since saw the primary waiting for it.
+  std::optional<int64_t> synchronized_seen_ms_;
   bool synchronized_at_loss_ = false;
 };
 

@@ -1,5 +1,9 @@
 #include "dr/monitor/mirror_state.h"
 
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "dr/cluster/standby.h"
 #include "store/pg.h"
 
@@ -7,30 +11,53 @@ namespace pchat::dr {
 
 using nlohmann::json;
 
+namespace {
+
+// The pool's epoch on a store (0 when it has no mgc database or pool_state yet).
+int64_t store_epoch(const Store& store) {
+  auto c = pg::Connection::connect(direct_conninfo(store, "mgc"), "pchatctl-mirror");
+  if (!c) return 0;
+  auto r = c->exec("SELECT epoch FROM pool_state WHERE id = 1");
+  return r && r->rows() == 1 && !r->is_null(0, 0) ? r->i64(0, 0) : 0;
+}
+
+}  // namespace
+
 json probe_mirror(const Topology& t) {
   json s = {{"mode", to_string(t.mirroring.mode)}, {"timeout_s", t.mirroring.timeout_s}};
   if (t.store(StoreRole::kMirror) == nullptr) {
     s.update({{"state", "none"}, {"alert", false}, {"message", "the topology has no mirror"}});
     return s;
   }
-  std::optional<StoreRole> writable;
-  pg::Connection conn;
+  // Both stores may be writable for a moment: a primary cut off (or stopped) while its
+  // mirror was promoted, back before its agent rewinds it. The one at the higher epoch
+  // is the primary; the other was replaced, and its walsender may still list the new
+  // primary as a streaming standby.
+  std::vector<std::pair<StoreRole, pg::Connection>> writables;
   for (StoreRole r : {StoreRole::kPrimary, StoreRole::kMirror}) {
     auto c = pg::Connection::connect(direct_conninfo(*t.store(r), "postgres"), "pchatctl-mirror");
     if (!c) continue;
     auto rec = c->exec("SELECT pg_is_in_recovery()");
-    if (rec && rec->str(0, 0) == "f") {
-      writable = r;
-      conn = std::move(*c);
-      break;
-    }
+    if (rec && rec->str(0, 0) == "f") writables.emplace_back(r, std::move(*c));
   }
+  if (writables.size() == 2 &&
+      store_epoch(*t.store(writables[1].first)) > store_epoch(*t.store(writables[0].first))) {
+    std::swap(writables[0], writables[1]);
+  }
+  std::optional<StoreRole> writable, replaced;
+  pg::Connection conn;
+  if (!writables.empty()) {
+    writable = writables[0].first;
+    conn = std::move(writables[0].second);
+  }
+  if (writables.size() == 2) replaced = writables[1].first;
   if (!writable) {
     s.update({{"state", "down"},
               {"alert", true},
               {"message", "neither the primary nor the mirror is a writable store that answers"}});
     return s;
   }
+  if (replaced) s["replaced"] = to_string(*replaced);
   const StoreRole standby =
       *writable == StoreRole::kPrimary ? StoreRole::kMirror : StoreRole::kPrimary;
   s["writable"] = to_string(*writable);
@@ -85,6 +112,12 @@ json probe_mirror(const Topology& t) {
               {"message", "the mirror is gone: commits wait; after " +
                               std::to_string(t.mirroring.timeout_s) +
                               " s the primary goes on exposed"}});
+  }
+  if (replaced) {
+    s["alert"] = true;
+    s["message"] = "the " + std::string(to_string(*replaced)) +
+                   " is still writable at an older epoch (replaced; it rejoins as the mirror); " +
+                   s["message"].get<std::string>();
   }
   return s;
 }

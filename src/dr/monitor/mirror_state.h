@@ -11,7 +11,9 @@ namespace pchat::dr {
 
 // {"mode", "timeout_s", "state", "alert", "message", "writable" (role), "standby": {"role",
 //  "connected", "state", "sync_state", "flush_lsn", "replay_lsn", "bytes_behind"},
-//  "synchronous_standby_names", "current_lsn"}. States: synchronized, catching-up, lost
+//  "synchronous_standby_names", "current_lsn", "replaced" (role; only while both stores
+//  are writable: the one at the lower epoch, left out)}. The writable store at the highest
+//  epoch (pool_state) is the one described. States: synchronized, catching-up, lost
 // (high safety, commits wait until the timeout), exposed, blocked (strict), down (no
 // writable store answers), none (no mirror in the topology).
 nlohmann::json probe_mirror(const Topology& t);
