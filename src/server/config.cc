@@ -201,9 +201,10 @@ OperatorBlock operator_block(const toml::node& item) {
     std::string* field = k == "name"            ? &b.name
                          : k == "password_hash" ? &b.password_hash
                          : k == "account"       ? &b.account
+                         : k == "group"         ? &b.group
                                                 : nullptr;
     if (field == nullptr) {
-      std::string near = dr::nearest(k.str(), {"name", "password_hash", "account"});
+      std::string near = dr::nearest(k.str(), {"name", "password_hash", "account", "group"});
       throw BadValueAt(v, key,
                        "unknown key" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
     }
@@ -216,10 +217,15 @@ OperatorBlock operator_block(const toml::node& item) {
   if (b.name.empty() || b.name.find(' ') != std::string::npos) {
     throw BadValueAt(item, "operator.name", "required, one word (what OPER gives)");
   }
-  if (!b.password_hash.starts_with("$argon2")) {
+  if (b.password_hash.empty() && b.account.empty() && b.group.empty()) {
     throw BadValueAt(item, "operator.password_hash",
-                     "required, an argon2id hash (`pchatctl operator hash` makes one); a "
-                     "password in clear is refused");
+                     "required unless `account` or `group` grants the block: an argon2id hash "
+                     "(`pchatctl operator hash` makes one)");
+  }
+  if (!b.password_hash.empty() && !b.password_hash.starts_with("$argon2")) {
+    throw BadValueAt(item, "operator.password_hash",
+                     "an argon2id hash (`pchatctl operator hash` makes one); a password in "
+                     "clear is refused");
   }
   return b;
 }
@@ -342,8 +348,10 @@ const std::vector<KeyDef>& keys() {
       operator_tables<&C::operators>(
           "operator",
           "IRC operators, one `[[operator]]` table each: `name` (one word, what OPER gives), "
-          "`password_hash` (argon2id, `pchatctl operator hash` makes one), `account` (optional: "
-          "the block serves only a client signed in as that account)."),
+          "`password_hash` (argon2id, `pchatctl operator hash` makes one), `account` (the block "
+          "serves only a client signed in as that account), `group` (only an account in that "
+          "group of the room model: a directory group's DN or a pchat group). A block with "
+          "`account` or `group` may leave out `password_hash`: the sign-in is the proof."),
       directory_table("directory",
                       "Sign-in and groups from an LDAP directory (docs/identity.md); in a pool, "
                       "the topology's [directory] instead."),

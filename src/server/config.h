@@ -37,8 +37,9 @@ std::optional<Endpoint> parse_optional_endpoint(const std::string& s, const std:
 // set, the client is signed in as that account.
 struct OperatorBlock {
   std::string name;
-  std::string password_hash;
+  std::string password_hash;  // empty: the block is granted by `account` and/or `group`
   std::string account;
+  std::string group;  // a group of the room model (a directory group's DN, or a pchat group)
   friend bool operator==(const OperatorBlock&, const OperatorBlock&) = default;
 };
 

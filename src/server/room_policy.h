@@ -129,6 +129,9 @@ class RoomPolicy {
   // server they are on). Returns false when the room's rules have nothing to add
   // (the invitee may join already): the plain IRC INVITE follows.
   bool invite(Session& s, const std::string& nick, const chat::Room& room, const ResponsePtr& r);
+  // The room model's groups (directory groups included, nested ones flattened), as of
+  // the last catalog applied.
+  const chat::GroupResolver& groups() const { return groups_; }
 
  private:
   void start_reload();

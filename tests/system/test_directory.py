@@ -70,10 +70,20 @@ def start_server(base_dir, name, toml):
     return server
 
 
+# IRC operators granted by a directory group, no password of their own.
+OPERATORS_TOML = f"""
+[[operator]]
+name = "legalops"
+group = "{LEGAL}"
+"""
+
+
 @pytest.fixture(scope="module")
 def server(slapd, base_dir):
-    """pchatd reaching slapd over StartTLS (ldap://), refreshing every 10 s."""
-    s = start_server(base_dir, unique_name("dir"), directory_toml(slapd, [slapd.ldap_url]))
+    """pchatd reaching slapd over StartTLS (ldap://), refreshing every 10 s; the members
+    of the directory group legal may OPER as legalops."""
+    s = start_server(base_dir, unique_name("dir"),
+                     directory_toml(slapd, [slapd.ldap_url]) + OPERATORS_TOML)
     try:
         yield s
     finally:
@@ -173,6 +183,28 @@ def test_nested_directory_groups_open_a_secret_room(server):
     try:
         assert try_join(fred, chan)[0] == "366"  # through paralegals, nested in legal
         assert try_join(gina, chan)[0] == "403"  # Secret: it does not exist for her
+    finally:
+        fred.close()
+        gina.close()
+
+
+def test_a_directory_group_makes_its_members_irc_operators(server):
+    """[[operator]] group = legal's DN: fred (in paralegals, nested in legal) signs in and
+    OPERs with no operator password; gina (not in legal) and a wrong name are refused."""
+    assert sync(server)["ok"] is True
+    fred, gina = login(server, "fred"), login(server, "gina")
+    try:
+        gina.send("OPER legalops -")
+        assert gina.expect("491").params[0] == gina.nick
+        fred.send("OPER nosuch -")
+        fred.expect("464")
+        fred.send("OPER legalops -")
+        lines = fred.collect_until("381")
+        assert any(m.command == "MODE" and m.params[1] == "+o" for m in lines), lines
+        gina.send(f"WHOIS {fred.nick}")
+        assert "313" in [m.command for m in gina.collect_until("318")]
+        gina.send("WALLOPS :not an operator")
+        gina.expect("481")
     finally:
         fred.close()
         gina.close()

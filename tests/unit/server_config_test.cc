@@ -137,14 +137,20 @@ TEST_F(ConfigFile, WrongTypeAndRangeAreRefused) {
 TEST_F(ConfigFile, OperatorBlocks) {
   write(
       "[[operator]]\nname = \"admin\"\npassword_hash = \"$argon2id$v=19$x\"\n"
-      "[[operator]]\nname = \"tied\"\npassword_hash = \"$argon2id$v=19$y\"\naccount = \"alice\"\n");
+      "[[operator]]\nname = \"tied\"\npassword_hash = \"$argon2id$v=19$y\"\naccount = \"alice\"\n"
+      "[[operator]]\nname = \"ops\"\ngroup = \"cn=ops,dc=example\"\n");
   ServerConfig c;
   load_config_file(path_, c);
-  ASSERT_EQ(c.operators.size(), 2u);
+  ASSERT_EQ(c.operators.size(), 3u);
   EXPECT_EQ(c.operators[0].name, "admin");
   EXPECT_EQ(c.operators[1].account, "alice");
-  // A password in clear, a missing name, an unknown key: refused, with the line.
+  EXPECT_EQ(c.operators[2].group, "cn=ops,dc=example");
+  EXPECT_TRUE(c.operators[2].password_hash.empty());
+  // A password in clear, a missing name, an unknown key, a block that grants nobody
+  // (no password, account or group): refused, with the line.
   for (const char* bad : {"[[operator]]\nname = \"a\"\npassword_hash = \"secret\"\n",
+                          "[[operator]]\nname = \"a\"\n",
+                          "[[operator]]\nname = \"a\"\ngroup = \"g\"\npassword_hash = \"clear\"\n",
                           "[[operator]]\npassword_hash = \"$argon2id$v=19$x\"\n",
                           "[[operator]]\nname = \"a\"\npassword_hash = \"$argon2id$x\"\nhost = "
                           "\"*\"\n",

@@ -11,6 +11,7 @@
 #include "irc/numerics.h"
 #include "irc/utf8.h"
 #include "server/operators.h"
+#include "server/room_policy.h"
 #include "server/server.h"
 #include "server/text_limits.h"
 
@@ -51,9 +52,12 @@ void handle_oper(Server& srv, Session& s, const irc::Message& m, const ResponseP
     return;
   }
   std::weak_ptr<Session> weak = s.weak_from_this();
+  const RoomPolicy* rooms = srv.rooms();
+  auto groups = operator_groups_of(srv.config().operators, name, s.account_,
+                                   rooms != nullptr ? &rooms->groups() : nullptr);
   auto check = [&srv, weak, r, name, password, blocks = srv.config().operators,
-                account = s.account_](Result<pg::Connection*>) mutable {
-    const OperCheck res = check_operator(blocks, name, password, account);
+                account = s.account_, groups = std::move(groups)](Result<pg::Connection*>) mutable {
+    const OperCheck res = check_operator(blocks, name, password, account, groups);
     // `r` is moved, not copied, off the loop: its last reference must end on the loop.
     srv.post([&srv, weak, r = std::move(r), name, res] {
       auto s = weak.lock();
