@@ -148,13 +148,13 @@ TEST_F(ConfigFile, OperatorBlocks) {
   EXPECT_TRUE(c.operators[2].password_hash.empty());
   // A password in clear, a missing name, an unknown key, a block that grants nobody
   // (no password, account or group): refused, with the line.
-  for (const char* bad : {"[[operator]]\nname = \"a\"\npassword_hash = \"secret\"\n",
-                          "[[operator]]\nname = \"a\"\n",
-                          "[[operator]]\nname = \"a\"\ngroup = \"g\"\npassword_hash = \"clear\"\n",
-                          "[[operator]]\npassword_hash = \"$argon2id$v=19$x\"\n",
-                          "[[operator]]\nname = \"a\"\npassword_hash = \"$argon2id$x\"\nhost = "
-                          "\"*\"\n",
-                          "operator = \"admin\"\n"}) {
+  for (const char* bad :
+       {"[[operator]]\nname = \"a\"\npassword_hash = \"secret\"\n", "[[operator]]\nname = \"a\"\n",
+        "[[operator]]\nname = \"a\"\ngroup = \"g\"\npassword_hash = \"clear\"\n",
+        "[[operator]]\npassword_hash = \"$argon2id$v=19$x\"\n",
+        "[[operator]]\nname = \"a\"\npassword_hash = \"$argon2id$x\"\nhost = "
+        "\"*\"\n",
+        "operator = \"admin\"\n"}) {
     write(bad);
     ServerConfig d;
     try {

@@ -27,9 +27,8 @@ TEST(Operators, ChecksNamePasswordAndAccount) {
 TEST(Operators, AGroupGrantsItsMembersWithoutAPassword) {
   const std::string hash = store::hash_password("right").value();
   const std::string ops = "cn=chatops,ou=groups,dc=example,dc=com";
-  const std::vector<OperatorBlock> blocks = {{"ops", "", "", ops},
-                                             {"both", hash, "", ops},
-                                             {"mine", "", "carol", ""}};
+  const std::vector<OperatorBlock> blocks = {
+      {"ops", "", "", ops}, {"both", hash, "", ops}, {"mine", "", "carol", ""}};
   const std::string nested = "cn=nested,ou=groups,dc=example,dc=com";
   using chat::PrincipalKind;
   const chat::Group groups[] = {
