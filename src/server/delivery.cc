@@ -1,6 +1,5 @@
 #include "server/delivery.h"
 
-#include <array>
 #include <optional>
 
 #include "core/time.h"
@@ -9,32 +8,16 @@
 #include "server/msgid.h"
 #include "server/room_policy.h"
 #include "server/server.h"
+#include "server/tag_variants.h"
 #include "store/history.h"
 
 namespace pchat::server {
 
 namespace {
 
-// Variant index for serialize-once fan-out: which tags a recipient takes.
-constexpr int kVarTags = 1, kVarTime = 2, kVarAccount = 4;
-
 int variant_of(const Session& s) {
-  if (s.has_cap(kCapMessageTags)) return kVarTags;
-  return (s.has_cap(kCapServerTime) ? kVarTime : 0) | (s.has_cap(kCapAccountTag) ? kVarAccount : 0);
-}
-
-// Client-only tags as the store keeps them: "key=escaped;key2".
-std::string stored_tags(const std::vector<irc::Tag>& client_tags) {
-  std::string out;
-  for (const auto& t : client_tags) {
-    if (!out.empty()) out.push_back(';');
-    out += t.key;
-    if (!t.value.empty()) {
-      out.push_back('=');
-      irc::append_escaped_tag_value(out, t.value);
-    }
-  }
-  return out;
+  return tag_variant(s.has_cap(kCapMessageTags), s.has_cap(kCapServerTime),
+                     s.has_cap(kCapAccountTag));
 }
 
 }  // namespace
@@ -157,28 +140,16 @@ void Delivery::deliver(const store::HistoryRow& row) {
 // Fan-out
 
 void Delivery::broadcast(Channel& c, const irc::Message& m, Session* except, uint32_t need_cap) {
-  std::array<std::string, 8> variants;
+  VariantLines variants(m);
   for (auto& [member, mb] : c.members) {
     if (member == except || member->closing()) continue;
     if (need_cap != 0 && (member->caps_ & need_cap) == 0) continue;
-    int v = variant_of(*member);
-    if (variants[v].empty()) {
-      if (v == kVarTags) {
-        irc::append_line(variants[v], m);
-      } else {
-        irc::Message copy = m;
-        std::erase_if(copy.tags, [v](const irc::Tag& t) {
-          return !((t.key == "time" && (v & kVarTime)) ||
-                   (t.key == "account" && (v & kVarAccount)));
-        });
-        irc::append_line(variants[v], copy);
-      }
-    }
+    const std::string& line = variants.line(variant_of(*member));
     auto held = member->held_.find(&c);
     if (held != member->held_.end()) {
-      held->second.lines.push_back(variants[v]);
+      held->second.lines.push_back(line);
     } else {
-      member->send_line(variants[v]);
+      member->send_line(line);
     }
   }
 }

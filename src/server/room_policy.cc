@@ -17,18 +17,6 @@ chat::User user_of(const Session& s) {
   return chat::User{s.account_};
 }
 
-// The numeric a JOIN denial gets (src/chat/README.md, "What the server must call where").
-const char* join_numeric(chat::Denial d) {
-  switch (d) {
-    case chat::Denial::kNoSuchRoom:
-      return irc::kErrNoSuchChannel;
-    case chat::Denial::kNotMember:
-      return irc::kErrInviteOnlyChan;
-    default:
-      return irc::kErrBannedFromChan;
-  }
-}
-
 }  // namespace
 
 RoomPolicy::RoomPolicy(Server& srv) : srv_(srv) {}
@@ -55,48 +43,16 @@ chat::Standing RoomPolicy::standing(const chat::User& user, const chat::Room& ro
 // JOIN, posting, finding
 
 RoomPolicy::JoinVerdict RoomPolicy::check_join(Session& s, const std::string& name) {
-  JoinVerdict v;
-  if (!loaded_) return v;
-  v.room = true;
-  const chat::User user = user_of(s);
-  if (const chat::Room* r = room(name)) {
-    const chat::Standing st = standing(s, *r);
-    const chat::Decision d = chat::may_join(*r, st);
-    if (!d) {
-      v.numeric = join_numeric(d.denial);
-      v.reason = d.reason;
-      return v;
-    }
-    v.members_only = r->privacy != chat::Privacy::kOpen;
-    v.prefix = chat::prefix_of(st);
-    // Only plain-IRC rooms (those JOIN creates) are "unmanaged"; a room an
-    // administrator set up without managers gives nobody '@'.
-    v.unmanaged =
-        r->managers.empty() && irc::equal_folded(r->category, srv_.config().new_room_category);
-    return v;
+  if (!loaded_) return {};
+  std::optional<chat::Room> created;
+  JoinVerdict v =
+      decide_join(catalog_, groups_, user_of(s), name,
+                  {srv_.config().new_room_category, srv_.config().new_room_privacy}, &created);
+  if (created) {
+    created_[irc::fold(name)] = *created;
+    persist_new_room(*created);
+    catalog_.add_room(std::move(*created));
   }
-  // A new name (docs/design.md#plain-irc-keeps-working). A refusal reads exactly as a Secret room's
-  // does, so that JOIN never tells a Secret room from a name that is free.
-  const chat::Category* cat = catalog_.category(srv_.config().new_room_category);
-  const chat::Decision d = cat != nullptr ? chat::may_create_room_in(*cat, user, groups_)
-                                          : chat::Decision::deny(chat::Denial::kNotCreator, "");
-  auto privacy = chat::parse_privacy(srv_.config().new_room_privacy);
-  Result<chat::Room> created = d && privacy
-                                   ? chat::new_room(*cat, name, user, *privacy)
-                                   : Result<chat::Room>(make_error(ErrorKind::kDenied, ""));
-  if (!created) {
-    v.numeric = irc::kErrNoSuchChannel;
-    v.reason = "No such channel";
-    return v;
-  }
-  catalog_.add_room(*created);
-  created_[irc::fold(name)] = *created;
-  persist_new_room(*created);
-  v.creates = true;
-  v.members_only = created->privacy != chat::Privacy::kOpen;
-  // The creator manages it; a guest creator (no lasting identity) gets a transient '@'.
-  v.prefix = chat::prefix_of(standing(s, *created));
-  v.unmanaged = created->managers.empty();
   return v;
 }
 

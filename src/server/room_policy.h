@@ -49,6 +49,7 @@
 #include "chat/groups.h"
 #include "chat/model.h"
 #include "chat/rules.h"
+#include "server/join_verdict.h"
 #include "server/response.h"
 #include "store/rooms.h"
 
@@ -75,19 +76,9 @@ class RoomPolicy {
   // The same for a user who is not a session (the file host, the admin API).
   chat::Standing standing(const chat::User& user, const chat::Room& room) const;
 
-  // JOIN: what the rules say about `s` joining `name`.
-  struct JoinVerdict {
-    const char* numeric = nullptr;  // refused: the numeric, with `reason`
-    std::string reason;
-    bool room = false;          // the rules apply (else plain IRC)
-    bool creates = false;       // this JOIN creates the room
-    bool members_only = false;  // Closed/Secret: the rules replace +i
-    chat::Prefix prefix;        // what the joiner gets
-    // The room has no managers and is in the category JOIN creates rooms in (a
-    // guest created it): whoever brings its channel to life gets a transient '@',
-    // as on any IRC server.
-    bool unmanaged = false;
-  };
+  // JOIN: what the rules say about `s` joining `name` (server/join_verdict.h); a room
+  // JOIN creates is added to the catalog at once and stored in the background.
+  using JoinVerdict = server::JoinVerdict;
   JoinVerdict check_join(Session& s, const std::string& name);
   // A channel was created in memory for a room (or a new one): set the room's modes.
   void on_channel_created(Channel& c);

@@ -286,7 +286,15 @@ def test_backup_keeps_what_was_shipped_when_datacenter_a_dies(lab_factory):
     try:
         wait_until(no_alert, 60, "no alert once A is back")
     except TimeoutError as e:
-        raise AssertionError(f"{e}; still alerting: {last['alerts']}") from None
+        # What the primary's archiver did since the restart, for the log of a failed run.
+        archiver = lab.query("primary", "select pg_current_wal_lsn(), "
+                             "pg_walfile_name(pg_current_wal_lsn()), archived_count, "
+                             "last_archived_wal, failed_count, last_failed_wal, "
+                             "stats_reset from pg_stat_archiver")
+        status_dir = lab.store_dir("primary") / "pg" / "pg_wal" / "archive_status"
+        pending = sorted(p.name for p in status_dir.iterdir()) if status_dir.exists() else []
+        raise AssertionError(f"{e}; still alerting: {last['alerts']}; archiver: {archiver}; "
+                             f"archive_status: {pending[-6:]}") from None
 
 
 def test_init_secondary_rebuilds_the_backup_store(lab_factory):
