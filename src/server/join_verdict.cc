@@ -22,8 +22,8 @@ const char* join_numeric(chat::Denial d) {
 }  // namespace
 
 JoinVerdict decide_join(const store::RoomCatalog& catalog, const chat::GroupResolver& groups,
-                        const chat::User& user, const std::string& name,
-                        const NewRoomRules& rules, std::optional<chat::Room>* created) {
+                        const chat::User& user, const std::string& name, const NewRoomRules& rules,
+                        std::optional<chat::Room>* created) {
   JoinVerdict v;
   v.room = true;
   if (const chat::Room* r = catalog.room(name)) {
@@ -47,9 +47,8 @@ JoinVerdict decide_join(const store::RoomCatalog& catalog, const chat::GroupReso
   const chat::Decision d = cat != nullptr ? chat::may_create_room_in(*cat, user, groups)
                                           : chat::Decision::deny(chat::Denial::kNotCreator, "");
   auto privacy = chat::parse_privacy(rules.privacy);
-  Result<chat::Room> room = d && privacy
-                                ? chat::new_room(*cat, name, user, *privacy)
-                                : Result<chat::Room>(make_error(ErrorKind::kDenied, ""));
+  Result<chat::Room> room = d && privacy ? chat::new_room(*cat, name, user, *privacy)
+                                         : Result<chat::Room>(make_error(ErrorKind::kDenied, ""));
   if (!room) {
     v.numeric = irc::kErrNoSuchChannel;
     v.reason = "No such channel";

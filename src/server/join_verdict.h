@@ -38,7 +38,7 @@ struct NewRoomRules {
 // the new-room category's creators, else refused exactly as a Secret room is (403),
 // so that JOIN never tells a Secret room from a free name.
 JoinVerdict decide_join(const store::RoomCatalog& catalog, const chat::GroupResolver& groups,
-                        const chat::User& user, const std::string& name,
-                        const NewRoomRules& rules, std::optional<chat::Room>* created);
+                        const chat::User& user, const std::string& name, const NewRoomRules& rules,
+                        std::optional<chat::Room>* created);
 
 }  // namespace pchat::server

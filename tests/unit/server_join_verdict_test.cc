@@ -123,7 +123,7 @@ TEST_F(JoinVerdictTest, NewRoomRulesDecideThePrivacyAndTheCategory) {
 }
 
 TEST_F(JoinVerdictTest, OnlyAPlainIrcRoomWithoutManagersIsUnmanaged) {
-  EXPECT_TRUE(join("bob", "#old").unmanaged);    // in the category JOIN creates rooms in
+  EXPECT_TRUE(join("bob", "#old").unmanaged);     // in the category JOIN creates rooms in
   EXPECT_FALSE(join("amy", "#lobby").unmanaged);  // set up by an administrator elsewhere
 }
 
