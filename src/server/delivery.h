@@ -73,7 +73,8 @@ class Delivery {
   void broadcast(Channel& c, const irc::Message& m, Session* except = nullptr,
                  uint32_t need_cap = 0);
   // Sends `m` to `s` (when `include_self`) and to everyone sharing a channel with it,
-  // once each; those without `need_cap` or with `exclude_cap` (when non-zero) are
+  // once each, behind the lines a member has held in a shared channel (a JOIN replay
+  // loading); those without `need_cap` or with `exclude_cap` (when non-zero) are
   // skipped. Rooms that send no participant updates are left out.
   void to_peers(Session& s, const irc::Message& m, bool include_self, uint32_t need_cap = 0,
                 uint32_t exclude_cap = 0);

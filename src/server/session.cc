@@ -52,6 +52,20 @@ void Session::send_line(std::string_view line) {
 
 void Session::send(const irc::Message& m) {
   if (closing_) return;
+  send_line(line_of(m));
+}
+
+void Session::send_after_held(Channel& c, const irc::Message& m) {
+  if (closing_) return;
+  auto held = held_.find(&c);
+  if (held == held_.end()) {
+    send_line(line_of(m));
+  } else {
+    held->second.lines.push_back(line_of(m));
+  }
+}
+
+std::string Session::line_of(const irc::Message& m) const {
   bool strip = false;
   for (const auto& t : m.tags) {
     if (!tag_allowed(t.key, caps_)) {
@@ -67,7 +81,7 @@ void Session::send(const irc::Message& m) {
     std::erase_if(copy.tags, [this](const irc::Tag& t) { return !tag_allowed(t.key, caps_); });
     irc::append_line(line, copy);
   }
-  send_line(line);
+  return line;
 }
 
 void Session::flush() {

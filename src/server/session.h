@@ -73,6 +73,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_line(std::string_view line);
   // Serializes `m` for this client (strips tags it cannot take) and sends it.
   void send(const irc::Message& m);
+  // The same, but behind the live lines of `c` held for this client (a JOIN replay or
+  // a read marker loading, held_ below) when there are any, so that it never
+  // overtakes them.
+  void send_after_held(Channel& c, const irc::Message& m);
 
   // Sends ERROR :reason, flushes, closes. Runs the server's quit handling once.
   void close(const std::string& reason);
@@ -161,6 +165,8 @@ class Session : public std::enable_shared_from_this<Session> {
   friend class Server;
   friend class Delivery;  // output batching: flush_deferred_, flush()
   static const std::string kStar;
+  // `m` serialized for this client: the tags it cannot take stripped, CR LF added.
+  std::string line_of(const irc::Message& m) const;
   // A line read, parsed or not, waiting for earlier messages to settle.
   struct InputLine {
     std::optional<irc::Message> message;
