@@ -166,16 +166,7 @@ void Delivery::to_peers(Session& s, const irc::Message& m, bool include_self, ui
       seen.push_back(member);
       if (need_cap != 0 && !member->has_cap(static_cast<Cap>(need_cap))) continue;
       if (exclude_cap != 0 && member->has_cap(static_cast<Cap>(exclude_cap))) continue;
-      // Behind what `member` has held in a channel shared with `s` (a JOIN replay still
-      // loading): a QUIT never overtakes the sender's last message held there.
-      Channel* behind = c;
-      for (Channel* shared : s.channels_) {
-        if (member->held_.contains(shared)) {
-          behind = shared;
-          break;
-        }
-      }
-      member->send_after_held(*behind, m);
+      member->send_after_held(s.channels_, m);
     }
   }
 }

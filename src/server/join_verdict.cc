@@ -21,15 +21,19 @@ const char* join_numeric(chat::Denial d) {
 
 }  // namespace
 
+chat::Standing standing_in(const store::RoomCatalog& catalog, const chat::GroupResolver& groups,
+                           const chat::User& user, const chat::Room& room) {
+  const chat::Category* cat = catalog.category(room.category);
+  return cat != nullptr ? chat::standing_of(*cat, room, user, groups) : chat::Standing{};
+}
+
 JoinVerdict decide_join(const store::RoomCatalog& catalog, const chat::GroupResolver& groups,
                         const chat::User& user, const std::string& name, const NewRoomRules& rules,
                         std::optional<chat::Room>* created) {
   JoinVerdict v;
   v.room = true;
   if (const chat::Room* r = catalog.room(name)) {
-    const chat::Category* cat = catalog.category(r->category);
-    const chat::Standing st = cat != nullptr ? chat::standing_of(*cat, *r, user, groups)
-                                             : chat::Standing{};  // nobody stands
+    const chat::Standing st = standing_in(catalog, groups, user, *r);
     const chat::Decision d = chat::may_join(*r, st);
     if (!d) {
       v.numeric = join_numeric(d.denial);

@@ -33,6 +33,11 @@ struct NewRoomRules {
   std::string privacy;  // Open, Closed or Secret
 };
 
+// How `user` stands with `room` under `catalog` (nobody stands in a room whose category
+// is missing: a room always has one).
+chat::Standing standing_in(const store::RoomCatalog& catalog, const chat::GroupResolver& groups,
+                           const chat::User& user, const chat::Room& room);
+
 // `user` joining `name` under `catalog` (groups resolved by `groups`). A name that is
 // no room yet: created (verdict.creates, the room in `*created`) when `user` is one of
 // the new-room category's creators, else refused exactly as a Secret room is (403),

@@ -87,14 +87,7 @@ void PoolPresence::to_peers(RemoteUser& u, const irc::Message& m, uint32_t need_
       seen.push_back(member);
       if (member->closing()) continue;
       if (need_cap != 0 && !member->has_cap(static_cast<Cap>(need_cap))) continue;
-      Channel* behind = c;  // behind lines held in a shared channel (Delivery::to_peers)
-      for (Channel* shared : u.channels) {
-        if (member->held_.contains(shared)) {
-          behind = shared;
-          break;
-        }
-      }
-      member->send_after_held(*behind, m);
+      member->send_after_held(u.channels, m);
     }
   }
 }

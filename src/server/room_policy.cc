@@ -34,9 +34,7 @@ chat::Standing RoomPolicy::standing(const Session& s, const chat::Room& room) co
 }
 
 chat::Standing RoomPolicy::standing(const chat::User& user, const chat::Room& room) const {
-  const chat::Category* cat = category_of(room);
-  if (cat == nullptr) return {};  // a room always has its category; nobody stands
-  return chat::standing_of(*cat, room, user, groups_);
+  return standing_in(catalog_, groups_, user, room);
 }
 
 // ---------------------------------------------------------------------------

@@ -55,14 +55,15 @@ void Session::send(const irc::Message& m) {
   send_line(line_of(m));
 }
 
-void Session::send_after_held(Channel& c, const irc::Message& m) {
+void Session::send_after_held(const std::vector<Channel*>& shared, const irc::Message& m) {
   if (closing_) return;
-  auto held = held_.find(&c);
-  if (held == held_.end()) {
-    send_line(line_of(m));
-  } else {
-    held->second.lines.push_back(line_of(m));
+  for (Channel* c : shared) {
+    if (auto held = held_.find(c); held != held_.end()) {
+      held->second.lines.push_back(line_of(m));
+      return;
+    }
   }
+  send_line(line_of(m));
 }
 
 std::string Session::line_of(const irc::Message& m) const {

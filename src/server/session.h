@@ -73,10 +73,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_line(std::string_view line);
   // Serializes `m` for this client (strips tags it cannot take) and sends it.
   void send(const irc::Message& m);
-  // The same, but behind the live lines of `c` held for this client (a JOIN replay or
-  // a read marker loading, held_ below) when there are any, so that it never
-  // overtakes them.
-  void send_after_held(Channel& c, const irc::Message& m);
+  // The same, but behind the live lines held for this client (a JOIN replay or a read
+  // marker loading, held_ below) in the first of `shared` that has any, so that it
+  // never overtakes them: a QUIT behind its sender's last message.
+  void send_after_held(const std::vector<Channel*>& shared, const irc::Message& m);
 
   // Sends ERROR :reason, flushes, closes. Runs the server's quit handling once.
   void close(const std::string& reason);

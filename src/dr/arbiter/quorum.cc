@@ -103,15 +103,10 @@ QuorumDecision Quorum::primary_side(const QuorumView& v) {
                       " as the primary: commits here wait (never acknowledged)");
   }
   const bool isolated = s_.has_witness && !v.witness_answers;
-  if (isolated && !v.partner_answers) {
-    // Cut off from both: the walsender may still list the mirror as streaming (it only
-    // learns that the link is dead after wal_sender_timeout), but nothing it sends is
-    // confirmed any more. Commits wait, whatever the partner side decides meanwhile.
-    return decide(v.synchronous_on ? QuorumAction::kNone : QuorumAction::kSynchronous, "isolated",
-                  true,
-                  "the " + s_.local_role + " reaches neither the " + s_.partner_role +
-                      " nor the witness: commits wait (never acknowledged) until one is back");
-  }
+  // Cut off from both: the walsender may still list the mirror as streaming (it only
+  // learns that the link is dead after wal_sender_timeout), but nothing it sends is
+  // confirmed any more. Commits wait, whatever the partner side decides meanwhile.
+  if (isolated && !v.partner_answers) return cut_off(v);
   if (v.partner_streaming) {
     mirror_lost_since_.reset();
     if (!v.synchronous_on) {
@@ -129,12 +124,7 @@ QuorumDecision Quorum::primary_side(const QuorumView& v) {
                   "the " + s_.partner_role +
                       " is gone and the mode is strict: commits wait until it is back");
   }
-  if (isolated) {
-    return decide(v.synchronous_on ? QuorumAction::kNone : QuorumAction::kSynchronous, "isolated",
-                  true,
-                  "the " + s_.local_role + " sees neither the " + s_.partner_role +
-                      " nor the witness: commits wait (never acknowledged) until one is back");
-  }
+  if (isolated) return cut_off(v);
   if (!v.synchronous_on) {
     return decide(
         QuorumAction::kNone, "exposed", true,
@@ -151,6 +141,13 @@ QuorumDecision Quorum::primary_side(const QuorumView& v) {
   return decide(QuorumAction::kNone, "lost", true,
                 "the " + s_.partner_role + " is gone for " + ms(lost_ms) +
                     ": commits wait; exposed after " + ms(s_.timeout_ms));
+}
+
+QuorumDecision Quorum::cut_off(const QuorumView& v) const {
+  return decide(v.synchronous_on ? QuorumAction::kNone : QuorumAction::kSynchronous, "isolated",
+                true,
+                "the " + s_.local_role + " sees neither the " + s_.partner_role +
+                    " nor the witness: commits wait (never acknowledged) until one is back");
 }
 
 QuorumDecision Quorum::standby_side(const QuorumView& v) {

@@ -115,6 +115,8 @@ class Quorum {
  private:
   QuorumDecision primary_side(const QuorumView& v);
   QuorumDecision standby_side(const QuorumView& v);
+  // Primary side, neither the partner nor the witness reachable: "isolated", commits wait.
+  QuorumDecision cut_off(const QuorumView& v) const;
 
   QuorumSettings s_;
   std::optional<int64_t> mirror_lost_since_;   // primary side
