@@ -8,6 +8,7 @@ teardown also ends the postmaster named in ``DATA/pg/postmaster.pid``.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pathlib
@@ -170,6 +171,40 @@ def child_pids(pid: int) -> list:
         if ppid == pid:
             kids.append(int(entry))
     return kids
+
+
+def stop_processes(pids: Iterable[int]) -> list:
+    """SIGSTOP each of ``pids``; returns those stopped. A PID already gone (a backend
+    that exited after being listed) is skipped, never an error."""
+    stopped = []
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGSTOP)
+            stopped.append(pid)
+        except ProcessLookupError:
+            pass
+    return stopped
+
+
+def continue_processes(pids: Iterable[int]) -> None:
+    """SIGCONT each of ``pids`` that still exists."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+@contextlib.contextmanager
+def process_tree_stopped(pid: int):
+    """``pid`` and its children (a postmaster and its backends: a hung machine) are
+    stopped inside the block and continued on leaving it, whatever happened. Yields
+    the stopped PIDs."""
+    stopped = stop_processes([pid] + child_pids(pid))
+    try:
+        yield stopped
+    finally:
+        continue_processes(stopped)
 
 
 def kill_pid(pid: int, timeout: float = 10.0) -> None:

@@ -38,7 +38,8 @@ from lab_harness import logs_if_failed
 from mirror_pair import (PAIR, bodies, check_nothing_lost, epoch, healthy_pair, other, promoted,
                          start_poster, stop_watched_lab, synchronized, watched_lab, witness_pid,
                          writable)
-from pchat_harness import child_pids, kill_leftover_postmaster, wait_until
+from pchat_harness import (continue_processes, kill_leftover_postmaster, process_tree_stopped,
+                           stop_processes, wait_until)
 
 @pytest.fixture(scope="module")
 def lab(bins, base_dir):
@@ -86,20 +87,10 @@ def test_kill_9_of_the_primary_fails_over_and_brings_it_back_as_the_mirror(lab):
 
 def test_stopped_primary_never_acknowledges_at_the_old_epoch_after_sigcont(lab):
     old, e0, poster = healthy_pair(lab, "st")
-    pm = lab.postmaster(old)
-    stopped = [pm] + child_pids(pm)
-    for pid in stopped:
-        os.kill(pid, signal.SIGSTOP)
-    t_stop = time.monotonic()
-    try:
-        new = other(old)
+    new = other(old)
+    with process_tree_stopped(lab.postmaster(old)):
+        t_stop = time.monotonic()
         wait_until(lambda: promoted(lab, new, e0 + 1), 30, "the mirror promoted at a new epoch")
-    finally:
-        for pid in stopped:
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
     t_cont = time.monotonic()
     # From SIGCONT on, whatever the old primary does, nothing is acknowledged there at the
     # old epoch: it ends a standby of the new primary (rewound), and every acknowledged
@@ -155,16 +146,12 @@ def test_mirror_down_primary_continues_exposed_then_resynchronizes(lab):
 
 
 def stop_for(pids, seconds):
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
+    """SIGSTOP ``pids`` for ``seconds``; every one stopped is continued whatever happens."""
+    stopped = stop_processes(pids)
     try:
         time.sleep(seconds)
     finally:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
+        continue_processes(stopped)
 
 
 def test_witness_and_mirror_flapping_cause_no_failover_and_lose_nothing(lab):
@@ -174,8 +161,8 @@ def test_witness_and_mirror_flapping_cause_no_failover_and_lose_nothing(lab):
     for _ in range(8):
         # The mirror (its postmaster and every backend): commits wait meanwhile; 0.6 s is
         # far below the lab's timeout_s (5 s) before the primary would go on exposed.
-        pm = lab.postmaster(mirror)
-        stop_for([pm] + child_pids(pm), 0.6)
+        with process_tree_stopped(lab.postmaster(mirror)):
+            time.sleep(0.6)
         # The witness: the agents cannot report; nothing is decided without it.
         stop_for([witness_pid(lab)], 0.6)
         flaps += 2

@@ -10,7 +10,7 @@ import socket
 import threading
 
 from irc_helpers import join, registered, sync
-from pchat_harness import child_pids
+from pchat_harness import child_pids, continue_processes, stop_processes
 from store_query import query
 
 
@@ -18,18 +18,7 @@ def stop_store(server):
     """SIGSTOPs the server's PostgreSQL (postmaster and backends); returns the PIDs."""
     postmaster = server.postgres_pid()
     assert postmaster is not None, "no postmaster"
-    pids = [postmaster] + child_pids(postmaster)
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
-    return pids
-
-
-def resume_store(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+    return stop_processes([postmaster] + child_pids(postmaster))
 
 
 @contextlib.contextmanager
@@ -37,13 +26,13 @@ def store_stopped(server, seconds=1.0):
     """The server's PostgreSQL is stopped now and resumed ``seconds`` later (or on
     leaving the block, whichever comes first)."""
     pids = stop_store(server)
-    resumer = threading.Timer(seconds, resume_store, args=(pids,))
+    resumer = threading.Timer(seconds, continue_processes, args=(pids,))
     resumer.start()
     try:
         yield
     finally:
         resumer.cancel()
-        resume_store(pids)
+        continue_processes(pids)
 
 
 def labeled_batch(client, label):
