@@ -29,16 +29,16 @@ std::optional<store::OutboxEvent> Server::chat_event(const Session& s,
   e.type = "CHAT";
   e.room = irc::fold(room_name);
   e.room_name = room_name;
-  if (!s.account_.empty()) e.account = s.account_;
-  e.nick = s.nick_;
+  if (!s.account().empty()) e.account = s.account();
+  e.nick = s.nick();
   return e;  // content, msgid and time: the writer takes them from the message row
 }
 
 void Server::record_room_event(Session& s, const std::string& type, const std::string& room_name,
                                std::string content, std::function<void(const Status&)> then) {
   std::optional<std::string> account;
-  if (!s.account_.empty()) account = s.account_;
-  record_room_event(account, s.nick_, type, room_name, std::move(content), std::move(then));
+  if (!s.account().empty()) account = s.account();
+  record_room_event(account, s.nick(), type, room_name, std::move(content), std::move(then));
 }
 
 void Server::record_room_event(const std::optional<std::string>& account, const std::string& nick,

@@ -43,7 +43,7 @@ void Delivery::submit(Session& s, const ResponsePtr& r, std::string command,
   store::PendingWrite w;
   w.row.msgid = new_msgid();
   w.row.sender = s.prefix();
-  if (!s.account_.empty()) w.row.account = s.account_;
+  if (!s.account().empty()) w.row.account = s.account();
   w.row.command = command;
   w.row.body = std::move(body);
   w.row.ts_us = time::now_us();
@@ -119,7 +119,7 @@ void Delivery::deliver(const store::HistoryRow& row) {
     if (auto to = store::dm_peer(row.target, from); to) {
       for (Session* t : srv_.sessions_of_identity(*to)) {
         if (t->closing() || (need != 0 && !t->has_cap(kCapMessageTags))) continue;
-        t->send(history_message(row, t->nick_));
+        t->send(history_message(row, t->nick()));
         deliveries_.inc();
       }
     }
@@ -143,10 +143,10 @@ void Delivery::broadcast(Channel& c, const irc::Message& m, Session* except, uin
   VariantLines variants(m);
   for (auto& [member, mb] : c.members) {
     if (member == except || member->closing()) continue;
-    if (need_cap != 0 && (member->caps_ & need_cap) == 0) continue;
+    if (need_cap != 0 && (member->caps() & need_cap) == 0) continue;
     const std::string& line = variants.line(variant_of(*member));
-    auto held = member->held_.find(&c);
-    if (held != member->held_.end()) {
+    auto held = member->held().find(&c);
+    if (held != member->held().end()) {
       held->second.lines.push_back(line);
     } else {
       member->send_line(line);
@@ -159,14 +159,14 @@ void Delivery::to_peers(Session& s, const irc::Message& m, bool include_self, ui
   std::vector<Session*> seen;
   if (include_self && (need_cap == 0 || s.has_cap(static_cast<Cap>(need_cap)))) s.send(m);
   seen.push_back(&s);
-  for (Channel* c : s.channels_) {
+  for (Channel* c : s.channels()) {
     if (!rooms::sends_participant_updates(srv_, *c)) continue;  // ParticipantUpdateLimit
     for (auto& [member, mb] : c->members) {
       if (std::find(seen.begin(), seen.end(), member) != seen.end()) continue;
       seen.push_back(member);
       if (need_cap != 0 && !member->has_cap(static_cast<Cap>(need_cap))) continue;
       if (exclude_cap != 0 && member->has_cap(static_cast<Cap>(exclude_cap))) continue;
-      member->send_after_held(s.channels_, m);
+      member->send_after_held(s.channels(), m);
     }
   }
 }

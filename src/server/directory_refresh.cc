@@ -91,13 +91,13 @@ void close_disabled_sessions(Server& srv, const std::vector<std::string>& disabl
   std::vector<std::shared_ptr<Session>> closing;
   for (const auto& [id, weak] : srv.sessions()) {
     auto s = weak.lock();
-    if (!s || s->account_.empty() || s->closing()) continue;
-    if (std::binary_search(disabled.begin(), disabled.end(), irc::fold(s->account_))) {
+    if (!s || s->account().empty() || s->closing()) continue;
+    if (std::binary_search(disabled.begin(), disabled.end(), irc::fold(s->account()))) {
       closing.push_back(std::move(s));
     }
   }
   for (const auto& s : closing) {
-    spdlog::info("directory: closing the session of {}: disabled in the directory", s->account_);
+    spdlog::info("directory: closing the session of {}: disabled in the directory", s->account());
     s->close("Account disabled in the directory");
   }
 }

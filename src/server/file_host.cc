@@ -250,8 +250,8 @@ class Exchange {
     const std::string key = irc::fold(account);
     for (const auto& [id, weak] : srv_.sessions()) {
       auto s = weak.lock();
-      if (s && s->registered_ && !s->account_.empty() && irc::fold(s->account_) == key) {
-        return {s->nick_, s->prefix()};
+      if (s && s->registered() && !s->account().empty() && irc::fold(s->account()) == key) {
+        return {s->nick(), s->prefix()};
       }
     }
     return {account, account + "!" + account + "@" + srv_.name()};

@@ -102,20 +102,20 @@ nlohmann::json AdminHttp::sessions_json() const {
     auto s = weak.lock();
     if (!s) continue;
     nlohmann::json chans = nlohmann::json::array();
-    for (const Channel* c : s->channels_) chans.push_back(c->name());
+    for (const Channel* c : s->channels()) chans.push_back(c->name());
     out.push_back({
-        {"id", s->id_},
-        {"nick", s->nick_},
-        {"user", s->user_},
-        {"host", s->host_},
-        {"account", s->account_.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->account_)},
-        {"registered", s->registered_},
-        {"away", !s->away_.empty()},
+        {"id", s->id()},
+        {"nick", s->nick()},
+        {"user", s->user()},
+        {"host", s->host()},
+        {"account", s->account().empty() ? nlohmann::json(nullptr) : nlohmann::json(s->account())},
+        {"registered", s->registered()},
+        {"away", !s->away().empty()},
         {"channels", chans},
         {"connected_seconds",
-         std::chrono::duration_cast<std::chrono::seconds>(now_sys - s->signon_).count()},
+         std::chrono::duration_cast<std::chrono::seconds>(now_sys - s->signon()).count()},
         {"idle_seconds",
-         std::chrono::duration_cast<std::chrono::seconds>(now - s->last_active_).count()},
+         std::chrono::duration_cast<std::chrono::seconds>(now - s->last_active()).count()},
     });
   }
   return out;

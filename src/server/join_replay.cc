@@ -11,7 +11,7 @@ namespace pchat::server {
 bool JoinReplay::start(Session& s, Channel& c, ResponsePtr r, std::optional<int64_t> upto_at) {
   if (srv_.config().default_chat_history <= 0 || srv_.readers() == nullptr) return false;
   const uint64_t replay = next_hold();
-  s.held_[&c].replay = replay;  // hold live lines for this channel (keeping those held)
+  s.held()[&c].replay = replay;  // hold live lines for this channel (keeping those held)
   const std::string target = c.key();
   const std::string display = c.name();
   // Rows up to delivered_upto went out before this member joined: replay them.
@@ -31,8 +31,8 @@ bool JoinReplay::start(Session& s, Channel& c, ResponsePtr r, std::optional<int6
         [this, weak, chan, display, replay, rows = std::move(rows), r = std::move(r)]() mutable {
           auto s = weak.lock();
           if (!s || s->closing()) return;
-          auto held = s->held_.find(chan);
-          if (held == s->held_.end() || held->second.replay != replay) return;  // parted
+          auto held = s->held().find(chan);
+          if (held == s->held().end() || held->second.replay != replay) return;  // parted
           if (!rows || rows->empty() || !srv_.compliance_capture()) {
             finish(weak, chan, replay, display, std::move(rows), std::move(r));
             return;
@@ -60,8 +60,8 @@ void JoinReplay::finish(const std::weak_ptr<Session>& weak, Channel* chan, uint6
                         ResponsePtr r) {
   auto s = weak.lock();
   if (!s || s->closing()) return;
-  auto held = s->held_.find(chan);
-  if (held == s->held_.end() || held->second.replay != replay) return;  // parted meanwhile
+  auto held = s->held().find(chan);
+  if (held == s->held().end() || held->second.replay != replay) return;  // parted meanwhile
   if (rows) {
     for (const auto& row : *rows) {
       if (row.command == "TAGMSG" && !s->has_cap(kCapMessageTags)) continue;

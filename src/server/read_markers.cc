@@ -21,7 +21,7 @@ constexpr size_t kMaxGuestMarkers = 1000;
 }  // namespace
 
 bool ReadMarkers::in_store(const Session& s) const {
-  return !s.account_.empty() && target_ != nullptr && srv_.readers() != nullptr;
+  return !s.account().empty() && target_ != nullptr && srv_.readers() != nullptr;
 }
 
 irc::Message ReadMarkers::markread(const std::string& target, std::optional<int64_t> ts_us) const {
@@ -53,12 +53,12 @@ void ReadMarkers::handle(Session& s, const MarkreadRequest& req, const ResponseP
 void ReadMarkers::get(Session& s, const MarkreadRequest& req, const std::string& display,
                       const ResponsePtr& r) {
   if (!in_store(s)) {
-    auto it = s.guest_markers_.find(req.key);
-    r->add(markread(
-        display, it == s.guest_markers_.end() ? std::nullopt : std::optional<int64_t>(it->second)));
+    auto it = s.guest_markers().find(req.key);
+    r->add(markread(display, it == s.guest_markers().end() ? std::nullopt
+                                                           : std::optional<int64_t>(it->second)));
     return;
   }
-  const std::string account = s.account_, key = req.key;
+  const std::string account = s.account(), key = req.key;
   bool ok = srv_.readers()->submit(
       [this, r, account, key, display](Result<pg::Connection*> conn) mutable {
         auto ts = conn ? store::read_marker(**conn, account, key)
@@ -80,21 +80,21 @@ void ReadMarkers::set(Session& s, const MarkreadRequest& req, const std::string&
                       const ResponsePtr& r) {
   const int64_t ts = clamp_marker(*req.ts_us, time::now_us());
   if (!in_store(s)) {
-    const bool fresh = !s.guest_markers_.contains(req.key);
-    if (fresh && s.guest_markers_.size() >= kMaxGuestMarkers) {
+    const bool fresh = !s.guest_markers().contains(req.key);
+    if (fresh && s.guest_markers().size() >= kMaxGuestMarkers) {
       srv_.fail(r, kCmd, "INTERNAL_ERROR", {display},
                 std::string(kNotSet) + ": too many read markers");
       return;
     }
-    int64_t& stored = s.guest_markers_[req.key];
+    int64_t& stored = s.guest_markers()[req.key];
     if (fresh || marker_moves(stored, ts)) stored = ts;
     r->add(markread(display, stored));
     return;
   }
   const std::string origin = srv_.writer() != nullptr ? srv_.writer()->writer_id() : srv_.name();
   const std::string payload =
-      format_marker_note({origin, s.id_, irc::fold(s.account_), ts, display});
-  const std::string account = s.account_, key = req.key;
+      format_marker_note({origin, s.id(), irc::fold(s.account()), ts, display});
+  const std::string account = s.account(), key = req.key;
   auto target = target_;
   bool ok = srv_.readers()->submit([this, r, account, key, ts, payload, display,
                                     target](Result<pg::Connection*> conn) mutable {
@@ -124,8 +124,8 @@ void ReadMarkers::on_note(std::string_view payload) {
   const bool ours = srv_.writer() != nullptr && note->origin == srv_.writer()->writer_id();
   const irc::Message m = markread(note->target, note->ts_us);
   for (Session* s : srv_.sessions_of_identity(note->account)) {
-    if (s->closing() || !s->registered_ || !s->has_cap(kCapReadMarker) ||
-        (ours && s->id_ == note->session)) {
+    if (s->closing() || !s->registered() || !s->has_cap(kCapReadMarker) ||
+        (ours && s->id() == note->session)) {
       continue;
     }
     s->send(m);
@@ -134,9 +134,9 @@ void ReadMarkers::on_note(std::string_view payload) {
 
 void ReadMarkers::after_names(Session& s, Channel& c, ResponsePtr r) {
   if (!in_store(s)) {
-    auto it = s.guest_markers_.find(c.key());
-    r->add(markread(c.name(), it == s.guest_markers_.end() ? std::nullopt
-                                                           : std::optional<int64_t>(it->second)));
+    auto it = s.guest_markers().find(c.key());
+    r->add(markread(c.name(), it == s.guest_markers().end() ? std::nullopt
+                                                            : std::optional<int64_t>(it->second)));
     end_join(s, c, std::move(r), std::nullopt);
     return;
   }
@@ -144,9 +144,9 @@ void ReadMarkers::after_names(Session& s, Channel& c, ResponsePtr r) {
   // a JOIN replay then replays only what was delivered before them.
   const uint64_t hold = srv_.join_replay().next_hold();
   const int64_t upto = srv_.delivery().delivered_upto();
-  s.held_[&c] = Session::Held{hold, {}};
+  s.held()[&c] = Session::Held{hold, {}};
   Channel* chan = &c;
-  const std::string account = s.account_, key = c.key();
+  const std::string account = s.account(), key = c.key();
   // The job's copy of `r` goes back to the loop inside the posted callback, so the
   // last reference always ends on the loop.
   bool ok = srv_.readers()->submit(
@@ -156,8 +156,8 @@ void ReadMarkers::after_names(Session& s, Channel& c, ResponsePtr r) {
         srv_.post([this, chan, hold, upto, r = std::move(r), ts = std::move(ts)]() mutable {
           Session& me = r->session();
           if (me.closing()) return;
-          auto held = me.held_.find(chan);
-          if (held == me.held_.end() || held->second.replay != hold) return;  // left meanwhile
+          auto held = me.held().find(chan);
+          if (held == me.held().end() || held->second.replay != hold) return;  // left meanwhile
           if (ts) {
             r->add(markread(chan->name(), *ts));
           } else {

@@ -14,11 +14,11 @@
 namespace pchat::server {
 
 void Registration::try_complete(Session& s) {
-  if (s.registered_ || s.claiming_ || s.nick_.empty() || !s.got_user_ || s.cap_negotiating_ ||
-      s.sasl_busy_) {
+  if (s.registered() || s.claiming() || s.nick().empty() || !s.got_user() || s.cap_negotiating() ||
+      s.sasl().busy) {
     return;
   }
-  srv_.bridge().claim(s, [this, nick = s.nick_](Session& s, store::ClaimResult res) {
+  srv_.bridge().claim(s, [this, nick = s.nick()](Session& s, store::ClaimResult res) {
     if (res == store::ClaimResult::kClaimed) {
       finish(s);
       return;
@@ -33,14 +33,14 @@ void Registration::try_complete(Session& s) {
                     "again shortly"});
     }
     srv_.unregister_nick(s);
-    s.nick_.clear();
+    s.set_nick("");
   });
 }
 
 void Registration::finish(Session& s) {
-  s.registered_ = true;
-  spdlog::info("client {} registered as {} from {}{}", s.id_, s.nick_, s.host_,
-               s.account_.empty() ? "" : " (account " + s.account_ + ")");
+  s.mark_registered();
+  spdlog::info("client {} registered as {} from {}{}", s.id(), s.nick(), s.host(),
+               s.account().empty() ? "" : " (account " + s.account() + ")");
   send_welcome(s);
 }
 
@@ -107,13 +107,13 @@ void Registration::send_lusers(const ResponsePtr& r) {
   for (auto& [id, w] : srv_.sessions()) {
     auto s = w.lock();
     if (!s) continue;
-    if (!s->registered_) {
+    if (!s->registered()) {
       ++unknown;
       continue;
     }
     ++users;
-    if (s->invisible_) ++invisible;
-    if (s->oper_) ++opers;
+    if (s->invisible()) ++invisible;
+    if (s->oper()) ++opers;
   }
   const size_t remote = srv_.presence().count();
   max_local_users_ = std::max(max_local_users_, users);

@@ -44,11 +44,11 @@ void emit(Session& s, const std::string& label, std::vector<irc::Message>& lines
 
 Response::Response(std::shared_ptr<Session> session, std::string label)
     : session_(std::move(session)), label_(std::move(label)) {
-  session_->replies_.push_back(Session::ReplySlot{this, {}, {}});
+  session_->replies().push_back(Session::ReplySlot{this, {}, {}});
 }
 
 void Response::add(irc::Message m) {
-  if (label_.empty() && session_->replies_.front().live == this) {
+  if (label_.empty() && session_->replies().front().live == this) {
     session_->send(m);
   } else {
     held_.push_back(std::move(m));
@@ -70,7 +70,7 @@ void Response::become_first() {
 }
 
 Response::~Response() {
-  auto& q = session_->replies_;
+  auto& q = session_->replies();
   auto it =
       std::find_if(q.begin(), q.end(), [this](const auto& slot) { return slot.live == this; });
   if (it == q.end()) return;

@@ -14,7 +14,7 @@ namespace pchat::server {
 namespace {
 
 chat::User user_of(const Session& s) {
-  return chat::User{s.account_};
+  return chat::User{s.account()};
 }
 
 }  // namespace
@@ -109,7 +109,7 @@ std::map<std::string, std::string> RoomPolicy::readable_rooms(const Session& s,
   std::map<std::string, std::string> out = readable_rooms(user_of(s), target);
   const bool all = target == "*";
   const std::string want = irc::fold(target);
-  for (const Channel* c : s.channels_) {
+  for (const Channel* c : s.channels()) {
     if ((all || c->key() == want) && (!loaded_ || room(c->name()) == nullptr)) {
       out.emplace(c->key(), c->name());
     }
@@ -247,9 +247,9 @@ bool RoomPolicy::invite(Session& s, const std::string& nick, const chat::Room& r
   }
   std::string target_nick, target_account;
   bool on_channel = false;
-  if (Session* t = srv_.find_nick(nick); t != nullptr && t->registered_) {
-    target_nick = t->nick_;
-    target_account = t->account_;
+  if (Session* t = srv_.find_nick(nick); t != nullptr && t->registered()) {
+    target_nick = t->nick();
+    target_account = t->account();
     on_channel = live->member(t) != nullptr;
   } else if (RemoteUser* u = srv_.presence().find_nick(nick)) {
     target_nick = u->nick;
@@ -334,7 +334,7 @@ std::map<std::string, std::string> readable_rooms(Server& srv, const Session& s,
                                                   const std::string& target) {
   if (srv.rooms()) return srv.rooms()->readable_rooms(s, target);
   std::map<std::string, std::string> out;
-  for (const Channel* c : s.channels_) {
+  for (const Channel* c : s.channels()) {
     if (target == "*" || c->key() == irc::fold(target)) out.emplace(c->key(), c->name());
   }
   return out;

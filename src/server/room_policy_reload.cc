@@ -165,8 +165,8 @@ void RoomPolicy::send_invitations(const store::RoomCatalog& prev) {
   std::map<std::string, std::vector<Session*>> by_account;
   for (const auto& [id, weak] : srv_.sessions()) {
     std::shared_ptr<Session> s = weak.lock();
-    if (s == nullptr || !s->registered_ || s->closing() || s->account_.empty()) continue;
-    by_account[irc::fold(s->account_)].push_back(s.get());
+    if (s == nullptr || !s->registered() || s->closing() || s->account().empty()) continue;
+    by_account[irc::fold(s->account())].push_back(s.get());
   }
   for (const auto& [r, added] : rooms) {
     std::vector<Session*> candidates;
@@ -189,7 +189,7 @@ void RoomPolicy::send_invitations(const store::RoomCatalog& prev) {
       if (live != nullptr && live->member(s) != nullptr) continue;
       const chat::Standing st = standing(*s, *r);
       if (!st.is_member() || !chat::may_join(*r, st)) continue;
-      s->send(irc::Message{{}, srv_.name(), "INVITE", {s->nick_, r->name}});
+      s->send(irc::Message{{}, srv_.name(), "INVITE", {s->nick(), r->name}});
     }
   }
 }
@@ -202,8 +202,8 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
   std::vector<chat::Participant> people;
   std::map<std::string, Session*> by_nick;
   for (auto& [s, mb] : c.members) {
-    people.push_back({s->nick_, chat::User{s->account_}});
-    by_nick[s->nick_] = s;
+    people.push_back({s->nick(), chat::User{s->account()}});
+    by_nick[s->nick()] = s;
   }
   chat::AccessDiff diff;
   if (new_room == nullptr || new_cat == nullptr) {
@@ -220,7 +220,7 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
     if (live == nullptr) return;
     Session* s = by_nick[removal.nick];
     if (s == nullptr || live->member(s) == nullptr) continue;
-    irc::Message kick{{}, srv_.name(), "KICK", {live->name(), s->nick_, removal.reason}};
+    irc::Message kick{{}, srv_.name(), "KICK", {live->name(), s->nick(), removal.reason}};
     srv_.release_held(*s, *live);  // as KICK does: a pending JOIN replay must not hold it back
     srv_.delivery().broadcast(*live, kick);
     srv_.bridge().left(*s, *live, removal.reason, srv_.name());
@@ -237,11 +237,11 @@ void RoomPolicy::update_channel(Channel& c, const chat::Category& old_cat,
     const bool was_op = mb->op, was_voice = mb->voice;
     if (pc.before.op != pc.after.op && mb->op != pc.after.op) {
       mb->op = pc.after.op;
-      changes.emplace_back(pc.after.op ? "+o" : "-o", s->nick_);
+      changes.emplace_back(pc.after.op ? "+o" : "-o", s->nick());
     }
     if (pc.before.voice != pc.after.voice && mb->voice != pc.after.voice) {
       mb->voice = pc.after.voice;
-      changes.emplace_back(pc.after.voice ? "+v" : "-v", s->nick_);
+      changes.emplace_back(pc.after.voice ? "+v" : "-v", s->nick());
     }
     if (mb->op != was_op || mb->voice != was_voice) srv_.bridge().modes(*s, *live);
   }

@@ -79,7 +79,7 @@ void Server::on_accept(Link link) {
                  pool_.draining() ? "This server is being drained" : "This server is not active");
     return;
   }
-  sessions_[s->id_] = s;
+  sessions_[s->id()] = s;
   connections_.set(static_cast<int64_t>(sessions_.size()));
   connections_total_.inc();
   s->start();
@@ -114,7 +114,7 @@ void Server::dispatch(Session& s, irc::Message&& m) {
   auto r = std::make_shared<Response>(s.shared_from_this(), std::move(label));
   auto it = commands_.find(m.command);
   if (it == commands_.end()) {
-    if (!s.registered_) {
+    if (!s.registered()) {
       numeric(r, irc::kErrNotRegistered, {"You have not registered"});
     } else {
       numeric(r, irc::kErrUnknownCommand, {m.command, "Unknown command"});
@@ -122,7 +122,7 @@ void Server::dispatch(Session& s, irc::Message&& m) {
     return;
   }
   const CommandSpec& spec = it->second;
-  if (spec.needs_registration && !s.registered_) {
+  if (spec.needs_registration && !s.registered()) {
     numeric(r, irc::kErrNotRegistered, {"You have not registered"});
     return;
   }
@@ -205,7 +205,7 @@ Channel& Server::create_channel(const std::string& name) {
 void Server::remove_channel_if_empty(Channel& c) {
   if (c.population() != 0) return;
   for (auto& [id, w] : sessions_) {
-    if (auto s = w.lock()) s->held_.erase(&c);
+    if (auto s = w.lock()) s->held().erase(&c);
   }
   channels_.erase(c.key());
 }
@@ -214,24 +214,24 @@ bool Server::rename(Session& s, const std::string& nick) {
   auto key = irc::fold(nick);
   auto it = nicks_.find(key);
   if (it != nicks_.end() && it->second != &s) return false;
-  if (s.registered_ && s.nick_ != nick) remember_identity(s);
-  if (!s.nick_.empty()) nicks_.erase(irc::fold(s.nick_));
+  if (s.registered() && s.nick() != nick) remember_identity(s);
+  if (!s.nick().empty()) nicks_.erase(irc::fold(s.nick()));
   nicks_[key] = &s;
-  s.nick_ = nick;
+  s.set_nick(nick);
   return true;
 }
 
 void Server::unregister_nick(Session& s) {
-  if (s.nick_.empty()) return;
-  auto it = nicks_.find(irc::fold(s.nick_));
+  if (s.nick().empty()) return;
+  auto it = nicks_.find(irc::fold(s.nick()));
   if (it != nicks_.end() && it->second == &s) nicks_.erase(it);
 }
 
 void Server::release_held(Session& s, Channel& c) {
-  auto held = s.held_.find(&c);
-  if (held == s.held_.end()) return;
+  auto held = s.held().find(&c);
+  if (held == s.held().end()) return;
   std::vector<std::string> live = std::move(held->second.lines);
-  s.held_.erase(held);
+  s.held().erase(held);
   if (s.closing()) return;
   for (const auto& line : live) s.send_line(line);
 }
@@ -239,30 +239,30 @@ void Server::release_held(Session& s, Channel& c) {
 void Server::part_channel(Session& s, Channel& c) {
   release_held(s, c);
   c.members.erase(&s);
-  std::erase(s.channels_, &c);
+  s.left(&c);
   remove_channel_if_empty(c);
 }
 
 void Server::remember_identity(const Session& s) {
-  whowas_.record({s.nick_, s.user_, s.host_, s.realname_, pool_.self(), s.account_,
+  whowas_.record({s.nick(), s.user(), s.host(), s.realname(), pool_.self(), s.account(),
                   std::chrono::system_clock::now()});
 }
 
 void Server::on_session_closed(Session& s, const std::string& reason) {
-  if (s.registered_) remember_identity(s);
-  if (s.registered_) {
+  if (s.registered()) remember_identity(s);
+  if (s.registered()) {
     irc::Message quit{{}, s.prefix(), "QUIT", {reason}};
     delivery_.to_peers(s, quit, /*include_self=*/false);
   }
   bridge_.quit(s, reason);
-  auto chans = s.channels_;
+  auto chans = s.channels();
   for (Channel* c : chans) {
-    if (s.registered_) record_room_event(s, "PART", c->name(), reason, nullptr);
+    if (s.registered()) record_room_event(s, "PART", c->name(), reason, nullptr);
     part_channel(s, *c);
   }
   unregister_nick(s);
-  if (!s.account_.empty()) {
-    auto it = by_account_.find(irc::fold(s.account_));
+  if (!s.account().empty()) {
+    auto it = by_account_.find(irc::fold(s.account()));
     if (it != by_account_.end()) {
       std::erase(it->second, &s);
       if (it->second.empty()) by_account_.erase(it);
@@ -270,7 +270,7 @@ void Server::on_session_closed(Session& s, const std::string& reason) {
   }
   // Its messages still in flight are committed or not; either way it cannot be told.
   delivery_.forget(s);
-  sessions_.erase(s.id_);
+  sessions_.erase(s.id());
   connections_.set(static_cast<int64_t>(sessions_.size()));
 }
 
@@ -282,7 +282,7 @@ const Membership* UserRef::member_of(Channel& c) const {
 
 UserRef Server::find_user(std::string_view nick) {
   UserRef u;
-  if (Session* s = find_nick(nick); s != nullptr && s->registered_) {
+  if (Session* s = find_nick(nick); s != nullptr && s->registered()) {
     u.local = s;
   } else {
     u.remote = presence_.find_nick(nick);
@@ -301,7 +301,7 @@ Session* Server::session_by_id(uint64_t id) {
 // Identities and helpers
 
 std::string Server::dm_identity(const Session& s) {
-  return s.account_.empty() ? "~" + irc::fold(s.nick_) : irc::fold(s.account_);
+  return s.account().empty() ? "~" + irc::fold(s.nick()) : irc::fold(s.account());
 }
 
 std::string Server::dm_identity(const store::HistoryRow& row) {
@@ -322,7 +322,7 @@ std::vector<Session*> Server::sessions_of_identity(const std::string& identity) 
   std::vector<Session*> out;
   if (identity.starts_with('~')) {
     Session* s = find_nick(std::string_view(identity).substr(1));
-    if (s != nullptr && s->account_.empty()) out.push_back(s);
+    if (s != nullptr && s->account().empty()) out.push_back(s);
     return out;
   }
   if (auto it = by_account_.find(identity); it != by_account_.end()) out = it->second;
@@ -347,8 +347,8 @@ void Server::send_names(Session& s, Channel& c, const ResponsePtr& r, bool end) 
     line += entry;
   };
   for (auto& [m, mb] : c.members) {
-    if (!member && m->invisible_) continue;
-    add(mb, m->nick_, m->prefix());
+    if (!member && m->invisible()) continue;
+    add(mb, m->nick(), m->prefix());
   }
   for (auto& [u, mb] : c.remote) add(mb, u->nick, u->prefix());
   flush_line();
@@ -356,12 +356,12 @@ void Server::send_names(Session& s, Channel& c, const ResponsePtr& r, bool end) 
 }
 
 void Server::login(Session& s, const std::string& account, const ResponsePtr& r) {
-  s.account_ = account;
+  s.set_account(account);
   by_account_[irc::fold(account)].push_back(&s);
-  std::string mask =
-      (s.nick_.empty() ? "*" : s.nick_) + "!" + (s.user_.empty() ? "*" : s.user_) + "@" + s.host_;
+  std::string mask = (s.nick().empty() ? "*" : s.nick()) + "!" +
+                     (s.user().empty() ? "*" : s.user()) + "@" + s.host();
   numeric(r, irc::kRplLoggedIn, {mask, account, "You are now logged in as " + account});
-  if (s.registered_) {
+  if (s.registered()) {
     irc::Message m{{}, s.prefix(), "ACCOUNT", {account}};
     delivery_.to_peers(s, m, false, kCapAccountNotify);
   }

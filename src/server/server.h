@@ -69,18 +69,18 @@ struct UserRef {
   RemoteUser* remote = nullptr;
 
   explicit operator bool() const { return local != nullptr || remote != nullptr; }
-  const std::string& nick() const { return local ? local->nick_ : remote->nick; }
-  const std::string& user() const { return local ? local->user_ : remote->user; }
-  const std::string& host() const { return local ? local->host_ : remote->host; }
-  const std::string& realname() const { return local ? local->realname_ : remote->realname; }
-  const std::string& account() const { return local ? local->account_ : remote->account; }
-  const std::string& away() const { return local ? local->away_ : remote->away; }
-  bool invisible() const { return local != nullptr && local->invisible_; }
+  const std::string& nick() const { return local ? local->nick() : remote->nick; }
+  const std::string& user() const { return local ? local->user() : remote->user; }
+  const std::string& host() const { return local ? local->host() : remote->host; }
+  const std::string& realname() const { return local ? local->realname() : remote->realname; }
+  const std::string& account() const { return local ? local->account() : remote->account; }
+  const std::string& away() const { return local ? local->away() : remote->away; }
+  bool invisible() const { return local != nullptr && local->invisible(); }
   std::string prefix() const { return nick() + "!" + user() + "@" + host(); }
   // Its membership in `c`, or nullptr.
   const Membership* member_of(Channel& c) const;
   const std::vector<Channel*>& channels() const {
-    return local ? local->channels_ : remote->channels;
+    return local ? local->channels() : remote->channels;
   }
 };
 

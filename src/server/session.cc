@@ -33,6 +33,12 @@ Session::Session(Server& server, Link link, uint64_t id)
 
 Session::~Session() = default;
 
+void Session::set_user(std::string user, std::string realname) {
+  user_ = std::move(user);
+  realname_ = std::move(realname);
+  got_user_ = true;
+}
+
 void Session::start() {
   asio::co_spawn(
       server_.io(), [self = shared_from_this()] { return self->read_loop(); }, asio::detached);

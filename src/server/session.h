@@ -104,52 +104,95 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string prefix() const { return nick_ + "!" + user_ + "@" + host_; }
   const std::string& nick_or_star() const { return nick_.empty() ? kStar : nick_; }
 
-  // ---- state, owned by the event loop ----
-  const uint64_t id_;
-  std::string nick_;  // as chosen; empty before NICK
-  std::string user_;  // ident from USER (prefixed '~')
-  std::string host_;  // numeric peer address
-  std::string realname_;
-  std::string account_;  // display form; empty when not logged in
-  std::string away_;     // empty when not away
-  std::string pass_;     // PASS given before registration
-  bool got_user_ = false;
-  bool registered_ = false;
-  bool claiming_ = false;         // registration waits for the pool to accept the nick
-  bool announced_ = false;        // the pool knows this user (its nick is claimed)
-  bool cap_negotiating_ = false;  // CAP LS/REQ seen and no CAP END yet
-  int cap_version_ = 0;           // 302 when the client sent CAP LS 302
-  uint32_t caps_ = 0;
-  bool invisible_ = false;  // user mode +i
-  bool oper_ = false;       // user mode +o: an IRC operator (OPER; server/operators.h)
-  bool wallops_ = false;    // user mode +w: receives WALLOPS
-  std::vector<Channel*> channels_;
+  // ---- who the client is: what WHO, WHOIS, prefixes and the pool show ----
+  // Every setter: REQUIRES on the event loop. The setters change this session only;
+  // telling others (the nick index, the pool's presence, channel members) is the
+  // caller's part (Server::rename, PresenceBridge).
+  uint64_t id() const { return id_; }
+  const std::string& nick() const { return nick_; }          // as chosen; "" before NICK
+  const std::string& user() const { return user_; }          // ident from USER ('~' first)
+  const std::string& host() const { return host_; }          // numeric peer address
+  const std::string& realname() const { return realname_; }  // USER, SETNAME
+  const std::string& account() const { return account_; }    // display form; "": no account
+  const std::string& away() const { return away_; }          // "": not away
+  std::chrono::system_clock::time_point signon() const { return signon_; }
+  // The last PRIVMSG/NOTICE (WHOIS idle).
+  std::chrono::steady_clock::time_point last_active() const { return last_active_; }
+  // REQUIRES: `nick` valid (irc/nick rules), or "" to forget an unregistered choice.
+  void set_nick(std::string nick) { nick_ = std::move(nick); }
+  // USER: `user` already has its '~'. Registration may complete once a nick is set too.
+  void set_user(std::string user, std::string realname);
+  void set_realname(std::string realname) { realname_ = std::move(realname); }
+  void set_account(std::string account) { account_ = std::move(account); }
+  void set_away(std::string text) { away_ = std::move(text); }
+  void touch_active() { last_active_ = std::chrono::steady_clock::now(); }
+
+  // ---- registration (server/registration.h) ----
+  bool registered() const { return registered_; }
+  // REQUIRES: nick set and USER given. Irreversible.
+  void mark_registered() { registered_ = true; }
+  bool got_user() const { return got_user_; }
+  const std::string& pass() const { return pass_; }  // PASS given before registration
+  void set_pass(std::string pass) { pass_ = std::move(pass); }
+  // Registration waits for the pool to accept the nick (server/presence_bridge.h).
+  bool claiming() const { return claiming_; }
+  void set_claiming(bool on) { claiming_ = on; }
+  // The pool knows this user: its nick is claimed and must be released on QUIT.
+  bool announced() const { return announced_; }
+  void set_announced(bool on) { announced_ = on; }
+
+  // ---- capabilities (server/caps.h) ----
+  uint32_t caps() const { return caps_; }
+  void set_caps(uint32_t caps) { caps_ = caps; }
+  // CAP LS/REQ seen and no CAP END yet: registration waits.
+  bool cap_negotiating() const { return cap_negotiating_; }
+  void set_cap_negotiating(bool on) { cap_negotiating_ = on; }
+  int cap_version() const { return cap_version_; }  // 302 after CAP LS 302, else 0
+  void set_cap_version(int v) { cap_version_ = v; }
+
+  // ---- user modes ----
+  bool invisible() const { return invisible_; }  // +i
+  bool oper() const { return oper_; }            // +o: an IRC operator (server/operators.h)
+  bool wallops() const { return wallops_; }      // +w: receives WALLOPS
+  void set_invisible(bool on) { invisible_ = on; }
+  void set_oper(bool on) { oper_ = on; }
+  void set_wallops(bool on) { wallops_ = on; }
+
+  // ---- channels this client is in, in the order joined ----
+  const std::vector<Channel*>& channels() const { return channels_; }
+  // REQUIRES: not already in `c` (Channel keeps the member side).
+  void joined(Channel* c) { channels_.push_back(c); }
+  void left(const Channel* c) { std::erase(channels_, c); }
+
+  // ---- state that one part of the server owns, each documented there ----
+  // A SASL exchange in progress (commands/sasl.h, sasl_scram.h, sasl_external.h).
+  struct SaslState {
+    std::string mech;
+    std::string buffer;
+    bool busy = false;  // a verification is running off-loop
+    // SCRAM-SHA-256 between its steps: the exchange once the server-first message went
+    // out; the account whose verifier runs it (empty: a decoy); verified once the
+    // proof was right (the client's last "+" then completes the sign-in).
+    std::shared_ptr<auth::ServerExchange> scram;
+    std::string scram_account;
+    bool scram_verified = false;
+  };
+  SaslState& sasl() { return sasl_; }
+
   // draft/read-marker for a guest (no account): this session's own markers,
   // casefolded target -> unix microseconds (server/read_markers.h).
-  std::unordered_map<std::string, int64_t> guest_markers_;
-  std::chrono::system_clock::time_point signon_;
-  std::chrono::steady_clock::time_point last_active_;  // last PRIVMSG/NOTICE (WHOIS idle)
+  using GuestMarkers = std::unordered_map<std::string, int64_t>;
+  GuestMarkers& guest_markers() { return guest_markers_; }
 
-  // SASL exchange in progress.
-  std::string sasl_mech_;
-  std::string sasl_buffer_;
-  bool sasl_busy_ = false;  // a verification is running off-loop
-  // SCRAM-SHA-256 between its steps (commands/sasl_scram.cc): the exchange once the
-  // server-first message went out; the account whose verifier runs it (empty: a
-  // decoy); verified once the proof was right (the client's last "+" then completes
-  // the sign-in).
-  std::shared_ptr<auth::ServerExchange> scram_;
-  std::string scram_account_;
-  bool scram_verified_ = false;
-
-  // JOIN replays in flight: live channel lines held until the replay is sent. `replay`
-  // names the JOIN it is for: a replay abandoned (KICK, PART) and come back after a
-  // new JOIN is not that JOIN's.
+  // JOIN replays in flight (server/join_replay.h): live channel lines held until the
+  // replay is sent. `replay` names the JOIN it is for: a replay abandoned (KICK, PART)
+  // and come back after a new JOIN is not that JOIN's.
   struct Held {
     uint64_t replay = 0;
     std::vector<std::string> lines;
   };
-  std::unordered_map<Channel*, Held> held_;
+  using HeldLines = std::unordered_map<Channel*, Held>;
+  HeldLines& held() { return held_; }
 
   // Replies of this session's commands still open, in command order (response.h):
   // `live` is the Response still being built; a slot whose Response ended while an
@@ -159,7 +202,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string label;
     std::vector<irc::Message> lines;
   };
-  std::deque<ReplySlot> replies_;
+  std::deque<ReplySlot>& replies() { return replies_; }
 
  private:
   friend class Server;
@@ -182,6 +225,32 @@ class Session : public std::enable_shared_from_this<Session> {
   void flush();
   void arm_ping_timer();
   bool take_flood_token();
+
+  const uint64_t id_;
+  std::string nick_;
+  std::string user_;
+  std::string host_;
+  std::string realname_;
+  std::string account_;
+  std::string away_;
+  std::string pass_;
+  bool got_user_ = false;
+  bool registered_ = false;
+  bool claiming_ = false;
+  bool announced_ = false;
+  bool cap_negotiating_ = false;
+  int cap_version_ = 0;
+  uint32_t caps_ = 0;
+  bool invisible_ = false;
+  bool oper_ = false;
+  bool wallops_ = false;
+  std::vector<Channel*> channels_;
+  GuestMarkers guest_markers_;
+  std::chrono::system_clock::time_point signon_;
+  std::chrono::steady_clock::time_point last_active_;
+  SaslState sasl_;
+  HeldLines held_;
+  std::deque<ReplySlot> replies_;
 
   Server& server_;
   Link link_;

@@ -19,12 +19,12 @@ namespace {
 void announce_join(Server& srv, Session& s, Channel& c, const ResponsePtr& r) {
   irc::Message plain{{}, s.prefix(), "JOIN", {c.name()}};
   irc::Message extended{
-      {}, s.prefix(), "JOIN", {c.name(), s.account_.empty() ? "*" : s.account_, s.realname_}};
-  if (!s.account_.empty()) {
-    plain.tags.push_back({"account", s.account_});
-    extended.tags.push_back({"account", s.account_});
+      {}, s.prefix(), "JOIN", {c.name(), s.account().empty() ? "*" : s.account(), s.realname()}};
+  if (!s.account().empty()) {
+    plain.tags.push_back({"account", s.account()});
+    extended.tags.push_back({"account", s.account()});
   }
-  irc::Message away{{}, s.prefix(), "AWAY", {s.away_}};
+  irc::Message away{{}, s.prefix(), "AWAY", {s.away()}};
   const bool updates = rooms::sends_participant_updates(srv, c);  // ParticipantUpdateLimit
   for (auto& [member, mb] : c.members) {
     if (member->closing() || (!updates && member != &s)) continue;
@@ -34,7 +34,7 @@ void announce_join(Server& srv, Session& s, Channel& c, const ResponsePtr& r) {
     } else {
       member->send(join);
     }
-    if (member != &s && !s.away_.empty() && member->has_cap(kCapAwayNotify)) member->send(away);
+    if (member != &s && !s.away().empty() && member->has_cap(kCapAwayNotify)) member->send(away);
   }
 }
 
@@ -75,7 +75,7 @@ void leave(Server& srv, Session& s, Channel& c, const std::string& reason, const
 }
 
 void part_all(Server& srv, Session& s, const ResponsePtr& r) {
-  auto chans = s.channels_;
+  auto chans = s.channels();
   for (Channel* c : chans) leave(srv, s, *c, "", r);
 }
 
@@ -86,14 +86,14 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
     srv.numeric(r, irc::kErrNoSuchChannel, {name, "No such channel (invalid channel name)"});
     return;
   }
-  if (s.account_.empty() && !srv.config().allow_guests) {
+  if (s.account().empty() && !srv.config().allow_guests) {
     srv.numeric(r, irc::kErrNeedReggedNick,
                 {name, "You need to be logged in to an account (SASL) to join rooms"});
     return;
   }
   Channel* c = srv.find_channel(name);
   if (c != nullptr && c->member(&s) != nullptr) return;  // already there
-  if (static_cast<int>(s.channels_.size()) >= srv.config().max_channels_per_client) {
+  if (static_cast<int>(s.channels().size()) >= srv.config().max_channels_per_client) {
     srv.numeric(r, irc::kErrTooManyChannels, {name, "You have joined too many channels"});
     return;
   }
@@ -103,8 +103,8 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
     return;
   }
   if (c != nullptr) {
-    const MaskSubject who{s.nick_, s.user_, s.host_, s.account_};
-    const bool invited = c->invited.count(irc::fold(s.nick_)) > 0;
+    const MaskSubject who{s.nick(), s.user(), s.host(), s.account()};
+    const bool invited = c->invited.count(irc::fold(s.nick())) > 0;
     if (c->banned(who) && !invited) {
       srv.numeric(r, irc::kErrBannedFromChan, {c->name(), "Cannot join channel (+b)"});
       return;
@@ -145,12 +145,12 @@ void join_one(Server& srv, Session& s, const std::string& name, const std::strin
     rooms::on_channel_created(srv, *c);
     created = true;
   }
-  c->invited.erase(irc::fold(s.nick_));
+  c->invited.erase(irc::fold(s.nick()));
   Membership mb;
   mb.op = room.room ? room.prefix.op || (created && room.unmanaged) : created;
   mb.voice = room.prefix.voice;
   c->members.emplace(&s, mb);
-  s.channels_.push_back(c);
+  s.joined(c);
   announce_join(srv, s, *c, r);
   srv.bridge().joined(s, *c);
   send_topic(srv, *c, r);

@@ -153,7 +153,7 @@ void handle_invite(Server& srv, Session& s, const irc::Message& m, const Respons
     }
   }
   Session* target = srv.find_nick(m.params[0]);
-  if (target == nullptr || !target->registered_) {
+  if (target == nullptr || !target->registered()) {
     srv.numeric(r, irc::kErrNoSuchNick, {m.params[0], "No such nick/channel"});
     return;
   }
@@ -168,17 +168,17 @@ void handle_invite(Server& srv, Session& s, const irc::Message& m, const Respons
     return;
   }
   if (c->member(target) != nullptr) {
-    srv.numeric(r, irc::kErrUserOnChannel, {target->nick_, c->name(), "is already on channel"});
+    srv.numeric(r, irc::kErrUserOnChannel, {target->nick(), c->name(), "is already on channel"});
     return;
   }
   if (c->invite_only && !mb->op) {
     srv.numeric(r, irc::kErrChanOPrivsNeeded, {c->name(), "You're not channel operator"});
     return;
   }
-  c->invited.insert(irc::fold(target->nick_));
-  srv.numeric(r, irc::kRplInviting, {target->nick_, c->name()});
-  if (!target->away_.empty()) srv.numeric(r, irc::kRplAway, {target->nick_, target->away_});
-  irc::Message invite{{}, s.prefix(), "INVITE", {target->nick_, c->name()}};
+  c->invited.insert(irc::fold(target->nick()));
+  srv.numeric(r, irc::kRplInviting, {target->nick(), c->name()});
+  if (!target->away().empty()) srv.numeric(r, irc::kRplAway, {target->nick(), target->away()});
+  irc::Message invite{{}, s.prefix(), "INVITE", {target->nick(), c->name()}};
   target->send(invite);
   // invite-notify: members who could have sent this invitation themselves (only
   // ops when +i) learn about it.
@@ -214,7 +214,7 @@ void kick_from(Server& srv, Session& s, const std::string& chan_name,
     c = srv.find_channel(chan_name);
     if (c == nullptr) break;
     Session* target = srv.find_nick(nick);
-    if (target == nullptr || !target->registered_) {
+    if (target == nullptr || !target->registered()) {
       if (RemoteUser* u = srv.presence().find_nick(nick)) {
         if (c->remote.count(u) == 0) {
           srv.numeric(r, irc::kErrUserNotInChannel,
@@ -229,10 +229,10 @@ void kick_from(Server& srv, Session& s, const std::string& chan_name,
     }
     if (c->member(target) == nullptr) {
       srv.numeric(r, irc::kErrUserNotInChannel,
-                  {target->nick_, c->name(), "They aren't on that channel"});
+                  {target->nick(), c->name(), "They aren't on that channel"});
       continue;
     }
-    irc::Message kick{{}, s.prefix(), "KICK", {c->name(), target->nick_, reason}};
+    irc::Message kick{{}, s.prefix(), "KICK", {c->name(), target->nick(), reason}};
     // A victim whose JOIN replay is still loading would get the KICK held: stop
     // holding first (the replay is abandoned, as on PART; the lines held until now
     // go out before the KICK).
@@ -241,7 +241,7 @@ void kick_from(Server& srv, Session& s, const std::string& chan_name,
     r->add(std::move(kick));
     srv.bridge().left(*target, *c, reason, s.prefix());
     // Compliance: the victim leaves the room (a PART event, recorded best effort).
-    srv.record_room_event(*target, "PART", c->name(), "Kicked by " + s.nick_ + ": " + reason,
+    srv.record_room_event(*target, "PART", c->name(), "Kicked by " + s.nick() + ": " + reason,
                           nullptr);
     srv.part_channel(*target, *c);
   }
@@ -254,7 +254,7 @@ void handle_kick(Server& srv, Session& s, const irc::Message& m, const ResponseP
   const auto nicks = irc::split_commas(m.params[1], irc::Empties::kSkip);
   const std::string reason = m.params.size() >= 3 && !m.params[2].empty()
                                  ? std::string(irc::truncate_utf8(m.params[2], kKickLen))
-                                 : s.nick_;
+                                 : s.nick();
   if (chans.size() <= 1) {
     kick_from(srv, s, chans.empty() ? m.params[0] : chans[0], nicks, reason, r);
     return;
@@ -396,7 +396,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         std::string nick;
         if (!admit(Arg::kRequired, &nick)) break;
         Session* target = srv.find_nick(nick);
-        if (target == nullptr || !target->registered_) {
+        if (target == nullptr || !target->registered()) {
           RemoteUser* u = room_edit ? srv.presence().find_nick(nick) : nullptr;
           if (u == nullptr) {
             srv.numeric(r, irc::kErrNoSuchNick, {nick, "No such nick/channel"});
@@ -415,17 +415,17 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
         Membership* tm = c.member(target);
         if (tm == nullptr) {
           srv.numeric(r, irc::kErrUserNotInChannel,
-                      {target->nick_, c.name(), "They aren't on that channel"});
+                      {target->nick(), c.name(), "They aren't on that channel"});
           break;
         }
-        if (room_edit && !target->account_.empty()) {
-          edit_role(*room_edit, ch, plus, target->account_);
+        if (room_edit && !target->account().empty()) {
+          edit_role(*room_edit, ch, plus, target->account());
           break;  // a guest's +o/+v stays on the channel only
         }
         bool& flag = ch == 'o' ? tm->op : tm->voice;
         if (flag != plus) {
           flag = plus;
-          done.add(plus, ch, target->nick_);
+          done.add(plus, ch, target->nick());
           srv.bridge().modes(*target, c);
         }
         break;
@@ -526,7 +526,7 @@ void channel_mode(Server& srv, Session& s, Channel& c, const irc::Message& m,
 
 void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   Session* target = srv.find_nick(m.params[0]);
-  if (target == nullptr || !target->registered_) {
+  if (target == nullptr || !target->registered()) {
     srv.numeric(r, irc::kErrNoSuchNick, {m.params[0], "No such nick/channel"});
     return;
   }
@@ -538,8 +538,8 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
   }
   if (m.params.size() < 2 || m.params[1].empty()) {
     srv.numeric(r, irc::kRplUModeIs,
-                {std::string("+") + (s.invisible_ ? "i" : "") + (s.oper_ ? "o" : "") +
-                 (s.wallops_ ? "w" : "")});
+                {std::string("+") + (s.invisible() ? "i" : "") + (s.oper() ? "o" : "") +
+                 (s.wallops() ? "w" : "")});
     return;
   }
   bool plus = true, unknown = false;
@@ -548,15 +548,14 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
     if (ch == '+' || ch == '-') {
       plus = ch == '+';
     } else if (ch == 'i' || ch == 'w') {
-      bool& flag = ch == 'i' ? s.invisible_ : s.wallops_;
-      if (flag != plus) {
-        flag = plus;
+      if ((ch == 'i' ? s.invisible() : s.wallops()) != plus) {
+        ch == 'i' ? s.set_invisible(plus) : s.set_wallops(plus);
         done.add(plus, ch);
       }
     } else if (ch == 'o') {
       // +o only through OPER (ignored here, as IRC servers do); -o gives it up.
-      if (!plus && s.oper_) {
-        s.oper_ = false;
+      if (!plus && s.oper()) {
+        s.set_oper(false);
         done.add(false, 'o');
       }
     } else {
@@ -564,7 +563,7 @@ void user_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr
     }
   }
   if (unknown) srv.numeric(r, irc::kErrUModeUnknownFlag, {"Unknown MODE flag"});
-  if (!done.empty()) r->add(irc::Message{{}, s.prefix(), "MODE", {s.nick_, done.modes}});
+  if (!done.empty()) r->add(irc::Message{{}, s.prefix(), "MODE", {s.nick(), done.modes}});
 }
 
 void handle_mode(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {

@@ -115,7 +115,7 @@ void add_batch(Server& srv, const ResponsePtr& r, std::vector<std::string> batch
 
 void handle_targets(Server& srv, Session& s, const HistoryRequest& req, const ResponsePtr& r) {
   std::vector<std::string> channel_keys;
-  for (Channel* c : s.channels_) channel_keys.push_back(c->key());
+  for (Channel* c : s.channels()) channel_keys.push_back(c->key());
   const std::string identity = Server::dm_identity(s);
   // Both ends inclusive (a paging client sees the edge target again rather than
   // missing one that shares its time); either order, the limit counting from the
@@ -232,7 +232,7 @@ void handle_chathistory(Server& srv, Session& s, const irc::Message& m, const Re
         lines.reserve(a.rows.size());
         for (const auto& row : a.rows) {
           // A DM line names its recipient: the peer for our own messages, else us.
-          const std::string& to = !dm || Server::dm_identity(row) == self ? display : me.nick_;
+          const std::string& to = !dm || Server::dm_identity(row) == self ? display : me.nick();
           lines.push_back(history_message(row, to));
         }
         if (dm || lines.empty() || !srv.compliance_capture()) {

@@ -35,27 +35,27 @@ std::string sts_value(Server& srv, const Session& s) {
 }
 
 void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
-  if (!s.registered_) s.cap_negotiating_ = true;
+  if (!s.registered()) s.set_cap_negotiating(true);
   if (m.params.size() >= 2) {
     // A version number; one too large for an int is still at least 302.
     const std::string& p = m.params[1];
     int64_t v = 0;
     const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
     if (ec == std::errc::result_out_of_range || (ec == std::errc() && v >= 302)) {
-      s.cap_version_ = 302;
-      s.caps_ |= kCapNotify;  // implied by 302
+      s.set_cap_version(302);
+      s.set_caps(s.caps() | kCapNotify);  // implied by 302
     }
   }
   std::vector<std::string> items;
   for (const auto& c : all_caps()) {
     std::string item = c.name;
-    if (s.cap_version_ >= 302 && c.value != nullptr) {
+    if (s.cap_version() >= 302 && c.value != nullptr) {
       if (std::string v = c.value(srv.config()); !v.empty()) item += "=" + v;
     }
     items.push_back(std::move(item));
   }
   if (std::string sts = sts_value(srv, s); !sts.empty()) {
-    items.push_back(s.cap_version_ >= 302 ? "sts=" + sts : std::string("sts"));
+    items.push_back(s.cap_version() >= 302 ? "sts=" + sts : std::string("sts"));
   }
   // Lines of at most ~400 bytes of capabilities; all but the last carry '*'.
   std::vector<std::string> lines(1);
@@ -66,7 +66,7 @@ void cap_ls(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r
   }
   for (size_t i = 0; i < lines.size(); ++i) {
     irc::Message out{{}, srv.name(), "CAP", {s.nick_or_star(), "LS"}};
-    if (i + 1 < lines.size() && s.cap_version_ >= 302) out.params.push_back("*");
+    if (i + 1 < lines.size() && s.cap_version() >= 302) out.params.push_back("*");
     out.params.push_back(lines[i]);
     r->add(std::move(out));
   }
@@ -83,7 +83,7 @@ void cap_list(Server& srv, Session& s, const ResponsePtr& r) {
 }
 
 void cap_req(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
-  if (!s.registered_) s.cap_negotiating_ = true;
+  if (!s.registered()) s.set_cap_negotiating(true);
   const std::string& want = m.params.size() >= 2 ? m.params[1] : std::string();
   uint32_t add = 0, remove = 0;
   bool ok = !want.empty();
@@ -111,7 +111,7 @@ void cap_req(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& 
     r->add(irc::Message{{}, srv.name(), "CAP", {s.nick_or_star(), "NAK", want}});
     return;
   }
-  s.caps_ = (s.caps_ | add) & ~remove;
+  s.set_caps((s.caps() | add) & ~remove);
   r->add(irc::Message{{}, srv.name(), "CAP", {s.nick_or_star(), "ACK", want}});
 }
 
@@ -125,8 +125,8 @@ void handle_cap(Server& srv, Session& s, const irc::Message& m, const ResponsePt
   } else if (sub == "REQ") {
     cap_req(srv, s, m, r);
   } else if (sub == "END") {
-    if (!s.registered_) {
-      s.cap_negotiating_ = false;
+    if (!s.registered()) {
+      s.set_cap_negotiating(false);
       srv.registration().try_complete(s);
     }
   } else {
@@ -135,11 +135,11 @@ void handle_cap(Server& srv, Session& s, const irc::Message& m, const ResponsePt
 }
 
 void handle_pass(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
-  if (s.registered_) {
+  if (s.registered()) {
     srv.numeric(r, irc::kErrAlreadyRegistered, {"You may not reregister"});
     return;
   }
-  s.pass_ = m.params[0];
+  s.set_pass(m.params[0]);
 }
 
 void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
@@ -152,19 +152,19 @@ void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponseP
     srv.numeric(r, irc::kErrErroneusNickname, {nick, "Erroneous nickname"});
     return;
   }
-  if (nick == s.nick_) return;
+  if (nick == s.nick()) return;
   Session* other = srv.find_nick(nick);
   if ((other != nullptr && other != &s) ||
-      (!s.registered_ && srv.presence().find_nick(nick) != nullptr)) {
+      (!s.registered() && srv.presence().find_nick(nick) != nullptr)) {
     srv.numeric(r, irc::kErrNicknameInUse, {nick, "Nickname is already in use"});
     return;
   }
-  if (s.claiming_) {
+  if (s.claiming()) {
     srv.numeric(r, irc::kErrUnavailResource,
                 {nick, "Registration is in progress with your previous nick"});
     return;
   }
-  if (!s.registered_) {
+  if (!s.registered()) {
     srv.rename(s, nick);
     srv.registration().try_complete(s);
     return;
@@ -173,7 +173,7 @@ void handle_nick(Server& srv, Session& s, const irc::Message& m, const ResponseP
 }
 
 void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
-  if (s.registered_ || s.got_user_) {
+  if (s.registered() || s.got_user()) {
     srv.numeric(r, irc::kErrAlreadyRegistered, {"You may not reregister"});
     return;
   }
@@ -190,9 +190,7 @@ void handle_user(Server& srv, Session& s, const irc::Message& m, const ResponseP
     }
   }
   if (clean.empty()) clean = "user";
-  s.user_ = "~" + clean.substr(0, 17);
-  s.realname_ = std::string(irc::truncate_utf8(m.params[3], kRealnameLen));
-  s.got_user_ = true;
+  s.set_user("~" + clean.substr(0, 17), std::string(irc::truncate_utf8(m.params[3], kRealnameLen)));
   srv.registration().try_complete(s);
 }
 
@@ -214,16 +212,16 @@ void handle_quit(Server&, Session& s, const irc::Message& m, const ResponsePtr&)
 void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::string& authcid,
                     const std::string& password) {
   SignIn& sign_in = srv.sign_in();
-  if (const int64_t secs = sign_in.seconds_to_wait(authcid, s.host_); secs > 0) {
+  if (const int64_t secs = sign_in.seconds_to_wait(authcid, s.host()); secs > 0) {
     srv.numeric(r, irc::kErrSaslFail,
                 {"SASL authentication failed: too many failed attempts, try again in " +
                  std::to_string(secs) + " s"});
     return;
   }
-  s.sasl_busy_ = true;
+  s.sasl().busy = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
   auto check = [&srv, weak, r, authcid, password,
-                address = s.host_](Result<pg::Connection*> c) mutable {
+                address = s.host()](Result<pg::Connection*> c) mutable {
     Result<std::string> res =
         c ? srv.sign_in().check(**c, authcid, password) : Result<std::string>(c.error());
     // `r` is moved, not copied, off the loop: its last reference must end on the loop.
@@ -235,7 +233,7 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
       }
       auto s = weak.lock();
       if (!s || s->closing()) return;
-      s->sasl_busy_ = false;
+      s->sasl().busy = false;
       if (res) {
         srv.login(*s, *res, r);
         srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
@@ -253,7 +251,7 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
     });
   };
   if (!sign_in.pool(srv.readers())->submit(std::move(check))) {
-    s.sasl_busy_ = false;
+    s.sasl().busy = false;
     sign_in.count_busy();
     srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: server busy"});
   }
@@ -261,20 +259,20 @@ void check_password(Server& srv, Session& s, const ResponsePtr& r, const std::st
 
 // SASL PLAIN: "authzid \0 authcid \0 password", base64, in 400-byte chunks.
 void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
-  std::string decoded(s.sasl_buffer_.size(), '\0');
+  std::string decoded(s.sasl().buffer.size(), '\0');
   size_t len = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
-                        s.sasl_buffer_.data(), s.sasl_buffer_.size(), nullptr, &len, nullptr,
+                        s.sasl().buffer.data(), s.sasl().buffer.size(), nullptr, &len, nullptr,
                         sodium_base64_VARIANT_ORIGINAL) != 0) {
-    s.sasl_mech_.clear();
+    s.sasl().mech.clear();
     srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: invalid base64"});
     return;
   }
   decoded.resize(len);
   auto z1 = decoded.find('\0');
   auto z2 = z1 == std::string::npos ? std::string::npos : decoded.find('\0', z1 + 1);
-  s.sasl_mech_.clear();
-  s.sasl_buffer_.clear();
+  s.sasl().mech.clear();
+  s.sasl().buffer.clear();
   if (z2 == std::string::npos) {
     srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: malformed PLAIN message"});
     return;
@@ -296,17 +294,17 @@ void sasl_plain(Server& srv, Session& s, const ResponsePtr& r) {
 
 void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   const std::string& arg = m.params[0];
-  if (!s.account_.empty()) {
+  if (!s.account().empty()) {
     srv.numeric(r, irc::kErrSaslAlready, {"You have already authenticated using SASL"});
     return;
   }
-  if (s.sasl_busy_) return;  // one verification at a time
+  if (s.sasl().busy) return;  // one verification at a time
   if (arg == "*") {
     reset_sasl(s);
     srv.numeric(r, irc::kErrSaslAborted, {"SASL authentication aborted"});
     return;
   }
-  if (s.sasl_mech_.empty()) {
+  if (s.sasl().mech.empty()) {
     std::string mech = arg;
     for (auto& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (mech == "EXTERNAL") return sasl_external_start(srv, s, r);
@@ -316,8 +314,8 @@ void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const R
       srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed"});
       return;
     }
-    s.sasl_mech_ = mech;
-    s.sasl_buffer_.clear();
+    s.sasl().mech = mech;
+    s.sasl().buffer.clear();
     r->add(irc::Message{{}, "", "AUTHENTICATE", {"+"}});
     return;
   }
@@ -326,16 +324,16 @@ void handle_authenticate(Server& srv, Session& s, const irc::Message& m, const R
     srv.numeric(r, irc::kErrSaslTooLong, {"SASL message too long"});
     return;
   }
-  if (arg != "+") s.sasl_buffer_ += arg;
-  if (s.sasl_buffer_.size() > kSaslMax) {
+  if (arg != "+") s.sasl().buffer += arg;
+  if (s.sasl().buffer.size() > kSaslMax) {
     reset_sasl(s);
     srv.numeric(r, irc::kErrSaslTooLong, {"SASL message too long"});
     return;
   }
   if (arg.size() == kSaslChunk) return;  // more to come
-  if (s.sasl_mech_ == "PLAIN") {
+  if (s.sasl().mech == "PLAIN") {
     sasl_plain(srv, s, r);
-  } else if (s.sasl_mech_ == "EXTERNAL") {
+  } else if (s.sasl().mech == "EXTERNAL") {
     sasl_external(srv, s, r);
   } else {
     sasl_scram(srv, s, r);

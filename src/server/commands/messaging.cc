@@ -55,7 +55,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
     return;
   }
   if (tagmsg && !s.has_cap(kCapMessageTags)) return;  // meaningless without tags
-  if (s.account_.empty() && !srv.config().allow_guests) {
+  if (s.account().empty() && !srv.config().allow_guests) {
     err(irc::kErrNeedReggedNick,
         {m.params[0], "You need to be logged in to an account to send messages"});
     return;
@@ -75,7 +75,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
     err(irc::kErrTooManyTargets, {m.params[0], "Too many targets"});
     return;
   }
-  s.last_active_ = std::chrono::steady_clock::now();
+  s.touch_active();
   const std::string body = tagmsg ? std::string() : m.params[1];
   for (const auto& target : targets) {
     if (target[0] == '#') {
@@ -94,7 +94,7 @@ void send_message(Server& srv, Session& s, const irc::Message& m, const Response
         continue;
       }
       if ((mb == nullptr || (!mb->op && !mb->voice)) && !c->bans.entries().empty() &&
-          c->banned({s.nick_, s.user_, s.host_, s.account_})) {
+          c->banned({s.nick(), s.user(), s.host(), s.account()})) {
         err(irc::kErrCannotSendToChan, {c->name(), "Cannot send to channel (you are banned)"});
         continue;
       }

@@ -23,8 +23,8 @@ namespace {
 void finish_oper(Server& srv, Session& s, const ResponsePtr& r, const std::string& name,
                  OperCheck res) {
   if (res != OperCheck::kOk) {
-    if (res != OperCheck::kWrongAccount) srv.sign_in().failed("oper:" + name, s.host_);
-    spdlog::warn("client {} ({}): OPER {} refused ({})", s.id_, s.host_, name,
+    if (res != OperCheck::kWrongAccount) srv.sign_in().failed("oper:" + name, s.host());
+    spdlog::warn("client {} ({}): OPER {} refused ({})", s.id(), s.host(), name,
                  res == OperCheck::kWrongAccount ? "not signed in as its account"
                                                  : "wrong name or password");
     if (res == OperCheck::kWrongAccount) {
@@ -35,17 +35,17 @@ void finish_oper(Server& srv, Session& s, const ResponsePtr& r, const std::strin
     return;
   }
   srv.sign_in().succeeded("oper:" + name);
-  spdlog::info("client {} ({}): {} is now an IRC operator ({})", s.id_, s.host_, s.nick_, name);
-  if (!s.oper_) {
-    s.oper_ = true;
-    r->add(irc::Message{{}, s.prefix(), "MODE", {s.nick_, "+o"}});
+  spdlog::info("client {} ({}): {} is now an IRC operator ({})", s.id(), s.host(), s.nick(), name);
+  if (!s.oper()) {
+    s.set_oper(true);
+    r->add(irc::Message{{}, s.prefix(), "MODE", {s.nick(), "+o"}});
   }
   srv.numeric(r, irc::kRplYoureOper, {"You are now an IRC operator"});
 }
 
 void handle_oper(Server& srv, Session& s, const irc::Message& m, const ResponsePtr& r) {
   const std::string name = m.params[0], password = m.params[1];
-  if (const int64_t secs = srv.sign_in().seconds_to_wait("oper:" + name, s.host_); secs > 0) {
+  if (const int64_t secs = srv.sign_in().seconds_to_wait("oper:" + name, s.host()); secs > 0) {
     srv.numeric(r, irc::kErrPasswdMismatch,
                 {"Password incorrect (too many failed attempts: try again in " +
                  std::to_string(secs) + " s)"});
@@ -53,10 +53,11 @@ void handle_oper(Server& srv, Session& s, const irc::Message& m, const ResponseP
   }
   std::weak_ptr<Session> weak = s.weak_from_this();
   const RoomPolicy* rooms = srv.rooms();
-  auto groups = operator_groups_of(srv.config().operators, name, s.account_,
+  auto groups = operator_groups_of(srv.config().operators, name, s.account(),
                                    rooms != nullptr ? &rooms->groups() : nullptr);
   auto check = [&srv, weak, r, name, password, blocks = srv.config().operators,
-                account = s.account_, groups = std::move(groups)](Result<pg::Connection*>) mutable {
+                account = s.account(),
+                groups = std::move(groups)](Result<pg::Connection*>) mutable {
     const OperCheck res = check_operator(blocks, name, password, account, groups);
     // `r` is moved, not copied, off the loop: its last reference must end on the loop.
     srv.post([&srv, weak, r = std::move(r), name, res] {
@@ -72,7 +73,7 @@ void handle_oper(Server& srv, Session& s, const irc::Message& m, const ResponseP
 }
 
 bool require_oper(Server& srv, Session& s, const ResponsePtr& r) {
-  if (s.oper_) return true;
+  if (s.oper()) return true;
   srv.numeric(r, irc::kErrNoPrivileges, {"Permission Denied- You're not an IRC operator"});
   return false;
 }
@@ -90,7 +91,7 @@ void handle_kill(Server& srv, Session& s, const irc::Message& m, const ResponseP
     return;
   }
   spdlog::info("KILL {} by {} ({})", u.nick(), s.prefix(), reason);
-  const std::string why = "Killed (" + s.nick_ + " (" + reason + "))";
+  const std::string why = "Killed (" + s.nick() + " (" + reason + "))";
   if (u.local != nullptr) {
     irc::Message kill{{}, s.prefix(), "KILL", {u.nick(), reason}};
     if (u.local != &s) u.local->send(kill);
@@ -106,7 +107,7 @@ void handle_wallops(Server& srv, Session& s, const irc::Message& m, const Respon
   irc::Message line{{}, s.prefix(), "WALLOPS", {m.params[0]}};
   for (const auto& [id, weak] : srv.sessions()) {
     auto u = weak.lock();
-    if (u && u->registered_ && u->wallops_ && !u->closing()) u->send(line);
+    if (u && u->registered() && u->wallops() && !u->closing()) u->send(line);
   }
 }
 

@@ -54,12 +54,12 @@ void handle_time(Server& srv, Session&, const irc::Message&, const ResponsePtr& 
 // Seconds since the user last sent a chat message (WHOIS 317, WHOX 'l').
 int64_t idle_seconds(const Session& u) {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                          u.last_active_)
+                                                          u.last_active())
       .count();
 }
 
 bool shares_channel(const Session& a, const Session& b) {
-  for (Channel* c : a.channels_) {
+  for (Channel* c : a.channels()) {
     if (c->members.count(const_cast<Session*>(&b)) > 0) return true;
   }
   return false;
@@ -99,7 +99,7 @@ const std::string& server_of(Server& srv, const UserRef& u) {
 void who_reply(Server& srv, Session& asker, const UserRef& u, Channel* c, const Whox& w,
                const ResponsePtr& r) {
   std::string flags = u.away().empty() ? "H" : "G";
-  if (u.local != nullptr && u.local->oper_) flags += '*';
+  if (u.local != nullptr && u.local->oper()) flags += '*';
   if (c != nullptr) {
     if (const Membership* mb = u.member_of(*c)) {
       flags += Channel::prefix_of(*mb, asker.has_cap(kCapMultiPrefix));
@@ -168,7 +168,7 @@ void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePt
     if (c != nullptr && (!c->secret || c->member(&s) != nullptr)) {
       const bool member = c->member(&s) != nullptr;
       for (auto& [u, mb] : c->members) {
-        if (!member && u->invisible_) continue;
+        if (!member && u->invisible()) continue;
         who_reply(srv, s, UserRef{u, nullptr}, c, w, r);
       }
       for (auto& [u, mb] : c->remote) who_reply(srv, s, UserRef{nullptr, u}, c, w, r);
@@ -180,16 +180,17 @@ void handle_who(Server& srv, Session& s, const irc::Message& m, const ResponsePt
     std::vector<Session*> found;
     for (const auto& [id, weak] : srv.sessions()) {
       auto u = weak.lock();
-      if (!u || !u->registered_ || u->closing()) continue;
-      if (u->invisible_ && u.get() != &s && !shares_channel(s, *u)) continue;
-      if (irc::glob_match(pat, irc::fold(u->nick_)) || irc::glob_match(pat, irc::fold(u->user_)) ||
-          irc::glob_match(pat, irc::fold(u->host_)) ||
-          irc::glob_match(pat, irc::fold(u->realname_))) {
+      if (!u || !u->registered() || u->closing()) continue;
+      if (u->invisible() && u.get() != &s && !shares_channel(s, *u)) continue;
+      if (irc::glob_match(pat, irc::fold(u->nick())) ||
+          irc::glob_match(pat, irc::fold(u->user())) ||
+          irc::glob_match(pat, irc::fold(u->host())) ||
+          irc::glob_match(pat, irc::fold(u->realname()))) {
         found.push_back(u.get());
       }
     }
     std::sort(found.begin(), found.end(),
-              [](const Session* a, const Session* b) { return a->id_ < b->id_; });
+              [](const Session* a, const Session* b) { return a->id() < b->id(); });
     for (Session* u : found) who_reply(srv, s, UserRef{u, nullptr}, nullptr, w, r);
     for (const auto& [key, u] : srv.presence().users()) {
       if (irc::glob_match(pat, irc::fold(u->nick)) || irc::glob_match(pat, irc::fold(u->user)) ||
@@ -230,7 +231,7 @@ void handle_whois(Server& srv, Session& s, const irc::Message& m, const Response
   if (!chans.empty()) srv.numeric(r, irc::kRplWhoisChannels, {u.nick(), chans});
   srv.numeric(r, irc::kRplWhoisServer, {u.nick(), server_of(srv, u), srv.config().network_name});
   if (!u.away().empty()) srv.numeric(r, irc::kRplAway, {u.nick(), u.away()});
-  if (u.local != nullptr && u.local->oper_) {
+  if (u.local != nullptr && u.local->oper()) {
     srv.numeric(r, irc::kRplWhoisOperator, {u.nick(), "is an IRC operator"});
   }
   if (!u.account().empty()) {
@@ -248,7 +249,7 @@ void handle_whois(Server& srv, Session& s, const irc::Message& m, const Response
   if (u.local != nullptr) {
     auto idle = idle_seconds(*u.local);
     auto signon =
-        std::chrono::duration_cast<std::chrono::seconds>(u.local->signon_.time_since_epoch())
+        std::chrono::duration_cast<std::chrono::seconds>(u.local->signon().time_since_epoch())
             .count();
     srv.numeric(
         r, irc::kRplWhoisIdle,
@@ -337,8 +338,8 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
   std::string text =
       m.params.empty() ? std::string() : std::string(irc::truncate_utf8(m.params[0], kAwayLen));
   if (text.empty()) {
-    const bool was_away = !s.away_.empty();
-    s.away_.clear();
+    const bool was_away = !s.away().empty();
+    s.set_away("");
     srv.numeric(r, irc::kRplUnAway, {"You are no longer marked as being away"});
     if (was_away) {
       srv.delivery().to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {}}, false, kCapAwayNotify);
@@ -346,8 +347,8 @@ void handle_away(Server& srv, Session& s, const irc::Message& m, const ResponseP
     }
     return;
   }
-  const bool changed = s.away_ != text;
-  s.away_ = text;
+  const bool changed = s.away() != text;
+  s.set_away(text);
   srv.numeric(r, irc::kRplNowAway, {"You have been marked as being away"});
   if (changed) {
     srv.delivery().to_peers(s, irc::Message{{}, s.prefix(), "AWAY", {text}}, false, kCapAwayNotify);
@@ -361,7 +362,7 @@ void handle_setname(Server& srv, Session& s, const irc::Message& m, const Respon
     srv.fail(r, "SETNAME", "INVALID_REALNAME", {}, "Realname is not valid");
     return;
   }
-  s.realname_ = name;
+  s.set_realname(name);
   irc::Message change{{}, s.prefix(), "SETNAME", {name}};
   srv.delivery().to_peers(s, change, false, kCapSetname);
   srv.bridge().realname(s);

@@ -39,16 +39,16 @@ void sasl_external_start(Server& srv, Session& s, const ResponsePtr& r) {
   if (s.cert_fingerprint().empty()) {
     return refuse_external(srv, s, r, "EXTERNAL needs a TLS client certificate");
   }
-  s.sasl_mech_ = "EXTERNAL";
-  s.sasl_buffer_.clear();
+  s.sasl().mech = "EXTERNAL";
+  s.sasl().buffer.clear();
   r->add(irc::Message{{}, "", "AUTHENTICATE", {"+"}});
 }
 
 void sasl_external(Server& srv, Session& s, const ResponsePtr& r) {
-  auto authzid = decode(s.sasl_buffer_);
+  auto authzid = decode(s.sasl().buffer);
   reset_sasl(s);
   if (!authzid) return refuse_external(srv, s, r, "invalid base64");
-  s.sasl_busy_ = true;
+  s.sasl().busy = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
   auto lookup = [&srv, weak, r, fp = s.cert_fingerprint(),
                  authzid = *authzid](Result<pg::Connection*> c) mutable {
@@ -58,7 +58,7 @@ void sasl_external(Server& srv, Session& s, const ResponsePtr& r) {
     srv.post([&srv, weak, r = std::move(r), res = std::move(res), authzid] {
       auto s = weak.lock();
       if (!s || s->closing()) return;
-      s->sasl_busy_ = false;
+      s->sasl().busy = false;
       if (res && (authzid.empty() || irc::equal_folded(authzid, *res))) {
         srv.login(*s, *res, r);
         srv.numeric(r, irc::kRplSaslSuccess, {"SASL authentication successful"});
@@ -76,7 +76,7 @@ void sasl_external(Server& srv, Session& s, const ResponsePtr& r) {
     });
   };
   if (!srv.sign_in().pool(srv.readers())->submit(std::move(lookup))) {
-    s.sasl_busy_ = false;
+    s.sasl().busy = false;
     srv.sign_in().count_busy();
     srv.numeric(r, irc::kErrSaslFail, {"SASL authentication failed: server busy"});
   }

@@ -23,7 +23,7 @@ std::string sasl_mechanisms(const ServerConfig& config);
 // certificate, else the empty challenge ("AUTHENTICATE +").
 void sasl_external_start(Server& srv, Session& s, const ResponsePtr& r);
 
-// The client's answer is complete in s.sasl_buffer_ (base64 authorization identity,
+// The client's answer is complete in s.sasl().buffer (base64 authorization identity,
 // empty for "+"): the fingerprint's account is looked up on the sign-in pool; 900 and
 // 903 when it names one (and the authorization identity, if any, is that account),
 // else 904; then registration goes on.

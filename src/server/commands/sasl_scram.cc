@@ -46,10 +46,10 @@ void client_first(Server& srv, Session& s, const ResponsePtr& r, const std::stri
   auto first = auth::parse_client_first(message);
   if (!first) return fail(srv, s, r, first.error().message);
   const std::string key = irc::fold(first->name);
-  if (const int64_t secs = srv.sign_in().seconds_to_wait(first->name, s.host_); secs > 0) {
+  if (const int64_t secs = srv.sign_in().seconds_to_wait(first->name, s.host()); secs > 0) {
     return fail(srv, s, r, "too many failed attempts, try again in " + std::to_string(secs) + " s");
   }
-  s.sasl_busy_ = true;
+  s.sasl().busy = true;
   std::weak_ptr<Session> weak = s.weak_from_this();
   auto lookup = [&srv, weak, r, first = *first, key](Result<pg::Connection*> c) mutable {
     Result<store::ScramAccount> found =
@@ -58,19 +58,19 @@ void client_first(Server& srv, Session& s, const ResponsePtr& r, const std::stri
     srv.post([&srv, weak, r = std::move(r), first, key, found = std::move(found)] {
       auto s = weak.lock();
       if (!s || s->closing()) return;
-      s->sasl_busy_ = false;
+      s->sasl().busy = false;
       if (!found) return fail(srv, *s, r, "the account store is unavailable");
       std::optional<auth::Verifier> v;
       if (!found->verifier.empty()) v = auth::parse_verifier(found->verifier);
       // The account only when its own verifier runs the exchange; a decoy never signs in.
-      s->scram_account_ = v ? found->display_name : std::string();
+      s->sasl().scram_account = v ? found->display_name : std::string();
       if (!v) v = auth::decoy_verifier(key, decoy_secret());
-      s->scram_ = std::make_shared<auth::ServerExchange>(first, *v, server_nonce());
-      challenge(r, s->scram_->server_first());
+      s->sasl().scram = std::make_shared<auth::ServerExchange>(first, *v, server_nonce());
+      challenge(r, s->sasl().scram->server_first());
     });
   };
   if (!srv.sign_in().pool(srv.readers())->submit(std::move(lookup))) {
-    s.sasl_busy_ = false;
+    s.sasl().busy = false;
     srv.sign_in().count_busy();
     fail(srv, s, r, "server busy");
   }
@@ -79,26 +79,26 @@ void client_first(Server& srv, Session& s, const ResponsePtr& r, const std::stri
 }  // namespace
 
 void reset_sasl(Session& s) {
-  s.sasl_mech_.clear();
-  s.sasl_buffer_.clear();
-  s.scram_.reset();
-  s.scram_account_.clear();
-  s.scram_verified_ = false;
+  s.sasl().mech.clear();
+  s.sasl().buffer.clear();
+  s.sasl().scram.reset();
+  s.sasl().scram_account.clear();
+  s.sasl().scram_verified = false;
 }
 
 void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
   std::string message;
-  if (!s.sasl_buffer_.empty()) {
-    auto decoded = auth::unbase64(s.sasl_buffer_);
+  if (!s.sasl().buffer.empty()) {
+    auto decoded = auth::unbase64(s.sasl().buffer);
     if (!decoded) return fail(srv, s, r, "invalid base64");
     message = std::move(*decoded);
   }
-  s.sasl_buffer_.clear();
-  if (!s.scram_) return client_first(srv, s, r, message);
-  if (s.scram_verified_) {
+  s.sasl().buffer.clear();
+  if (!s.sasl().scram) return client_first(srv, s, r, message);
+  if (s.sasl().scram_verified) {
     if (!message.empty()) return fail(srv, s, r, "unexpected message");
     // The client's answer to the server-final message: signed in.
-    const std::string account = s.scram_account_;
+    const std::string account = s.sasl().scram_account;
     srv.sign_in().succeeded(account);
     reset_sasl(s);
     srv.login(s, account, r);
@@ -106,16 +106,16 @@ void sasl_scram(Server& srv, Session& s, const ResponsePtr& r) {
     srv.registration().try_complete(s);
     return;
   }
-  auto final = s.scram_->client_final(message);
+  auto final = s.sasl().scram->client_final(message);
   // A wrong proof, or any proof for a decoy, is a failed sign-in for the throttle.
-  const bool denied =
-      (!final && final.error().kind == ErrorKind::kDenied) || (final && s.scram_account_.empty());
+  const bool denied = (!final && final.error().kind == ErrorKind::kDenied) ||
+                      (final && s.sasl().scram_account.empty());
   if (denied) {
-    srv.sign_in().failed(s.scram_->name(), s.host_);
+    srv.sign_in().failed(s.sasl().scram->name(), s.host());
     return fail(srv, s, r, "");
   }
   if (!final) return fail(srv, s, r, final.error().message);
-  s.scram_verified_ = true;  // waiting for the client's "+"
+  s.sasl().scram_verified = true;  // waiting for the client's "+"
   challenge(r, *final);
 }
 

@@ -13,7 +13,7 @@ class Session;
 inline constexpr const char* kSaslMechanisms = "PLAIN,SCRAM-SHA-256";
 
 // Runs the next step of `s`'s SCRAM exchange with the message now complete in
-// s.sasl_buffer_ (already joined from its 400-byte chunks; base64, or empty for "+"):
+// s.sasl().buffer (already joined from its 400-byte chunks; base64, or empty for "+"):
 //   step 1, client-first: the throttle (server/sign_in.h) is asked, the account's
 //     verifier read on the sign-in pool (a decoy for an unknown name), and the
 //     server-first message sent as an AUTHENTICATE challenge;
