@@ -8,39 +8,40 @@
 namespace pchat::server {
 namespace {
 
-MarkreadRequest parse_ok(const std::vector<std::string>& params) {
+MarkreadRequest markread_ok(const std::vector<std::string>& params) {
   auto r = parse_markread(params);
   if (auto* e = std::get_if<MarkreadError>(&r)) ADD_FAILURE() << e->code << " " << e->description;
   return std::holds_alternative<MarkreadRequest>(r) ? std::get<MarkreadRequest>(r)
                                                     : MarkreadRequest{};
 }
 
-MarkreadError parse_err(const std::vector<std::string>& params) {
+MarkreadError markread_err(const std::vector<std::string>& params) {
   auto r = parse_markread(params);
   EXPECT_TRUE(std::holds_alternative<MarkreadError>(r));
   return std::holds_alternative<MarkreadError>(r) ? std::get<MarkreadError>(r) : MarkreadError{};
 }
 
 TEST(ServerReadMarker, ParsesGetAndSet) {
-  auto get = parse_ok({"#Room"});
+  auto get = markread_ok({"#Room"});
   EXPECT_EQ(get.target, "#Room");
   EXPECT_EQ(get.key, "#room");
   EXPECT_TRUE(get.channel);
   EXPECT_FALSE(get.ts_us);
 
-  auto set = parse_ok({"Bob", "timestamp=2019-01-04T14:33:26.123Z"});
+  auto set = markread_ok({"Bob", "timestamp=2019-01-04T14:33:26.123Z"});
   EXPECT_EQ(set.target, "Bob");
   EXPECT_EQ(set.key, "bob");
   EXPECT_FALSE(set.channel);
   ASSERT_TRUE(set.ts_us);
   EXPECT_EQ(*set.ts_us, 1546612406123000);
   // An account name longer than a nick is a direct-message target too.
-  EXPECT_EQ(parse_ok({"a234567890123456789012345678901"}).key, "a234567890123456789012345678901");
+  EXPECT_EQ(markread_ok({"a234567890123456789012345678901"}).key,
+            "a234567890123456789012345678901");
 }
 
 TEST(ServerReadMarker, MissingParametersAreNeedMoreParams) {
-  EXPECT_EQ(parse_err({}).code, "NEED_MORE_PARAMS");
-  EXPECT_EQ(parse_err({""}).code, "NEED_MORE_PARAMS");
+  EXPECT_EQ(markread_err({}).code, "NEED_MORE_PARAMS");
+  EXPECT_EQ(markread_err({""}).code, "NEED_MORE_PARAMS");
 }
 
 TEST(ServerReadMarker, BadParametersAreInvalidParamsNamingThem) {
@@ -54,16 +55,16 @@ TEST(ServerReadMarker, BadParametersAreInvalidParamsNamingThem) {
       {"#chan", "msgid=abc"},
   };
   for (const auto& params : bad) {
-    auto e = parse_err(params);
+    auto e = markread_err(params);
     EXPECT_EQ(e.code, "INVALID_PARAMS") << params[1];
     EXPECT_EQ(e.context, std::vector<std::string>{params[1]});
   }
   for (const char* target : {"#", "#a,b", "1nick", "-x", "*", "a b"}) {
-    auto e = parse_err({target});
+    auto e = markread_err({target});
     EXPECT_EQ(e.code, "INVALID_PARAMS") << target;
     EXPECT_EQ(e.context, std::vector<std::string>{target});
   }
-  auto extra = parse_err({"#chan", "timestamp=2019-01-04T14:33:26.123Z", "more"});
+  auto extra = markread_err({"#chan", "timestamp=2019-01-04T14:33:26.123Z", "more"});
   EXPECT_EQ(extra.code, "INVALID_PARAMS");
   EXPECT_EQ(extra.context, std::vector<std::string>{"more"});
 }

@@ -14,6 +14,7 @@
 #include "ctl/dr/witness.h"
 #include "ctl/lab/process.h"
 #include "ctl/target/standalone.h"
+#include "dr/cluster/archive_guard.h"
 #include "dr/cluster/standby.h"
 #include "dr/logship/wal_name.h"
 #include "dr/monitor/mirror_state.h"
@@ -169,6 +170,7 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
                dr::to_string(t->mirroring.mode), t->mirroring.timeout_s);
   std::optional<std::chrono::steady_clock::time_point> lost_since;
   std::string last_state;
+  dr::ArchiveGuard archive;  // the WAL segment a crash left open, closed once per start
   while (!stop_requested()) {
     json s = dr::probe_mirror(*t);
     const std::string state = s["state"].get<std::string>();
@@ -185,6 +187,11 @@ Status mirror_monitor(const MirrorArgs& args, std::ostream&) {
           dr::direct_conninfo(*t->store(*dr::parse_store_role(s["writable"].get<std::string>())),
                               "postgres"),
           "pchatctl-mirror-monitor");
+      if (conn) {
+        auto closed = archive.round(s["writable"].get<std::string>(),
+                                    [&conn](const std::string& sql) { return conn->exec(sql); });
+        if (closed) spdlog::info("{}", *closed);
+      }
       const std::string standby = s["standby"]["role"].get<std::string>();
       const bool streaming = s["standby"].value("state", std::string()) == "streaming";
       const std::string want = "FIRST 1 (" + standby + ")";

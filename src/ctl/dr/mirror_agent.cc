@@ -17,6 +17,7 @@
 #include "ctl/dr/witness.h"
 #include "ctl/lab/process.h"
 #include "dr/arbiter/quorum.h"
+#include "dr/cluster/archive_guard.h"
 #include "dr/cluster/rejoin.h"
 #include "dr/monitor/timed_conn.h"
 #include "store/pg.h"
@@ -93,6 +94,12 @@ class Agent {
 
   void round() {
     const Look l = look(local_conn_, dr::to_string(partner_));
+    if (l.writable) {
+      auto closed = archive_.round(dr::to_string(local_), [this](const std::string& sql) {
+        return local_conn_.query(sql, kAgentProbeTimeoutMs);
+      });
+      if (closed) spdlog::info("{}", *closed);
+    }
     const Look p = look(partner_conn_, dr::to_string(local_));
     auto w = ask_witness(t_, "POST", "/report", report(l, p), kWitnessTimeoutMs);
     const bool witness_ok = w && (*w)["status"] == 200;
@@ -228,6 +235,7 @@ class Agent {
   const StoreRole partner_;
   const dr::PchatCommands cmds_;
   dr::TimedConn local_conn_;
+  dr::ArchiveGuard archive_;  // the WAL segment a crash left open, closed once per start
   dr::TimedConn partner_conn_;
   dr::Quorum quorum_;
   dr::QuorumDecision last_;
