@@ -9,6 +9,7 @@ teardown also ends the postmaster named in ``DATA/pg/postmaster.pid``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import itertools
 import os
 import pathlib
@@ -69,18 +70,59 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+PORT_REGISTRY_KEEP_S = 600
+
+
+@contextlib.contextmanager
+def _port_registry():
+    """The ports chosen lately on this machine by any lab or test, locked while in use:
+    ``{port: unix seconds}``, written back on leaving. The same file and format as
+    ``pchatctl lab up`` (src/ctl/lab/port_registry.h); best effort."""
+    path = pathlib.Path(os.environ.get("TMPDIR") or "/tmp") / "pchat-chosen-ports"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    except OSError:
+        yield {}
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        text = b""
+        while chunk := os.read(fd, 4096):
+            text += chunk
+        oldest = time.time() - PORT_REGISTRY_KEEP_S
+        chosen = {}
+        words = text.split()
+        for port, at in zip(words[0::2], words[1::2]):
+            try:
+                if int(at) >= oldest:
+                    chosen[int(port)] = int(at)
+            except ValueError:
+                continue
+        yield chosen
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, "".join(f"{p} {a}\n" for p, a in sorted(chosen.items())).encode())
+    finally:
+        os.close(fd)  # also releases the lock
+
+
 def free_port() -> int:
     """A currently free TCP port on 127.0.0.1, below the kernel's ephemeral range:
     between this call and the server's bind, a port from that range could become
-    the source port of any outgoing connection (two pytest workers make many)."""
+    the source port of any outgoing connection (two pytest workers make many). Ports
+    another test or lab chose lately are skipped, so that two of them never pick one."""
     low, high = 10000, _ephemeral_low() - 1
-    for _ in range(200 if high - low > 1000 else 0):
-        port = random.randint(low, high)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
+    with _port_registry() as chosen:
+        for _ in range(200 if high - low > 1000 else 0):
+            port = random.randint(low, high)
+            if port in chosen:
                 continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            chosen[port] = int(time.time())
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

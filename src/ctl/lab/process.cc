@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "core/process.h"
+#include "ctl/lab/port_registry.h"
 
 extern char** environ;
 
@@ -206,6 +207,9 @@ Result<std::vector<int>> free_ports(int count) {
   // A port from the ephemeral range could meanwhile become the source port of any
   // outgoing connection on this machine ("Address already in use" at start-up), so
   // ports are chosen below that range, at random, each checked by binding it.
+  // Other choosers on this machine (labs, system tests) skip the ports chosen here, and
+  // these skip theirs (port_registry.h).
+  PortRegistry registry;
   std::vector<int> fds;
   std::vector<int> ports;
   const int lo = 10000, hi = ephemeral_low() - 1;
@@ -216,6 +220,7 @@ Result<std::vector<int>> free_ports(int count) {
     if (hi - lo > 1000) {
       port = std::uniform_int_distribution<int>(lo, hi)(rng);
       if (std::find(ports.begin(), ports.end(), port) != ports.end()) continue;
+      if (registry.recent(port)) continue;
     }
     int fd = bind_loopback(port);
     if (fd < 0) continue;
@@ -229,6 +234,7 @@ Result<std::vector<int>> free_ports(int count) {
     ports.push_back(ntohs(a.sin_port));
   }
   for (int f : fds) close(f);
+  for (int p : ports) registry.record(p);
   if (static_cast<int>(ports.size()) < count) {
     return make_error(ErrorKind::kUnavailable, "cannot find a free port on 127.0.0.1");
   }

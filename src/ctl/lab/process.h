@@ -37,7 +37,8 @@ bool port_listening(int port);
 // /proc/net/tcp and tcp6 and each process's open files: only those we may read).
 std::vector<pid_t> listening_pids(int port);
 
-// `count` distinct free TCP ports on 127.0.0.1 (held open while choosing).
+// `count` distinct free TCP ports on 127.0.0.1 (held open while choosing), none chosen
+// lately by another lab or system test on this machine (port_registry.h).
 Result<std::vector<int>> free_ports(int count);
 
 // This executable's directory (/proc/self/exe).
