@@ -342,9 +342,16 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   auto nc = pg::Connection::connect(dr::direct_conninfo(*t->store(to_role), "postgres"));
   if (!nc) return nc.error();
   auto p = nc->exec("SELECT pg_promote(true, 60)");
-  if (!p) return p.error();
-  if (p->str(0, 0) != "t")
+  if (!p) {
+    // With a witness, the mirror's agent may have promoted it meanwhile (the primary,
+    // stopped for the switch-over, is unreachable for it too): the same end, so the
+    // step is done and the next ones (settings, epoch) are idempotent.
+    auto rec = nc->exec("SELECT pg_is_in_recovery()");
+    if (!rec || rec->str(0, 0) != "f") return p.error();
+    out << "  " << to << " was promoted meanwhile by its mirror agent (automatic failover)\n";
+  } else if (p->str(0, 0) != "t") {
     return make_error(ErrorKind::kUnavailable, "pg_promote did not finish within 60 s");
+  }
   // A former primary fenced by an earlier failover carries read-only in its config.
   // Planned, with the old primary coming back as the standby: synchronous from the
   // start (commits wait the second it takes to stream). Otherwise exposed until the
