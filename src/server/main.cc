@@ -424,6 +424,9 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
   presence_link.start();
   if (selector) selector->start();
   if (comp_service) comp_service->start();
+  // Handled (queued until the loop waits for them) from before the first listener: a
+  // SIGTERM sent as soon as a port answers must drain and exit 0, not kill.
+  asio::signal_set signals(io, SIGTERM, SIGINT);
   std::optional<server::StatusFeed> status_feed;
   try {
     if (files) files->listen(*cfg.files_listen, cfg.files_url);
@@ -449,7 +452,6 @@ int run(server::ServerConfig cfg, const std::filesystem::path& config_file,
     return 1;
   }
 
-  asio::signal_set signals(io, SIGTERM, SIGINT);
   asio::steady_timer drain_timer(io);
   // Give queued messages time to commit and be acknowledged, then close clients.
   // Lives as long as io (the timer callbacks re-enter it).
