@@ -13,6 +13,8 @@ synchronized).
 - SIGSTOP of the primary (a hung machine), SIGCONT after the promotion: the old primary
   never acknowledges at the old epoch; it is rewound into the new primary's mirror;
 - the witness down: no failover (an alert); back: the failover happens;
+- an operator's `mirror failover` holds automatic failover at the witness while it runs,
+  and a hold its command left behind ends by itself;
 - the mirror down: the primary continues per `mode` (high safety: exposed after
   timeout_s), and is synchronous again once the mirror is back;
 - the witness and the mirror flapping (stopped and resumed again and again, each time
@@ -130,6 +132,60 @@ def test_witness_down_means_no_failover_and_an_alert(lab):
     check_nothing_lost(lab, poster_after, acked)
 
 
+def witness_post(lab, path, body):
+    """POSTs ``body`` to the witness with the pool's admin token: (HTTP status, JSON)."""
+    port = lab.state()["witness_port"]
+    token = (lab.topology.parent / "admin-token").read_text().strip()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                 headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def agent_log(lab, store):
+    return (lab.dir / "jobs" / ("mirror-monitor-mirror.log" if store == "mirror"
+                                else "mirror-monitor.log")).read_text()
+
+
+def test_an_operators_failover_holds_automatic_failover(lab):
+    # The planned switch-over stops the primary for a moment; the witness grants the
+    # agents nothing meanwhile, so the operator's command is the one that promotes.
+    old, e0, poster = healthy_pair(lab, "pl")
+    new = other(old)
+    grants = lab.mirror_status()["quorum"]["grants"]
+    out = lab.ctl("mirror", "failover").stdout
+    assert "automatic failover held at the witness" in out, out
+    assert "promoted meanwhile" not in out, out
+    log = (lab.dir / "jobs" / "witness.log").read_text()
+    assert "held for 180 s by" in log and "hold on automatic failover released by" in log, log
+    q = lab.mirror_status()["quorum"]
+    assert q["grants"] == grants and q["hold"] is None, q
+    wait_until(lambda: synchronized(lab) and promoted(lab, new, e0 + 1), 60,
+               "the old primary back as the synchronous mirror")
+    acked = poster.finish()
+    check_nothing_lost(lab, poster, acked)
+
+    # A hold left behind by a failover command that died: while it lasts the primary's
+    # death promotes nothing; then it ends by itself and the failover happens.
+    assert witness_post(lab, "/hold", {"seconds": 601})[0] == 400
+    poster = start_poster(lab, "ph")
+    t_hold = time.monotonic()
+    status, view = witness_post(lab, "/hold", {"seconds": 8, "by": "a command that died"})
+    assert status == 200 and view["hold"]["by"] == "a command that died", view
+    kill_leftover_postmaster(lab.store_dir(new))
+    time.sleep(max(0.0, t_hold + 5.0 - time.monotonic()))  # 4 s past the lab's 1 s delay
+    assert lab.query(old, "select pg_is_in_recovery()") == [["t"]], "promoted during the hold"
+    assert "an operator's failover is under way (a command that died)" in agent_log(lab, old)
+    wait_until(lambda: promoted(lab, old, e0 + 2), 30, "the failover once the hold ended")
+    assert time.monotonic() - t_hold >= 7.0
+    wait_until(lambda: synchronized(lab), 60, "the killed primary back as the mirror")
+    acked = poster.finish()
+    check_nothing_lost(lab, poster, acked)
+
+
 def test_mirror_down_primary_continues_exposed_then_resynchronizes(lab):
     primary, e0, poster = healthy_pair(lab, "md")
     mirror = other(primary)
@@ -180,7 +236,7 @@ def test_the_witness_endpoint_needs_the_admin_token(lab):
     port = lab.state()["witness_port"]
     url = f"http://127.0.0.1:{port}"
     for path, data in (("/witness", None), ("/grant", b'{"from":"primary","to":"mirror"}'),
-                       ("/auto", b'{"enabled":false}')):
+                       ("/auto", b'{"enabled":false}'), ("/hold", b'{"seconds":60}')):
         for headers in ({}, {"Authorization": "Bearer not-the-token"}):
             req = urllib.request.Request(url + path, data=data, headers=headers)
             with pytest.raises(urllib.error.HTTPError) as e:

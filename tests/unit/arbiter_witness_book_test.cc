@@ -71,6 +71,27 @@ TEST(ArbiterWitnessBook, RefusesWhileThePoolIsFailedOverToTheOtherDatacenter) {
   EXPECT_TRUE(b.grant("primary", "mirror", "kill", 5000, "now").granted);
 }
 
+TEST(ArbiterWitnessBook, AnOperatorsFailoverHoldsGrantsUntilReleasedOrExpired) {
+  WitnessBook b = book_at(0);
+  b.hold(10000, "alice");
+  b.observe("primary", false, false, 0, 100);  // stopped for the switch-over
+  auto g = b.grant("primary", "mirror", "agent", 5000, "now");
+  EXPECT_FALSE(g.granted);
+  EXPECT_NE(g.why.find("alice"), std::string::npos) << g.why;
+  EXPECT_EQ(b.view(5000)["hold"]["left_ms"], 5000);
+  EXPECT_EQ(b.primary(), "primary");
+  b.hold(0, "alice");  // released
+  EXPECT_TRUE(b.view(5000)["hold"].is_null());
+  EXPECT_TRUE(b.grant("primary", "mirror", "agent", 5000, "now").granted);
+
+  WitnessBook e = book_at(0);
+  e.hold(3000, "bob");  // pchatctl died: the hold ends by itself
+  e.observe("primary", false, false, 0, 100);
+  EXPECT_FALSE(e.grant("primary", "mirror", "agent", 2999, "now").granted);
+  EXPECT_EQ(e.held_ms(3000), 0);
+  EXPECT_TRUE(e.grant("primary", "mirror", "agent", 3000, "now").granted);
+}
+
 TEST(ArbiterWitnessBook, StateSurvivesARestart) {
   WitnessBook b = book_at(0);
   b.observe("primary", false, false, 0, 100);

@@ -40,7 +40,12 @@ Result<std::string> raise_epoch_on(const dr::Topology& t, StoreRole role) {
   if (!c) return c.error();
   // Committed locally: the old primary may be the synchronous standby named already and
   // not be streaming yet (it restarts as the standby once the epoch is raised).
-  if (auto st = c->exec("SET synchronous_commit = local"); !st) return st.error();
+  // The store stays read-only for everyone else until the epoch is raised.
+  if (auto st = c->exec_all(
+          {"SET default_transaction_read_only = off", "SET synchronous_commit = local"});
+      !st) {
+    return st.error();
+  }
   auto current = store::read_pool_state(*c);
   if (!current) return current.error();
   auto up = store::set_pool_state(*c, current->state, name, {.by = operator_identity()});
@@ -281,6 +286,8 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
       << "\n";
   if (args.dry_run) return ok_status();
   auto t0 = std::chrono::steady_clock::now();
+  // Longer than the steps' own deadlines together (catch-up, checkpoint, promotion).
+  const WitnessHold hold(*t, 180, out);
   if (planned) {
     auto old = pg::Connection::connect(dr::direct_conninfo(*t->store(from_role), "postgres"));
     if (!old) return old.error();
@@ -341,6 +348,12 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
   }
   auto nc = pg::Connection::connect(dr::direct_conninfo(*t->store(to_role), "postgres"));
   if (!nc) return nc.error();
+  // Read-only until the new epoch is written: no write lands on it at the old epoch.
+  if (auto st = nc->exec_all(
+          {"ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()"});
+      !st) {
+    return st;
+  }
   auto p = nc->exec("SELECT pg_promote(true, 60)");
   if (!p) {
     // With a witness, the mirror's agent may have promoted it meanwhile (the primary,
@@ -361,13 +374,11 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
       (planned && old_managed) || t->mirroring.mode == dr::MirrorMode::kStrict;
   const std::string ssn = wait_for_old ? "FIRST 1 (" + from + ")" : "";
   if (auto st =
-          nc->exec_all({"ALTER SYSTEM RESET default_transaction_read_only",
-                        "ALTER SYSTEM SET synchronous_standby_names = " + nc->quote_literal(ssn),
+          nc->exec_all({"ALTER SYSTEM SET synchronous_standby_names = " + nc->quote_literal(ssn),
                         "SELECT pg_reload_conf()"});
       !st) {
     return st;
   }
-  out << "  " << to << " promoted: it is the writable store (servers reconnect to it)\n";
   // A new epoch on the new primary, naming it: an old primary that comes back writable
   // (cut off rather than dead, or restarted by hand without standby.signal) carries a
   // lower one, and the servers fence it instead of writing on both.
@@ -378,12 +389,20 @@ Status mirror_failover(const MirrorArgs& args, std::ostream& out) {
                           " is promoted, but the pool's epoch could not be raised on it (" +
                           raised.error().message +
                           "): an old primary that comes back writable would not be fenced. "
-                          "Run on the " +
+                          "It stays read-only. Run on the " +
                           to +
-                          "'s mgc: UPDATE pool_state SET epoch = epoch + 1, "
-                          "primary_store = '" +
-                          to + "' WHERE id = 1");
+                          "'s mgc: SET default_transaction_read_only = off; UPDATE pool_state "
+                          "SET epoch = epoch + 1, primary_store = '" +
+                          to +
+                          "' WHERE id = 1; ALTER SYSTEM RESET default_transaction_read_only; "
+                          "SELECT pg_reload_conf()");
   }
+  if (auto st = nc->exec_all(
+          {"ALTER SYSTEM RESET default_transaction_read_only", "SELECT pg_reload_conf()"});
+      !st) {
+    return st;
+  }
+  out << "  " << to << " promoted: it is the writable store (servers reconnect to it)\n";
   out << "  " << *raised << "\n";
   // Fence the old primary: when pchat manages its cluster, it comes back as a standby
   // of the new one (the mirror monitor makes it synchronous once it streams).

@@ -35,6 +35,7 @@ namespace {
 
 constexpr int kWitnessProbeTimeoutMs = 400;
 constexpr auto kProbeEvery = 200ms;
+constexpr int64_t kMaxHoldS = 600;
 const std::vector<std::string> kPair = {"primary", "mirror"};
 constexpr const char* kProbeSql =
     "SELECT pg_is_in_recovery(), (SELECT epoch FROM pool_state WHERE id = 1)";
@@ -147,6 +148,7 @@ class Witness {
       return {http::status::ok, book_.view(now).dump()};
     }
     if (target == "/grant" && post) return grant(body, now);
+    if (target == "/hold" && post) return hold(body, now);
     if (target == "/auto" && post && body.contains("enabled") && body["enabled"].is_boolean()) {
       const bool on = body["enabled"].get<bool>();
       spdlog::warn("witness: automatic failover turned {} by {}", on ? "ON" : "OFF",
@@ -159,6 +161,28 @@ class Witness {
   }
 
  private:
+  // POST /hold {"seconds": 0..kMaxHoldS, "by"}: 0 releases.
+  std::pair<http::status, std::string> hold(const json& body, int64_t now) {
+    const json seconds = body.value("seconds", json());
+    if (!seconds.is_number_integer() || seconds.get<int64_t>() < 0 ||
+        seconds.get<int64_t>() > kMaxHoldS) {
+      return {http::status::bad_request,
+              json({{"error", "\"seconds\": a whole number from 0 to " + std::to_string(kMaxHoldS) +
+                                  " is expected"}})
+                  .dump()};
+    }
+    const int64_t s = seconds.get<int64_t>();
+    const std::string by = body.value("by", std::string("an operator"));
+    book_.hold(s > 0 ? now + s * 1000 : 0, by);
+    if (s > 0) {
+      spdlog::warn("witness: automatic failover held for {} s by {} (an operator's failover)", s,
+                   by);
+    } else {
+      spdlog::warn("witness: hold on automatic failover released by {}", by);
+    }
+    return {http::status::ok, book_.view(now).dump()};
+  }
+
   std::pair<http::status, std::string> grant(const json& body, int64_t now) {
     const std::string from = body.value("from", std::string());
     const std::string to = body.value("to", std::string());
@@ -210,6 +234,9 @@ class Witness {
         "# HELP pchat_witness_auto_enabled 1 when automatic failover is on\n"
         "# TYPE pchat_witness_auto_enabled gauge\npchat_witness_auto_enabled " +
         std::string(book_.auto_enabled() ? "1" : "0") +
+        "\n# HELP pchat_witness_held_seconds seconds an operator's failover still holds "
+        "automatic failover\n# TYPE pchat_witness_held_seconds gauge\npchat_witness_held_seconds " +
+        std::to_string(book_.held_ms(witness_now_ms()) / 1000.0) +
         "\n# HELP pchat_witness_grants_total promotions the witness granted\n"
         "# TYPE pchat_witness_grants_total counter\npchat_witness_grants_total " +
         std::to_string(book_.grants()) +
@@ -355,6 +382,29 @@ Status mirror_auto(const MirrorArgs& args, std::ostream& out) {
   return ok_status();
 }
 
+WitnessHold::WitnessHold(const dr::Topology& t, int seconds, std::ostream& out) : t_(t) {
+  if (!t.mirroring.witness) return;
+  auto r =
+      ask_witness(t, "POST", "/hold", {{"seconds", seconds}, {"by", operator_identity()}}, 3000);
+  if (r && (*r)["status"] == 200) {
+    held_ = true;
+    out << "  automatic failover held at the witness while this failover runs\n";
+    return;
+  }
+  out << "  the witness did not take the hold ("
+      << (r ? r->value("error", std::string("HTTP ") + (*r)["status"].dump()) : r.error().message)
+      << "); it cannot grant an automatic failover without answering, so this goes on\n";
+}
+
+WitnessHold::~WitnessHold() {
+  if (!held_) return;
+  auto r = ask_witness(t_, "POST", "/hold", {{"seconds", 0}, {"by", operator_identity()}}, 3000);
+  if (!r || (*r)["status"] != 200) {
+    spdlog::warn("the witness did not take the release of the hold ({}); it ends by itself",
+                 r ? (*r)["status"].dump() : r.error().message);
+  }
+}
+
 json quorum_status(const dr::Topology& t) {
   auto r = ask_witness(t, "GET", "/witness", json(), 2000);
   if (!r || (*r)["status"] != 200) {
@@ -385,6 +435,10 @@ void print_quorum(const json& q, std::ostream& out) {
       << q.value("after_ms", 0) / 1000.0 << " s), the witness holds the "
       << q.value("primary", std::string("?")) << " as primary"
       << (q.value("alert", false) ? "  ALERT" : "") << "\n";
+  if (const json& h = q["hold"]; h.is_object()) {
+    out << "  held by an operator's failover (" << h.value("by", std::string()) << ") for "
+        << h.value("left_ms", 0) / 1000.0 << " s more\n";
+  }
   for (const auto& [name, s] : q["stores"].items()) {
     out << "  witness sees " << name << ": "
         << (s.value("answers", false)

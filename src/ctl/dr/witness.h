@@ -15,6 +15,8 @@
 //   POST /grant     {"from", "to", "why"}: a promotion; 200 {"granted": true} once, 409
 //                   with the reason otherwise
 //   POST /auto      {"enabled": bool}: `pchatctl mirror auto on|off`
+//   POST /hold      {"seconds": 0..600, "by"}: no promotion is granted for that long (an
+//                   operator's `mirror failover` under way); 0 releases
 // Who may use it: every path but /metrics needs `Authorization: Bearer TOKEN` with the
 // pool's admin token (the topology's [pool] admin_token_file, the one pchatd's admin API
 // takes), compared in constant time; anyone else gets 401. Only the mirror agents and
@@ -41,6 +43,24 @@ Status mirror_auto(const MirrorArgs& args, std::ostream& out);
 Result<nlohmann::json> ask_witness(const dr::Topology& t, const std::string& method,
                                    const std::string& path, const nlohmann::json& body,
                                    int timeout_ms);
+
+// While an operator's `mirror failover` runs, the witness grants no automatic failover:
+// the agent beside the mirror would otherwise see the primary the failover stopped and
+// promote the mirror under it. Taken for `seconds` (it ends by itself if pchatctl dies)
+// and released when destroyed. Without a witness in the topology it does nothing; a
+// witness that does not answer cannot grant a promotion either, so the failover goes on
+// and `out` says so.
+class WitnessHold {
+ public:
+  WitnessHold(const dr::Topology& t, int seconds, std::ostream& out);
+  ~WitnessHold();
+  WitnessHold(const WitnessHold&) = delete;
+  WitnessHold& operator=(const WitnessHold&) = delete;
+
+ private:
+  const dr::Topology& t_;
+  bool held_ = false;
+};
 
 // The quorum for `mirror status`: the witness's book ("witness": its view, or
 // "error" when it does not answer) with "alert" set when the witness does not answer, an

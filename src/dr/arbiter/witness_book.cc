@@ -42,6 +42,15 @@ int64_t WitnessBook::unseen_ms(const std::string& store, int64_t now_ms) const {
   return it->second.answers ? 0 : now_ms - it->second.last_seen_ms;
 }
 
+void WitnessBook::hold(int64_t until_ms, std::string by) {
+  hold_until_ms_ = until_ms;
+  hold_by_ = std::move(by);
+}
+
+int64_t WitnessBook::held_ms(int64_t now_ms) const {
+  return hold_until_ms_ > now_ms ? hold_until_ms_ - now_ms : 0;
+}
+
 WitnessGrant WitnessBook::grant(const std::string& from, const std::string& to,
                                 const std::string& why, int64_t now_ms,
                                 const std::string& wall_time) {
@@ -53,6 +62,10 @@ WitnessGrant WitnessBook::grant(const std::string& from, const std::string& to,
     return refuse("unknown stores '" + from + "' -> '" + to + "'");
   }
   if (!auto_) return refuse("automatic failover is off");
+  if (const int64_t held = held_ms(now_ms); held > 0) {
+    return refuse("an operator's failover is under way (" + hold_by_ + "), held for " +
+                  std::to_string(held) + " ms more");
+  }
   if (!primary_.empty() && primary_ != from) {
     return refuse("the witness holds the " + primary_ + " as the primary, not the " + from);
   }
@@ -93,7 +106,10 @@ json WitnessBook::view(int64_t now_ms) const {
     a["age_ms"] = now_ms - r.second;
     agents[name] = a;
   }
+  json hold = nullptr;
+  if (const int64_t held = held_ms(now_ms); held > 0) hold = {{"by", hold_by_}, {"left_ms", held}};
   return {{"auto", auto_},
+          {"hold", hold},
           {"primary", primary_},
           {"after_ms", after_ms_},
           {"primary_epoch", primary_epoch_},

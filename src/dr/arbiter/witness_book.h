@@ -9,7 +9,8 @@
 // it has not seen `from` for after_ms itself, it sees `to`, and no chat store outside
 // the pair (the backup, the backup mirror) is writable: then the pool has been failed
 // over to the other datacenter, which stays the operator's call (a failback rebuilds
-// the pair while its old mirror is still a standby of the old primary). Once it grants, it
+// the pair while its old mirror is still a standby of the old primary), and no operator's
+// failover holds it (hold()). Once it grants, it
 // holds `to` as the primary, so the old primary's guard, asking it, learns that it
 // has been replaced (quorum.h).
 //
@@ -44,6 +45,13 @@ class WitnessBook {
   WitnessGrant grant(const std::string& from, const std::string& to, const std::string& why,
                      int64_t now_ms, const std::string& wall_time);
   void set_auto(bool on) { auto_ = on; }
+  // An operator's failover under way (`pchatctl mirror failover`): grant() refuses until
+  // `until_ms`, naming `by`, so the mirror agents do not promote a store the operator is
+  // switching over. until_ms <= now releases it. Not kept across a restart: a restarted
+  // witness grants nothing for after_ms anyway.
+  void hold(int64_t until_ms, std::string by);
+  // ms the hold has left (0 when there is none).
+  int64_t held_ms(int64_t now_ms) const;
   bool auto_enabled() const { return auto_; }
   // ms since the witness last saw `store` answer (since the witness started, if never).
   int64_t unseen_ms(const std::string& store, int64_t now_ms) const;
@@ -70,6 +78,8 @@ class WitnessBook {
   std::string primary_;  // empty until a probe or a grant says
   int64_t primary_epoch_ = 0;
   nlohmann::json last_failover_;  // null until the first grant
+  int64_t hold_until_ms_ = 0;
+  std::string hold_by_;
   uint64_t grants_ = 0;
   uint64_t refusals_ = 0;
 
