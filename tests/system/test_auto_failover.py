@@ -132,11 +132,13 @@ def test_witness_down_means_no_failover_and_an_alert(lab):
     check_nothing_lost(lab, poster_after, acked)
 
 
-def witness_post(lab, path, body):
-    """POSTs ``body`` to the witness with the pool's admin token: (HTTP status, JSON)."""
+def witness_call(lab, path, body=None, token=None):
+    """GET ``path`` of the witness, or POST ``body`` to it, with ``token`` (the pool's admin
+    token by default): (HTTP status, JSON)."""
     port = lab.state()["witness_port"]
-    token = (lab.topology.parent / "admin-token").read_text().strip()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+    token = token or (lab.topology.parent / "admin-token").read_text().strip()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                 data=None if body is None else json.dumps(body).encode(),
                                  headers={"Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(req, timeout=5) as r:
@@ -170,10 +172,10 @@ def test_an_operators_failover_holds_automatic_failover(lab):
 
     # A hold left behind by a failover command that died: while it lasts the primary's
     # death promotes nothing; then it ends by itself and the failover happens.
-    assert witness_post(lab, "/hold", {"seconds": 601})[0] == 400
+    assert witness_call(lab, "/hold", {"seconds": 601})[0] == 400
     poster = start_poster(lab, "ph")
     t_hold = time.monotonic()
-    status, view = witness_post(lab, "/hold", {"seconds": 8, "by": "a command that died"})
+    status, view = witness_call(lab, "/hold", {"seconds": 8, "by": "a command that died"})
     assert status == 200 and view["hold"]["by"] == "a command that died", view
     kill_leftover_postmaster(lab.store_dir(new))
     time.sleep(max(0.0, t_hold + 5.0 - time.monotonic()))  # 4 s past the lab's 1 s delay
@@ -253,12 +255,7 @@ def test_the_witness_endpoint_needs_the_admin_token(lab):
     new_token = "rotated-" + unique_name("tok")
 
     def witness_says(token):
-        req = urllib.request.Request(url + "/witness", headers={"Authorization": f"Bearer {token}"})
-        try:
-            with urllib.request.urlopen(req, timeout=5) as r:
-                return r.status
-        except urllib.error.HTTPError as e:
-            return e.code
+        return witness_call(lab, "/witness", token=token)[0]
 
     assert witness_says(old_token) == 200
     try:
